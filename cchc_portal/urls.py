@@ -1,0 +1,13 @@
+"""Top-level URLs: the public pages, the JSON API and the staff admin."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+admin.site.site_header = "Quản trị kết quả CCHC"
+admin.site.site_title = "Quản trị CCHC"
+admin.site.index_title = "Sở Nội vụ — quản trị dữ liệu"
+
+urlpatterns = [
+    path("quan-tri/", admin.site.urls),
+    path("", include("reports.urls")),
+]
