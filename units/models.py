@@ -1,0 +1,93 @@
+"""Blocks (khối) and the units that are ranked within them."""
+
+import unicodedata
+
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+def normalize_name(text: str) -> str:
+    """NFC, trimmed, inner white space folded: how names are stored."""
+    return " ".join(unicodedata.normalize("NFC", text or "").split())
+
+
+def name_key(text: str) -> str:
+    """What two spellings of one unit's name have in common (case and Unicode form aside)."""
+    return normalize_name(text).casefold()
+
+
+class Block(models.Model):
+    """A block (khối) of units ranked against each other: sở, huyện or xã level."""
+
+    class Code(models.TextChoices):
+        SO = "so", _("Sở, ban, ngành cấp tỉnh")
+        HUYEN = "huyen", _("UBND cấp huyện")
+        XA = "xa", _("UBND cấp xã")
+
+    code = models.CharField(_("mã khối"), max_length=16, unique=True, choices=Code.choices)
+    name = models.CharField(_("tên khối"), max_length=200, unique=True)
+    # How the announcement's title names the block: "của các sở, ban, ngành cấp tỉnh".
+    title_phrase = models.CharField(_("cụm từ trong tiêu đề"), max_length=200)
+    sort_order = models.PositiveSmallIntegerField(_("thứ tự"), default=0)
+
+    class Meta:
+        ordering = ["sort_order", "code"]
+        verbose_name = _("khối")
+        verbose_name_plural = _("khối")
+
+    def __str__(self):
+        return self.name
+
+
+class UnitQuerySet(models.QuerySet):
+    def active_in(self, year: int):
+        """Units that existed in `year` (unknown first or last year counts as open-ended)."""
+        return self.filter(
+            Q(first_year__isnull=True) | Q(first_year__lte=year),
+            Q(last_year__isnull=True) | Q(last_year__gte=year),
+        )
+
+    def with_lineage(self):
+        """Units with their block, successors and predecessors loaded, for pages that show merges."""
+        return self.select_related("block").prefetch_related("successors", "predecessors")
+
+
+class Unit(models.Model):
+    """A unit evaluated every year: a department, a district or a commune People's Committee."""
+
+    code = models.SlugField(_("mã đơn vị"), max_length=64, unique=True)
+    name = models.CharField(_("tên đơn vị"), max_length=255)
+    short_name = models.CharField(_("tên viết tắt"), max_length=100, blank=True)
+    block = models.ForeignKey(Block, on_delete=models.PROTECT, related_name="units", verbose_name=_("khối"))
+    first_year = models.PositiveSmallIntegerField(_("năm bắt đầu"), null=True, blank=True)
+    last_year = models.PositiveSmallIntegerField(_("năm kết thúc"), null=True, blank=True)
+    successors = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="predecessors",
+        verbose_name=_("đơn vị kế thừa"),
+        help_text=_("Đơn vị tiếp nhận khi đơn vị này sáp nhập, hợp nhất hoặc đổi tên."),
+    )
+
+    objects = UnitQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["block__sort_order", "name"]
+        verbose_name = _("đơn vị")
+        verbose_name_plural = _("đơn vị")
+        constraints = [
+            models.UniqueConstraint(fields=["block", "name"], name="unit_name_unique_in_block"),
+            models.CheckConstraint(
+                condition=Q(first_year__isnull=True) | Q(last_year__isnull=True) | Q(first_year__lte=F("last_year")),
+                name="unit_years_in_order",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("reports:unit_history", args=[self.code])
