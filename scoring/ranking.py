@@ -1,0 +1,333 @@
+"""Totals, grades and ranks computed from plain values, without Django.
+
+The rules, with worked examples that are also test cases, are in docs/scoring.md.
+"""
+
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, Inexact, localcontext
+
+ROUNDING = ROUND_HALF_UP
+INDEX_PLACES = 6
+
+METHOD_SELF = "self"
+METHOD_SURVEY = "survey"
+METHOD_BONUS = "bonus"
+METHOD_DEDUCTION = "deduction"
+
+SCORED_METHODS = frozenset({METHOD_SELF, METHOD_SURVEY})
+METHODS = SCORED_METHODS | {METHOD_BONUS, METHOD_DEDUCTION}
+
+# Enough digits for any realistic score; also used to detect non-terminating quotients.
+_PRECISION = 50
+_ZERO = Decimal(0)
+_HUNDRED = Decimal(100)
+
+
+# --- Grades -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Band:
+    """One grade band; the lower bound is inclusive, None marks the catch-all lowest band."""
+
+    code: str
+    label: str
+    lower_bound: Decimal | None
+
+
+DEFAULT_BANDS: tuple[Band, ...] = (
+    Band("xuat-sac", "Xuất sắc", Decimal(90)),
+    Band("tot", "Tốt", Decimal(80)),
+    Band("kha", "Khá", Decimal(70)),
+    Band("trung-binh", "Trung bình", Decimal(50)),
+    Band("yeu", "Yếu", None),
+)
+
+
+def round_score(value: Decimal, decimals: int) -> Decimal:
+    """Round a score for display, half up, to a fixed number of decimals."""
+    if decimals < 0:
+        raise ValueError(f"decimals must be >= 0, got {decimals}")
+    if not value.is_finite():
+        raise ValueError(f"cannot round a non-finite score: {value}")
+    with localcontext() as ctx:
+        ctx.prec = _PRECISION
+        return value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUNDING)
+
+
+def grade_for(total: Decimal, bands: Sequence[Band], decimals: int) -> Band:
+    """Return the band of a total, judged on the total as shown at `decimals` places."""
+    shown = round_score(total, decimals)
+    for band in _bands_highest_first(bands):
+        if band.lower_bound is None or shown >= band.lower_bound:
+            return band
+    raise ValueError(f"no grade band covers the total {shown}")
+
+
+def _bands_highest_first(bands: Sequence[Band]) -> list[Band]:
+    if not bands:
+        raise ValueError("at least one grade band is required")
+    if sum(band.lower_bound is None for band in bands) > 1:
+        raise ValueError("only one grade band may be the catch-all (lower bound None)")
+    return sorted(
+        bands,
+        key=lambda band: (band.lower_bound is None, -(band.lower_bound or _ZERO)),
+    )
+
+
+# --- Totals -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """One scored leaf of a criteria tree, as it counts for one unit."""
+
+    code: str
+    max_points: Decimal
+    points: Decimal | None
+    method: str = METHOD_SELF
+    applicable: bool = True
+
+
+@dataclass(frozen=True)
+class Total:
+    """A unit's total and the sums it is made of; nothing here is rounded for display."""
+
+    achieved: Decimal
+    applicable_max: Decimal
+    full_max: Decimal
+    bonus: Decimal
+    deduction: Decimal
+    index: Decimal
+    total: Decimal
+
+
+def compute_total(leaves: Iterable[Leaf]) -> Total:
+    """Add up a unit's leaves into its index and total (see docs/scoring.md)."""
+    leaves = list(leaves)
+    _validate_leaves(leaves)
+    with localcontext() as ctx:
+        ctx.prec = _PRECISION
+        scored = [leaf for leaf in leaves if leaf.method in SCORED_METHODS]
+        applicable = [leaf for leaf in scored if leaf.applicable]
+        achieved = sum((leaf.points for leaf in applicable), _ZERO)
+        applicable_max = sum((leaf.max_points for leaf in applicable), _ZERO)
+        if leaves and applicable_max == 0:
+            codes = ", ".join(leaf.code for leaf in scored) or "none"
+            raise ValueError(f"nothing applicable to score (scored leaves: {codes})")
+        index = _index(achieved, applicable_max) if leaves else _ZERO
+        bonus = _counted_points(leaves, METHOD_BONUS)
+        deduction = _counted_points(leaves, METHOD_DEDUCTION)
+        return Total(
+            achieved=achieved,
+            applicable_max=applicable_max,
+            full_max=sum((leaf.max_points for leaf in scored), _ZERO),
+            bonus=bonus,
+            deduction=deduction,
+            index=index,
+            total=max(_ZERO, index + bonus - deduction),
+        )
+
+
+def _index(achieved: Decimal, applicable_max: Decimal) -> Decimal:
+    """achieved * 100 / applicable_max: exact if it terminates, else INDEX_PLACES decimals."""
+    with localcontext() as ctx:
+        ctx.prec = _PRECISION
+        # Truncating first never moves a value across a half-up boundary, so rounding the
+        # truncated quotient gives the same result as rounding the exact one.
+        ctx.rounding = ROUND_DOWN
+        ctx.clear_flags()
+        quotient = achieved * _HUNDRED / applicable_max
+        exact = not ctx.flags[Inexact]
+    return quotient if exact else round_score(quotient, INDEX_PLACES)
+
+
+def _counted_points(leaves: list[Leaf], method: str) -> Decimal:
+    return sum(
+        (leaf.points for leaf in leaves if leaf.method == method and leaf.applicable),
+        _ZERO,
+    )
+
+
+def _validate_leaves(leaves: list[Leaf]) -> None:
+    seen: set[str] = set()
+    for leaf in leaves:
+        if leaf.code in seen:
+            raise ValueError(f"leaf {leaf.code}: duplicate code")
+        seen.add(leaf.code)
+        _validate_leaf(leaf)
+
+
+def _validate_leaf(leaf: Leaf) -> None:
+    if leaf.method not in METHODS:
+        raise ValueError(f"leaf {leaf.code}: unknown method {leaf.method!r}")
+    _check_number(leaf.max_points, "max_points", leaf.code)
+    if leaf.max_points < 0:
+        raise ValueError(f"leaf {leaf.code}: max_points {leaf.max_points} is negative")
+    if leaf.points is None:
+        if leaf.applicable:
+            raise ValueError(f"leaf {leaf.code}: points missing on an applicable leaf")
+        return
+    _check_number(leaf.points, "points", leaf.code)
+    if leaf.points < 0:
+        raise ValueError(f"leaf {leaf.code}: points {leaf.points} are negative")
+    if leaf.points > leaf.max_points:
+        raise ValueError(f"leaf {leaf.code}: points {leaf.points} exceed the maximum {leaf.max_points}")
+
+
+def _check_number(value: object, field: str, code: str) -> None:
+    # Floats would silently bring binary rounding into published scores.
+    if isinstance(value, bool) or not isinstance(value, (Decimal, int)):
+        raise TypeError(f"leaf {code}: {field} must be a Decimal, not {type(value).__name__}")
+    if isinstance(value, Decimal) and not value.is_finite():
+        raise ValueError(f"leaf {code}: {field} is not a finite number ({value})")
+
+
+# --- Ranks ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One unit to rank: the caller's key, its name and its unrounded total."""
+
+    key: object
+    name: str
+    total: Decimal
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """One row of a published table: TT (position), shown total, grade and rank (vị thứ)."""
+
+    key: object
+    name: str
+    total: Decimal
+    shown: Decimal
+    rank: int
+    position: int
+    band: Band
+
+
+def rank_entries(entries: Iterable[Entry], *, decimals: int, bands: Sequence[Band] = DEFAULT_BANDS) -> list[Ranked]:
+    """Rank units by their shown total, competition style (1, 2, 2, 4)."""
+    entries = list(entries)
+    _reject_duplicate_keys(entries)
+    _bands_highest_first(bands)  # fail on bad bands even when there is nothing to rank
+    rows = [(entry, round_score(entry.total, decimals)) for entry in entries]
+    rows.sort(key=_table_order)
+    table: list[Ranked] = []
+    for position, (entry, shown) in enumerate(rows, start=1):
+        tied = bool(table) and table[-1].shown == shown
+        table.append(
+            Ranked(
+                key=entry.key,
+                name=entry.name,
+                total=entry.total,
+                shown=shown,
+                rank=table[-1].rank if tied else position,
+                position=position,
+                band=grade_for(entry.total, bands, decimals),
+            )
+        )
+    return table
+
+
+def _table_order(row: tuple[Entry, Decimal]) -> tuple:
+    entry, shown = row
+    return (
+        shown.copy_negate(),
+        vietnamese_sort_key(entry.name),
+        # Only reached when the names are equal too: keeps the table deterministic.
+        str(entry.key),
+        repr(entry.key),
+    )
+
+
+def _reject_duplicate_keys(entries: list[Entry]) -> None:
+    seen = set()
+    for entry in entries:
+        if entry.key in seen:
+            raise ValueError(f"duplicate unit key: {entry.key!r}")
+        seen.add(entry.key)
+
+
+# --- Vietnamese alphabetical order ------------------------------------------------------------
+
+_BREVE = "\u0306"
+_CIRCUMFLEX = "\u0302"
+_HORN = "\u031b"
+
+# f, j, w and z are not Vietnamese letters; they sit where they would in the Latin alphabet.
+_LETTERS = (
+    "a", "a" + _BREVE, "a" + _CIRCUMFLEX, "b", "c", "d", "\u0111", "e", "e" + _CIRCUMFLEX,
+    "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "o" + _CIRCUMFLEX, "o" + _HORN, "p",
+    "q", "r", "s", "t", "u", "u" + _HORN, "v", "w", "x", "y", "z",
+)  # fmt: skip
+_LETTER_ORDER = {letter: order for order, letter in enumerate(_LETTERS)}
+_LETTER_MODIFIERS = (_BREVE, _CIRCUMFLEX, _HORN)
+
+# Tone order: none, huyền, hỏi, ngã, sắc, nặng.
+_TONE_ORDER = {"\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}
+
+# Character classes at the primary level: a shorter word sorts before a longer one.
+_CLASS_SEPARATOR = 0
+_CLASS_DIGIT = 1
+_CLASS_LETTER = 2
+_CLASS_OTHER_LETTER = 3
+
+
+def vietnamese_sort_key(text: str) -> tuple:
+    """Sort key for Vietnamese alphabetical order (a ă â b c d đ e ê … ư v x y).
+
+    Levels: letters (case-insensitive), then tones (none, huyền, hỏi, ngã, sắc, nặng),
+    then case (lowercase first), then any other marks. NFC and NFD input give the same key.
+    """
+    elements = [_element(base, marks) for base, marks in _clusters(text)]
+    return (
+        tuple(element[0] for element in elements),
+        tuple(element[1] for element in elements),
+        tuple(element[2] for element in elements),
+        tuple(element[3] for element in elements),
+    )
+
+
+def _clusters(text: str) -> list[tuple[str, str]]:
+    """Split NFD text into (base character, following combining marks)."""
+    clusters: list[tuple[str, str]] = []
+    for char in unicodedata.normalize("NFD", text):
+        if unicodedata.combining(char) and clusters:
+            base, marks = clusters[-1]
+            clusters[-1] = (base, marks + char)
+        else:
+            clusters.append((char, ""))
+    return clusters
+
+
+def _element(base: str, marks: str) -> tuple[tuple[int, int], int, int, str]:
+    """(primary, tone, case, other marks) for one base character and its marks."""
+    lower = base.lower()
+    letter = lower
+    for mark in _LETTER_MODIFIERS:
+        if mark in marks and lower + mark in _LETTER_ORDER:
+            letter, marks = lower + mark, marks.replace(mark, "", 1)
+            break
+    tone = 0
+    for mark in marks:
+        if mark in _TONE_ORDER:
+            tone, marks = _TONE_ORDER[mark], marks.replace(mark, "", 1)
+            break
+    case = 1 if base != lower else 0
+    return _primary(letter), tone, case, "".join(sorted(marks))
+
+
+def _primary(letter: str) -> tuple[int, int]:
+    if letter in _LETTER_ORDER:
+        return _CLASS_LETTER, _LETTER_ORDER[letter]
+    digit = unicodedata.decimal(letter, None) if len(letter) == 1 else None
+    if digit is not None:
+        return _CLASS_DIGIT, digit
+    if letter.isalpha():
+        return _CLASS_OTHER_LETTER, ord(letter[0])
+    return _CLASS_SEPARATOR, ord(letter[0])
