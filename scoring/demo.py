@@ -1,0 +1,179 @@
+"""A demonstration criteria set and an unpublished period with scores, for trying the portal out.
+
+Its shape is realistic (8 areas, about 30 criteria, about 80 leaves, maxima in 0.25 steps that add
+up to 100) but its numbers are invented: the period is marked as demonstration data and can never
+be published or shown to the public.
+"""
+
+import random
+from decimal import Decimal
+
+from django.db import transaction
+
+from scoring.models import CriteriaSet, Criterion, GradeScheme, Method, Period, Score
+from units.models import Block, Unit
+
+DEMO_YEAR = 2023
+DEMO_BLOCK = "so"
+DEMO_NAME = "Bộ tiêu chí minh họa (dữ liệu minh họa, không phải số liệu thật)"
+QUARTER = Decimal("0.25")
+
+AREAS = [
+    (
+        "Công tác chỉ đạo, điều hành cải cách hành chính",
+        "10",
+        Method.SELF,
+        [
+            "Kế hoạch cải cách hành chính năm",
+            "Báo cáo cải cách hành chính",
+            "Kiểm tra công tác cải cách hành chính",
+            "Công tác tuyên truyền cải cách hành chính",
+            "Sáng kiến, giải pháp mới trong cải cách hành chính",
+        ],
+    ),
+    (
+        "Xây dựng và tổ chức thực hiện văn bản quy phạm pháp luật",
+        "10",
+        Method.SELF,
+        [
+            "Tham mưu ban hành văn bản quy phạm pháp luật",
+            "Rà soát, hệ thống hóa văn bản",
+            "Theo dõi thi hành pháp luật",
+        ],
+    ),
+    (
+        "Cải cách thủ tục hành chính",
+        "14.5",
+        Method.SELF,
+        [
+            "Rà soát, đánh giá thủ tục hành chính",
+            "Công khai thủ tục hành chính",
+            "Thực hiện cơ chế một cửa, một cửa liên thông",
+            "Kết quả giải quyết hồ sơ thủ tục hành chính",
+            "Tiếp nhận, xử lý phản ánh, kiến nghị",
+        ],
+    ),
+    (
+        "Cải cách tổ chức bộ máy hành chính nhà nước",
+        "11",
+        Method.SELF,
+        ["Sắp xếp tổ chức bộ máy", "Quản lý biên chế", "Thực hiện phân cấp, ủy quyền", "Đơn vị sự nghiệp công lập"],
+    ),
+    (
+        "Cải cách chế độ công vụ",
+        "16",
+        Method.SELF,
+        [
+            "Vị trí việc làm và cơ cấu ngạch công chức",
+            "Tuyển dụng, sử dụng công chức, viên chức",
+            "Đào tạo, bồi dưỡng",
+            "Kỷ luật, kỷ cương hành chính",
+        ],
+    ),
+    (
+        "Cải cách tài chính công",
+        "7",
+        Method.SELF,
+        ["Thực hiện dự toán ngân sách", "Cơ chế tự chủ tài chính", "Quản lý, sử dụng tài sản công"],
+    ),
+    (
+        "Xây dựng và phát triển Chính quyền điện tử, Chính quyền số",
+        "16",
+        Method.SELF,
+        [
+            "Hạ tầng và nền tảng số",
+            "Dịch vụ công trực tuyến",
+            "Hệ thống quản lý văn bản và điều hành",
+            "Số hóa hồ sơ, kết quả giải quyết thủ tục hành chính",
+            "An toàn thông tin",
+        ],
+    ),
+    (
+        "Tác động của cải cách hành chính đến người dân, tổ chức (điều tra xã hội học)",
+        "15.5",
+        Method.SURVEY,
+        [
+            "Mức độ hài lòng về tiếp cận dịch vụ",
+            "Mức độ hài lòng về thủ tục hành chính",
+            "Mức độ hài lòng về công chức giải quyết công việc",
+        ],
+    ),
+]
+SUB_TITLES = [
+    "Ban hành đầy đủ, kịp thời",
+    "Tổ chức thực hiện đúng tiến độ",
+    "Chất lượng, hiệu quả thực hiện",
+    "Báo cáo đúng thời hạn, đủ nội dung",
+]
+
+
+def _split(total: Decimal, parts: int, rng: random.Random) -> list[Decimal]:
+    """Split `total` into `parts` positive multiples of 0.25 that add up exactly to it."""
+    units = int(total / QUARTER)
+    cuts = sorted(rng.sample(range(1, units), parts - 1))
+    bounds = [0, *cuts, units]
+    return [QUARTER * (b - a) for a, b in zip(bounds, bounds[1:], strict=False)]
+
+
+@transaction.atomic
+def demo_seed(*, seed: int = DEMO_YEAR) -> Period:
+    """Create (once) the demonstration criteria set, period and scores; return the period."""
+    existing = Period.objects.filter(year=DEMO_YEAR, block__code=DEMO_BLOCK, is_demo=True).first()
+    if existing:
+        return existing
+    rng = random.Random(seed)
+    block = Block.objects.get(code=DEMO_BLOCK)
+    criteria_set = CriteriaSet.objects.create(year=DEMO_YEAR, block=block, name=DEMO_NAME)
+    leaves = _build_tree(criteria_set, rng)
+    period = Period.objects.create(
+        year=DEMO_YEAR,
+        block=block,
+        criteria_set=criteria_set,
+        grade_scheme=GradeScheme.objects.get(is_default=True),
+        status=Period.Status.APPRAISAL,
+        is_demo=True,
+        source="Dữ liệu minh họa",
+    )
+    units = list(Unit.objects.filter(block=block).active_in(DEMO_YEAR))
+    Score.objects.bulk_create(_score(period, unit, leaf, rng) for unit in units for leaf in leaves)
+    return period
+
+
+def _build_tree(criteria_set: CriteriaSet, rng: random.Random) -> list[Criterion]:
+    leaves, position = [], 0
+
+    def add(parent, code, title, max_points, method):
+        nonlocal position
+        position += 1
+        return Criterion.objects.create(
+            criteria_set=criteria_set,
+            parent=parent,
+            code=code,
+            title=title,
+            max_points=max_points,
+            method=method,
+            position=position,
+        )
+
+    for a, (title, area_max, method, criteria_titles) in enumerate(AREAS, start=1):
+        area = add(None, str(a), title, Decimal(area_max), method)
+        for c, (c_title, c_max) in enumerate(
+            zip(criteria_titles, _split(area.max_points, len(criteria_titles), rng), strict=True), start=1
+        ):
+            criterion = add(area, f"{a}.{c}", c_title, c_max, method)
+            parts = min(int(c_max / QUARTER), rng.choice([1, 2, 3, 3, 4]))
+            if parts == 1:
+                leaves.append(criterion)
+                continue
+            for s, s_max in enumerate(_split(c_max, parts, rng), start=1):
+                leaves.append(add(criterion, f"{a}.{c}.{s}", SUB_TITLES[(s - 1) % len(SUB_TITLES)], s_max, method))
+    return leaves
+
+
+def _score(period, unit, leaf, rng) -> Score:
+    steps = int(leaf.max_points / QUARTER)
+    appraised = QUARTER * rng.randint(int(steps * 0.6), steps)
+    if leaf.method == Method.SURVEY:
+        return Score(period=period, unit=unit, criterion=leaf, appraised_points=appraised)
+    claimed = min(leaf.max_points, appraised + QUARTER * rng.choice([0, 0, 0, 1, 2]))
+    return Score(period=period, unit=unit, criterion=leaf, self_points=claimed, appraised_points=appraised)

@@ -1,0 +1,48 @@
+"""Import published CCHC results (a .csv or .xlsx file) as published periods."""
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from scoring.importing import ImportFailed, read_result_rows
+from scoring.services import results_import
+from units.models import Block
+
+
+class Command(BaseCommand):
+    help = (
+        "Nhập kết quả CCHC đã công bố từ tệp .csv (UTF-8) hoặc .xlsx có các cột year, block, unit, score "
+        "(tùy chọn grade, rank, source). Mọi lỗi được báo cùng lúc và không ghi gì."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="Tệp .csv hoặc .xlsx")
+        parser.add_argument("--dry-run", action="store_true", help="Chỉ kiểm tra, không ghi vào cơ sở dữ liệu.")
+        parser.add_argument(
+            "--partial", action="store_true", help="Nguồn chỉ công bố một phần bảng kết quả (ví dụ chỉ top 5)."
+        )
+        parser.add_argument(
+            "--decimals", type=int, choices=range(0, 7), default=None,
+            help="Số chữ số thập phân công bố (mặc định: theo tệp).",
+        )
+
+    def handle(self, *args, file, dry_run, partial, decimals, **options):
+        try:
+            rows = read_result_rows(file, list(Block.objects.all()))
+            summary = results_import(rows=rows, partial=partial, decimals=decimals, dry_run=dry_run)
+        except ImportFailed as exc:
+            raise CommandError(_errors_text(file, exc.errors)) from None
+        except ValidationError as exc:
+            raise CommandError(_errors_text(file, exc.messages)) from None
+        for warning in summary.warnings:
+            self.stderr.write(self.style.WARNING(f"Cảnh báo: {warning}"))
+        tables = ", ".join(f"{year}/{block}" for year, block in summary.tables)
+        verb = "Kiểm tra xong, chưa ghi gì" if dry_run else "Đã nhập"
+        self.stdout.write(
+            f"{verb}: {summary.results} kết quả, {len(summary.tables)} bảng ({tables}), "
+            f"{summary.units_created} đơn vị mới, {len(summary.warnings)} cảnh báo."
+        )
+
+
+def _errors_text(file: str, errors: list[str]) -> str:
+    lines = [f'Không nhập tệp "{file}": {len(errors)} lỗi, không ghi gì vào cơ sở dữ liệu.']
+    return "\n".join(lines + [f"- {error}" for error in errors])

@@ -1,0 +1,222 @@
+"""Writes that touch several rows: publishing a period and importing published results.
+
+Each service is keyword-only, validates everything before it saves anything, and runs in one
+transaction. Error messages are Vietnamese and kept here as constants.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.text import slugify
+
+from scoring import ranking
+from scoring.importing import ResultRow
+from scoring.models import Criterion, GradeScheme, Period, Result, Score
+from units.models import Block, Unit, name_key
+
+E_ALREADY_PUBLISHED = "Kỳ đánh giá {period} đã được công bố."
+E_DEMO_PERIOD = "Kỳ đánh giá {period} là dữ liệu minh họa, không được công bố."
+E_NO_CRITERIA = "Kỳ đánh giá {period} chưa có bộ tiêu chí."
+E_NO_UNITS = "Kỳ đánh giá {period} không có đơn vị nào để xếp hạng."
+E_MISSING_POINTS = 'Đơn vị "{unit}" chưa có điểm thẩm định ở tiêu chí {code}.'
+E_BAD_POINTS = 'Đơn vị "{unit}", tiêu chí {code}: điểm {points} vượt quá điểm tối đa {max_points}.'
+E_NO_DEFAULT_SCHEME = "Chưa có thang xếp loại mặc định."
+E_PERIOD_IN_PROGRESS = (
+    "Năm {year}, khối {block}: kỳ đánh giá đang được chấm điểm trên cổng; không ghi đè bằng kết quả nhập từ tệp."
+)
+W_GRADE = 'Dòng {row}: xếp loại trong tệp là "{given}", tính theo thang xếp loại là "{computed}".'
+W_RANK = "Dòng {row}: vị thứ trong tệp là {given}, tính được là {computed}."
+# Shown when the file gives no decimals at all (whole-number scores): the current published precision.
+DEFAULT_DECIMALS = 3
+
+
+def engine_bands(scheme: GradeScheme) -> tuple[ranking.Band, ...]:
+    return tuple(ranking.Band(code=b.code, label=b.label, lower_bound=b.lower_bound) for b in scheme.bands.all())
+
+
+@transaction.atomic
+def period_publish(*, period: Period, decision_number: str, decision_date: date | None, by=None) -> list[Result]:
+    """Compute every unit's total from its appraised points, grade and rank them, and publish."""
+    period = Period.objects.select_for_update().select_related("block", "grade_scheme").get(pk=period.pk)
+    if period.status == Period.Status.PUBLISHED:
+        raise ValidationError(E_ALREADY_PUBLISHED.format(period=period))
+    if period.is_demo:
+        raise ValidationError(E_DEMO_PERIOD.format(period=period))
+    if period.criteria_set_id is None:
+        raise ValidationError(E_NO_CRITERIA.format(period=period))
+    units = list(Unit.objects.filter(block=period.block).active_in(period.year))
+    if not units:
+        raise ValidationError(E_NO_UNITS.format(period=period))
+    leaves = list(Criterion.objects.filter(criteria_set=period.criteria_set, children__isnull=True))
+    scores = {(s.unit_id, s.criterion_id): s for s in Score.objects.filter(period=period)}
+    entries, errors = [], []
+    for unit in units:
+        unit_errors: list[str] = []
+        unit_leaves = [_leaf(unit, c, scores.get((unit.pk, c.pk)), unit_errors) for c in leaves]
+        if unit_errors:
+            errors.extend(unit_errors)
+            continue
+        total = ranking.compute_total(unit_leaves).total
+        entries.append(ranking.Entry(key=unit.pk, name=unit.name, total=total))
+    if errors:
+        raise ValidationError(errors)
+    results = _write_results(period, entries)
+    period.status = Period.Status.PUBLISHED
+    period.decision_number = decision_number
+    period.decision_date = decision_date
+    period.save(update_fields=["status", "decision_number", "decision_date"])
+    return results
+
+
+def _leaf(unit: Unit, criterion: Criterion, score: Score | None, errors: list[str]) -> ranking.Leaf:
+    applicable = not (score and score.not_applicable)
+    points = score.appraised_points if score else None
+    if applicable and points is None:
+        errors.append(E_MISSING_POINTS.format(unit=unit, code=criterion.code))
+    elif points is not None and points > criterion.max_points:
+        errors.append(
+            E_BAD_POINTS.format(unit=unit, code=criterion.code, points=points, max_points=criterion.max_points)
+        )
+    return ranking.Leaf(
+        code=criterion.code,
+        max_points=criterion.max_points,
+        points=points,
+        method=criterion.method,
+        applicable=applicable,
+    )
+
+
+def _write_results(period: Period, entries: list[ranking.Entry]) -> list[Result]:
+    table = ranking.rank_entries(entries, decimals=period.published_decimals, bands=engine_bands(period.grade_scheme))
+    Result.objects.filter(period=period).delete()
+    return Result.objects.bulk_create(
+        Result(
+            period=period,
+            unit_id=row.key,
+            total=row.total,
+            grade_code=row.band.code,
+            grade=row.band.label,
+            rank=row.rank,
+            position=row.position,
+        )
+        for row in table
+    )
+
+
+@dataclass
+class ImportSummary:
+    """What an import of published results did (or would do, on a dry run)."""
+
+    results: int = 0
+    tables: list[tuple[int, str]] = field(default_factory=list)
+    units_created: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+@transaction.atomic
+def results_import(
+    *, rows: list[ResultRow], partial: bool = False, decimals: int | None = None, dry_run: bool = False, by=None
+) -> ImportSummary:
+    """Create or replace the published results of every year and block in `rows`, all or nothing."""
+    scheme = GradeScheme.objects.prefetch_related("bands").filter(is_default=True).first()
+    if scheme is None:
+        raise ValidationError(E_NO_DEFAULT_SCHEME)
+    groups: dict[tuple[int, Block], list[ResultRow]] = defaultdict(list)
+    for row in rows:
+        groups[(row.year, row.block)].append(row)
+    _refuse_periods_in_progress(groups)
+    summary = ImportSummary()
+    units = _units_by_key(groups)
+    plans = []
+    for (year, block), group in sorted(groups.items(), key=lambda item: (item[0][0], item[0][1].sort_order)):
+        places = decimals if decimals is not None else (max(r.decimals for r in group) or DEFAULT_DECIMALS)
+        table = ranking.rank_entries(
+            [ranking.Entry(key=name_key(r.unit_name), name=r.unit_name, total=r.score) for r in group],
+            decimals=places,
+            bands=engine_bands(scheme),
+        )
+        summary.warnings.extend(_disagreements(group, table))
+        summary.tables.append((year, block.code))
+        summary.results += len(group)
+        summary.units_created += sum(1 for r in group if (block.pk, name_key(r.unit_name)) not in units)
+        plans.append((year, block, group, places, table))
+    if not dry_run:
+        for year, block, group, places, table in plans:
+            _write_published(year, block, group, places, table, scheme, units, partial)
+    return summary
+
+
+def _refuse_periods_in_progress(groups) -> None:
+    years = {year for year, _ in groups}
+    busy = Period.objects.filter(year__in=years).exclude(status=Period.Status.PUBLISHED)
+    busy = {(p.year, p.block_id) for p in busy.filter(scores__isnull=False).distinct()}
+    errors = [
+        E_PERIOD_IN_PROGRESS.format(year=year, block=block.code) for year, block in groups if (year, block.pk) in busy
+    ]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _units_by_key(groups) -> dict[tuple[int, str], Unit]:
+    blocks = {block.pk for _, block in groups}
+    return {(u.block_id, name_key(u.name)): u for u in Unit.objects.filter(block_id__in=blocks)}
+
+
+def _disagreements(group: list[ResultRow], table: list[ranking.Ranked]) -> list[str]:
+    computed = {row.key: row for row in table}
+    warnings = []
+    for r in group:
+        row = computed[name_key(r.unit_name)]
+        if r.grade and name_key(r.grade) != name_key(row.band.label):
+            warnings.append(W_GRADE.format(row=r.row, given=r.grade, computed=row.band.label))
+        if r.rank is not None and r.rank != row.rank:
+            warnings.append(W_RANK.format(row=r.row, given=r.rank, computed=row.rank))
+    return warnings
+
+
+def _write_published(year, block, group, places, table, scheme, units, partial) -> None:
+    codes = set(Unit.objects.values_list("code", flat=True))
+    for r in group:
+        key = (block.pk, name_key(r.unit_name))
+        if key not in units:
+            code = _new_unit_code(block, r.unit_name, codes)
+            codes.add(code)
+            units[key] = Unit.objects.create(code=code, name=r.unit_name, block=block)
+    period, _ = Period.objects.update_or_create(
+        year=year,
+        block=block,
+        defaults={
+            "status": Period.Status.PUBLISHED,
+            "grade_scheme": scheme,
+            "published_decimals": places,
+            "is_partial": partial,
+            "is_demo": False,
+            "source": next((r.source for r in group if r.source), ""),
+        },
+    )
+    by_key = {name_key(r.unit_name): units[(block.pk, name_key(r.unit_name))] for r in group}
+    Result.objects.filter(period=period).delete()
+    Result.objects.bulk_create(
+        Result(
+            period=period,
+            unit=by_key[row.key],
+            total=row.total,
+            grade_code=row.band.code,
+            grade=row.band.label,
+            rank=row.rank,
+            position=row.position,
+        )
+        for row in table
+    )
+
+
+def _new_unit_code(block: Block, name: str, taken: set[str]) -> str:
+    base = slugify(name.replace("đ", "d").replace("Đ", "D"))[:56] or block.code
+    code, n = base, 1
+    while code in taken:
+        n += 1
+        code = f"{base}-{n}"
+    return code
