@@ -1,0 +1,44 @@
+# The portal's commands. `make run` and `make test` are all a new developer needs.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+DEV := DEBUG=1
+
+.PHONY: run test lint check-deploy bench data clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Cần Python 3.11 trở lên (Python 3.11+ required).")'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@rm -f $(VENV)/.installed-* && touch $@
+
+# Migrate SQLite, load the published results and the demonstration period; safe to run again.
+data: $(STAMP)
+	$(DEV) $(PY) manage.py migrate --noinput
+	$(DEV) $(PY) manage.py import_results fixtures/ket-qua-cong-bo-2022.csv
+	$(DEV) $(PY) manage.py import_results fixtures/ket-qua-cong-bo-2020-mot-phan.csv --partial
+	$(DEV) $(PY) manage.py seed_demo
+	$(DEV) $(PY) manage.py create_demo_admin
+
+run: data
+	$(DEV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+test: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+	$(DEV) $(PY) manage.py makemigrations --check --dry-run
+
+# The production settings must pass Django's deployment checklist.
+check-deploy: $(STAMP)
+	DEBUG=0 SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
+	  ALLOWED_HOSTS=cchc.example.gov.vn $(PY) manage.py check --deploy --fail-level WARNING
+
+bench: $(STAMP)
+	$(DEV) $(PY) -m benchmarks
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache

@@ -1,0 +1,15 @@
+"""Template filters for Vietnamese number formatting."""
+
+from django import template
+
+from reports.formatting import vn_number
+
+register = template.Library()
+
+
+@register.filter
+def vn(value, decimals=0):
+    """{{ total|vn:3 }} → 90,450"""
+    if value is None or value == "":
+        return ""
+    return vn_number(value, int(decimals))

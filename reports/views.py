@@ -1,0 +1,80 @@
+"""Public pages: the published years, each ranking table (HTML, Excel, JSON) and each unit's history.
+
+Nothing here shows a result that is not published: every read goes through `published()`.
+"""
+
+from itertools import groupby
+from urllib.parse import quote
+
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_safe
+
+from reports.excel import ranking_workbook
+from reports.formatting import plain_number
+from reports.queries import published_table_or_404
+from reports.tables import RankingTable
+from scoring.models import Period, Result
+from units.models import Unit
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@require_safe
+def home(request):
+    periods = list(Period.objects.for_home())
+    years = [(year, list(group)) for year, group in groupby(periods, key=lambda p: p.year)]
+    return render(request, "reports/home.html", {"years": years})
+
+
+@require_safe
+def ranking(request, year: int, block: str):
+    table = published_table_or_404(year, block)
+    context = {"table": table, "period": table.period, "ranking": RankingTable(table.rows)}
+    return render(request, "reports/ranking.html", context)
+
+
+@require_safe
+def ranking_xlsx(request, year: int, block: str):
+    table = published_table_or_404(year, block)
+    response = HttpResponse(ranking_workbook(table), content_type=XLSX)
+    filename = f"Kết quả CCHC {table.block.name} năm {year}.xlsx"
+    response["Content-Disposition"] = _attachment(filename, f"ket-qua-cchc-{block}-{year}.xlsx")
+    return response
+
+
+@require_safe
+def results_api(request, year: int, block: str):
+    table = published_table_or_404(year, block)
+    data = {
+        "year": year,
+        "block": table.block.code,
+        "block_name": table.block.name,
+        "title": table.title,
+        "partial": table.period.is_partial,
+        "decimals": table.decimals,
+        "results": [
+            {
+                "rank": r.rank,
+                "unit": r.unit.name,
+                "unit_code": r.unit.code,
+                "score": plain_number(r.total, table.decimals),
+                "grade": r.grade,
+            }
+            for r in table.rows
+        ],
+    }
+    return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+
+
+@require_safe
+def unit_history(request, code: str):
+    unit = get_object_or_404(Unit.objects.with_lineage(), code=code)
+    results = list(Result.objects.published().for_unit(unit))
+    has_partial = any(r.period.is_partial for r in results)
+    return render(request, "reports/unit_history.html", {"unit": unit, "results": results, "has_partial": has_partial})
+
+
+def _attachment(filename: str, fallback: str) -> str:
+    """RFC 6266 header: an ASCII name for old clients, the Vietnamese name for the rest."""
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"

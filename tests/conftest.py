@@ -1,0 +1,74 @@
+"""The small named cast the tests build on: blocks come from the migrations, the rest is made here."""
+
+from decimal import Decimal
+from importlib import import_module
+
+import pytest
+from django.apps import apps
+
+from scoring.models import CriteriaSet, Criterion, GradeScheme, Method, Period, Result
+from units.models import Block, Unit
+
+
+@pytest.fixture
+def so(db) -> Block:
+    return Block.objects.get(code="so")
+
+
+@pytest.fixture
+def huyen(db) -> Block:
+    return Block.objects.get(code="huyen")
+
+
+@pytest.fixture
+def scheme(db) -> GradeScheme:
+    return GradeScheme.objects.get(is_default=True)
+
+
+def make_units(block: Block, names: list[str]) -> list[Unit]:
+    return [Unit.objects.create(code=f"{block.code}-{i}", name=name, block=block) for i, name in enumerate(names, 1)]
+
+
+def publish_table(block: Block, year: int, rows: list[tuple[str, str]], *, decimals: int = 3, partial=False,
+                  status=Period.Status.PUBLISHED, scheme=None) -> Period:
+    """A period with Results as an import would leave them: rows are (unit name, total) in rank order."""
+    period = Period.objects.create(
+        year=year, block=block, status=status, published_decimals=decimals, is_partial=partial,
+        grade_scheme=scheme or GradeScheme.objects.get(is_default=True),
+    )
+    units = {u.name: u for u in Unit.objects.filter(block=block)}
+    for position, (name, total) in enumerate(rows, start=1):
+        unit = units.get(name) or Unit.objects.create(code=f"{block.code}-{year}-{position}", name=name, block=block)
+        Result.objects.create(
+            period=period, unit=unit, total=Decimal(total), grade="Tốt", grade_code="tot", rank=position,
+            position=position,
+        )
+    return period
+
+
+@pytest.fixture
+def criteria_tree(so) -> CriteriaSet:
+    """A ragged tree summing to 100: area 1 split in two leaves, area 2 scored directly, a survey, bonus, deduction."""
+    criteria_set = CriteriaSet.objects.create(year=2024, block=so, name="Bộ tiêu chí thử")
+    rows = [
+        ("1", None, "40", Method.SELF),
+        ("1.1", "1", "25.5", Method.SELF),
+        ("1.2", "1", "14.5", Method.SELF),
+        ("2", None, "35", Method.SELF),
+        ("3", None, "25", Method.SURVEY),
+        ("T", None, "2", Method.BONUS),
+        ("D", None, "3", Method.DEDUCTION),
+    ]
+    nodes = {}
+    for position, (code, parent, max_points, method) in enumerate(rows, start=1):
+        nodes[code] = Criterion.objects.create(
+            criteria_set=criteria_set, parent=nodes.get(parent), code=code, title=f"Tiêu chí {code}",
+            max_points=Decimal(max_points), method=method, position=position,
+        )
+    return criteria_set
+
+
+def restore_reference_data() -> None:
+    """Re-run the data migrations (blocks, default grade scheme) after a transactional test's flush."""
+    import_module("units.migrations.0002_the_three_blocks").create_blocks(apps, None)
+    import_module("scoring.migrations.0002_default_grade_scheme").create_scheme(apps, None)

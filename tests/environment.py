@@ -1,0 +1,12 @@
+"""Test defaults, set before Django reads its settings (loaded with `-p tests.environment`).
+
+A real environment variable still wins, so CI can point the suite at PostgreSQL with DATABASE_URL.
+"""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz")
+os.environ.setdefault("DEBUG", "0")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+os.environ.setdefault("STATIC_MANIFEST", "0")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")

@@ -1,0 +1,82 @@
+"""The 2022 ranking page in a real headless Chromium, as a citizen would open it.
+
+Screenshots go to test-artifacts/ so a person can look at them. Where Chromium is missing the
+test is skipped locally; CI installs it and sets CI=true, so there the test always runs.
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from tests.conftest import restore_reference_data
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
+                 "--disable-background-networking", "--disable-component-update"]
+
+# A live server needs committed data, so these tests run in real transactions; the flush after
+# each one also empties the migrations' rows, which `published` puts back.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM:
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is not installed; .ci/run installs Debian's chromium package.")
+        pytest.skip("Chromium is not installed (apt-get install chromium).")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop on this thread; the test's own database work is
+    # still synchronous, which Django only allows with this switch (as Playwright's docs advise).
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield browser
+            browser.close()
+    finally:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+
+
+@pytest.fixture
+def published():
+    restore_reference_data()
+    call_command("import_results", str(ROOT / "fixtures" / "ket-qua-cong-bo-2022.csv"))
+
+
+def test_a_citizen_reads_the_2022_department_ranking(browser, live_server, published):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="vi-VN")
+    page.goto(f"{live_server.url}/xep-hang/2022/so/")
+    assert page.locator("h1").inner_text().endswith("các sở, ban, ngành cấp tỉnh năm 2022")
+    rows = page.locator("table.ranking tbody tr")
+    assert rows.count() == 21
+    assert rows.nth(0).inner_text().split("\t") == ["1", "Sở Thông tin và Truyền thông", "90,450", "Xuất sắc", "1"]
+    assert rows.nth(20).inner_text().split("\t") == ["21", "Sở Văn hóa và Thể thao", "75,086", "Khá", "21"]
+    # The stylesheet loaded: grades are coloured badges, and the colour differs by grade.
+    excellent = rows.nth(0).locator(".grade").evaluate("e => getComputedStyle(e).color")
+    good = rows.nth(3).locator(".grade").evaluate("e => getComputedStyle(e).color")
+    assert excellent != good
+    assert rows.nth(0).locator("td").nth(2).evaluate("e => getComputedStyle(e).textAlign") == "right"
+    page.screenshot(path=str(ARTIFACTS / "xep-hang-2022-so.png"), full_page=True)
+
+    page.locator("a", has_text="Sở Nội vụ").click()
+    page.wait_for_url("**/don-vi/so-noi-vu/")
+    assert "87,405" in page.locator("table.ranking").inner_text()
+    page.close()
+
+
+def test_the_table_stays_readable_on_a_phone(browser, live_server, published):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = browser.new_page(viewport={"width": 375, "height": 800}, locale="vi-VN")
+    page.goto(f"{live_server.url}/xep-hang/2022/so/")
+    page_width = page.evaluate("document.documentElement.scrollWidth")
+    assert page_width <= 375, "the page itself must not scroll sideways; only the table may"
+    page.screenshot(path=str(ARTIFACTS / "xep-hang-2022-so-dien-thoai.png"), full_page=True)
+    page.close()

@@ -1,0 +1,53 @@
+"""Settings read from the environment: loud on bad values, safe for production."""
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from cchc_portal.env import env_bool, env_int
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def manage(*args, **env):
+    clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "SECURE_SSL_REDIRECT",
+                                                              "STATIC_MANIFEST", "ALLOWED_HOSTS",
+                                                              "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env}, capture_output=True, text=True,
+        timeout=120,
+    )
+
+
+def test_the_portal_refuses_to_start_without_a_secret_key_when_debug_is_off():
+    result = manage("check", DEBUG="0")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
+
+
+def test_production_settings_pass_the_deployment_checklist():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", DEBUG="0", SECRET_KEY=secrets.token_urlsafe(50),
+                    ALLOWED_HOSTS="cchc.example.gov.vn")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_a_bad_boolean_stops_start_up(monkeypatch):
+    monkeypatch.setenv("DEBUG", "maybe")
+    with pytest.raises(ImproperlyConfigured, match="DEBUG must be one of"):
+        env_bool("DEBUG")
+
+
+def test_a_bad_number_stops_start_up(monkeypatch):
+    monkeypatch.setenv("CONN_MAX_AGE", "sixty")
+    with pytest.raises(ImproperlyConfigured, match="CONN_MAX_AGE must be a whole number"):
+        env_int("CONN_MAX_AGE", 60)
+
+
+def test_language_and_time_zone_are_vietnamese(settings):
+    assert (settings.LANGUAGE_CODE, settings.TIME_ZONE) == ("vi", "Asia/Ho_Chi_Minh")
