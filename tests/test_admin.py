@@ -1,0 +1,67 @@
+"""The staff admin: every list opens, results stay read-only, and query counts do not grow with the rows."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from scoring.demo import demo_seed
+from scoring.models import CriteriaSet, Period, Result
+from tests.conftest import make_units, publish_table
+from units.models import Unit
+
+LISTS = ["/quan-tri/units/unit/", "/quan-tri/units/block/", "/quan-tri/scoring/period/",
+         "/quan-tri/scoring/score/", "/quan-tri/scoring/result/", "/quan-tri/scoring/criteriaset/",
+         "/quan-tri/scoring/gradescheme/"]
+
+
+@pytest.fixture
+def staff_client(client, db):
+    user = get_user_model().objects.create_superuser("quantri", "quantri@example.gov.vn", "mat-khau-dai-123")
+    client.force_login(user)
+    return client
+
+
+def build(so, n):
+    Period.objects.all().delete()
+    CriteriaSet.objects.all().delete()
+    Unit.objects.all().delete()
+    make_units(so, [f"Sở thử {i}" for i in range(n)])
+    publish_table(so, 2022, [(f"Sở thử {i}", str(90 - i)) for i in range(n)])
+    demo_seed()
+
+
+@pytest.mark.parametrize("url", LISTS)
+def test_each_admin_list_opens_with_a_fixed_number_of_queries(staff_client, so, url):
+    counts = []
+    for n in (3, 7):
+        build(so, n)
+        with CaptureQueriesContext(connection) as queries:
+            response = staff_client.get(url)
+        assert response.status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
+    assert counts[0] < 25, counts  # a list paginated at 100 rows would hide a query per row otherwise
+
+
+def test_the_criteria_tree_is_editable_in_one_page(staff_client, so):
+    build(so, 3)
+    period = Period.objects.get(is_demo=True)
+    response = staff_client.get(f"/quan-tri/scoring/criteriaset/{period.criteria_set_id}/change/")
+    assert response.status_code == 200
+    assert "3.2.1" in response.content.decode() or "3.2" in response.content.decode()
+
+
+def test_published_results_cannot_be_edited_or_deleted_in_the_admin(staff_client, so):
+    build(so, 3)
+    result = Result.objects.first()
+    assert staff_client.post(f"/quan-tri/scoring/result/{result.pk}/delete/", {"post": "yes"}).status_code == 403
+    staff_client.post(f"/quan-tri/scoring/result/{result.pk}/change/", {"total": "1", "rank": "9"})
+    result.refresh_from_db()
+    assert result.rank == 1
+    assert staff_client.get("/quan-tri/scoring/result/add/").status_code == 403
+
+
+def test_the_admin_needs_a_staff_login(client, db):
+    response = client.get("/quan-tri/scoring/score/")
+    assert response.status_code == 302 and "/quan-tri/login/" in response["Location"]
