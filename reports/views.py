@@ -6,7 +6,7 @@ Nothing here shows a result that is not published: every read goes through `publ
 from itertools import groupby
 from urllib.parse import quote
 
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
@@ -18,6 +18,7 @@ from scoring.models import Period, Result
 from units.models import Unit
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+NOT_PUBLISHED = "Không tìm thấy kết quả đã công bố của năm {year}, khối {block}."
 
 
 @require_safe
@@ -45,7 +46,11 @@ def ranking_xlsx(request, year: int, block: str):
 
 @require_safe
 def results_api(request, year: int, block: str):
-    table = published_table_or_404(year, block)
+    try:
+        table = published_table_or_404(year, block)
+    except Http404:
+        return JsonResponse({"error": NOT_PUBLISHED.format(year=year, block=block)}, status=404,
+                            json_dumps_params={"ensure_ascii": False})
     data = {
         "year": year,
         "block": table.block.code,

@@ -88,7 +88,14 @@ def test_an_unknown_or_unpublished_table_answers_404(client, published_2022, so,
     publish_table(so, 2024, [("Sở Nội vụ", "95.5")], status=Period.Status.APPRAISAL)
     response = client.get(url)
     assert response.status_code == 404
+    assert "Không tìm thấy" in response.content.decode()
     assert "95,5" not in response.content.decode() and "95.5" not in response.content.decode()
+
+
+def test_the_api_answers_an_unpublished_table_with_a_json_message(client, db):
+    response = client.get("/api/v1/results/2019/so/")
+    assert response.status_code == 404
+    assert response.json() == {"error": "Không tìm thấy kết quả đã công bố của năm 2019, khối so."}
 
 
 def test_unpublished_results_appear_on_no_public_page(client, published_2022, so):
