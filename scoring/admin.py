@@ -45,7 +45,13 @@ class PeriodAdmin(admin.ModelAdmin):
 @admin.register(Score)
 class ScoreAdmin(admin.ModelAdmin):
     list_display = ("period", "unit", "criterion_code", "self_points", "appraised_points", "not_applicable")
-    list_filter = ("period__year", "unit__block", "period", ("unit", admin.RelatedOnlyFieldListFilter), "not_applicable")
+    list_filter = (
+        "period__year",
+        "unit__block",
+        "period",
+        ("unit", admin.RelatedOnlyFieldListFilter),
+        "not_applicable",
+    )
     search_fields = ("unit__name", "criterion__code", "criterion__title")
     list_select_related = ("period__block", "unit", "criterion")
     autocomplete_fields = ("unit",)
