@@ -51,3 +51,33 @@ def test_a_bad_number_stops_start_up(monkeypatch):
 
 def test_language_and_time_zone_are_vietnamese(settings):
     assert (settings.LANGUAGE_CODE, settings.TIME_ZONE) == ("vi", "Asia/Ho_Chi_Minh")
+
+
+def test_the_development_server_serves_the_stylesheet(tmp_path):
+    """`make run` serves styled pages: runserver with DEBUG on must deliver the static files."""
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "STATIC_MANIFEST", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    env.update(DEBUG="1", DATABASE_URL=f"sqlite:///{tmp_path / 'dev.sqlite3'}")
+    server = subprocess.Popen(  # noqa: S603 - our own manage.py
+        [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"], cwd=ROOT, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        body = b""
+        for _ in range(60):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/static/css/portal.css", timeout=2) as r:  # noqa: S310
+                    body = r.read()
+                break
+            except OSError:
+                time.sleep(0.25)
+        assert b".grade--xuat-sac" in body
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
