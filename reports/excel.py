@@ -5,6 +5,7 @@ openpyxl's normal mode, which can set the title row's height; the large detailed
 write-only mode.
 """
 
+from functools import lru_cache
 from io import BytesIO
 
 from openpyxl import Workbook
@@ -23,20 +24,48 @@ _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _FONT = "Times New Roman"
 
 
-def put(ws: Worksheet, row: int, column: int, value, *, number_format: str | None = None, bold=False, size=12,
-        align="left", border=True, fill=None, wrap=False):
+@lru_cache(maxsize=64)
+def _font(bold: bool, size: int) -> Font:
+    # Style objects are shared: openpyxl compares every new one against those it has, per cell.
+    return Font(name=_FONT, bold=bold, size=size)
+
+
+@lru_cache(maxsize=64)
+def _alignment(align: str, wrap: bool) -> Alignment:
+    return Alignment(horizontal=align, vertical="center", wrap_text=wrap)
+
+
+@lru_cache(maxsize=16)
+def _fill(color: str) -> PatternFill:
+    return PatternFill("solid", fgColor=color)
+
+
+def put(
+    ws: Worksheet,
+    row: int,
+    column: int,
+    value,
+    *,
+    number_format: str | None = None,
+    bold=False,
+    size=12,
+    align="left",
+    border=True,
+    fill=None,
+    wrap=False,
+):
     """Write one styled cell; text that starts with = + - @ stays text, never a formula."""
     cell = ws.cell(row=row, column=column, value=value)
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         cell.data_type = "s"
     if number_format:
         cell.number_format = number_format
-    cell.font = Font(name=_FONT, bold=bold, size=size)
-    cell.alignment = Alignment(horizontal=align, vertical="center", wrap_text=wrap)
+    cell.font = _font(bold, size)
+    cell.alignment = _alignment(align, wrap)
     if border:
         cell.border = _BORDER
     if fill:
-        cell.fill = PatternFill("solid", fgColor=fill)
+        cell.fill = _fill(fill)
     return cell
 
 

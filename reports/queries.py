@@ -3,7 +3,9 @@
 from dataclasses import dataclass
 
 from django.http import Http404
+from django.urls import reverse
 
+from reports.formatting import vn_number
 from scoring.models import Period, Result
 from units.models import Block
 
@@ -28,6 +30,36 @@ class PublishedTable:
     @property
     def decimals(self) -> int:
         return self.period.published_decimals
+
+
+@dataclass(frozen=True)
+class DisplayRow:
+    """One row of the HTML table, formatted once: what the template prints, nothing to compute."""
+
+    position: int
+    unit_name: str
+    unit_url: str
+    score: str
+    grade: str
+    grade_code: str
+    rank: int
+
+
+def display_rows(table: PublishedTable) -> list[DisplayRow]:
+    # One reverse() for the whole table: a national commune table has 3,321 rows.
+    prefix = reverse("reports:unit_history", args=["-"])[:-2]
+    return [
+        DisplayRow(
+            r.position,
+            r.unit.name,
+            f"{prefix}{r.unit.code}/",
+            vn_number(r.total, table.decimals),
+            r.grade,
+            r.grade_code,
+            r.rank,
+        )
+        for r in table.rows
+    ]
 
 
 def published_table_or_404(year: int, block: str) -> PublishedTable:

@@ -12,8 +12,7 @@ from django.views.decorators.http import require_safe
 
 from reports.excel import ranking_workbook
 from reports.formatting import plain_number
-from reports.queries import published_table_or_404
-from reports.tables import RankingTable
+from reports.queries import display_rows, published_table_or_404
 from scoring.models import Period, Result
 from units.models import Unit
 
@@ -31,7 +30,7 @@ def home(request):
 @require_safe
 def ranking(request, year: int, block: str):
     table = published_table_or_404(year, block)
-    context = {"table": table, "period": table.period, "ranking": RankingTable(table.rows)}
+    context = {"table": table, "period": table.period, "rows": display_rows(table)}
     return render(request, "reports/ranking.html", context)
 
 
@@ -49,8 +48,11 @@ def results_api(request, year: int, block: str):
     try:
         table = published_table_or_404(year, block)
     except Http404:
-        return JsonResponse({"error": NOT_PUBLISHED.format(year=year, block=block)}, status=404,
-                            json_dumps_params={"ensure_ascii": False})
+        return JsonResponse(
+            {"error": NOT_PUBLISHED.format(year=year, block=block)},
+            status=404,
+            json_dumps_params={"ensure_ascii": False},
+        )
     data = {
         "year": year,
         "block": table.block.code,

@@ -51,7 +51,13 @@ def period_publish(*, period: Period, decision_number: str, decision_date: date 
     if not units:
         raise ValidationError(E_NO_UNITS.format(period=period))
     leaves = list(Criterion.objects.filter(criteria_set=period.criteria_set, children__isnull=True))
-    scores = {(s.unit_id, s.criterion_id): s for s in Score.objects.filter(period=period)}
+    # Only the columns the totals need, unordered: a national period has over 300,000 scores.
+    scores = {
+        (unit_id, criterion_id): (points, not_applicable)
+        for unit_id, criterion_id, points, not_applicable in Score.objects.filter(period=period)
+        .order_by()
+        .values_list("unit_id", "criterion_id", "appraised_points", "not_applicable")
+    }
     entries, errors = [], []
     for unit in units:
         unit_errors: list[str] = []
@@ -71,9 +77,9 @@ def period_publish(*, period: Period, decision_number: str, decision_date: date 
     return results
 
 
-def _leaf(unit: Unit, criterion: Criterion, score: Score | None, errors: list[str]) -> ranking.Leaf:
-    applicable = not (score and score.not_applicable)
-    points = score.appraised_points if score else None
+def _leaf(unit: Unit, criterion: Criterion, score: tuple | None, errors: list[str]) -> ranking.Leaf:
+    points, not_applicable = score or (None, False)
+    applicable = not not_applicable
     if applicable and points is None:
         errors.append(E_MISSING_POINTS.format(unit=unit, code=criterion.code))
     elif points is not None and points > criterion.max_points:
@@ -178,13 +184,16 @@ def _disagreements(group: list[ResultRow], table: list[ranking.Ranked]) -> list[
 
 
 def _write_published(year, block, group, places, table, scheme, units, partial) -> None:
-    codes = set(Unit.objects.values_list("code", flat=True))
-    for r in group:
-        key = (block.pk, name_key(r.unit_name))
-        if key not in units:
-            code = _new_unit_code(block, r.unit_name, codes)
+    new = [r.unit_name for r in group if (block.pk, name_key(r.unit_name)) not in units]
+    if new:
+        codes = set(Unit.objects.values_list("code", flat=True))
+        created = []
+        for name in new:
+            code = _new_unit_code(block, name, codes)
             codes.add(code)
-            units[key] = Unit.objects.create(code=code, name=r.unit_name, block=block)
+            created.append(Unit(code=code, name=name, block=block))
+        for unit in Unit.objects.bulk_create(created):
+            units[(block.pk, name_key(unit.name))] = unit
     period, _ = Period.objects.update_or_create(
         year=year,
         block=block,

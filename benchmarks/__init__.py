@@ -1,0 +1,1 @@
+"""Benchmarks at national scale; run with `make bench` (prints figures, never asserts on time)."""

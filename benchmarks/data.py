@@ -1,0 +1,203 @@
+"""The national-scale data the benchmarks run on, built deterministically from a fixed seed.
+
+A criteria set of 100 leaves in 8 areas (maxima in 0.25 steps, summing to 100), the appraised
+points of every unit on every leaf, and a published-results CSV to import.
+"""
+
+import csv
+import random
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from django.db import transaction
+from django.test.utils import override_settings
+
+from scoring import ranking
+from scoring.models import CriteriaSet, Criterion, GradeScheme, Method, Period, Result, Score
+from units.models import Block, Unit
+
+SEED = 20250601
+COMMUNES = 3321  # communes, wards and townships nationally (the xã block)
+SMALL_UNITS = 21  # a province's departments (the sở block): the baseline table
+LEAVES = 100
+AREA_SIZES = (13, 13, 13, 13, 12, 12, 12, 12)
+QUARTERS_TOTAL = 400  # 100 points in steps of 0.25
+YEAR = 2024
+IMPORT_YEAR = 2023
+SCORE_BATCH = 5000
+
+_QUARTER = [Decimal(q) / 4 for q in range(QUARTERS_TOTAL + 1)]
+_KINDS = ("xã", "phường", "thị trấn")
+_SYLLABLES = (
+    "An", "Ân", "Bình", "Cẩm", "Châu", "Đông", "Đức", "Giang", "Hà", "Hải", "Hòa", "Hồng", "Hưng",
+    "Hương", "Khánh", "Lạc", "Lâm", "Lộc", "Long", "Minh", "Mỹ", "Nam", "Ngọc", "Phú", "Phước",
+    "Quảng", "Sơn", "Tân", "Thạnh", "Thủy", "Tiến", "Trung", "Ưng", "Vĩnh", "Xuân", "Yên",
+)  # fmt: skip
+_DEPARTMENTS = (
+    "Sở Nội vụ", "Sở Tư pháp", "Sở Tài chính", "Sở Kế hoạch và Đầu tư", "Sở Công Thương", "Sở Xây dựng",
+    "Sở Giao thông vận tải", "Sở Y tế", "Sở Giáo dục và Đào tạo", "Sở Lao động - Thương binh và Xã hội",
+    "Sở Văn hóa và Thể thao", "Sở Du lịch", "Sở Tài nguyên và Môi trường",
+    "Sở Nông nghiệp và Phát triển nông thôn", "Sở Khoa học và Công nghệ", "Sở Thông tin và Truyền thông",
+    "Sở Ngoại vụ", "Thanh tra tỉnh", "Văn phòng UBND tỉnh", "Ban Dân tộc", "Ban Quản lý các khu công nghiệp",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Every unit's appraised points on every leaf, in leaf order; the database gets the same values."""
+
+    names: list[str]
+    maxima: list[Decimal]
+    methods: list[str]
+    points: list[list[Decimal]]
+
+    def leaves(self, unit_index: int) -> list[ranking.Leaf]:
+        """One unit's leaves as the engine takes them."""
+        return [
+            ranking.Leaf(code=f"L{i}", max_points=maximum, points=points, method=method)
+            for i, (maximum, method, points) in enumerate(
+                zip(self.maxima, self.methods, self.points[unit_index], strict=True), start=1
+            )
+        ]
+
+
+def make_rng(salt: str) -> random.Random:
+    return random.Random(f"{SEED}-{salt}")  # noqa: S311 - reproducible test data, not security
+
+
+def make_scores(names: list[str], salt: str) -> Scores:
+    rng = make_rng(salt)
+    quarters = _leaf_quarters(rng)
+    methods = [_area_method(area) for area, size in enumerate(AREA_SIZES, start=1) for _ in range(size)]
+    points = [_unit_points(rng, quarters) for _ in names]
+    return Scores(names=names, maxima=[_QUARTER[q] for q in quarters], methods=methods, points=points)
+
+
+def _leaf_quarters(rng: random.Random) -> list[int]:
+    """100 leaf maxima in quarter points: at least 0.5 each, 100 points in all."""
+    quarters = [2] * LEAVES
+    for _ in range(QUARTERS_TOTAL - sum(quarters)):
+        quarters[rng.randrange(LEAVES)] += 1
+    return quarters
+
+
+def _area_method(area: int) -> str:
+    # The last area is the satisfaction survey, as in the real indices.
+    return Method.SURVEY if area == len(AREA_SIZES) else Method.SELF
+
+
+def _unit_points(rng: random.Random, quarters: list[int]) -> list[Decimal]:
+    quality = rng.uniform(0.3, 0.95)
+    return [_QUARTER[rng.randint(int(q * quality), q)] for q in quarters]
+
+
+def commune_names(count: int) -> list[str]:
+    """Distinct Vietnamese commune names ("UBND phường Hương Thủy 2"), in creation order."""
+    rng = make_rng("names")
+    names: list[str] = []
+    seen: set[str] = set()
+    while len(names) < count:
+        base = f"UBND {rng.choice(_KINDS)} {rng.choice(_SYLLABLES)} {rng.choice(_SYLLABLES)}"
+        name, n = base, 1
+        while name in seen:
+            n += 1
+            name = f"{base} {n}"
+        seen.add(name)
+        names.append(name)
+    return names
+
+
+def department_names() -> list[str]:
+    return list(_DEPARTMENTS[:SMALL_UNITS])
+
+
+# --- Database ---------------------------------------------------------------------------------
+
+
+def build_scored_period(block_code: str, scores: Scores, year: int) -> Period:
+    """Criteria set, units, a period in appraisal and every Score row, in one transaction.
+
+    Built with DEBUG off so the 332,100-row insert is not slowed by Django's query log.
+    """
+    with override_settings(DEBUG=False), transaction.atomic():
+        block = Block.objects.get(code=block_code)
+        leaves = _criteria(block, year, scores)
+        units = _units(block, scores.names)
+        period = Period.objects.create(
+            year=year,
+            block=block,
+            criteria_set=leaves[0].criteria_set,
+            status=Period.Status.APPRAISAL,
+            grade_scheme=GradeScheme.objects.get(is_default=True),
+        )
+        _insert_scores(period, units, leaves, scores.points)
+    return period
+
+
+def _criteria(block: Block, year: int, scores: Scores) -> list[Criterion]:
+    criteria_set = CriteriaSet.objects.create(year=year, block=block, name=f"Bộ tiêu chí {block.code} {year}")
+    position, leaves, start = 0, [], 0
+    for area_number, size in enumerate(AREA_SIZES, start=1):
+        maxima = scores.maxima[start : start + size]
+        position += 1
+        area = Criterion.objects.create(
+            criteria_set=criteria_set, code=str(area_number), title=f"Lĩnh vực {area_number}",
+            max_points=sum(maxima, Decimal(0)), method=scores.methods[start], position=position,
+        )  # fmt: skip
+        for leaf_number, maximum in enumerate(maxima, start=1):
+            position += 1
+            code = f"{area_number}.{leaf_number}"
+            leaves.append(
+                Criterion(
+                    criteria_set=criteria_set,
+                    parent=area,
+                    code=code,
+                    title=f"Tiêu chí {code}",
+                    max_points=maximum,
+                    method=scores.methods[start],
+                    position=position,
+                )
+            )
+        start += size
+    Criterion.objects.bulk_create(leaves)
+    return list(Criterion.objects.filter(criteria_set=criteria_set, parent__isnull=False).order_by("position"))
+
+
+def _units(block: Block, names: list[str]) -> list[Unit]:
+    prefix = f"{block.code}-bench-"
+    Unit.objects.bulk_create(
+        Unit(code=f"{prefix}{i:05d}", name=name, block=block) for i, name in enumerate(names, start=1)
+    )
+    return list(Unit.objects.filter(code__startswith=prefix).order_by("code"))
+
+
+def _insert_scores(period: Period, units: list[Unit], leaves: list[Criterion], points: list[list[Decimal]]) -> None:
+    batch: list[Score] = []
+    for unit, unit_points in zip(units, points, strict=True):
+        batch.extend(
+            Score(period_id=period.pk, unit_id=unit.pk, criterion_id=leaf.pk, appraised_points=value)
+            for leaf, value in zip(leaves, unit_points, strict=True)
+        )
+        if len(batch) >= SCORE_BATCH:
+            Score.objects.bulk_create(batch)
+            batch = []
+    if batch:
+        Score.objects.bulk_create(batch)
+
+
+def unpublish(period: Period) -> None:
+    """Put a published period back in appraisal so it can be published again."""
+    Result.objects.filter(period=period).delete()
+    Period.objects.filter(pk=period.pk).update(status=Period.Status.APPRAISAL, decision_number="", decision_date=None)
+
+
+def write_results_csv(path: Path, count: int, year: int) -> None:
+    """A published-results file: year, block, unit, score (3 decimals), one row per commune."""
+    rng = make_rng("import")
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["year", "block", "unit", "score"])
+        for n in range(1, count + 1):
+            thousandths = rng.randint(40_000, 99_999)
+            writer.writerow([year, "xa", f"UBND xã Thử nghiệm {n}", f"{thousandths // 1000}.{thousandths % 1000:03d}"])

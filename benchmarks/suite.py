@@ -1,0 +1,207 @@
+"""The four benchmarks; each returns Measurements and checks that the work it timed was done."""
+
+import csv
+import time
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from django.db import connection, reset_queries
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from benchmarks import data
+from benchmarks.measure import Measurement, Progress, best_of, peak_memory
+from scoring import ranking
+from scoring.importing import read_result_rows
+from scoring.models import Period, Score
+from scoring.services import period_publish, results_import
+from units.models import Block, Unit
+
+N = data.COMMUNES
+SMALL = data.SMALL_UNITS
+
+
+class BenchmarkError(Exception):
+    """The benchmark could not measure what it meant to (wrong data, an HTTP error, a failed check)."""
+
+
+def check(condition: bool, message: str) -> None:
+    if not condition:
+        raise BenchmarkError(message)
+
+
+def run_all(tmp: Path, progress: Progress) -> list[Measurement]:
+    check(not Unit.objects.exists(), "the database already has units: use an empty, throwaway database")
+    progress(f"building data: {N:,} communes x {data.LEAVES} leaves = {N * data.LEAVES:,} scores")
+    large = data.make_scores(data.commune_names(N), "xa")
+    small = data.make_scores(data.department_names(), "so")
+    large_period = data.build_scored_period("xa", large, data.YEAR)
+    small_period = data.build_scored_period("so", small, data.YEAR)
+    check(Score.objects.filter(period=large_period).count() == N * data.LEAVES, "Score rows were not all created")
+    progress("data built")
+    measurements: list[Measurement] = []
+    for name, bench in (
+        ("engine", lambda: bench_engine(large)),
+        ("period_publish", lambda: bench_publish(large_period, small_period)),
+        ("import", lambda: bench_import(tmp)),
+        ("public pages", lambda: bench_pages()),
+    ):
+        progress(f"{name}: running")
+        reset_queries()
+        measurements.extend(bench())
+        progress(f"{name}: done")
+    return measurements
+
+
+# --- 1. Engine --------------------------------------------------------------------------------
+
+
+def bench_engine(scores: data.Scores) -> list[Measurement]:
+    leaf_lists = [scores.leaves(i) for i in range(len(scores.names))]
+    point_lists = scores.points
+    t_total, totals = best_of(lambda: [ranking.compute_total(leaves).total for leaves in leaf_lists], 3)
+    t_sum, sums = best_of(lambda: [sum(points, Decimal(0)) for points in point_lists], 3)
+    # Every leaf is applicable and the maxima sum to 100, so the index is the plain sum.
+    check(totals == sums, "compute_total disagrees with the plain sum of the points")
+    named = enumerate(zip(scores.names, totals, strict=True))
+    entries = [ranking.Entry(key=i, name=name, total=total) for i, (name, total) in named]
+    pairs = [(entry.total, entry.name) for entry in entries]
+    t_rank, table = best_of(lambda: ranking.rank_entries(entries, decimals=3), 5)
+    t_sorted, _ = best_of(lambda: sorted(pairs), 5)
+    check(len(table) == N, "rank_entries lost rows")
+    leaves = N * data.LEAVES
+    return [
+        Measurement(f"engine: rank_entries, {N:,} entries (baseline sorted())", t_rank * 1e3, "ms", t_sorted * 1e3),
+        Measurement("engine: rank_entries per entry", t_rank / N * 1e6, "us/entry"),
+        Measurement(f"engine: compute_total, {N:,} units x 100 leaves (baseline sum())", t_total, "s", t_sum),
+        Measurement("engine: compute_total per leaf", t_total / leaves * 1e6, "us/leaf", t_sum / leaves * 1e6),
+    ]
+
+
+# --- 2. period_publish ------------------------------------------------------------------------
+
+
+def bench_publish(period: Period, small_period: Period) -> list[Measurement]:
+    def read():
+        return list(Score.objects.filter(period=period).values_list("unit_id", "criterion_id", "appraised_points"))
+
+    t_read, rows = best_of(read, 3)
+    check(len(rows) == N * data.LEAVES, "the baseline read did not see every Score row")
+    t_publish, queries = _publish_timed(period, N)
+    t_small, small_queries = _publish_timed(small_period, SMALL)
+    data.unpublish(period)
+    mem_read, _ = peak_memory(read)
+    mem_publish, _ = peak_memory(lambda: _publish(period))
+    label = f"{N:,} units x 100 leaves"
+    return [
+        Measurement(f"publish: period_publish, {label} (baseline read scores)", t_publish, "s", t_read),
+        Measurement(f"publish: queries, {label} (baseline {SMALL} units)", queries, "queries", small_queries),
+        Measurement(f"publish: time per unit (baseline {SMALL}-unit publish)", t_publish / N * 1e3, "ms/unit",
+                    t_small / SMALL * 1e3),
+        Measurement("publish: peak memory (baseline read scores)", mem_publish, "MiB", mem_read),
+    ]  # fmt: skip
+
+
+def _publish(period: Period) -> list:
+    results = period_publish(period=period, decision_number="123/QĐ-BENCH", decision_date=date(data.YEAR + 1, 2, 1))
+    check(len(results) == period.block.units.count(), f"period_publish wrote {len(results)} results")
+    return results
+
+
+def _publish_timed(period: Period, units: int) -> tuple[float, int]:
+    with CaptureQueriesContext(connection) as captured:
+        start = time.perf_counter()
+        results = period_publish(period=period, decision_number="123/QĐ-BENCH", decision_date=date(data.YEAR + 1, 2, 1))
+        elapsed = time.perf_counter() - start
+    check(len(results) == units, f"period_publish wrote {len(results)} results, expected {units}")
+    return elapsed, len(captured.captured_queries)
+
+
+# --- 3. Import of published results -----------------------------------------------------------
+
+
+def bench_import(tmp: Path) -> list[Measurement]:
+    path = tmp / "ket-qua-xa.csv"
+    data.write_results_csv(path, N, data.IMPORT_YEAR)
+    blocks = list(Block.objects.all())
+    t_csv, records = best_of(lambda: _csv_records(path), 5)
+    check(len(records) == N + 1, "the CSV does not have one row per unit")
+    t_read, rows = best_of(lambda: read_result_rows(path, blocks), 3)
+    check(len(rows) == N, "read_result_rows lost rows")
+    t_first, q_first, summary = _import_timed(path, blocks)
+    check(summary.units_created == N, f"the first import created {summary.units_created} units, expected {N}")
+    t_again, (q_again, summary) = best_of(lambda: _import_timed(path, blocks)[1:], 3)
+    check(summary.units_created == 0 and summary.results == N, "the second import did not replace the table")
+    mem_import, _ = peak_memory(lambda: results_import(rows=read_result_rows(path, blocks)))
+    mem_csv, _ = peak_memory(lambda: _csv_records(path))
+    return [
+        Measurement(f"import: read_result_rows, {N:,} rows (baseline csv.reader)", t_read * 1e3, "ms", t_csv * 1e3),
+        Measurement("import: first run, creates units (baseline csv.reader)", t_first * 1e3, "ms", t_csv * 1e3),
+        Measurement("import: replace run (baseline csv.reader)", t_again * 1e3, "ms", t_csv * 1e3),
+        Measurement("import: queries, first run (baseline replace run)", q_first, "queries", q_again),
+        Measurement("import: peak memory, replace run (baseline csv.reader)", mem_import, "MiB", mem_csv),
+    ]
+
+
+def _csv_records(path: Path) -> list[list[str]]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.reader(handle))
+
+
+def _import_timed(path: Path, blocks: list[Block]):
+    """read_result_rows + results_import: seconds, queries, summary."""
+    with CaptureQueriesContext(connection) as captured:
+        start = time.perf_counter()
+        summary = results_import(rows=read_result_rows(path, blocks))
+        elapsed = time.perf_counter() - start
+    return elapsed, len(captured.captured_queries), summary
+
+
+# --- 4. Public pages --------------------------------------------------------------------------
+
+PAGES = (
+    ("html", "/xep-hang/{year}/{block}/"),
+    ("xlsx", "/xep-hang/{year}/{block}.xlsx"),
+    ("json", "/api/v1/results/{year}/{block}/"),
+)
+
+
+@dataclass(frozen=True)
+class PageRun:
+    seconds: float
+    size: int
+    queries: int
+    peak_mib: float
+
+
+def bench_pages() -> list[Measurement]:
+    client = Client()
+    measurements = []
+    for kind, pattern in PAGES:
+        small = _page(client, pattern.format(year=data.YEAR, block="so"), runs=5)
+        large = _page(client, pattern.format(year=data.YEAR, block="xa"), runs=3)
+        per_row = (large.seconds - small.seconds) / (N - SMALL)
+        label = f"page {kind}: {N:,} rows"
+        base = f"(baseline {SMALL} rows)"
+        measurements += [
+            Measurement(f"{label}, time {base}", large.seconds * 1e3, "ms", small.seconds * 1e3),
+            Measurement(f"page {kind}: extra cost per row", per_row * 1e3, "ms/row"),
+            Measurement(f"{label}, size {base}", large.size / 1024, "KiB", small.size / 1024),
+            Measurement(f"{label}, queries {base}", large.queries, "queries", small.queries),
+            Measurement(f"{label}, peak memory {base}", large.peak_mib, "MiB", small.peak_mib),
+        ]
+    return measurements
+
+
+def _page(client: Client, url: str, runs: int) -> PageRun:
+    def fetch():
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url, HTTP_HOST="localhost")
+        check(response.status_code == 200, f"GET {url}: HTTP {response.status_code}")
+        return response, len(captured.captured_queries)
+
+    seconds, (response, queries) = best_of(fetch, runs)
+    peak, _ = peak_memory(fetch)
+    return PageRun(seconds=seconds, size=len(response.content), queries=queries, peak_mib=peak)
