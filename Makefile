@@ -17,10 +17,10 @@ $(STAMP): requirements.txt requirements-dev.txt
 # Migrate SQLite, load the published results and the demonstration period; safe to run again.
 data: $(STAMP)
 	$(DEV) $(PY) manage.py migrate --noinput
-	$(DEV) $(PY) manage.py import_results fixtures/ket-qua-cong-bo-2022.csv
-	$(DEV) $(PY) manage.py import_results fixtures/ket-qua-cong-bo-2020-mot-phan.csv --partial
+	$(DEV) $(PY) manage.py import_results fixtures/ket-qua-cong-bo-2022.csv --skip-published
+	$(DEV) $(PY) manage.py import_results fixtures/ket-qua-cong-bo-2020-mot-phan.csv --partial --skip-published
 	$(DEV) $(PY) manage.py seed_demo
-	$(DEV) $(PY) manage.py create_demo_admin
+	$(DEV) $(PY) manage.py create_demo_accounts
 
 run: data
 	$(DEV) $(PY) manage.py runserver 127.0.0.1:$(PORT)

@@ -6,7 +6,7 @@ from django.http import Http404
 from django.urls import reverse
 
 from reports.formatting import vn_number
-from scoring.models import Period, Result
+from scoring.models import Period, Result, ResultVersion
 from units.models import Block
 
 TITLE = "Kết quả đánh giá, xếp loại công tác cải cách hành chính của {phrase} năm {year}"
@@ -14,10 +14,14 @@ TITLE = "Kết quả đánh giá, xếp loại công tác cải cách hành chí
 
 @dataclass(frozen=True)
 class PublishedTable:
-    """One published ranking table: its period and its rows in printed order."""
+    """One published ranking table: its period, the version shown and its rows in printed order."""
 
     period: Period
     rows: list[Result]
+
+    @property
+    def version(self) -> ResultVersion:
+        return self.rows[0].version
 
     @property
     def block(self) -> Block:
@@ -63,8 +67,49 @@ def display_rows(table: PublishedTable) -> list[DisplayRow]:
 
 
 def published_table_or_404(year: int, block: str) -> PublishedTable:
-    """The table for a published year and block in one query; 404 for anything else."""
+    """The current table for a published year and block in one query; 404 for anything else."""
     rows = list(Result.objects.published().for_block(year, block))
     if not rows:
         raise Http404("Chưa có kết quả được công bố cho năm và khối này.")
     return PublishedTable(period=rows[0].period, rows=rows)
+
+
+def versions_of(period: Period) -> list[ResultVersion]:
+    """Every sealed publication of the period, first to latest (corrections after the original)."""
+    return list(ResultVersion.objects.filter(period=period, sealed=True).order_by("number"))
+
+
+@dataclass(frozen=True)
+class ChangedRow:
+    """A unit whose published line differs between two versions."""
+
+    unit_name: str
+    old: DisplayRow | None
+    new: DisplayRow | None
+
+
+def version_or_404(year: int, block: str, number: int) -> tuple[PublishedTable, PublishedTable | None]:
+    """A past or current version, and the one before it, in one query; 404 when there is no such version."""
+    rows = list(
+        Result.objects.published_versions().for_block(year, block).filter(version__number__in=[number, number - 1])
+    )
+    shown = [r for r in rows if r.version.number == number]
+    if not shown:
+        raise Http404("Không có lần công bố này.")
+    before = [r for r in rows if r.version.number == number - 1]
+    return (
+        PublishedTable(period=shown[0].period, rows=shown),
+        PublishedTable(period=before[0].period, rows=before) if before else None,
+    )
+
+
+def changes_between(old: PublishedTable, new: PublishedTable) -> list[ChangedRow]:
+    """What a correction changed: units added, removed, or with another score, grade or rank."""
+    before = {row.unit_url: row for row in display_rows(old)}
+    after = {row.unit_url: row for row in display_rows(new)}
+    changed = []
+    for url in [*after, *(u for u in before if u not in after)]:
+        a, b = before.get(url), after.get(url)
+        if a is None or b is None or (a.score, a.grade, a.rank) != (b.score, b.grade, b.rank):
+            changed.append(ChangedRow((b or a).unit_name, a, b))
+    return changed

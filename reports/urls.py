@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("xep-hang/<int:year>/<slug:block>/", views.ranking, name="ranking"),
     path("xep-hang/<int:year>/<slug:block>.xlsx", views.ranking_xlsx, name="ranking_xlsx"),
+    path("xep-hang/<int:year>/<slug:block>/lan-<int:number>/", views.ranking_version, name="ranking_version"),
     path("don-vi/<slug:code>/", views.unit_history, name="unit_history"),
     path("api/v1/results/<int:year>/<slug:block>/", views.results_api, name="results_api"),
 ]

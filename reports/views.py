@@ -12,7 +12,7 @@ from django.views.decorators.http import require_safe
 
 from reports.excel import ranking_workbook
 from reports.formatting import plain_number
-from reports.queries import display_rows, published_table_or_404
+from reports.queries import changes_between, display_rows, published_table_or_404, version_or_404, versions_of
 from scoring.models import Period, Result
 from units.models import Unit
 
@@ -30,8 +30,27 @@ def home(request):
 @require_safe
 def ranking(request, year: int, block: str):
     table = published_table_or_404(year, block)
-    context = {"table": table, "period": table.period, "rows": display_rows(table)}
+    context = {
+        "table": table,
+        "period": table.period,
+        "rows": display_rows(table),
+        "versions": versions_of(table.period),
+    }
     return render(request, "reports/ranking.html", context)
+
+
+@require_safe
+def ranking_version(request, year: int, block: str, number: int):
+    table, previous = version_or_404(year, block, number)
+    context = {
+        "table": table,
+        "period": table.period,
+        "rows": display_rows(table),
+        "versions": versions_of(table.period),
+        "previous": previous,
+        "changes": changes_between(previous, table) if previous else [],
+    }
+    return render(request, "reports/ranking_version.html", context)
 
 
 @require_safe

@@ -6,17 +6,20 @@ be published or shown to the public.
 """
 
 import random
+from datetime import timedelta
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 
-from scoring.models import CriteriaSet, Criterion, GradeScheme, Method, Period, Score
+from scoring.models import CriteriaSet, Criterion, GradeScheme, Method, Period, Score, Submission
 from units.models import Block, Unit
 
 DEMO_YEAR = 2023
 DEMO_BLOCK = "so"
 DEMO_NAME = "Bộ tiêu chí minh họa (dữ liệu minh họa, không phải số liệu thật)"
 QUARTER = Decimal("0.25")
+DEMO_DAYS_OPEN = 30
 
 AREAS = [
     (
@@ -130,12 +133,27 @@ def demo_seed(*, seed: int = DEMO_YEAR) -> Period:
         block=block,
         criteria_set=criteria_set,
         grade_scheme=GradeScheme.objects.get(is_default=True),
-        status=Period.Status.APPRAISAL,
+        status=Period.Status.OPEN,
+        deadline=timezone.now() + timedelta(days=DEMO_DAYS_OPEN),
         is_demo=True,
         source="Dữ liệu minh họa",
     )
-    units = list(Unit.objects.filter(block=block).active_in(DEMO_YEAR))
-    Score.objects.bulk_create(_score(period, unit, leaf, rng) for unit in units for leaf in leaves)
+    units = sorted(Unit.objects.filter(block=block).active_in(DEMO_YEAR), key=lambda u: u.name)
+    # A realistic mix on the dashboard: some units have submitted, some are typing, the rest not started.
+    submitted, drafting = units[:8], units[8:13]
+    scores = [_score(period, unit, leaf, rng, complete=True) for unit in submitted for leaf in leaves]
+    scores += [_score(period, unit, leaf, rng, complete=rng.random() < 0.6) for unit in drafting for leaf in leaves]
+    scores += [
+        _survey(period, unit, leaf, rng) for unit in units[13:] for leaf in leaves if leaf.method == Method.SURVEY
+    ]
+    Score.objects.bulk_create(scores)
+    Submission.objects.bulk_create(
+        [
+            Submission(period=period, unit=u, status=Submission.Status.SUBMITTED, submitted_at=timezone.now())
+            for u in submitted
+        ]
+        + [Submission(period=period, unit=u, status=Submission.Status.DRAFT) for u in drafting]
+    )
     return period
 
 
@@ -170,10 +188,54 @@ def _build_tree(criteria_set: CriteriaSet, rng: random.Random) -> list[Criterion
     return leaves
 
 
-def _score(period, unit, leaf, rng) -> Score:
+def _points(leaf, rng) -> Decimal:
     steps = int(leaf.max_points / QUARTER)
-    appraised = QUARTER * rng.randint(int(steps * 0.6), steps)
+    return QUARTER * rng.randint(int(steps * 0.6), steps)
+
+
+def _survey(period, unit, leaf, rng) -> Score:
+    return Score(period=period, unit=unit, criterion=leaf, appraised_points=_points(leaf, rng))
+
+
+def _score(period, unit, leaf, rng, *, complete: bool) -> Score:
+    """Survey points come from Sở Nội vụ; self-assessed points, with a note standing in for evidence."""
     if leaf.method == Method.SURVEY:
-        return Score(period=period, unit=unit, criterion=leaf, appraised_points=appraised)
-    claimed = min(leaf.max_points, appraised + QUARTER * rng.choice([0, 0, 0, 1, 2]))
-    return Score(period=period, unit=unit, criterion=leaf, self_points=claimed, appraised_points=appraised)
+        return _survey(period, unit, leaf, rng)
+    claimed = _points(leaf, rng) if complete else None
+    note = "Báo cáo số 12/BC-ĐV (minh họa)" if claimed else ""
+    return Score(period=period, unit=unit, criterion=leaf, self_points=claimed, explanation=note)
+
+
+DEMO_PASSWORD = "cchc-dung-thu-2026"  # noqa: S105 - printed demo accounts, DEBUG only
+
+
+def demo_accounts() -> list[tuple[str, str, str]]:
+    """One account per role on the demonstration period: (role, username, password)."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from scoring.models import AppraiserAssignment
+    from scoring.permissions import ADMINISTRATOR, APPRAISER, UNIT_STAFF
+    from units.models import UnitMembership
+
+    period = demo_seed()
+    users = get_user_model().objects
+    admin, _ = users.get_or_create(username="quantri", defaults={"first_name": "Quản trị Sở Nội vụ"})
+    admin.is_staff = admin.is_superuser = True
+    appraiser, _ = users.get_or_create(username="thamdinh", defaults={"first_name": "Thẩm định viên"})
+    staff, _ = users.get_or_create(username="canbo.noivu", defaults={"first_name": "Cán bộ Sở Nội vụ"})
+    for user, group in ((admin, ADMINISTRATOR), (appraiser, APPRAISER), (staff, UNIT_STAFF)):
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+        user.groups.add(Group.objects.get(name=group))
+    AppraiserAssignment.objects.get_or_create(period=period, appraiser=appraiser, unit=None)
+    unit = (
+        Unit.objects.filter(block=period.block, name="Sở Nội vụ").first()
+        or Unit.objects.filter(block=period.block).first()
+    )
+    UnitMembership.objects.get_or_create(user=staff, unit=unit)
+    return [
+        ("Quản trị Sở Nội vụ", admin.username, DEMO_PASSWORD),
+        ("Thẩm định viên (mọi đơn vị)", appraiser.username, DEMO_PASSWORD),
+        (f"Cán bộ đơn vị ({unit.name})", staff.username, DEMO_PASSWORD),
+    ]

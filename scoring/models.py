@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Count, F, Q
 from django.urls import reverse
@@ -115,18 +116,36 @@ class GradeBand(models.Model):
         return self.label
 
 
+# A period the public may read, and whose results and scores can no longer change in place.
+PUBLIC_STATUSES = ("published", "locked")
+
+
 class PeriodQuerySet(models.QuerySet):
     def published(self):
-        return self.filter(status=Period.Status.PUBLISHED, is_demo=False)
+        return self.filter(status__in=PUBLIC_STATUSES, is_demo=False)
 
     def for_home(self):
-        """Published periods, newest first, with their block and how many units they rank."""
+        """Published periods, newest first, with their block and how many units their current table ranks."""
         return (
             self.published()
             .select_related("block")
-            .annotate(unit_count=Count("results"))
+            .annotate(unit_count=Count("results", filter=Q(results__version__is_current=True)))
             .order_by("-year", "block__sort_order")
         )
+
+    def for_staff(self, user):
+        """The periods a staff member works on, with what the work list shows, newest first."""
+        from scoring.permissions import periods_visible_to
+
+        return periods_visible_to(user, self.select_related("block", "criteria_set")).order_by(
+            "-year", "block__sort_order"
+        )
+
+
+class PeriodManager(models.Manager.from_queryset(PeriodQuerySet)):
+    def get_queryset(self):
+        # A period is always named by its block ("UBND cấp huyện — 2022"): load it with the row.
+        return super().get_queryset().select_related("block")
 
 
 class Period(models.Model):
@@ -135,8 +154,12 @@ class Period(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Dự thảo")
         OPEN = "open", _("Đang tự đánh giá")
-        APPRAISAL = "appraisal", _("Đang thẩm định")
+        APPRAISAL = "appraisal", _("Thẩm định vòng 1")
+        EXPLANATION = "explanation", _("Đơn vị giải trình")
+        APPRAISAL_2 = "appraisal_2", _("Thẩm định vòng 2")
+        APPROVED = "approved", _("Đã phê duyệt")
         PUBLISHED = "published", _("Đã công bố")
+        LOCKED = "locked", _("Đã khóa")
 
     year = models.PositiveSmallIntegerField(_("năm"))
     block = models.ForeignKey(Block, on_delete=models.PROTECT, related_name="periods", verbose_name=_("khối"))
@@ -154,6 +177,8 @@ class Period(models.Model):
     status = models.CharField(_("trạng thái"), max_length=16, choices=Status.choices, default=Status.DRAFT)
     decision_number = models.CharField(_("số quyết định công bố"), max_length=100, blank=True)
     decision_date = models.DateField(_("ngày quyết định"), null=True, blank=True)
+    signer = models.CharField(_("người ký"), max_length=200, blank=True)
+    deadline = models.DateTimeField(_("hạn tự đánh giá"), null=True, blank=True)
     published_decimals = models.PositiveSmallIntegerField(
         _("số chữ số thập phân công bố"),
         default=3,
@@ -167,7 +192,7 @@ class Period(models.Model):
     is_demo = models.BooleanField(_("dữ liệu minh họa"), default=False)
     source = models.CharField(_("nguồn"), max_length=500, blank=True)
 
-    objects = PeriodQuerySet.as_manager()
+    objects = PeriodManager()
 
     class Meta:
         ordering = ["-year", "block__sort_order"]
@@ -176,7 +201,9 @@ class Period(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["year", "block"], name="period_unique_per_year_block"),
             models.CheckConstraint(condition=Q(published_decimals__lte=6), name="period_decimals_at_most_6"),
-            models.CheckConstraint(condition=~Q(status="published", is_demo=True), name="demo_period_never_published"),
+            models.CheckConstraint(
+                condition=~Q(status__in=PUBLIC_STATUSES, is_demo=True), name="demo_period_never_published"
+            ),
         ]
 
     def __str__(self):
@@ -185,6 +212,10 @@ class Period(models.Model):
 
     def get_absolute_url(self):
         return reverse("reports:ranking", args=[self.year, self.block.code])
+
+    @property
+    def is_public(self) -> bool:
+        return self.status in PUBLIC_STATUSES and not self.is_demo
 
 
 class Score(models.Model):
@@ -198,7 +229,10 @@ class Score(models.Model):
     self_points = models.DecimalField(_("điểm tự đánh giá"), null=True, blank=True, **POINTS)
     appraised_points = models.DecimalField(_("điểm thẩm định"), null=True, blank=True, **POINTS)
     not_applicable = models.BooleanField(_("không áp dụng"), default=False)
+    explanation = models.TextField(_("giải trình của đơn vị"), blank=True)
+    appraiser_comment = models.TextField(_("ý kiến thẩm định"), blank=True)
     note = models.TextField(_("ghi chú"), blank=True)
+    updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
 
     class Meta:
         ordering = ["period", "unit", "criterion__position"]
@@ -221,16 +255,58 @@ class Score(models.Model):
         return f"{self.unit} — {self.criterion.code}"
 
 
+class ResultVersion(models.Model):
+    """One publication of a period's table: the first, or a correction (đính chính) with its reason."""
+
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="versions", verbose_name=_("kỳ đánh giá"))
+    number = models.PositiveIntegerField(_("lần công bố"))
+    is_current = models.BooleanField(_("đang có hiệu lực"), default=False)
+    sealed = models.BooleanField(_("đã niêm phong"), default=False)
+    reason = models.TextField(_("lý do đính chính"), blank=True)
+    decision_number = models.CharField(_("số quyết định"), max_length=100, blank=True)
+    decision_date = models.DateField(_("ngày quyết định"), null=True, blank=True)
+    published_at = models.DateTimeField(_("công bố lúc"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("người công bố"),
+    )
+
+    class Meta:
+        ordering = ["period", "number"]
+        verbose_name = _("lần công bố kết quả")
+        verbose_name_plural = _("lần công bố kết quả")
+        constraints = [
+            models.UniqueConstraint(fields=["period", "number"], name="result_version_number_unique"),
+            models.UniqueConstraint(fields=["period"], condition=Q(is_current=True), name="one_current_result_version"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="result_version_number_positive"),
+            models.CheckConstraint(condition=Q(number=1) | ~Q(reason=""), name="correction_needs_a_reason"),
+        ]
+
+    def __str__(self):
+        return f"{self.period} — lần {self.number}"
+
+    def get_absolute_url(self):
+        return reverse("reports:ranking_version", args=[self.period.year, self.period.block.code, self.number])
+
+
 class ResultQuerySet(models.QuerySet):
     def published(self):
-        """Only results of published, non-demonstration periods: all the public may ever see."""
-        return self.filter(period__status=Period.Status.PUBLISHED, period__is_demo=False)
+        """Current results of published, non-demonstration periods: all the public may ever see."""
+        return self.filter(period__status__in=PUBLIC_STATUSES, period__is_demo=False, version__is_current=True)
+
+    def published_versions(self):
+        """Every sealed version of published periods, current or superseded (for the correction history)."""
+        return self.filter(period__status__in=PUBLIC_STATUSES, period__is_demo=False, version__sealed=True)
 
     def for_block(self, year: int, block_code: str):
         """One published table, in its printed order, with everything the page needs in one query."""
         return (
             self.filter(period__year=year, period__block__code=block_code)
-            .select_related("unit", "period", "period__block")
+            .select_related("unit", "period", "period__block", "version")
             .order_by("position")
         )
 
@@ -239,7 +315,7 @@ class ResultQuerySet(models.QuerySet):
         return (
             self.filter(unit=unit)
             .select_related("period", "period__block")
-            .annotate(table_size=Count("period__results"))
+            .annotate(table_size=Count("version__results"))
             .order_by("-period__year")
         )
 
@@ -248,6 +324,9 @@ class Result(models.Model):
     """A unit's published total, grade and rank in one period: the snapshot the public reads."""
 
     period = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="results", verbose_name=_("kỳ đánh giá"))
+    version = models.ForeignKey(
+        ResultVersion, on_delete=models.PROTECT, related_name="results", verbose_name=_("lần công bố")
+    )
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="results", verbose_name=_("đơn vị"))
     total = models.DecimalField(_("điểm đánh giá"), **TOTAL)
     grade_code = models.SlugField(_("mã xếp loại"), max_length=32)
@@ -262,11 +341,153 @@ class Result(models.Model):
         verbose_name = _("kết quả")
         verbose_name_plural = _("kết quả")
         constraints = [
-            models.UniqueConstraint(fields=["period", "unit"], name="result_unique_per_period_unit"),
-            models.UniqueConstraint(fields=["period", "position"], name="result_position_unique_in_period"),
+            models.UniqueConstraint(fields=["version", "unit"], name="result_unique_per_version_unit"),
+            models.UniqueConstraint(fields=["version", "position"], name="result_position_unique_in_version"),
             models.CheckConstraint(condition=Q(total__gte=0), name="result_total_not_negative"),
             models.CheckConstraint(condition=Q(rank__gte=1) & Q(position__gte=1), name="result_rank_positive"),
         ]
 
     def __str__(self):
         return f"{self.unit} — {self.period.year}: {self.rank}"
+
+
+class Submission(models.Model):
+    """Where one unit stands in one period's workflow: draft, submitted, appraised, explained."""
+
+    class Status(models.TextChoices):
+        NOT_STARTED = "not_started", _("Chưa bắt đầu")
+        DRAFT = "draft", _("Đang nhập (nháp)")
+        SUBMITTED = "submitted", _("Đã nộp")
+        APPRAISED_1 = "appraised_1", _("Đã thẩm định vòng 1")
+        EXPLAINED = "explained", _("Đã giải trình")
+        APPRAISED_2 = "appraised_2", _("Đã thẩm định vòng 2")
+
+    period = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="submissions", verbose_name=_("kỳ"))
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="submissions", verbose_name=_("đơn vị"))
+    status = models.CharField(_("tình trạng"), max_length=16, choices=Status.choices, default=Status.NOT_STARTED)
+    submitted_at = models.DateTimeField(_("nộp lúc"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
+
+    class Meta:
+        ordering = ["period", "unit__name"]
+        verbose_name = _("hồ sơ tự đánh giá")
+        verbose_name_plural = _("hồ sơ tự đánh giá")
+        constraints = [models.UniqueConstraint(fields=["period", "unit"], name="submission_unique_per_period_unit")]
+
+    def __str__(self):
+        return f"{self.unit} — {self.period.year}: {self.get_status_display()}"
+
+
+def evidence_path(instance, filename):
+    # The stored name is chosen by the service (a random token and the sniffed extension), never the user's.
+    return f"minh-chung/{instance.score.period_id}/{instance.score.unit_id}/{filename}"
+
+
+class Evidence(models.Model):
+    """A document or a link that backs a unit's self-assessed points on one criterion (tài liệu kiểm chứng)."""
+
+    score = models.ForeignKey(Score, on_delete=models.PROTECT, related_name="evidence", verbose_name=_("điểm"))
+    file = models.FileField(_("tệp"), upload_to=evidence_path, blank=True)
+    original_name = models.CharField(_("tên tệp gốc"), max_length=255, blank=True)
+    kind = models.CharField(_("loại tệp"), max_length=16, blank=True)
+    size = models.PositiveIntegerField(_("dung lượng (byte)"), default=0)
+    link = models.URLField(_("đường dẫn"), max_length=500, blank=True)
+    title = models.CharField(_("mô tả"), max_length=255, blank=True)
+    uploaded_at = models.DateTimeField(_("tải lên lúc"), auto_now_add=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("người tải lên")
+    )
+    removed = models.BooleanField(_("đã gỡ"), default=False)
+
+    class Meta:
+        ordering = ["score", "uploaded_at"]
+        verbose_name = _("tài liệu kiểm chứng")
+        verbose_name_plural = _("tài liệu kiểm chứng")
+        constraints = [
+            models.CheckConstraint(
+                condition=(~Q(file="") & Q(link="")) | (Q(file="") & ~Q(link="")), name="evidence_is_a_file_or_a_link"
+            ),
+        ]
+
+    def __str__(self):
+        return self.title or self.original_name or self.link
+
+
+class AppraiserAssignment(models.Model):
+    """An appraiser's share of a period: one unit, or every unit when no unit is named."""
+
+    period = models.ForeignKey(
+        Period, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("kỳ đánh giá")
+    )
+    appraiser = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="appraisals", verbose_name=_("thẩm định viên")
+    )
+    unit = models.ForeignKey(
+        Unit,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("đơn vị"),
+        help_text=_("Để trống: thẩm định mọi đơn vị của kỳ."),
+    )
+
+    class Meta:
+        verbose_name = _("phân công thẩm định")
+        verbose_name_plural = _("phân công thẩm định")
+        constraints = [
+            models.UniqueConstraint(fields=["period", "appraiser", "unit"], name="assignment_unique"),
+            models.UniqueConstraint(
+                fields=["period", "appraiser"], condition=Q(unit__isnull=True), name="assignment_all_units_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.appraiser} — {self.unit or 'mọi đơn vị'}"
+
+
+class AuditEntry(models.Model):
+    """One recorded change: who, when, what, old → new, why. Never edited or deleted."""
+
+    class Action(models.TextChoices):
+        SELF_POINTS = "self_points", _("Điểm tự đánh giá")
+        APPRAISED_POINTS = "appraised_points", _("Điểm thẩm định")
+        SURVEY_POINTS = "survey_points", _("Điểm điều tra xã hội học")
+        NOT_APPLICABLE = "not_applicable", _("Không áp dụng")
+        EXPLANATION = "explanation", _("Giải trình")
+        COMMENT = "appraiser_comment", _("Ý kiến thẩm định")
+        EVIDENCE_ADDED = "evidence_added", _("Thêm minh chứng")
+        EVIDENCE_REMOVED = "evidence_removed", _("Gỡ minh chứng")
+        SUBMISSION = "submission", _("Tình trạng hồ sơ")
+        PERIOD_STATUS = "period_status", _("Trạng thái kỳ đánh giá")
+        RESULTS = "results", _("Công bố kết quả")
+
+    at = models.DateTimeField(_("thời điểm"), auto_now_add=True, db_index=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("người thực hiện"),
+    )
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="audit", verbose_name=_("kỳ"))
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("đơn vị")
+    )
+    criterion = models.ForeignKey(
+        Criterion, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("tiêu chí")
+    )
+    action = models.CharField(_("nội dung"), max_length=32, choices=Action.choices)
+    old = models.TextField(_("giá trị cũ"), blank=True)
+    new = models.TextField(_("giá trị mới"), blank=True)
+    reason = models.TextField(_("lý do"), blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("nhật ký thay đổi")
+        verbose_name_plural = _("nhật ký thay đổi")
+        indexes = [models.Index(fields=["period", "unit", "-at"], name="audit_period_unit_at")]
+
+    def __str__(self):
+        return f"{self.at:%d/%m/%Y %H:%M} {self.get_action_display()}: {self.old} → {self.new}"

@@ -10,11 +10,22 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count, Max
+from django.utils import timezone
 from django.utils.text import slugify
 
-from scoring import ranking
+from scoring import audit, permissions, ranking
 from scoring.importing import ResultRow
-from scoring.models import Criterion, GradeScheme, Period, Result, Score
+from scoring.models import (
+    PUBLIC_STATUSES,
+    AuditEntry,
+    Criterion,
+    GradeScheme,
+    Period,
+    Result,
+    ResultVersion,
+    Score,
+)
 from units.models import Block, Unit, name_key
 
 E_ALREADY_PUBLISHED = "Kỳ đánh giá {period} đã được công bố."
@@ -24,6 +35,16 @@ E_NO_UNITS = "Kỳ đánh giá {period} không có đơn vị nào để xếp h
 E_MISSING_POINTS = 'Đơn vị "{unit}" chưa có điểm thẩm định ở tiêu chí {code}.'
 E_BAD_POINTS = 'Đơn vị "{unit}", tiêu chí {code}: điểm {points} vượt quá điểm tối đa {max_points}.'
 E_NO_DEFAULT_SCHEME = "Chưa có thang xếp loại mặc định."
+E_NOT_APPROVED = "Kỳ đánh giá {period} chưa được phê duyệt, chưa thể công bố."
+E_NO_DECISION = "Cần nhập số quyết định công bố."
+E_ALREADY_PUBLISHED_IMPORT = (
+    "Năm {year}, khối {block}: kết quả đã công bố, không ghi đè. "
+    'Muốn đính chính, hãy chạy lại với --correction "<lý do>".'
+)
+E_CORRECTION_OF_NOTHING = "Năm {year}, khối {block}: chưa công bố nên không có gì để đính chính."
+E_CORRECTION_DECIMALS = (
+    "Năm {year}, khối {block}: bản đính chính phải giữ {decimals} chữ số thập phân như bản đã công bố."
+)
 E_PERIOD_IN_PROGRESS = (
     "Năm {year}, khối {block}: kỳ đánh giá đang được chấm điểm trên cổng; không ghi đè bằng kết quả nhập từ tệp."
 )
@@ -38,15 +59,46 @@ def engine_bands(scheme: GradeScheme) -> tuple[ranking.Band, ...]:
 
 
 @transaction.atomic
-def period_publish(*, period: Period, decision_number: str, decision_date: date | None, by=None) -> list[Result]:
+def period_publish(
+    *, period: Period, decision_number: str, decision_date: date | None, by, signer: str = ""
+) -> ResultVersion:
     """Compute every unit's total from its appraised points, grade and rank them, and publish."""
+    permissions.require(permissions.can_manage_period(by))
     period = Period.objects.select_for_update().select_related("block", "grade_scheme").get(pk=period.pk)
-    if period.status == Period.Status.PUBLISHED:
-        raise ValidationError(E_ALREADY_PUBLISHED.format(period=period))
     if period.is_demo:
         raise ValidationError(E_DEMO_PERIOD.format(period=period))
+    if period.status in PUBLIC_STATUSES:
+        raise ValidationError(E_ALREADY_PUBLISHED.format(period=period))
+    if period.status != Period.Status.APPROVED:
+        raise ValidationError(E_NOT_APPROVED.format(period=period))
     if period.criteria_set_id is None:
         raise ValidationError(E_NO_CRITERIA.format(period=period))
+    if not decision_number.strip():
+        raise ValidationError(E_NO_DECISION)
+    entries = _entries_from_scores(period)
+    table = ranking.rank_entries(entries, decimals=period.published_decimals, bands=engine_bands(period.grade_scheme))
+    old = period.status
+    period.status = Period.Status.PUBLISHED
+    period.decision_number, period.decision_date, period.signer = decision_number.strip(), decision_date, signer
+    period.save(update_fields=["status", "decision_number", "decision_date", "signer"])
+    audit.record(
+        period=period,
+        by=by,
+        action=AuditEntry.Action.PERIOD_STATUS,
+        old=Period.Status(old).label,
+        new=Period.Status.PUBLISHED.label,
+        reason=f"Quyết định số {period.decision_number}",
+    )
+    return _seal_version(
+        period,
+        [(row.key, row) for row in table],
+        by=by,
+        decision_number=period.decision_number,
+        decision_date=decision_date,
+    )
+
+
+def _entries_from_scores(period: Period) -> list[ranking.Entry]:
     units = list(Unit.objects.filter(block=period.block).active_in(period.year))
     if not units:
         raise ValidationError(E_NO_UNITS.format(period=period))
@@ -69,12 +121,7 @@ def period_publish(*, period: Period, decision_number: str, decision_date: date 
         entries.append(ranking.Entry(key=unit.pk, name=unit.name, total=total))
     if errors:
         raise ValidationError(errors)
-    results = _write_results(period, entries)
-    period.status = Period.Status.PUBLISHED
-    period.decision_number = decision_number
-    period.decision_date = decision_date
-    period.save(update_fields=["status", "decision_number", "decision_date"])
-    return results
+    return entries
 
 
 def _leaf(unit: Unit, criterion: Criterion, score: tuple | None, errors: list[str]) -> ranking.Leaf:
@@ -95,21 +142,46 @@ def _leaf(unit: Unit, criterion: Criterion, score: tuple | None, errors: list[st
     )
 
 
-def _write_results(period: Period, entries: list[ranking.Entry]) -> list[Result]:
-    table = ranking.rank_entries(entries, decimals=period.published_decimals, bands=engine_bands(period.grade_scheme))
-    Result.objects.filter(period=period).delete()
-    return Result.objects.bulk_create(
+def _seal_version(
+    period: Period, rows, *, by, reason: str = "", decision_number: str = "", decision_date: date | None = None
+) -> ResultVersion:
+    """Write a new version of the period's table and make it the current one; older versions stay."""
+    previous = period.versions.filter(is_current=True).first()
+    number = (period.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+    version = ResultVersion.objects.create(
+        period=period,
+        number=number,
+        reason=reason,
+        decision_number=decision_number,
+        decision_date=decision_date,
+        published_by=by if by is not None and by.is_authenticated else None,
+    )
+    Result.objects.bulk_create(
         Result(
             period=period,
-            unit_id=row.key,
+            version=version,
+            unit_id=unit_id,
             total=row.total,
             grade_code=row.band.code,
             grade=row.band.label,
             rank=row.rank,
             position=row.position,
         )
-        for row in table
+        for unit_id, row in rows
     )
+    if previous:
+        ResultVersion.objects.filter(pk=previous.pk).update(is_current=False)
+    ResultVersion.objects.filter(pk=version.pk).update(is_current=True, sealed=True, published_at=timezone.now())
+    audit.record(
+        period=period,
+        by=by,
+        action=AuditEntry.Action.RESULTS,
+        old=previous.number if previous else "",
+        new=number,
+        reason=reason,
+    )
+    version.refresh_from_db()
+    return version
 
 
 @dataclass
@@ -118,52 +190,94 @@ class ImportSummary:
 
     results: int = 0
     tables: list[tuple[int, str]] = field(default_factory=list)
+    skipped: list[tuple[int, str]] = field(default_factory=list)
     units_created: int = 0
     warnings: list[str] = field(default_factory=list)
 
 
 @transaction.atomic
 def results_import(
-    *, rows: list[ResultRow], partial: bool = False, decimals: int | None = None, dry_run: bool = False, by=None
+    *,
+    rows: list[ResultRow],
+    partial: bool = False,
+    decimals: int | None = None,
+    correction: str = "",
+    skip_published: bool = False,
+    dry_run: bool = False,
+    by=None,
 ) -> ImportSummary:
-    """Create or replace the published results of every year and block in `rows`, all or nothing."""
+    """Publish the results of every year and block in `rows`, all or nothing.
+
+    A table already published is never overwritten: it is refused, skipped (`skip_published`), or
+    published again as a correction — a new version with its reason — when `correction` is given.
+    """
     scheme = GradeScheme.objects.prefetch_related("bands").filter(is_default=True).first()
     if scheme is None:
         raise ValidationError(E_NO_DEFAULT_SCHEME)
     groups: dict[tuple[int, Block], list[ResultRow]] = defaultdict(list)
     for row in rows:
         groups[(row.year, row.block)].append(row)
-    _refuse_periods_in_progress(groups)
-    summary = ImportSummary()
+    periods = _existing_periods(groups)
+    summary, plans, errors = ImportSummary(), [], []
     units = _units_by_key(groups)
-    plans = []
     for (year, block), group in sorted(groups.items(), key=lambda item: (item[0][0], item[0][1].sort_order)):
-        places = decimals if decimals is not None else (max(r.decimals for r in group) or DEFAULT_DECIMALS)
+        period = periods.get((year, block.pk))
+        published = period is not None and period.is_public
+        if published and skip_published and not correction:
+            summary.skipped.append((year, block.code))
+            continue
+        problem = _import_problem(period, published, correction, decimals, year, block)
+        if problem:
+            errors.append(problem)
+            continue
+        places = (
+            period.published_decimals
+            if published
+            else (decimals if decimals is not None else (max(r.decimals for r in group) or DEFAULT_DECIMALS))
+        )
         table = ranking.rank_entries(
             [ranking.Entry(key=name_key(r.unit_name), name=r.unit_name, total=r.score) for r in group],
             decimals=places,
-            bands=engine_bands(scheme),
+            bands=engine_bands(period.grade_scheme if published else scheme),
         )
         summary.warnings.extend(_disagreements(group, table))
         summary.tables.append((year, block.code))
         summary.results += len(group)
         summary.units_created += sum(1 for r in group if (block.pk, name_key(r.unit_name)) not in units)
-        plans.append((year, block, group, places, table))
+        plans.append((year, block, group, places, table, period))
+    if errors:
+        raise ValidationError(errors)
     if not dry_run:
-        for year, block, group, places, table in plans:
-            _write_published(year, block, group, places, table, scheme, units, partial)
+        for year, block, group, places, table, period in plans:
+            _create_units(block, group, units)
+            if period is None or not period.is_public:
+                period = _publish_period(year, block, group, places, scheme, partial)
+            by_key = {name_key(r.unit_name): units[(block.pk, name_key(r.unit_name))].pk for r in group}
+            _seal_version(period, [(by_key[row.key], row) for row in table], by=by, reason=correction.strip())
     return summary
 
 
-def _refuse_periods_in_progress(groups) -> None:
+def _existing_periods(groups) -> dict[tuple[int, int], Period]:
     years = {year for year, _ in groups}
-    busy = Period.objects.filter(year__in=years).exclude(status=Period.Status.PUBLISHED)
-    busy = {(p.year, p.block_id) for p in busy.filter(scores__isnull=False).distinct()}
-    errors = [
-        E_PERIOD_IN_PROGRESS.format(year=year, block=block.code) for year, block in groups if (year, block.pk) in busy
-    ]
-    if errors:
-        raise ValidationError(errors)
+    periods = (
+        Period.objects.filter(year__in=years)
+        .select_related("grade_scheme")
+        .prefetch_related("grade_scheme__bands")
+        .annotate(score_count=Count("scores"))
+    )
+    return {(p.year, p.block_id): p for p in periods}
+
+
+def _import_problem(period, published, correction, decimals, year, block) -> str:
+    if published and not correction.strip():
+        return E_ALREADY_PUBLISHED_IMPORT.format(year=year, block=block.code)
+    if correction.strip() and not published:
+        return E_CORRECTION_OF_NOTHING.format(year=year, block=block.code)
+    if published and decimals is not None and decimals != period.published_decimals:
+        return E_CORRECTION_DECIMALS.format(year=year, block=block.code, decimals=period.published_decimals)
+    if period is not None and not published and period.score_count:
+        return E_PERIOD_IN_PROGRESS.format(year=year, block=block.code)
+    return ""
 
 
 def _units_by_key(groups) -> dict[tuple[int, str], Unit]:
@@ -183,17 +297,21 @@ def _disagreements(group: list[ResultRow], table: list[ranking.Ranked]) -> list[
     return warnings
 
 
-def _write_published(year, block, group, places, table, scheme, units, partial) -> None:
+def _create_units(block, group, units) -> None:
     new = [r.unit_name for r in group if (block.pk, name_key(r.unit_name)) not in units]
-    if new:
-        codes = set(Unit.objects.values_list("code", flat=True))
-        created = []
-        for name in new:
-            code = _new_unit_code(block, name, codes)
-            codes.add(code)
-            created.append(Unit(code=code, name=name, block=block))
-        for unit in Unit.objects.bulk_create(created):
-            units[(block.pk, name_key(unit.name))] = unit
+    if not new:
+        return
+    codes = set(Unit.objects.values_list("code", flat=True))
+    created = []
+    for name in new:
+        code = _new_unit_code(block, name, codes)
+        codes.add(code)
+        created.append(Unit(code=code, name=name, block=block))
+    for unit in Unit.objects.bulk_create(created):
+        units[(block.pk, name_key(unit.name))] = unit
+
+
+def _publish_period(year, block, group, places, scheme, partial) -> Period:
     period, _ = Period.objects.update_or_create(
         year=year,
         block=block,
@@ -206,20 +324,7 @@ def _write_published(year, block, group, places, table, scheme, units, partial) 
             "source": next((r.source for r in group if r.source), ""),
         },
     )
-    by_key = {name_key(r.unit_name): units[(block.pk, name_key(r.unit_name))] for r in group}
-    Result.objects.filter(period=period).delete()
-    Result.objects.bulk_create(
-        Result(
-            period=period,
-            unit=by_key[row.key],
-            total=row.total,
-            grade_code=row.band.code,
-            grade=row.band.label,
-            rank=row.rank,
-            position=row.position,
-        )
-        for row in table
-    )
+    return period
 
 
 def _new_unit_code(block: Block, name: str, taken: set[str]) -> str:

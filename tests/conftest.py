@@ -6,7 +6,7 @@ from importlib import import_module
 import pytest
 from django.apps import apps
 
-from scoring.models import CriteriaSet, Criterion, GradeScheme, Method, Period, Result
+from scoring.models import CriteriaSet, Criterion, GradeScheme, Method, Period, Result, ResultVersion
 from units.models import Block, Unit
 
 
@@ -26,23 +26,46 @@ def scheme(db) -> GradeScheme:
 
 
 def make_units(block: Block, names: list[str]) -> list[Unit]:
-    return [Unit.objects.create(code=f"{block.code}-{i}", name=name, block=block) for i, name in enumerate(names, 1)]
+    start = Unit.objects.count() + 1
+    return [
+        Unit.objects.create(code=f"{block.code}-{i}", name=name, block=block) for i, name in enumerate(names, start)
+    ]
 
 
-def publish_table(block: Block, year: int, rows: list[tuple[str, str]], *, decimals: int = 3, partial=False,
-                  status=Period.Status.PUBLISHED, scheme=None) -> Period:
+def publish_table(
+    block: Block,
+    year: int,
+    rows: list[tuple[str, str]],
+    *,
+    decimals: int = 3,
+    partial=False,
+    status=Period.Status.PUBLISHED,
+    scheme=None,
+) -> Period:
     """A period with Results as an import would leave them: rows are (unit name, total) in rank order."""
     period = Period.objects.create(
-        year=year, block=block, status=status, published_decimals=decimals, is_partial=partial,
+        year=year,
+        block=block,
+        status=status,
+        published_decimals=decimals,
+        is_partial=partial,
         grade_scheme=scheme or GradeScheme.objects.get(is_default=True),
     )
+    version = ResultVersion.objects.create(period=period, number=1)
     units = {u.name: u for u in Unit.objects.filter(block=block)}
     for position, (name, total) in enumerate(rows, start=1):
         unit = units.get(name) or Unit.objects.create(code=f"{block.code}-{year}-{position}", name=name, block=block)
         Result.objects.create(
-            period=period, unit=unit, total=Decimal(total), grade="Tốt", grade_code="tot", rank=position,
+            period=period,
+            version=version,
+            unit=unit,
+            total=Decimal(total),
+            grade="Tốt",
+            grade_code="tot",
+            rank=position,
             position=position,
         )
+    ResultVersion.objects.filter(pk=version.pk).update(is_current=True, sealed=True)
     return period
 
 
@@ -62,8 +85,13 @@ def criteria_tree(so) -> CriteriaSet:
     nodes = {}
     for position, (code, parent, max_points, method) in enumerate(rows, start=1):
         nodes[code] = Criterion.objects.create(
-            criteria_set=criteria_set, parent=nodes.get(parent), code=code, title=f"Tiêu chí {code}",
-            max_points=Decimal(max_points), method=method, position=position,
+            criteria_set=criteria_set,
+            parent=nodes.get(parent),
+            code=code,
+            title=f"Tiêu chí {code}",
+            max_points=Decimal(max_points),
+            method=method,
+            position=position,
         )
     return criteria_set
 

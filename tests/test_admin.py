@@ -6,13 +6,18 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from scoring.demo import demo_seed
-from scoring.models import CriteriaSet, Period, Result
+from scoring.models import Period, Result
 from tests.conftest import make_units, publish_table
-from units.models import Unit
 
-LISTS = ["/quan-tri/units/unit/", "/quan-tri/units/block/", "/quan-tri/scoring/period/",
-         "/quan-tri/scoring/score/", "/quan-tri/scoring/result/", "/quan-tri/scoring/criteriaset/",
-         "/quan-tri/scoring/gradescheme/"]
+LISTS = [
+    "/quan-tri/units/unit/",
+    "/quan-tri/units/block/",
+    "/quan-tri/scoring/period/",
+    "/quan-tri/scoring/score/",
+    "/quan-tri/scoring/result/",
+    "/quan-tri/scoring/criteriaset/",
+    "/quan-tri/scoring/gradescheme/",
+]
 
 
 @pytest.fixture
@@ -23,11 +28,10 @@ def staff_client(client, db):
 
 
 def build(so, n):
-    Period.objects.all().delete()
-    CriteriaSet.objects.all().delete()
-    Unit.objects.all().delete()
-    make_units(so, [f"Sở thử {i}" for i in range(n)])
-    publish_table(so, 2022, [(f"Sở thử {i}", str(90 - i)) for i in range(n)])
+    """Add n more units, a published table of them and (once) the demonstration period."""
+    names = [f"Sở thử {n}-{i}" for i in range(n)]
+    make_units(so, names)
+    publish_table(so, 2010 + n, [(name, str(90 - i)) for i, name in enumerate(names)])
     demo_seed()
 
 

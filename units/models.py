@@ -2,6 +2,7 @@
 
 import unicodedata
 
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -91,3 +92,23 @@ class Unit(models.Model):
 
     def get_absolute_url(self):
         return reverse("reports:unit_history", args=[self.code])
+
+
+class UnitMembership(models.Model):
+    """A staff account of a unit (cán bộ đơn vị): it sees and edits only this unit's self-assessment."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="unit_memberships",
+        verbose_name=_("tài khoản"),
+    )
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("đơn vị"))
+
+    class Meta:
+        verbose_name = _("cán bộ đơn vị")
+        verbose_name_plural = _("cán bộ đơn vị")
+        constraints = [models.UniqueConstraint(fields=["user", "unit"], name="membership_unique")]
+
+    def __str__(self):
+        return f"{self.user} — {self.unit}"

@@ -11,8 +11,11 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from tests.conftest import publish_table
 
-ROWS = [("Sở Thông tin và Truyền thông", "90.450"), ("Sở Lao động, Thương binh và Xã hội", "88.920"),
-        ("=HYPERLINK(\"http://x\",\"bấm\")", "75.086")]
+ROWS = [
+    ("Sở Thông tin và Truyền thông", "90.450"),
+    ("Sở Lao động, Thương binh và Xã hội", "88.920"),
+    ('=HYPERLINK("http://x","bấm")', "75.086"),
+]
 
 
 @pytest.fixture

@@ -19,8 +19,10 @@ BLOCK_CODES = {"Sở, ban, ngành cấp tỉnh": "so", "UBND cấp huyện": "hu
 def table_rows(html: str) -> list[list[str]]:
     body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
     rows = re.findall(r"<tr>(.*?)</tr>", body, flags=re.S)
-    return [[unescape(re.sub(r"<[^>]+>", "", cell)).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
-            for row in rows]
+    return [
+        [unescape(re.sub(r"<[^>]+>", "", cell)).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+        for row in rows
+    ]
 
 
 @pytest.fixture
@@ -74,10 +76,18 @@ def test_a_unit_page_shows_its_published_history(client, published_2022):
 
 
 UNPUBLISHED_URLS = [
-    "/xep-hang/2019/so/", "/xep-hang/2019/so.xlsx", "/api/v1/results/2019/so/",  # no such year
-    "/xep-hang/2022/xa/", "/xep-hang/2022/xa.xlsx", "/api/v1/results/2022/xa/",  # no table for the block
-    "/xep-hang/2022/tinh/", "/xep-hang/2022/tinh.xlsx", "/api/v1/results/2022/tinh/",  # no such block
-    "/xep-hang/2024/so/", "/xep-hang/2024/so.xlsx", "/api/v1/results/2024/so/",  # results not yet published
+    "/xep-hang/2019/so/",
+    "/xep-hang/2019/so.xlsx",
+    "/api/v1/results/2019/so/",  # no such year
+    "/xep-hang/2022/xa/",
+    "/xep-hang/2022/xa.xlsx",
+    "/api/v1/results/2022/xa/",  # no table for the block
+    "/xep-hang/2022/tinh/",
+    "/xep-hang/2022/tinh.xlsx",
+    "/api/v1/results/2022/tinh/",  # no such block
+    "/xep-hang/2024/so/",
+    "/xep-hang/2024/so.xlsx",
+    "/api/v1/results/2024/so/",  # results not yet published
     "/don-vi/khong-co/",
 ]
 
@@ -117,27 +127,45 @@ def test_public_pages_refuse_writes(client, published_2022):
     assert Client(enforce_csrf_checks=True).post("/api/v1/results/2022/so/").status_code == 403
 
 
-def _rows(n):
-    return [(f"Sở thử {i}", str(90 - i)) for i in range(n)]
+def _rows(n, prefix="Sở thử"):
+    return [(f"{prefix} {i}", str(90 - i)) for i in range(n)]
 
 
-# One query per page; a unit's page adds the unit itself and its successors and predecessors.
-QUERIES = {"/": 1, "/xep-hang/2023/so/": 1, "/xep-hang/2023/so.xlsx": 1, "/api/v1/results/2023/so/": 1,
-           "/don-vi/so-2023-1/": 4}
+def _queries(client, url) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+# One query per page; the table page adds its list of publications, a unit's page the unit itself
+# and its successors and predecessors.
+QUERIES = {"/xep-hang/{year}/so/": 2, "/xep-hang/{year}/so.xlsx": 1, "/api/v1/results/{year}/so/": 1}
 
 
 @pytest.mark.parametrize("url, expected", QUERIES.items())
-def test_the_number_of_queries_does_not_grow_with_the_units(client, so, huyen, url, expected):
-    def count(n_units):
-        from django.db import connection
-        from django.test.utils import CaptureQueriesContext
+def test_a_table_page_runs_the_same_queries_for_3_or_12_units(client, so, url, expected):
+    publish_table(so, 2023, _rows(3))
+    publish_table(so, 2024, _rows(12, "Sở khác"))
+    assert _queries(client, url.format(year=2023)) == _queries(client, url.format(year=2024)) == expected
 
-        Period.objects.filter(year__in=(2022, 2023)).delete()
-        publish_table(so, 2023, _rows(n_units))
-        publish_table(so, 2022, _rows(n_units))
-        publish_table(huyen, 2023, _rows(n_units))
-        with CaptureQueriesContext(connection) as queries:
-            assert client.get(url).status_code == 200
-        return len(queries)
 
-    assert count(3) == count(12) == expected
+def test_the_home_page_runs_one_query_however_many_tables(client, so, huyen):
+    publish_table(so, 2023, _rows(3))
+    few = _queries(client, "/")
+    for year in (2019, 2020, 2021, 2022):
+        publish_table(so, year, _rows(12))
+        publish_table(huyen, year, _rows(12, "UBND thử"))
+    assert _queries(client, "/") == few == 1
+
+
+def test_a_unit_page_runs_the_same_queries_for_1_or_4_years(client, so):
+    publish_table(so, 2019, _rows(3))
+    few = _queries(client, "/don-vi/so-2019-1/")
+    for year in (2020, 2021, 2022):
+        publish_table(so, year, _rows(3))
+    html = client.get("/don-vi/so-2019-1/").content.decode()
+    assert html.count("<tr>") == 1 + 4
+    assert _queries(client, "/don-vi/so-2019-1/") == few == 4

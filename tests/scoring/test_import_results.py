@@ -9,7 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from openpyxl import Workbook
 
-from scoring.models import Period, Result
+from scoring.models import Period, Result, ResultVersion
 from units.models import Unit
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
@@ -65,12 +65,46 @@ def test_the_partial_2020_file_keeps_two_decimals_and_is_marked_partial():
 
 
 @pytest.mark.django_db
-def test_importing_the_same_file_twice_changes_nothing(capsys):
+def test_a_year_already_published_is_refused_and_nothing_changes():
     import_file(PUBLISHED_2022)
     first = snapshot()
-    import_file(PUBLISHED_2022)
+    with pytest.raises(CommandError) as error:
+        import_file(PUBLISHED_2022)
+    assert "Năm 2022, khối so: kết quả đã công bố, không ghi đè" in str(error.value)
+    assert '--correction "<lý do>"' in str(error.value)
     assert snapshot() == first
-    assert "0 đơn vị mới" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_skip_published_makes_loading_the_same_file_again_harmless(capsys):
+    import_file(PUBLISHED_2022)
+    first = snapshot()
+    import_file(PUBLISHED_2022, "--skip-published")
+    assert snapshot() == first
+    assert "bỏ qua bảng đã công bố: 2022/so, 2022/huyen" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_a_correction_publishes_a_new_version_and_keeps_the_old_one(tmp_path):
+    import_file(PUBLISHED_2022)
+    body = PUBLISHED_2022.read_text(encoding="utf-8").replace("Sở Y tế,88.351", "Sở Y tế,90.351")
+    path = tmp_path / "dinh-chinh.csv"
+    path.write_text(body, encoding="utf-8")
+    import_file(path, "--correction", "Cộng sót điểm tiêu chí 7.2 của Sở Y tế")
+    current = Result.objects.published().get(unit__name="Sở Y tế", period__year=2022)
+    assert (current.total, current.rank, current.grade, current.version.number) == (Decimal("90.351"), 2, "Xuất sắc", 2)
+    assert current.version.reason == "Cộng sót điểm tiêu chí 7.2 của Sở Y tế"
+    old = Result.objects.get(unit__name="Sở Y tế", period__year=2022, version__number=1)
+    assert (old.total, old.rank, old.version.is_current) == (Decimal("88.351"), 5, False)
+    huyen = ResultVersion.objects.get(period__year=2022, period__block__code="huyen", is_current=True)
+    assert huyen.number == 2  # every table in the file is published again, even if unchanged
+
+
+@pytest.mark.django_db
+def test_a_correction_of_a_year_never_published_is_refused(tmp_path):
+    with pytest.raises(CommandError, match="chưa công bố nên không có gì để đính chính"):
+        import_file(PUBLISHED_2022, "--correction", "Sai sót")
+    assert Period.objects.count() == 0
 
 
 @pytest.mark.django_db
@@ -80,8 +114,9 @@ def test_a_workbook_with_numeric_cells_is_read_exactly(tmp_path):
     sheet = workbook.active
     sheet.append(["year", "block", "unit", "score", "grade", "rank", "ghi chú"])
     for row in rows:
-        sheet.append([int(row["year"]), row["block"], row["unit"], float(row["score"]), row["grade"], int(row["rank"]),
-                      "bỏ qua"])
+        sheet.append(
+            [int(row["year"]), row["block"], row["unit"], float(row["score"]), row["grade"], int(row["rank"]), "bỏ qua"]
+        )
         sheet.cell(row=sheet.max_row, column=4).number_format = "0.000"
     path = tmp_path / "ket-qua-2022.xlsx"
     workbook.save(path)
@@ -138,7 +173,8 @@ BAD_FILES = {
     "bad year": ("năm ngoái,so,Sở A,80\n", 'Dòng 2, cột "year": năm "năm ngoái" không hợp lệ'),
     "bad rank": ("2023,so,Sở A,80,Tốt,nhất\n", 'Dòng 2, cột "rank": vị thứ "nhất" không phải số nguyên dương'),
     "same unit twice": (
-        "2023,so,Sở A,80\n2023,so,sở a,81\n", 'Dòng 3, cột "unit": đơn vị "sở a" đã có ở dòng 2 (năm 2023, khối so)'
+        "2023,so,Sở A,80\n2023,so,sở a,81\n",
+        'Dòng 3, cột "unit": đơn vị "sở a" đã có ở dòng 2 (năm 2023, khối so)',
     ),
     "not a number at all": ("2023,so,Sở A,NaN\n", 'Dòng 2, cột "score": "NaN" không phải là số'),
 }

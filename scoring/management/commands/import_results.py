@@ -21,14 +21,31 @@ class Command(BaseCommand):
             "--partial", action="store_true", help="Nguồn chỉ công bố một phần bảng kết quả (ví dụ chỉ top 5)."
         )
         parser.add_argument(
-            "--decimals", type=int, choices=range(0, 7), default=None,
+            "--correction",
+            default="",
+            metavar="LÝ_DO",
+            help="Công bố bản đính chính cho năm và khối đã công bố, với lý do này (bản cũ vẫn được lưu).",
+        )
+        parser.add_argument(
+            "--skip-published",
+            action="store_true",
+            help="Bỏ qua các năm và khối đã công bố thay vì báo lỗi (dùng khi nạp dữ liệu mẫu nhiều lần).",
+        )
+        parser.add_argument(
+            "--decimals",
+            type=int,
+            choices=range(0, 7),
+            default=None,
             help="Số chữ số thập phân công bố (mặc định: theo tệp).",
         )
 
-    def handle(self, *args, file, dry_run, partial, decimals, **options):
+    def handle(self, *args, file, dry_run, partial, decimals, correction, skip_published, **options):
         try:
             rows = read_result_rows(file, list(Block.objects.all()))
-            summary = results_import(rows=rows, partial=partial, decimals=decimals, dry_run=dry_run)
+            summary = results_import(
+                rows=rows, partial=partial, decimals=decimals, correction=correction,
+                skip_published=skip_published, dry_run=dry_run,
+            )
         except ImportFailed as exc:
             raise CommandError(_errors_text(file, exc.errors)) from None
         except ValidationError as exc:
@@ -36,10 +53,12 @@ class Command(BaseCommand):
         for warning in summary.warnings:
             self.stderr.write(self.style.WARNING(f"Cảnh báo: {warning}"))
         tables = ", ".join(f"{year}/{block}" for year, block in summary.tables)
-        verb = "Kiểm tra xong, chưa ghi gì" if dry_run else "Đã nhập"
+        skipped = ", ".join(f"{year}/{block}" for year, block in summary.skipped)
+        verb = "Kiểm tra xong, chưa ghi gì" if dry_run else ("Đã đính chính" if correction else "Đã nhập")
         self.stdout.write(
-            f"{verb}: {summary.results} kết quả, {len(summary.tables)} bảng ({tables}), "
-            f"{summary.units_created} đơn vị mới, {len(summary.warnings)} cảnh báo."
+            f"{verb}: {summary.results} kết quả, {len(summary.tables)} bảng ({tables or 'không có'}), "
+            f"{summary.units_created} đơn vị mới, {len(summary.warnings)} cảnh báo"
+            + (f"; bỏ qua bảng đã công bố: {skipped}." if skipped else ".")
         )
 
 

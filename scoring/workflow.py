@@ -1,0 +1,187 @@
+"""The life of an evaluation period and of each unit's submission, one service per move.
+
+draft → open (deadline) → appraisal (round 1) → explanation → appraisal_2 → approved → published →
+locked. Each move checks who makes it and from which state, runs in one transaction with the
+period row locked, and leaves an audit entry. Publishing itself is `services.period_publish`.
+"""
+
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from scoring import audit, permissions
+from scoring.models import AuditEntry, Criterion, Evidence, Method, Period, Score, Submission
+
+S = Period.Status
+E_MOVE = "Không thể chuyển kỳ đánh giá từ “{old}” sang “{new}”."
+E_NEEDS_CRITERIA = "Kỳ đánh giá chưa có bộ tiêu chí, chưa thể mở tự đánh giá."
+E_NEEDS_DEADLINE = "Cần đặt hạn tự đánh giá (sau thời điểm hiện tại) khi mở kỳ đánh giá."
+E_NEEDS_REASON = "Cần nêu lý do khi trả kỳ đánh giá về bước trước."
+E_SUBMISSION_STATE = "Hồ sơ của đơn vị đang ở tình trạng “{state}”, không thể {action}."
+E_MISSING_SELF = "Tiêu chí {code}: chưa nhập điểm tự đánh giá."
+E_NEEDS_EXPLANATION = "Tiêu chí {code}: có điểm nhưng chưa có tài liệu kiểm chứng, cần nhập giải trình."
+
+# (from, to) → whether a reason is required (moving back needs one).
+MOVES = {
+    (S.DRAFT, S.OPEN): False,
+    (S.OPEN, S.APPRAISAL): False,
+    (S.APPRAISAL, S.EXPLANATION): False,
+    (S.EXPLANATION, S.APPRAISAL_2): False,
+    (S.APPRAISAL, S.APPROVED): False,
+    (S.APPRAISAL_2, S.APPROVED): False,
+    (S.APPROVED, S.APPRAISAL_2): True,
+    (S.APPRAISAL, S.OPEN): True,
+    (S.PUBLISHED, S.LOCKED): False,
+}
+
+
+def _locked_period(period: Period) -> Period:
+    return Period.objects.select_for_update().select_related("block").get(pk=period.pk)
+
+
+def _move(*, period: Period, to: str, by, reason: str = "", **changes) -> Period:
+    permissions.require(permissions.can_manage_period(by))
+    period = _locked_period(period)
+    if (period.status, to) not in MOVES:
+        raise ValidationError(E_MOVE.format(old=S(period.status).label, new=S(to).label))
+    if MOVES[(period.status, to)] and not reason.strip():
+        raise ValidationError(E_NEEDS_REASON)
+    old = period.status
+    period.status = to
+    for name, value in changes.items():
+        setattr(period, name, value)
+    period.save(update_fields=["status", *changes])
+    audit.record(
+        period=period, by=by, action=AuditEntry.Action.PERIOD_STATUS, old=S(old).label, new=S(to).label, reason=reason
+    )
+    return period
+
+
+@transaction.atomic
+def period_open(*, period: Period, deadline: datetime, by) -> Period:
+    """Open self-assessment until `deadline`."""
+    if period.criteria_set_id is None:
+        raise ValidationError(E_NEEDS_CRITERIA)
+    if deadline is None or deadline <= timezone.now():
+        raise ValidationError(E_NEEDS_DEADLINE)
+    return _move(period=period, to=S.OPEN, by=by, deadline=deadline)
+
+
+@transaction.atomic
+def period_start_appraisal(*, period: Period, by, reason: str = "") -> Period:
+    return _move(period=period, to=S.APPRAISAL, by=by, reason=reason)
+
+
+@transaction.atomic
+def period_request_explanation(*, period: Period, by) -> Period:
+    return _move(period=period, to=S.EXPLANATION, by=by)
+
+
+@transaction.atomic
+def period_start_second_round(*, period: Period, by, reason: str = "") -> Period:
+    return _move(period=period, to=S.APPRAISAL_2, by=by, reason=reason)
+
+
+@transaction.atomic
+def period_approve(*, period: Period, by) -> Period:
+    return _move(period=period, to=S.APPROVED, by=by)
+
+
+@transaction.atomic
+def period_reopen_self_assessment(*, period: Period, by, reason: str) -> Period:
+    return _move(period=period, to=S.OPEN, by=by, reason=reason)
+
+
+@transaction.atomic
+def period_lock(*, period: Period, by) -> Period:
+    return _move(period=period, to=S.LOCKED, by=by)
+
+
+def submission_for(period: Period, unit) -> Submission:
+    submission, _ = Submission.objects.select_for_update().get_or_create(period=period, unit=unit)
+    return submission
+
+
+def _set_submission(submission: Submission, status: str, by, reason: str = "") -> None:
+    old = submission.status
+    submission.status = status
+    if status == Submission.Status.SUBMITTED:
+        submission.submitted_at = timezone.now()
+    submission.save()
+    audit.record(
+        period=submission.period,
+        unit=submission.unit,
+        by=by,
+        action=AuditEntry.Action.SUBMISSION,
+        old=Submission.Status(old).label,
+        new=Submission.Status(status).label,
+        reason=reason,
+    )
+
+
+@transaction.atomic
+def submission_submit(*, period: Period, unit, by) -> Submission:
+    """The unit hands in its self-assessment: complete, with evidence or an explanation for each point."""
+    period = _locked_period(period)
+    submission = submission_for(period, unit)
+    permissions.require(permissions.can_edit_self(by, period, unit, submission.status))
+    errors = _incomplete(period, unit)
+    if errors:
+        raise ValidationError(errors)
+    _set_submission(submission, Submission.Status.SUBMITTED, by)
+    return submission
+
+
+def _incomplete(period: Period, unit) -> list[str]:
+    leaves = Criterion.objects.filter(criteria_set=period.criteria_set, children__isnull=True, method=Method.SELF)
+    scores = {s.criterion_id: s for s in Score.objects.filter(period=period, unit=unit)}
+    backed = set(
+        Evidence.objects.filter(score__period=period, score__unit=unit, removed=False).values_list(
+            "score__criterion_id", flat=True
+        )
+    )
+    errors = []
+    for leaf in leaves:
+        score = scores.get(leaf.pk)
+        if score and score.not_applicable:
+            continue
+        if score is None or score.self_points is None:
+            errors.append(E_MISSING_SELF.format(code=leaf.code))
+        elif score.self_points > 0 and leaf.pk not in backed and not score.explanation.strip():
+            errors.append(E_NEEDS_EXPLANATION.format(code=leaf.code))
+    return errors
+
+
+@transaction.atomic
+def submission_withdraw(*, period: Period, unit, by) -> Submission:
+    """Before the deadline the unit may take its submission back to correct it."""
+    period = _locked_period(period)
+    submission = submission_for(period, unit)
+    permissions.require(permissions.can_withdraw(by, period, unit, submission.status))
+    _set_submission(submission, Submission.Status.DRAFT, by)
+    return submission
+
+
+@transaction.atomic
+def submission_explain(*, period: Period, unit, by) -> Submission:
+    """The unit hands in its explanations (giải trình) between the two appraisal rounds."""
+    period = _locked_period(period)
+    submission = submission_for(period, unit)
+    permissions.require(permissions.can_explain(by, period, unit, submission.status))
+    _set_submission(submission, Submission.Status.EXPLAINED, by)
+    return submission
+
+
+@transaction.atomic
+def appraisal_complete(*, period: Period, unit, by) -> Submission:
+    """The appraiser marks a unit's appraisal round as done."""
+    period = _locked_period(period)
+    permissions.require(permissions.can_appraise(by, period, unit))
+    submission = submission_for(period, unit)
+    status = Submission.Status.APPRAISED_1 if period.status == S.APPRAISAL else Submission.Status.APPRAISED_2
+    if submission.status == status:
+        raise ValidationError(E_SUBMISSION_STATE.format(state=submission.get_status_display(), action="ghi nhận lại"))
+    _set_submission(submission, status, by)
+    return submission
