@@ -10,6 +10,12 @@ from scoring.models import CriteriaSet, Criterion, GradeScheme, Method, Period, 
 from units.models import Block, Unit
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # Accounts are made in many tests; the production hasher is slow on purpose.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def so(db) -> Block:
     return Block.objects.get(code="so")
@@ -100,3 +106,25 @@ def restore_reference_data() -> None:
     """Re-run the data migrations (blocks, default grade scheme) after a transactional test's flush."""
     import_module("units.migrations.0002_the_three_blocks").create_blocks(apps, None)
     import_module("scoring.migrations.0002_default_grade_scheme").create_scheme(apps, None)
+    from django.contrib.auth.models import Group, Permission
+
+    import_module("units.migrations.0004_roles").assign_roles(Group, Permission)
+
+
+def clear_locked_data() -> None:
+    """After a test in a real transaction: lift the locks, empty the locked tables, restore the locks.
+
+    On SQLite Django's flush deletes row by row and the triggers of the lock migration refuse to
+    delete anything published; PostgreSQL's TRUNCATE is not refused, so this only matters there.
+    """
+    from django.db import connection
+
+    from scoring.models import AuditEntry, CriteriaSet, Evidence, Period, Result, ResultVersion, Score
+
+    locks = import_module("scoring.migrations.0006_lock_published_periods")
+    locks.uninstall(connection)
+    try:
+        for model in (Evidence, Result, ResultVersion, Score, AuditEntry, Period, CriteriaSet):
+            model.objects.all().delete()
+    finally:
+        locks.install(connection)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from tests.conftest import restore_reference_data
+from tests.conftest import clear_locked_data, restore_reference_data
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -55,6 +55,8 @@ def browser():
 def published():
     restore_reference_data()
     call_command("import_results", str(ROOT / "fixtures" / "ket-qua-cong-bo-2022.csv"))
+    yield
+    clear_locked_data()
 
 
 def test_a_citizen_reads_the_2022_department_ranking(browser, live_server, published):

@@ -14,12 +14,15 @@ ADMIN_VIEW_ONLY = {"scoring": ["score", "result", "resultversion", "evidence", "
 def create_roles(apps, schema_editor):
     from django.contrib.auth.management import create_permissions
 
+    # Permissions are normally made after all migrations; the administrator's group needs them now.
     for app_config in apps.get_app_configs():
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
+    assign_roles(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
+
+
+def assign_roles(Group, Permission):
     for name in ROLES:
         Group.objects.get_or_create(name=name)
     admin = Group.objects.get(name="Quản trị Sở Nội vụ")
