@@ -128,7 +128,12 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 
-LOGIN_URL = "admin:login"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "scoring:work_list"
+LOGOUT_REDIRECT_URL = "reports:home"
+
+# Evidence files live here and are served only through a permission-checked view, never as /media/.
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 
 LOGGING = {
     "version": 1,

@@ -1,6 +1,43 @@
+"""The staff admin: reference data is edited here; scores, results and the log are read-only here.
+
+Points change only through the entry pages and imports (which check roles, states and record the
+audit trail); anything of a published or locked period is read-only everywhere.
+"""
+
 from django.contrib import admin
 
-from scoring.models import CriteriaSet, Criterion, GradeBand, GradeScheme, Period, Result, Score
+from scoring.models import (
+    PUBLIC_STATUSES,
+    AppraiserAssignment,
+    AuditEntry,
+    CriteriaSet,
+    Criterion,
+    Evidence,
+    GradeBand,
+    GradeScheme,
+    Period,
+    Result,
+    ResultVersion,
+    Score,
+    Submission,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Viewable by staff with the view permission; never added, changed or deleted through the admin."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def _set_is_published(criteria_set) -> bool:
+    return criteria_set is not None and criteria_set.periods.filter(status__in=PUBLIC_STATUSES).exists()
 
 
 class CriterionInline(admin.TabularInline):
@@ -13,15 +50,32 @@ class CriterionInline(admin.TabularInline):
         # The parent list offers only this set's nodes, loaded once for every row.
         formset = super().get_formset(request, obj, **kwargs)
         queryset = Criterion.objects.filter(criteria_set=obj) if obj else Criterion.objects.none()
-        formset.form.base_fields["parent"].queryset = queryset
+        if "parent" in formset.form.base_fields:
+            formset.form.base_fields["parent"].queryset = queryset
         return formset
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and not _set_is_published(obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not _set_is_published(obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not _set_is_published(obj)
 
 
 @admin.register(CriteriaSet)
 class CriteriaSetAdmin(admin.ModelAdmin):
     list_display = ("name", "year", "block", "total_points")
     list_filter = ("block", "year")
+    list_select_related = ("block",)
     inlines = [CriterionInline]
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not _set_is_published(obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not _set_is_published(obj)
 
 
 class GradeBandInline(admin.TabularInline):
@@ -35,15 +89,30 @@ class GradeSchemeAdmin(admin.ModelAdmin):
     inlines = [GradeBandInline]
 
 
+class AssignmentInline(admin.TabularInline):
+    model = AppraiserAssignment
+    extra = 0
+    autocomplete_fields = ("unit",)
+
+
 @admin.register(Period)
 class PeriodAdmin(admin.ModelAdmin):
-    list_display = ("year", "block", "status", "decision_number", "decision_date", "is_partial", "is_demo")
+    list_display = ("year", "block", "status", "deadline", "decision_number", "is_partial", "is_demo")
     list_filter = ("status", "block", "year", "is_demo")
     list_select_related = ("block",)
+    readonly_fields = ("status", "decision_number", "decision_date", "signer")
+    inlines = [AssignmentInline]
+
+    def has_change_permission(self, request, obj=None):
+        # Status moves happen on the dashboard (checked and recorded); a public period is frozen.
+        return super().has_change_permission(request, obj) and not (obj and obj.status in PUBLIC_STATUSES)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not (obj and obj.status in PUBLIC_STATUSES)
 
 
 @admin.register(Score)
-class ScoreAdmin(admin.ModelAdmin):
+class ScoreAdmin(ReadOnlyAdmin):
     list_display = ("period", "unit", "criterion_code", "self_points", "appraised_points", "not_applicable")
     list_filter = (
         "period__year",
@@ -54,8 +123,6 @@ class ScoreAdmin(admin.ModelAdmin):
     )
     search_fields = ("unit__name", "criterion__code", "criterion__title")
     list_select_related = ("period__block", "unit", "criterion")
-    autocomplete_fields = ("unit",)
-    raw_id_fields = ("criterion",)
 
     @admin.display(description="Tiêu chí", ordering="criterion__position")
     def criterion_code(self, obj):
@@ -63,20 +130,42 @@ class ScoreAdmin(admin.ModelAdmin):
 
 
 @admin.register(Result)
-class ResultAdmin(admin.ModelAdmin):
-    """Published snapshots: read-only here; they change only by publishing or importing."""
+class ResultAdmin(ReadOnlyAdmin):
+    """Published snapshots: they change only by publishing or by a correction (a new version)."""
 
-    list_display = ("period", "position", "unit", "total", "grade", "rank")
-    list_filter = ("period__year", "period__block")
+    list_display = ("period", "version_number", "position", "unit", "total", "grade", "rank")
+    list_filter = ("period__year", "period__block", "version__is_current")
     search_fields = ("unit__name",)
+    list_select_related = ("period__block", "unit", "version")
+    ordering = ("-period__year", "period__block__sort_order", "version__number", "position")
+
+    @admin.display(description="Lần công bố", ordering="version__number")
+    def version_number(self, obj):
+        return obj.version.number
+
+
+@admin.register(ResultVersion)
+class ResultVersionAdmin(ReadOnlyAdmin):
+    list_display = ("period", "number", "is_current", "decision_number", "published_at", "reason")
+    list_select_related = ("period__block",)
+
+
+@admin.register(Submission)
+class SubmissionAdmin(ReadOnlyAdmin):
+    list_display = ("period", "unit", "status", "submitted_at", "updated_at")
+    list_filter = ("status", "period")
     list_select_related = ("period__block", "unit")
-    ordering = ("-period__year", "period__block__sort_order", "position")
 
-    def has_add_permission(self, request):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
+@admin.register(Evidence)
+class EvidenceAdmin(ReadOnlyAdmin):
+    list_display = ("score", "original_name", "link", "kind", "size", "uploaded_by", "uploaded_at", "removed")
+    list_select_related = ("score__unit", "score__criterion", "uploaded_by")
 
-    def has_delete_permission(self, request, obj=None):
-        return False
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    list_display = ("at", "by", "period", "unit", "criterion", "action", "old", "new", "reason")
+    list_filter = ("action", "period")
+    search_fields = ("unit__name", "criterion__code", "reason")
+    list_select_related = ("by", "period__block", "unit", "criterion")

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from units.models import Block, Unit
+from units.models import Block, Unit, UnitMembership
 
 
 @admin.register(Block)
@@ -17,3 +17,12 @@ class UnitAdmin(admin.ModelAdmin):
     list_select_related = ("block",)
     filter_horizontal = ("successors",)
     ordering = ("block__sort_order", "name")
+
+
+@admin.register(UnitMembership)
+class UnitMembershipAdmin(admin.ModelAdmin):
+    list_display = ("user", "unit")
+    list_filter = ("unit__block",)
+    search_fields = ("user__username", "unit__name")
+    autocomplete_fields = ("unit",)
+    list_select_related = ("user", "unit")

@@ -4,13 +4,12 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
 
 from scoring.models import AuditEntry, Period, Result, Score
 from scoring.services import period_publish
-from django.contrib.auth import get_user_model
-
 from tests.conftest import make_units
 
 LEAVES = ("1.1", "1.2", "2", "3", "T", "D")

@@ -43,8 +43,12 @@ class Command(BaseCommand):
         try:
             rows = read_result_rows(file, list(Block.objects.all()))
             summary = results_import(
-                rows=rows, partial=partial, decimals=decimals, correction=correction,
-                skip_published=skip_published, dry_run=dry_run,
+                rows=rows,
+                partial=partial,
+                decimals=decimals,
+                correction=correction,
+                skip_published=skip_published,
+                dry_run=dry_run,
             )
         except ImportFailed as exc:
             raise CommandError(_errors_text(file, exc.errors)) from None

@@ -1,0 +1,205 @@
+"""Entering points, explanations, comments and evidence: every write checked, validated and audited.
+
+`scores_save` is the one path by which points change — the entry page and the Excel import both
+use it — so permissions, the 0..maximum rule, the lock and the audit trail apply the same way.
+"""
+
+import re
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import File
+from django.db import transaction
+
+from scoring import audit, permissions
+from scoring.evidence_files import EvidenceFileError, check_evidence_file, safe_storage_name
+from scoring.models import AuditEntry, Criterion, Evidence, Method, Period, Score, Submission
+from scoring.workflow import submission_for
+
+E_NOT_A_NUMBER = "Tiêu chí {code}: “{value}” không phải là số."
+E_RANGE = "Tiêu chí {code}: điểm phải từ 0 đến {max}."
+E_TOO_PRECISE = "Tiêu chí {code}: điểm chỉ có tối đa 3 chữ số thập phân."
+E_NOT_A_LEAF = "Mã {code} không phải tiêu chí được chấm điểm của bộ tiêu chí này."
+E_SURVEY_NOT_SELF = "Tiêu chí {code} là điều tra xã hội học: đơn vị không tự chấm."
+E_LINK = "Đường dẫn “{value}” không hợp lệ (cần bắt đầu bằng http:// hoặc https://)."
+E_EVIDENCE_EMPTY = "Hãy chọn một tệp hoặc nhập một đường dẫn."
+E_PERIOD_CLOSED = "Kỳ đánh giá đã công bố hoặc đã khóa: không thể thay đổi."
+
+_NUMBER = re.compile(r"^\d+(?:[.,]\d+)?$")
+
+
+def parse_points(text: str, code: str, maximum: Decimal) -> Decimal | None:
+    """'2,5' or '2.5' → Decimal('2.5'); blank → None; anything else → ValidationError naming the criterion."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    if not _NUMBER.match(text):
+        raise ValidationError(E_NOT_A_NUMBER.format(code=code, value=text))
+    try:
+        value = Decimal(text.replace(",", "."))
+    except InvalidOperation:
+        raise ValidationError(E_NOT_A_NUMBER.format(code=code, value=text)) from None
+    if value.as_tuple().exponent < -3:
+        raise ValidationError(E_TOO_PRECISE.format(code=code))
+    if not Decimal(0) <= value <= maximum:
+        raise ValidationError(E_RANGE.format(code=code, max=audit.show(maximum)))
+    return value
+
+
+@dataclass(frozen=True)
+class Change:
+    """One field of one leaf as submitted: which field, which criterion, the raw value."""
+
+    field: str  # self_points | appraised_points | explanation | appraiser_comment | not_applicable
+    criterion_id: int
+    value: object
+
+
+FIELD_ACTIONS = {
+    "self_points": AuditEntry.Action.SELF_POINTS,
+    "appraised_points": AuditEntry.Action.APPRAISED_POINTS,
+    "explanation": AuditEntry.Action.EXPLANATION,
+    "appraiser_comment": AuditEntry.Action.COMMENT,
+    "not_applicable": AuditEntry.Action.NOT_APPLICABLE,
+}
+
+
+@transaction.atomic
+def scores_save(*, period: Period, unit, changes: list[Change], by, reason: str = "") -> int:
+    """Validate every change first; write the ones that differ, with one audit entry each. Returns how many."""
+    period = Period.objects.select_for_update().get(pk=period.pk)
+    if period.is_public:
+        raise ValidationError(E_PERIOD_CLOSED)
+    submission = submission_for(period, unit)
+    leaves = {c.pk: c for c in Criterion.objects.filter(criteria_set=period.criteria_set, children__isnull=True)}
+    errors: dict[str, list[str]] = {}
+    parsed = []
+    for change in changes:
+        leaf = leaves.get(change.criterion_id)
+        if leaf is None:
+            raise ValidationError(E_NOT_A_LEAF.format(code=change.criterion_id))
+        permissions.require(_may_change(by, period, unit, submission.status, leaf, change.field))
+        try:
+            parsed.append((change, leaf, _clean(change, leaf)))
+        except ValidationError as exc:
+            errors.setdefault(f"{change.field}_{leaf.pk}", []).extend(exc.messages)
+    if errors:
+        raise ValidationError(errors)
+    written = _write(period, unit, parsed, by, reason)
+    if written and submission.status == Submission.Status.NOT_STARTED and permissions.is_member(by, unit):
+        submission.status = Submission.Status.DRAFT
+        submission.save(update_fields=["status", "updated_at"])
+    return written
+
+
+def _may_change(user, period, unit, status, leaf, field) -> bool:
+    if field == "self_points":
+        return leaf.method == Method.SELF and permissions.can_edit_self(user, period, unit, status)
+    if field == "explanation":
+        return permissions.can_edit_self(user, period, unit, status) or permissions.can_explain(
+            user, period, unit, status
+        )
+    if field == "appraised_points" and leaf.method == Method.SURVEY:
+        return permissions.can_enter_survey(user, period)
+    if field in ("appraised_points", "appraiser_comment"):
+        return permissions.can_appraise(user, period, unit)
+    if field == "not_applicable":
+        return permissions.can_mark_not_applicable(user, period)
+    return False
+
+
+def _clean(change: Change, leaf: Criterion):
+    if change.field in ("self_points", "appraised_points"):
+        if isinstance(change.value, Decimal) or change.value is None:
+            text = "" if change.value is None else format(change.value, "f")
+        else:
+            text = str(change.value)
+        return parse_points(text, leaf.code, leaf.max_points)
+    if change.field == "not_applicable":
+        return bool(change.value)
+    return (change.value or "").strip()
+
+
+def _write(period, unit, parsed, by, reason) -> int:
+    existing = {s.criterion_id: s for s in Score.objects.filter(period=period, unit=unit)}
+    entries, dirty = [], {}
+    for change, leaf, value in parsed:
+        score = existing.get(leaf.pk) or Score(period=period, unit=unit, criterion=leaf)
+        old = getattr(score, change.field)
+        if old == value or (old in (None, "") and value in (None, "")):
+            continue
+        setattr(score, change.field, value)
+        existing[leaf.pk] = dirty[leaf.pk] = score
+        action = FIELD_ACTIONS[change.field]
+        if change.field == "appraised_points" and leaf.method == Method.SURVEY:
+            action = AuditEntry.Action.SURVEY_POINTS
+        entries.append(
+            audit.entry(
+                period=period, unit=unit, criterion=leaf, by=by, action=action, old=old, new=value, reason=reason
+            )
+        )
+    for score in dirty.values():
+        score.save()
+    AuditEntry.objects.bulk_create(entries)
+    return len(entries)
+
+
+@transaction.atomic
+def evidence_add(*, period: Period, unit, criterion: Criterion, by, upload=None, link: str = "", title: str = ""):
+    """Attach a file (its type checked by content) or a link to a leaf of the unit's self-assessment."""
+    period = Period.objects.select_for_update().get(pk=period.pk)
+    submission = submission_for(period, unit)
+    permissions.require(
+        permissions.can_edit_self(by, period, unit, submission.status)
+        or permissions.can_explain(by, period, unit, submission.status)
+    )
+    if criterion.criteria_set_id != period.criteria_set_id or criterion.children.exists():
+        raise ValidationError(E_NOT_A_LEAF.format(code=criterion.code))
+    score, _ = Score.objects.get_or_create(period=period, unit=unit, criterion=criterion)
+    evidence = Evidence(score=score, uploaded_by=by, title=title.strip())
+    if upload is not None:
+        try:
+            kind = check_evidence_file(upload, upload.name, upload.size)
+        except EvidenceFileError as exc:
+            raise ValidationError(str(exc)) from None
+        evidence.original_name, evidence.kind, evidence.size = upload.name[:255], kind.code, upload.size
+        evidence.file.save(safe_storage_name(kind, uuid.uuid4().hex), File(upload), save=False)
+    elif link.strip():
+        if not re.match(r"^https?://\S+$", link.strip()):
+            raise ValidationError(E_LINK.format(value=link.strip()))
+        evidence.link = link.strip()
+    else:
+        raise ValidationError(E_EVIDENCE_EMPTY)
+    evidence.save()
+    audit.record(
+        period=period,
+        unit=unit,
+        criterion=criterion,
+        by=by,
+        action=AuditEntry.Action.EVIDENCE_ADDED,
+        new=evidence.original_name or evidence.link,
+    )
+    return evidence
+
+
+@transaction.atomic
+def evidence_remove(*, evidence: Evidence, by) -> None:
+    """Withdraw a piece of evidence; the record and the file stay for the audit trail."""
+    score = evidence.score
+    period = Period.objects.select_for_update().get(pk=score.period_id)
+    submission = submission_for(period, score.unit)
+    permissions.require(
+        permissions.can_edit_self(by, period, score.unit, submission.status)
+        or permissions.can_explain(by, period, score.unit, submission.status)
+    )
+    Evidence.objects.filter(pk=evidence.pk).update(removed=True)
+    audit.record(
+        period=period,
+        unit=score.unit,
+        criterion=score.criterion,
+        by=by,
+        action=AuditEntry.Action.EVIDENCE_REMOVED,
+        old=evidence.original_name or evidence.link,
+    )

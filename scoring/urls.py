@@ -1,0 +1,16 @@
+from django.urls import path
+
+from scoring import views
+
+app_name = "scoring"
+
+urlpatterns = [
+    path("", views.work_list, name="work_list"),
+    path("ky/<int:pk>/", views.dashboard, name="dashboard"),
+    path("ky/<int:pk>/chuyen-trang-thai/", views.period_move, name="period_move"),
+    path("ky/<int:pk>/nhat-ky.xlsx", views.audit_export, name="audit_export"),
+    path("ky/<int:pk>/don-vi/<slug:code>/", views.entry, name="entry"),
+    path("ky/<int:pk>/don-vi/<slug:code>/minh-chung/<int:criterion_id>/", views.evidence, name="evidence"),
+    path("minh-chung/<int:pk>/tai-ve/", views.evidence_download, name="evidence_download"),
+    path("minh-chung/<int:pk>/go/", views.evidence_withdraw, name="evidence_withdraw"),
+]

@@ -1,0 +1,260 @@
+"""Staff pages: the work list, a period's dashboard and moves, a unit's entry sheet, evidence, audit.
+
+Each view parses its input, asks scoring/permissions.py, calls one query or service, and renders.
+Services check permissions again, so a forged POST is refused the same way as a hidden button.
+"""
+
+import django_tables2 as tables
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from scoring import permissions, services, workflow
+from scoring.evidence_files import KINDS
+from scoring.excel_audit import audit_workbook
+from scoring.forms import EvidenceForm, OpenForm, PublishForm, ReasonForm, entry_changes
+from scoring.models import AuditEntry, Criterion, Evidence, Period
+from scoring.queries import days_left, entry_sheet, units_progress
+from scoring.scores import evidence_add, evidence_remove, scores_save
+from scoring.tables import ProgressTable
+from units.models import Unit
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _period(pk: int) -> Period:
+    return get_object_or_404(Period.objects.select_related("block", "criteria_set"), pk=pk)
+
+
+def _period_and_unit(request, pk: int, code: str) -> tuple[Period, Unit]:
+    period = _period(pk)
+    unit = get_object_or_404(Unit, code=code, block_id=period.block_id)
+    permissions.require(permissions.can_view_entry(request.user, period, unit))
+    return period, unit
+
+
+@require_safe
+@login_required
+def work_list(request):
+    periods = list(Period.objects.for_staff(request.user))
+    units = list(Unit.objects.filter(pk__in=permissions.member_unit_ids(request.user)).select_related("block"))
+    context = {"periods": periods, "units": units, "is_admin": permissions.is_administrator(request.user)}
+    return render(request, "scoring/work_list.html", context)
+
+
+@require_safe
+@login_required
+def dashboard(request, pk: int):
+    period = _period(pk)
+    permissions.require(permissions.can_view_dashboard(request.user, period))
+    table = ProgressTable(units_progress(period), period=period, order_by=request.GET.get("sort", "name"))
+    tables.RequestConfig(request, paginate=False).configure(table)
+    context = {
+        "period": period,
+        "table": table,
+        "days_left": days_left(period),
+        "can_manage": permissions.can_manage_period(request.user),
+        "moves": _moves(period),
+        "open_form": OpenForm(),
+        "publish_form": PublishForm(),
+        "reason_form": ReasonForm(),
+    }
+    return render(request, "scoring/dashboard.html", context)
+
+
+def _moves(period: Period) -> list[tuple[str, str]]:
+    labels = {
+        "open": "Mở tự đánh giá",
+        "start_appraisal": "Bắt đầu thẩm định vòng 1",
+        "request_explanation": "Chuyển sang giải trình",
+        "start_second_round": "Bắt đầu thẩm định vòng 2",
+        "approve": "Phê duyệt kết quả",
+        "reopen": "Trả về tự đánh giá",
+        "publish": "Công bố",
+        "lock": "Khóa kỳ",
+        "back_to_second_round": "Trả về thẩm định vòng 2",
+    }
+    by_state = {
+        "draft": ["open"],
+        "open": ["start_appraisal"],
+        "appraisal": ["request_explanation", "approve", "reopen"],
+        "explanation": ["start_second_round"],
+        "appraisal_2": ["approve"],
+        "approved": ["publish", "back_to_second_round"],
+        "published": ["lock"],
+    }
+    return [(move, labels[move]) for move in by_state.get(period.status, [])]
+
+
+@require_POST
+@login_required
+def period_move(request, pk: int):
+    period = _period(pk)
+    move, by = request.POST.get("move", ""), request.user
+    reason = ReasonForm(request.POST)
+    reason = reason.cleaned_data["reason"] if reason.is_valid() else ""
+    try:
+        with transaction.atomic():
+            _do_move(move, period, by, reason, request.POST)
+    except ValidationError as exc:
+        for text in exc.messages:
+            messages.error(request, text)
+    else:
+        messages.success(request, "Đã chuyển trạng thái kỳ đánh giá.")
+    return redirect("scoring:dashboard", pk=period.pk)
+
+
+def _do_move(move, period, by, reason, data) -> None:
+    simple = {
+        "start_appraisal": workflow.period_start_appraisal,
+        "request_explanation": workflow.period_request_explanation,
+        "start_second_round": workflow.period_start_second_round,
+        "approve": workflow.period_approve,
+        "lock": workflow.period_lock,
+    }
+    if move in simple:
+        kwargs = {"reason": reason} if move in ("start_appraisal", "start_second_round") else {}
+        simple[move](period=period, by=by, **kwargs)
+    elif move == "reopen":
+        workflow.period_reopen_self_assessment(period=period, by=by, reason=reason)
+    elif move == "back_to_second_round":
+        workflow.period_start_second_round(period=period, by=by, reason=reason)
+    elif move == "open":
+        form = _valid(OpenForm(data))
+        workflow.period_open(period=period, deadline=form.cleaned_data["deadline"], by=by)
+    elif move == "publish":
+        form = _valid(PublishForm(data))
+        services.period_publish(period=period, by=by, **form.cleaned_data)
+    else:
+        raise ValidationError("Thao tác không hợp lệ.")
+
+
+def _valid(form):
+    if not form.is_valid():
+        raise ValidationError([f"{form.fields[name].label}: {' '.join(errs)}" for name, errs in form.errors.items()])
+    return form
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def entry(request, pk: int, code: str):
+    period, unit = _period_and_unit(request, pk, code)
+    sheet = entry_sheet(period, unit, request.user)
+    errors, values = {}, {}
+    if request.method == "POST":
+        action = request.POST.get("action", "save")
+        try:
+            _save_and_act(sheet, action, request)
+        except ValidationError as exc:
+            errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+            values = request.POST
+        else:
+            return redirect("scoring:entry", pk=period.pk, code=unit.code)
+    context = {"sheet": sheet, "errors": errors, "values": values, "general_errors": errors.get("__all__", [])}
+    return render(request, "scoring/entry.html", context, status=400 if errors else 200)
+
+
+ACTIONS = {
+    "submit": (workflow.submission_submit, "Đã nộp hồ sơ tự đánh giá."),
+    "withdraw": (workflow.submission_withdraw, "Đã rút hồ sơ về để sửa."),
+    "explain": (workflow.submission_explain, "Đã nộp giải trình."),
+    "appraised": (workflow.appraisal_complete, "Đã ghi nhận hoàn thành thẩm định vòng này."),
+}
+
+
+def _save_and_act(sheet, action, request) -> None:
+    with transaction.atomic():
+        if sheet.can_save and action != "withdraw":
+            changed = scores_save(
+                period=sheet.period,
+                unit=sheet.unit,
+                changes=entry_changes(sheet, request.POST),
+                by=request.user,
+                reason=request.POST.get("reason", "").strip(),
+            )
+            messages.success(request, f"Đã lưu {changed} thay đổi.")
+        if action in ACTIONS:
+            service, done = ACTIONS[action]
+            service(period=sheet.period, unit=sheet.unit, by=request.user)
+            messages.success(request, done)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def evidence(request, pk: int, code: str, criterion_id: int):
+    period, unit = _period_and_unit(request, pk, code)
+    criterion = get_object_or_404(Criterion, pk=criterion_id, criteria_set_id=period.criteria_set_id)
+    form = EvidenceForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            evidence_add(
+                period=period,
+                unit=unit,
+                criterion=criterion,
+                by=request.user,
+                upload=form.cleaned_data["upload"],
+                link=form.cleaned_data["link"] or "",
+                title=form.cleaned_data["title"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Đã thêm tài liệu kiểm chứng.")
+            return redirect("scoring:evidence", pk=period.pk, code=unit.code, criterion_id=criterion.pk)
+    items = list(
+        Evidence.objects.filter(
+            score__period=period, score__unit=unit, score__criterion=criterion, removed=False
+        ).select_related("uploaded_by")
+    )
+    sheet = entry_sheet(period, unit, request.user, history_limit=0)
+    context = {
+        "period": period,
+        "unit": unit,
+        "criterion": criterion,
+        "items": items,
+        "form": form,
+        "can_add": sheet.can_edit_self or sheet.can_explain,
+    }
+    return render(request, "scoring/evidence.html", context, status=400 if form.errors else 200)
+
+
+@require_POST
+@login_required
+def evidence_withdraw(request, pk: int):
+    item = get_object_or_404(Evidence.objects.select_related("score__unit", "score__criterion"), pk=pk)
+    try:
+        evidence_remove(evidence=item, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    score = item.score
+    return redirect("scoring:evidence", pk=score.period_id, code=score.unit.code, criterion_id=score.criterion_id)
+
+
+@require_safe
+@login_required
+def evidence_download(request, pk: int):
+    item = get_object_or_404(Evidence.objects.select_related("score__period", "score__unit"), pk=pk, removed=False)
+    permissions.require(permissions.can_view_entry(request.user, item.score.period, item.score.unit))
+    if not item.file:
+        raise Http404
+    return FileResponse(
+        item.file.open("rb"),
+        as_attachment=True,
+        filename=item.original_name,
+        content_type=KINDS[item.kind].content_type if item.kind in KINDS else "application/octet-stream",
+    )
+
+
+@require_safe
+@login_required
+def audit_export(request, pk: int):
+    period = _period(pk)
+    permissions.require(permissions.can_manage_period(request.user))
+    entries = AuditEntry.objects.filter(period=period).select_related("by", "unit", "criterion").order_by("at", "pk")
+    response = HttpResponse(audit_workbook(period, entries.iterator(chunk_size=2000)), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="nhat-ky-{period.block.code}-{period.year}.xlsx"'
+    return response

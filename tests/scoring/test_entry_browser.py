@@ -1,0 +1,81 @@
+"""A unit's staff member fills in the self-assessment in a real headless Chromium.
+
+Logs in, types points, watches the area subtotal and the total change as they type, is refused a
+value above the maximum next to the field, corrects it and submits; the sheet then turns read-only.
+Screenshots go to test-artifacts/.
+"""
+
+import os
+
+import pytest
+
+from scoring.models import Score, Submission
+from tests.conftest import clear_locked_data, restore_reference_data
+from tests.reports.test_browser import ARTIFACTS, browser  # noqa: F401 - the browser fixture
+from tests.scoring.workflow_cast import Cast
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def open_period():
+    restore_reference_data()
+    from scoring.models import GradeScheme
+    from units.models import Block
+
+    cast = Cast(Block.objects.get(code="so"), GradeScheme.objects.get(is_default=True))
+    yield cast
+    clear_locked_data()
+
+
+def test_unit_staff_enter_points_see_subtotals_are_refused_too_much_and_submit(browser, live_server, open_period):  # noqa: F811
+    cast = open_period
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="vi-VN")
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.goto(f"{live_server.url}/dang-nhap/?next=/cham-diem/ky/{cast.period.pk}/don-vi/{cast.unit_a.code}/")
+    page.fill("#id_username", "canbo.a")
+    page.fill("#id_password", "mat-khau-dai-123")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"**/don-vi/{cast.unit_a.code}/")
+
+    leaf = cast.leaf
+    subtotal = page.locator('.subtotal-self[data-area="1"]')
+    total = page.locator("#total-self")
+    assert (subtotal.inner_text(), total.inner_text()) == ("0,000", "0,000")
+
+    page.fill(f"#self-{leaf['1.1'].pk}", "2,25")
+    page.fill(f"#self-{leaf['1.2'].pk}", "7")
+    assert subtotal.inner_text() == "9,250"
+    page.fill(f"#self-{leaf['2'].pk}", "55,5")
+    assert total.inner_text() == "64,750"
+
+    page.fill(f"#self-{leaf['1.1'].pk}", "3")
+    error = page.locator(f"#err-self-{leaf['1.1'].pk}")
+    assert error.inner_text() == "Điểm phải từ 0 đến 2,5."
+    assert page.get_attribute(f"#self-{leaf['1.1'].pk}", "aria-invalid") == "true"
+    page.screenshot(path=str(ARTIFACTS / "cham-diem-loi-vuot-toi-da.png"), full_page=True)
+    page.click("button[value=save]")  # refused in the page: nothing is sent
+    assert not Score.objects.filter(self_points__isnull=False).exists()
+
+    page.fill(f"#self-{leaf['1.1'].pk}", "2,5")
+    assert error.inner_text() == ""
+    assert subtotal.inner_text() == "9,500"
+    for code in ("1.1", "1.2", "2"):
+        page.fill(f"textarea[name=expl-{leaf[code].pk}]", f"Văn bản số {code}/BC-STP")
+    page.click("button[value=submit]")
+    page.wait_for_load_state()
+    assert "Đã nộp hồ sơ tự đánh giá." in page.locator(".messages").inner_text()
+    assert page.locator("#submission-status").inner_text() == "Đã nộp"
+    assert page.locator("input.points").count() == 0  # read-only once submitted
+    page.screenshot(path=str(ARTIFACTS / "cham-diem-da-nop.png"), full_page=True)
+
+    saved = {s.criterion.code: s.self_points for s in Score.objects.select_related("criterion")}
+    assert {code: str(value) for code, value in saved.items() if value is not None} == {
+        "1.1": "2.500",
+        "1.2": "7.000",
+        "2": "55.500",
+    }
+    assert Submission.objects.get(unit=cast.unit_a).status == Submission.Status.SUBMITTED
+    page.close()
+    assert os.path.exists(ARTIFACTS / "cham-diem-da-nop.png")

@@ -1,0 +1,192 @@
+"""The period's state machine move by move, and each unit's submission: allowed and refused moves."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from scoring import workflow
+from scoring.models import AuditEntry, Evidence, Period, Score, Submission
+from scoring.scores import Change, scores_save
+
+S = Period.Status
+
+ALLOWED = [
+    (S.DRAFT, workflow.period_open, S.OPEN),
+    (S.OPEN, workflow.period_start_appraisal, S.APPRAISAL),
+    (S.APPRAISAL, workflow.period_request_explanation, S.EXPLANATION),
+    (S.EXPLANATION, workflow.period_start_second_round, S.APPRAISAL_2),
+    (S.APPRAISAL, workflow.period_approve, S.APPROVED),
+    (S.APPRAISAL_2, workflow.period_approve, S.APPROVED),
+    (S.PUBLISHED, workflow.period_lock, S.LOCKED),
+]
+
+
+def call(service, cast, by=None, **extra):
+    kwargs = {"period": cast.period, "by": by or cast.admin, **extra}
+    if service is workflow.period_open:
+        kwargs.setdefault("deadline", timezone.now() + timedelta(days=7))
+    return service(**kwargs)
+
+
+@pytest.mark.parametrize("start, service, end", ALLOWED, ids=[f"{a}->{c}" for a, _, c in ALLOWED])
+def test_each_allowed_move_changes_the_state_and_is_recorded(cast, start, service, end):
+    cast.set_status(start)
+    call(service, cast)
+    cast.period.refresh_from_db()
+    assert cast.period.status == end
+    entry = AuditEntry.objects.get(period=cast.period, action=AuditEntry.Action.PERIOD_STATUS)
+    assert (entry.by, entry.old, entry.new) == (cast.admin, S(start).label, S(end).label)
+
+
+REFUSED = [
+    (S.DRAFT, workflow.period_start_appraisal),
+    (S.DRAFT, workflow.period_approve),
+    (S.OPEN, workflow.period_approve),
+    (S.OPEN, workflow.period_request_explanation),
+    (S.APPRAISAL, workflow.period_lock),
+    (S.EXPLANATION, workflow.period_approve),
+    (S.APPROVED, workflow.period_lock),
+    (S.PUBLISHED, workflow.period_start_appraisal),
+    (S.LOCKED, workflow.period_start_appraisal),
+    (S.LOCKED, workflow.period_open),
+]
+
+
+@pytest.mark.parametrize("start, service", REFUSED, ids=[f"{a}-{s.__name__}" for a, s in REFUSED])
+def test_a_move_from_the_wrong_state_is_refused_and_nothing_changes(cast, start, service):
+    cast.set_status(start)
+    with pytest.raises(ValidationError, match="Không thể chuyển kỳ đánh giá"):
+        call(service, cast)
+    cast.period.refresh_from_db()
+    assert cast.period.status == start
+    assert not AuditEntry.objects.exists()
+
+
+@pytest.mark.parametrize("role", ["staff_a", "appraiser"])
+def test_only_the_administrator_moves_a_period(cast, role):
+    with pytest.raises(PermissionDenied):
+        call(workflow.period_start_appraisal, cast, by=getattr(cast, role))
+    cast.period.refresh_from_db()
+    assert cast.period.status == S.OPEN
+
+
+def test_moving_back_needs_a_reason(cast):
+    cast.set_status(S.APPRAISAL)
+    with pytest.raises(ValidationError, match="lý do"):
+        workflow.period_reopen_self_assessment(period=cast.period, by=cast.admin, reason=" ")
+    workflow.period_reopen_self_assessment(period=cast.period, by=cast.admin, reason="Đơn vị xin bổ sung hồ sơ")
+    cast.period.refresh_from_db()
+    assert cast.period.status == S.OPEN
+    assert AuditEntry.objects.get().reason == "Đơn vị xin bổ sung hồ sơ"
+
+
+def test_opening_needs_a_future_deadline(cast):
+    cast.set_status(S.DRAFT)
+    with pytest.raises(ValidationError, match="hạn tự đánh giá"):
+        workflow.period_open(period=cast.period, by=cast.admin, deadline=timezone.now() - timedelta(hours=1))
+    cast.period.refresh_from_db()
+    assert cast.period.status == S.DRAFT
+
+
+def fill(cast, unit, by, values):
+    scores_save(
+        period=cast.period,
+        unit=unit,
+        by=by,
+        changes=[Change(field, cast.leaf[code].pk, value) for code, field, value in values],
+    )
+
+
+def test_a_unit_submits_only_a_complete_self_assessment(cast):
+    fill(cast, cast.unit_a, cast.staff_a, [("1.1", "self_points", "2,5"), ("2", "self_points", "40")])
+    with pytest.raises(ValidationError) as error:
+        workflow.submission_submit(period=cast.period, unit=cast.unit_a, by=cast.staff_a)
+    assert error.value.messages == [
+        "Tiêu chí 1.1: có điểm nhưng chưa có tài liệu kiểm chứng, cần nhập giải trình.",
+        "Tiêu chí 1.2: chưa nhập điểm tự đánh giá.",
+        "Tiêu chí 2: có điểm nhưng chưa có tài liệu kiểm chứng, cần nhập giải trình.",
+    ]
+    assert Submission.objects.get(unit=cast.unit_a).status == Submission.Status.DRAFT
+    fill(
+        cast, cast.unit_a, cast.staff_a, [("1.1", "explanation", "Văn bản đang trình ký"), ("1.2", "self_points", "0")]
+    )
+    score = Score.objects.get(period=cast.period, unit=cast.unit_a, criterion=cast.leaf["2"])
+    Evidence.objects.create(score=score, link="https://vanban.example.gov.vn/1", uploaded_by=cast.staff_a)
+    workflow.submission_submit(period=cast.period, unit=cast.unit_a, by=cast.staff_a)
+    submission = Submission.objects.get(unit=cast.unit_a)
+    assert submission.status == Submission.Status.SUBMITTED and submission.submitted_at is not None
+
+
+def submitted(cast):
+    fill(
+        cast,
+        cast.unit_a,
+        cast.staff_a,
+        [("1.1", "self_points", "0"), ("1.2", "self_points", "0"), ("2", "self_points", "0")],
+    )
+    workflow.submission_submit(period=cast.period, unit=cast.unit_a, by=cast.staff_a)
+
+
+def test_a_submitted_sheet_is_read_only_for_the_unit_until_withdrawn(cast):
+    submitted(cast)
+    with pytest.raises(PermissionDenied):
+        fill(cast, cast.unit_a, cast.staff_a, [("1.1", "self_points", "1")])
+    workflow.submission_withdraw(period=cast.period, unit=cast.unit_a, by=cast.staff_a)
+    fill(cast, cast.unit_a, cast.staff_a, [("1.1", "self_points", "1")])
+    assert Score.objects.get(unit=cast.unit_a, criterion=cast.leaf["1.1"]).self_points == Decimal("1")
+
+
+def test_after_the_deadline_the_unit_can_neither_edit_nor_withdraw(cast):
+    submitted(cast)
+    type(cast.period).objects.filter(pk=cast.period.pk).update(deadline=timezone.now() - timedelta(minutes=1))
+    cast.period.refresh_from_db()
+    with pytest.raises(PermissionDenied):
+        workflow.submission_withdraw(period=cast.period, unit=cast.unit_a, by=cast.staff_a)
+    with pytest.raises(PermissionDenied):
+        fill(cast, cast.unit_b, cast.staff_b, [("1.1", "self_points", "1")])
+
+
+def test_explanation_between_rounds_then_second_round_appraisal(cast):
+    submitted(cast)
+    cast.set_status(S.APPRAISAL)
+    fill(cast, cast.unit_a, cast.appraiser, [("2", "appraised_points", "30"), ("2", "appraiser_comment", "Thiếu")])
+    workflow.appraisal_complete(period=cast.period, unit=cast.unit_a, by=cast.appraiser)
+    cast.set_status(S.EXPLANATION)
+    with pytest.raises(PermissionDenied):  # points are frozen for the unit during explanation
+        fill(cast, cast.unit_a, cast.staff_a, [("2", "self_points", "50")])
+    fill(cast, cast.unit_a, cast.staff_a, [("2", "explanation", "Bổ sung Quyết định 12/QĐ")])
+    workflow.submission_explain(period=cast.period, unit=cast.unit_a, by=cast.staff_a)
+    cast.set_status(S.APPRAISAL_2)
+    fill(cast, cast.unit_a, cast.appraiser, [("2", "appraised_points", "45")])
+    workflow.appraisal_complete(period=cast.period, unit=cast.unit_a, by=cast.appraiser)
+    assert Submission.objects.get(unit=cast.unit_a).status == Submission.Status.APPRAISED_2
+    trail = list(
+        AuditEntry.objects.filter(criterion=cast.leaf["2"], action=AuditEntry.Action.APPRAISED_POINTS)
+        .order_by("at", "pk")
+        .values_list("old", "new", "by__username")
+    )
+    assert trail == [("", "30", "thamdinh"), ("30", "45", "thamdinh")]
+
+
+def test_points_outside_zero_to_maximum_are_refused_naming_the_criterion(cast):
+    with pytest.raises(ValidationError) as error:
+        fill(
+            cast,
+            cast.unit_a,
+            cast.staff_a,
+            [
+                ("1.1", "self_points", "2,75"),
+                ("1.2", "self_points", "-1"),
+                ("2", "self_points", "abc"),
+                ("3", "explanation", ""),
+            ],
+        )
+    assert error.value.message_dict == {
+        f"self_points_{cast.leaf['1.1'].pk}": ["Tiêu chí 1.1: điểm phải từ 0 đến 2,5."],
+        f"self_points_{cast.leaf['1.2'].pk}": ["Tiêu chí 1.2: “-1” không phải là số."],
+        f"self_points_{cast.leaf['2'].pk}": ["Tiêu chí 2: “abc” không phải là số."],
+    }
+    assert not Score.objects.exists()
