@@ -24,9 +24,10 @@ class ProgressTable(tables.Table):
         template_name = "django_tables2/table.html"
         empty_text = "Khối này chưa có đơn vị nào."
 
-    def __init__(self, *args, period, **kwargs):
+    def __init__(self, *args, period, leaf_count: int, **kwargs):
         super().__init__(*args, **kwargs)
         self.period = period
+        self.leaf_count = leaf_count
         self.entry_prefix = reverse("scoring:entry", args=[period.pk, "-"])[:-2]
 
     def render_name(self, record):
@@ -34,6 +35,9 @@ class ProgressTable(tables.Table):
 
     def render_status(self, value):
         return format_html('<span class="state state--{}">{}</span>', value, Submission.Status(value).label)
+
+    def render_filled(self, value):
+        return f"{value or 0}/{self.leaf_count}"
 
     def render_self_total(self, value):
         return vn_number(value, 3)

@@ -51,7 +51,8 @@ def work_list(request):
 def dashboard(request, pk: int):
     period = _period(pk)
     permissions.require(permissions.can_view_dashboard(request.user, period))
-    table = ProgressTable(units_progress(period), period=period, order_by=request.GET.get("sort", "name"))
+    leaves = Criterion.objects.filter(criteria_set_id=period.criteria_set_id, children__isnull=True).count()
+    table = ProgressTable(units_progress(period), period=period, leaf_count=leaves, order_by=request.GET.get("sort"))
     tables.RequestConfig(request, paginate=False).configure(table)
     context = {
         "period": period,

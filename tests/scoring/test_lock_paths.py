@@ -1,0 +1,99 @@
+"""After publication nothing changes in place, whichever way a write comes: the entry form, the admin,
+a service call or an import. (The database triggers themselves are tested in test_locks.py.)"""
+
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
+from django.test import Client
+
+from scoring import workflow
+from scoring.models import Period, Result, Score
+from scoring.scores import Change, scores_save
+from scoring.services import period_publish
+
+S = Period.Status
+
+
+@pytest.fixture
+def published(cast):
+    for unit in (cast.unit_a, cast.unit_b, cast.unit_c):
+        for leaf in cast.leaf.values():
+            Score.objects.create(
+                period=cast.period,
+                unit=unit,
+                criterion=leaf,
+                self_points=leaf.max_points,
+                appraised_points=leaf.max_points / 2,
+            )
+    cast.set_status(S.APPROVED)
+    period_publish(period=cast.period, decision_number="7/QĐ-UBND", decision_date=None, by=cast.admin)
+    cast.period.refresh_from_db()
+    return cast
+
+
+def frozen(cast):
+    return (
+        list(Score.objects.order_by("pk").values_list("self_points", "appraised_points", "not_applicable")),
+        list(Result.objects.order_by("pk").values_list("total", "rank")),
+        Period.objects.filter(pk=cast.period.pk).values_list("status", "decision_number").get(),
+    )
+
+
+def test_the_entry_form_changes_nothing_after_publication(published):
+    cast, before = published, frozen(published)
+    client = Client()
+    client.force_login(cast.admin)
+    leaf = cast.leaf["2"]
+    client.post(
+        f"/cham-diem/ky/{cast.period.pk}/don-vi/{cast.unit_a.code}/",
+        {f"appr-{leaf.pk}": "1", f"na-{leaf.pk}": "on", "action": "save"},
+    )
+    assert frozen(cast) == before
+
+
+def test_the_admin_offers_no_change_or_delete_on_a_published_period(published):
+    cast, before = published, frozen(published)
+    client = Client()
+    cast.admin.is_staff = True
+    cast.admin.save()
+    client.force_login(cast.admin)
+    score = Score.objects.first()
+    result = Result.objects.first()
+    assert client.post(f"/quan-tri/scoring/period/{cast.period.pk}/delete/", {"post": "yes"}).status_code == 403
+    client.post(f"/quan-tri/scoring/period/{cast.period.pk}/change/", {"year": 2030, "published_decimals": 1})
+    assert client.post(f"/quan-tri/scoring/score/{score.pk}/delete/", {"post": "yes"}).status_code == 403
+    client.post(f"/quan-tri/scoring/score/{score.pk}/change/", {"appraised_points": "0"})
+    assert client.post(f"/quan-tri/scoring/result/{result.pk}/delete/", {"post": "yes"}).status_code == 403
+    client.post(f"/quan-tri/scoring/criteriaset/{cast.criteria.pk}/change/", {"name": "Đổi tên"})
+    assert frozen(cast) == before
+    assert cast.criteria.criteria.filter(code="2").get().max_points == Decimal("60")
+
+
+def test_services_refuse_with_a_vietnamese_message(published):
+    cast, before = published, frozen(published)
+    with pytest.raises(ValidationError, match="đã công bố hoặc đã khóa"):
+        scores_save(
+            period=cast.period,
+            unit=cast.unit_a,
+            by=cast.admin,
+            changes=[Change("appraised_points", cast.leaf["2"].pk, "1")],
+        )
+    with pytest.raises(ValidationError, match="đã được công bố"):
+        period_publish(period=cast.period, decision_number="8", decision_date=None, by=cast.admin)
+    with pytest.raises(ValidationError, match="Không thể chuyển"):
+        workflow.period_start_appraisal(period=cast.period, by=cast.admin)
+    workflow.period_lock(period=cast.period, by=cast.admin)
+    with pytest.raises(ValidationError, match="Không thể chuyển"):
+        workflow.period_reopen_self_assessment(period=cast.period, by=cast.admin, reason="Sửa")
+    assert frozen(cast)[:2] == before[:2]
+
+
+def test_an_import_refuses_a_published_year_without_a_correction(published, tmp_path):
+    cast, before = published, frozen(published)
+    path = tmp_path / "ket-qua.csv"
+    path.write_text("year,block,unit,score\n2025,so,Sở Tư pháp,99\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="kết quả đã công bố, không ghi đè"):
+        call_command("import_results", str(path))
+    assert frozen(cast) == before
