@@ -5,18 +5,15 @@ from io import BytesIO
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
+
+from reports.xlsx import cell, font
 
 HEADERS = ("Thời điểm", "Người thực hiện", "Đơn vị", "Tiêu chí", "Nội dung", "Giá trị cũ", "Giá trị mới", "Lý do")
 WIDTHS = (18, 22, 40, 10, 26, 24, 24, 40)
-_FORMULA_START = ("=", "+", "-", "@")
 
 
 def _text(ws, value) -> WriteOnlyCell:
-    cell = WriteOnlyCell(ws, value=value)
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        cell.data_type = "s"  # never a formula
-    return cell
+    return cell(ws, value, size=11)
 
 
 def audit_workbook(period, entries) -> bytes:
@@ -25,18 +22,12 @@ def audit_workbook(period, entries) -> bytes:
     for index, width in enumerate(WIDTHS):
         ws.column_dimensions[chr(ord("A") + index)].width = width
     ws.freeze_panes = "A3"
-    title = WriteOnlyCell(ws, value=f"Nhật ký thay đổi — {period}")
-    title.font = Font(bold=True, size=13)
-    ws.append([title])
-    header = []
-    for text in HEADERS:
-        cell = WriteOnlyCell(ws, value=text)
-        cell.font = Font(bold=True)
-        header.append(cell)
-    ws.append(header)
+    ws.append([cell(ws, f"Nhật ký thay đổi — {period}", bold=True, size=13, border=False)])
+    ws.append([cell(ws, text, bold=True, size=11) for text in HEADERS])
     for e in entries:
         at = WriteOnlyCell(ws, value=timezone.localtime(e.at).replace(tzinfo=None))
         at.number_format = "dd/mm/yyyy hh:mm:ss"
+        at.font = font(False, 11)
         ws.append(
             [
                 at,
