@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.core.files.base import File
 from django.db import transaction
+from django.utils import timezone
 
 from scoring import audit, permissions
 from scoring.evidence_files import EvidenceFileError, check_evidence_file, safe_storage_name
@@ -68,30 +69,67 @@ FIELD_ACTIONS = {
 
 @transaction.atomic
 def scores_save(*, period: Period, unit, changes: list[Change], by, reason: str = "") -> int:
-    """Validate every change first; write the ones that differ, with one audit entry each. Returns how many."""
+    """One unit's changes from the entry page; errors are keyed "<field>_<criterion id>"."""
+    return scores_save_many(period=period, changes={unit: changes}, by=by, reason=reason)
+
+
+@transaction.atomic
+def scores_save_many(*, period: Period, changes: dict, by, reason: str = "") -> int:
+    """Validate every change of every unit first; then write the ones that differ, in bulk, with one
+    audit entry each. All or nothing. Returns how many values changed."""
     period = Period.objects.select_for_update().get(pk=period.pk)
     if period.is_public:
         raise ValidationError(E_PERIOD_CLOSED)
-    submission = submission_for(period, unit)
     leaves = {c.pk: c for c in Criterion.objects.filter(criteria_set=period.criteria_set, children__isnull=True)}
+    statuses = _submission_statuses(period, changes)
     errors: dict[str, list[str]] = {}
     parsed = []
-    for change in changes:
-        leaf = leaves.get(change.criterion_id)
-        if leaf is None:
-            raise ValidationError(E_NOT_A_LEAF.format(code=change.criterion_id))
-        permissions.require(_may_change(by, period, unit, submission.status, leaf, change.field))
-        try:
-            parsed.append((change, leaf, _clean(change, leaf)))
-        except ValidationError as exc:
-            errors.setdefault(f"{change.field}_{leaf.pk}", []).extend(exc.messages)
+    for unit, unit_changes in changes.items():
+        allowed = _Allowed(by, period, unit, statuses.get(unit.pk, Submission.Status.NOT_STARTED))
+        for change in unit_changes:
+            leaf = leaves.get(change.criterion_id)
+            if leaf is None:
+                raise ValidationError(E_NOT_A_LEAF.format(code=change.criterion_id))
+            permissions.require(allowed(leaf, change.field))
+            try:
+                parsed.append((unit, change, leaf, _clean(change, leaf)))
+            except ValidationError as exc:
+                errors.setdefault(f"{change.field}_{leaf.pk}", []).extend(exc.messages)
     if errors:
         raise ValidationError(errors)
-    written = _write(period, unit, parsed, by, reason)
-    if written and submission.status == Submission.Status.NOT_STARTED and permissions.is_member(by, unit):
-        submission.status = Submission.Status.DRAFT
-        submission.save(update_fields=["status", "updated_at"])
+    written, touched = _write(period, parsed, by, reason)
+    _start_drafts(period, touched, statuses, by)
     return written
+
+
+def _submission_statuses(period, changes) -> dict[int, str]:
+    units = [unit.pk for unit in changes]
+    return dict(
+        Submission.objects.select_for_update().filter(period=period, unit_id__in=units).values_list("unit_id", "status")
+    )
+
+
+class _Allowed:
+    """Who may change which field of one unit, decided once per field and method, not per cell."""
+
+    def __init__(self, user, period, unit, status):
+        self.args, self.cache = (user, period, unit, status), {}
+
+    def __call__(self, leaf, field) -> bool:
+        key = (field, leaf.method)
+        if key not in self.cache:
+            self.cache[key] = _may_change(*self.args, leaf, field)
+        return self.cache[key]
+
+
+def _start_drafts(period, touched_units, statuses, by) -> None:
+    """A unit member's first save turns "not started" into "draft"."""
+    mine = [u for u in touched_units if permissions.is_member(by, u)]
+    Submission.objects.bulk_create(
+        [Submission(period=period, unit=u, status=Submission.Status.DRAFT) for u in mine if u.pk not in statuses]
+    )
+    started = [u.pk for u in mine if statuses.get(u.pk) == Submission.Status.NOT_STARTED]
+    Submission.objects.filter(period=period, unit_id__in=started).update(status=Submission.Status.DRAFT)
 
 
 def _may_change(user, period, unit, status, leaf, field) -> bool:
@@ -122,16 +160,19 @@ def _clean(change: Change, leaf: Criterion):
     return (change.value or "").strip()
 
 
-def _write(period, unit, parsed, by, reason) -> int:
-    existing = {s.criterion_id: s for s in Score.objects.filter(period=period, unit=unit)}
-    entries, dirty = [], {}
-    for change, leaf, value in parsed:
-        score = existing.get(leaf.pk) or Score(period=period, unit=unit, criterion=leaf)
+def _write(period, parsed, by, reason) -> tuple[int, list]:
+    units = {unit.pk: unit for unit, *_ in parsed}
+    existing = {(s.unit_id, s.criterion_id): s for s in Score.objects.filter(period=period, unit_id__in=list(units))}
+    entries, new, dirty, now = [], {}, {}, timezone.now()
+    for unit, change, leaf, value in parsed:
+        key = (unit.pk, leaf.pk)
+        score = existing.get(key) or new.get(key) or Score(period=period, unit=unit, criterion=leaf)
         old = getattr(score, change.field)
         if old == value or (old in (None, "") and value in (None, "")):
             continue
         setattr(score, change.field, value)
-        existing[leaf.pk] = dirty[leaf.pk] = score
+        score.updated_at = now
+        (dirty if score.pk else new)[key] = score
         action = FIELD_ACTIONS[change.field]
         if change.field == "appraised_points" and leaf.method == Method.SURVEY:
             action = AuditEntry.Action.SURVEY_POINTS
@@ -140,10 +181,11 @@ def _write(period, unit, parsed, by, reason) -> int:
                 period=period, unit=unit, criterion=leaf, by=by, action=action, old=old, new=value, reason=reason
             )
         )
-    for score in dirty.values():
-        score.save()
-    AuditEntry.objects.bulk_create(entries)
-    return len(entries)
+    Score.objects.bulk_create(new.values(), batch_size=2000)
+    Score.objects.bulk_update(dirty.values(), [*FIELD_ACTIONS, "updated_at"], batch_size=2000)
+    AuditEntry.objects.bulk_create(entries, batch_size=2000)
+    touched = {unit_id: units[unit_id] for unit_id, _ in (*new, *dirty)}
+    return len(entries), list(touched.values())
 
 
 @transaction.atomic
