@@ -1,12 +1,13 @@
 from django.urls import path
 
-from reports import views
+from reports import views, views_reports
 
 app_name = "reports"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("xep-hang/<int:year>/<slug:block>/", views.ranking, name="ranking"),
+    path("xep-hang/so-sanh/<slug:block>.xlsx", views_reports.comparison_xlsx, name="comparison_xlsx"),
     path("xep-hang/<int:year>/<slug:block>.xlsx", views.ranking_xlsx, name="ranking_xlsx"),
     path("xep-hang/<int:year>/<slug:block>/lan-<int:number>/", views.ranking_version, name="ranking_version"),
     path("don-vi/<slug:code>/", views.unit_history, name="unit_history"),

@@ -1,0 +1,349 @@
+"""Sở Nội vụ's detailed report of one period: every unit's points on every leaf, in any status.
+
+Written in openpyxl's write-only mode: a national commune period has 3,321 units and about 100
+leaves, so the workbook is streamed row by row and memory does not grow with the rows.
+
+The first sheet is also an input format: the score import (`scoring.score_sheets`) finds the header
+row by the "Mã đơn vị" cell in column A, skips the "Điểm tối đa" row, reads the leaf-code columns
+and reads past "Cộng …", "Tổng điểm", "Xếp loại" and "Vị thứ". Exporting the sheet and importing
+it back changes nothing, so keep that layout: merged cells only above the header row, leaf codes as
+text, "KAD" for a leaf that does not apply.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from io import BytesIO
+
+from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
+
+from reports.xlsx import HEADER_FILL, cell, number_format, print_setup
+from scoring import ranking
+from scoring.models import Criterion, GradeScheme, Method, Period, Score
+from scoring.services import engine_bands
+from units.models import Unit
+
+RESULTS_SHEET = "Kết quả chi tiết"
+SCORES_SHEET = "Tự đánh giá - Thẩm định"
+CRITERIA_SHEET = "Bộ tiêu chí"
+
+TITLE = "Kết quả chấm điểm chi tiết công tác cải cách hành chính của {phrase} năm {year}"
+STATUS_NOTE = "Trạng thái kỳ đánh giá: {status}."
+DEMO_NOTE = "Dữ liệu minh họa."
+INCOMPLETE_NOTE = "Đơn vị còn thiếu điểm thẩm định thì chưa có tổng điểm, xếp loại và vị thứ."
+UNIT_CODE = "Mã đơn vị"
+UNIT_NAME = "Tên đơn vị"
+MAX_ROW = "Điểm tối đa"
+SUBTOTAL = "Cộng {code}"
+TOTAL, GRADE, RANK = "Tổng điểm", "Xếp loại", "Vị thứ"
+NOT_APPLICABLE = "KAD"  # không áp dụng
+YES = "có"
+
+SCORES_TITLE = "Điểm tự đánh giá và điểm thẩm định — {block} năm {year}"
+SCORES_HEADERS = (
+    UNIT_CODE,
+    UNIT_NAME,
+    "Mã tiêu chí",
+    "Nội dung tiêu chí",
+    MAX_ROW,
+    "Điểm tự đánh giá",
+    "Điểm thẩm định",
+    "Chênh lệch (thẩm định − tự đánh giá)",
+    "Không áp dụng",
+)
+SCORES_WIDTHS = (14, 40, 11, 60, 10, 12, 12, 14, 10)
+
+CRITERIA_TITLE = "Bộ tiêu chí — {block} năm {year}"
+CRITERIA_HEADERS = ("Mã", "Nội dung", MAX_ROW, "Cách chấm", "Cấp (1: lĩnh vực, 2: tiêu chí, 3: tiêu chí thành phần)")
+CRITERIA_WIDTHS = (10, 80, 11, 24, 16)
+
+POINTS_FORMAT = "0.000"
+TEXT_FORMAT = "@"
+HUNDRED = Decimal(100)
+_NO_SCORE = (None, None, False)
+
+# Row numbers of the results sheet.
+AREA_ROW, HEADER_ROW, MAX_POINTS_ROW = 3, 4, 5
+
+
+@dataclass(frozen=True)
+class Node:
+    """A criterion in tree order, with its depth (1 area, 2 criterion, 3 sub-criterion)."""
+
+    pk: int
+    code: str
+    title: str
+    max_points: Decimal
+    method: str
+    level: int
+
+
+@dataclass(frozen=True)
+class Area:
+    """An area (lĩnh vực) and its leaves in tree order; an area scored directly is its own leaf."""
+
+    node: Node
+    leaves: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class UnitLine:
+    """A unit as the report lists it; `ranked` is None while any applicable leaf lacks appraised points."""
+
+    pk: int
+    code: str
+    name: str
+    ranked: ranking.Ranked | None
+
+
+@dataclass(frozen=True)
+class DetailedReport:
+    """Everything the three sheets show, read with a fixed number of queries."""
+
+    period: Period
+    nodes: list[Node]
+    areas: list[Area]
+    units: list[UnitLine]
+    # (unit id, criterion id) -> (self points, appraised points, not applicable)
+    scores: dict[tuple[int, int], tuple[Decimal | None, Decimal | None, bool]]
+
+    @property
+    def leaves(self) -> list[Node]:
+        return [leaf for area in self.areas for leaf in area.leaves]
+
+
+def detailed_workbook(period: Period) -> bytes:
+    """The three-sheet detailed report of a period as xlsx bytes (any status; callers guard access)."""
+    report = detailed_report(period)
+    workbook = Workbook(write_only=True)
+    _write_results(workbook.create_sheet(RESULTS_SHEET), report)
+    _write_scores(workbook.create_sheet(SCORES_SHEET), report)
+    _write_criteria(workbook.create_sheet(CRITERIA_SHEET), report)
+    buffer = BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def detailed_report(period: Period) -> DetailedReport:
+    """Criteria, units, scores and grade bands in four queries, whatever the number of units."""
+    nodes = _tree(
+        list(Criterion.objects.filter(criteria_set_id=period.criteria_set_id).order_by("position", "pk"))
+        if period.criteria_set_id
+        else []
+    )
+    units = list(
+        Unit.objects.filter(block_id=period.block_id)
+        .active_in(period.year)
+        .order_by()
+        .values_list("pk", "code", "name")
+    )
+    # Only the columns shown, unordered: a national period has over 300,000 scores.
+    scores = {
+        (unit_id, criterion_id): (self_points, appraised, not_applicable)
+        for unit_id, criterion_id, self_points, appraised, not_applicable in Score.objects.filter(period=period)
+        .order_by()
+        .values_list("unit_id", "criterion_id", "self_points", "appraised_points", "not_applicable")
+    }
+    # One query for the bands: the scheme row itself is not needed, only its key.
+    bands = engine_bands(GradeScheme(pk=period.grade_scheme_id))
+    areas = _areas(nodes)
+    leaves = [leaf for area in areas for leaf in area.leaves]
+    entries = []
+    for pk, _code, name in units:
+        total = _total(pk, leaves, scores)
+        if total is not None:
+            entries.append(ranking.Entry(key=pk, name=name, total=total))
+    table = {row.key: row for row in ranking.rank_entries(entries, decimals=period.published_decimals, bands=bands)}
+    lines = [UnitLine(pk, code, name, table.get(pk)) for pk, code, name in units]
+    lines.sort(
+        key=lambda line: (
+            line.ranked is None,
+            line.ranked.position if line.ranked else 0,
+            ranking.vietnamese_sort_key(line.name),
+            line.code,
+        )
+    )
+    return DetailedReport(period=period, nodes=nodes, areas=areas, units=lines, scores=scores)
+
+
+def _tree(criteria: list[Criterion]) -> list[Node]:
+    """The criteria in depth-first order (children by position), each with its depth."""
+    children: dict[int | None, list[Criterion]] = defaultdict(list)
+    for criterion in criteria:
+        children[criterion.parent_id].append(criterion)
+    nodes: list[Node] = []
+
+    def visit(parent_id: int | None, level: int) -> None:
+        for c in children.get(parent_id, []):
+            nodes.append(Node(c.pk, c.code, c.title, c.max_points, c.method, level))
+            visit(c.pk, level + 1)
+
+    visit(None, 1)
+    return nodes
+
+
+def _areas(nodes: list[Node]) -> list[Area]:
+    areas: list[Area] = []
+    for index, node in enumerate(nodes):
+        if node.level == 1:
+            areas.append(Area(node, ()))
+            continue
+        is_leaf = index + 1 == len(nodes) or nodes[index + 1].level <= node.level
+        if is_leaf:
+            areas[-1] = Area(areas[-1].node, (*areas[-1].leaves, node))
+    # An area without children is scored directly: it is its own (only) leaf.
+    return [area if area.leaves else Area(area.node, (area.node,)) for area in areas]
+
+
+def _total(unit_id: int, leaves: list[Node], scores) -> Decimal | None:
+    """The unit's unrounded total from its appraised points, or None while it cannot be computed."""
+    engine_leaves = []
+    for leaf in leaves:
+        _self_points, appraised, not_applicable = scores.get((unit_id, leaf.pk), _NO_SCORE)
+        if appraised is None and not not_applicable:
+            return None
+        engine_leaves.append(
+            ranking.Leaf(leaf.code, leaf.max_points, appraised, method=leaf.method, applicable=not not_applicable)
+        )
+    if not engine_leaves:
+        return None
+    try:
+        return ranking.compute_total(engine_leaves).total
+    except ValueError:
+        # Points above a maximum or nothing applicable: possible while appraisal is in progress;
+        # the leaf cells show the points, the total stays blank until they are corrected.
+        return None
+
+
+def _subtotal(unit_id: int, area: Area, scores) -> Decimal | str | None:
+    """Sum of the area's applicable appraised points; blank while one is missing, KAD if none applies."""
+    total, applicable = Decimal(0), False
+    for leaf in area.leaves:
+        _self_points, appraised, not_applicable = scores.get((unit_id, leaf.pk), _NO_SCORE)
+        if not_applicable:
+            continue
+        if appraised is None:
+            return None
+        total, applicable = total + appraised, True
+    return total if applicable else NOT_APPLICABLE
+
+
+# --- Sheet 1: one row per unit, one column per leaf -------------------------------------------------
+
+
+def _header(ws, text):
+    return cell(ws, text, bold=True, size=11, align="center", background=HEADER_FILL, wrap=True, number_format="@")
+
+
+def _points(ws, value, fmt=POINTS_FORMAT):
+    if value == NOT_APPLICABLE:
+        return cell(ws, value, size=11, align="center")
+    return cell(ws, value, size=11, align="right", number_format=fmt)
+
+
+def _write_results(ws, report: DetailedReport) -> None:
+    period = report.period
+    total_format = number_format(period.published_decimals)
+    widths = [14, 40]
+    area_row: list = [None, None]
+    header = [_header(ws, UNIT_CODE), _header(ws, UNIT_NAME)]
+    maxima = [cell(ws, MAX_ROW, bold=True, size=11, background=HEADER_FILL), cell(ws, None, background=HEADER_FILL)]
+    for area in report.areas:
+        first = len(header) + 1
+        area_row.append(_header(ws, f"{area.node.code}. {area.node.title}"))
+        area_row.extend(_header(ws, None) for _ in area.leaves)
+        for leaf in area.leaves:
+            header.append(_header(ws, leaf.code))
+            maxima.append(_points(ws, leaf.max_points))
+            widths.append(9)
+        header.append(_header(ws, SUBTOTAL.format(code=area.node.code)))
+        maxima.append(_points(ws, area.node.max_points))
+        widths.append(10)
+        ws.merged_cells.add(f"{get_column_letter(first)}{AREA_ROW}:{get_column_letter(len(header))}{AREA_ROW}")
+    header.extend(_header(ws, text) for text in (TOTAL, GRADE, RANK))
+    maxima.extend([_points(ws, HUNDRED, total_format), cell(ws, None), cell(ws, None)])
+    widths.extend([11, 12, 8])
+
+    # Column widths, panes and page set-up must be in place before the first row is streamed.
+    for column, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(column)].width = width
+    ws.freeze_panes = f"C{MAX_POINTS_ROW + 1}"
+    print_setup(ws, landscape=True, title_rows=f"{AREA_ROW}:{MAX_POINTS_ROW}")
+    ws.print_title_cols = "A:B"
+
+    title = TITLE.format(phrase=period.block.title_phrase, year=period.year)
+    notes = [STATUS_NOTE.format(status=period.get_status_display()), INCOMPLETE_NOTE]
+    if period.is_demo:
+        notes.insert(1, DEMO_NOTE)
+    ws.append([cell(ws, title, bold=True, size=14, border=False)])
+    ws.append([cell(ws, " ".join(notes), size=11, border=False)])
+    ws.append(area_row)
+    ws.append(header)
+    ws.append(maxima)
+    for unit in report.units:
+        row = [cell(ws, unit.code, size=11, number_format=TEXT_FORMAT), cell(ws, unit.name, size=11)]
+        for area in report.areas:
+            for leaf in area.leaves:
+                _self_points, appraised, not_applicable = report.scores.get((unit.pk, leaf.pk), _NO_SCORE)
+                row.append(_points(ws, NOT_APPLICABLE if not_applicable else appraised))
+            row.append(_points(ws, _subtotal(unit.pk, area, report.scores)))
+        ranked = unit.ranked
+        row.append(_points(ws, ranked.shown if ranked else None, total_format))
+        row.append(cell(ws, ranked.band.label if ranked else None, size=11, align="center"))
+        row.append(cell(ws, ranked.rank if ranked else None, size=11, align="center"))
+        ws.append(row)
+
+
+# --- Sheet 2: one row per unit and leaf -------------------------------------------------------------
+
+
+def _write_scores(ws, report: DetailedReport) -> None:
+    for column, width in enumerate(SCORES_WIDTHS, start=1):
+        ws.column_dimensions[get_column_letter(column)].width = width
+    ws.freeze_panes = "C3"
+    print_setup(ws, landscape=True, title_rows="2:2")
+    title = SCORES_TITLE.format(block=report.period.block.name, year=report.period.year)
+    ws.append([cell(ws, title, bold=True, size=13, border=False)])
+    ws.append([_header(ws, text) for text in SCORES_HEADERS])
+    leaves = report.leaves
+    for unit in report.units:
+        for leaf in leaves:
+            self_points, appraised, not_applicable = report.scores.get((unit.pk, leaf.pk), _NO_SCORE)
+            difference = appraised - self_points if appraised is not None and self_points is not None else None
+            ws.append(
+                [
+                    cell(ws, unit.code, size=11, number_format=TEXT_FORMAT),
+                    cell(ws, unit.name, size=11),
+                    cell(ws, leaf.code, size=11, number_format=TEXT_FORMAT),
+                    cell(ws, leaf.title, size=11),
+                    _points(ws, leaf.max_points),
+                    _points(ws, self_points),
+                    _points(ws, appraised),
+                    _points(ws, difference),
+                    cell(ws, YES if not_applicable else "", size=11, align="center"),
+                ]
+            )
+
+
+# --- Sheet 3: the criteria set ----------------------------------------------------------------------
+
+
+def _write_criteria(ws, report: DetailedReport) -> None:
+    for column, width in enumerate(CRITERIA_WIDTHS, start=1):
+        ws.column_dimensions[get_column_letter(column)].width = width
+    ws.freeze_panes = "A3"
+    print_setup(ws, landscape=True, title_rows="2:2")
+    title = CRITERIA_TITLE.format(block=report.period.block.name, year=report.period.year)
+    ws.append([cell(ws, title, bold=True, size=13, border=False)])
+    ws.append([_header(ws, text) for text in CRITERIA_HEADERS])
+    for node in report.nodes:
+        ws.append(
+            [
+                cell(ws, node.code, size=11, bold=node.level == 1, number_format=TEXT_FORMAT),
+                cell(ws, node.title, size=11, bold=node.level == 1, wrap=True),
+                _points(ws, node.max_points),
+                cell(ws, str(Method(node.method).label), size=11),
+                cell(ws, node.level, size=11, align="center"),
+            ]
+        )

@@ -1,0 +1,49 @@
+"""Public Excel reports built from published results only."""
+
+import re
+
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404
+from django.views.decorators.http import require_safe
+
+from reports.comparison import comparison_workbook, published_years
+from reports.views import _attachment
+from reports.xlsx import XLSX_CONTENT_TYPE
+from units.models import Block
+
+E_BAD_YEAR = "Năm không hợp lệ: “{value}” (tham số “{name}” cần là năm gồm 4 chữ số, ví dụ 2022)."
+E_BAD_RANGE = "Khoảng năm không hợp lệ: năm bắt đầu ({first}) lớn hơn năm kết thúc ({last})."
+E_NOTHING_PUBLISHED = "Chưa có năm nào được công bố kết quả cho khối này trong khoảng năm đã chọn."
+_YEAR = re.compile(r"\d{4}", re.ASCII)
+
+
+@require_safe
+def comparison_xlsx(request, block: str):
+    block = get_object_or_404(Block, code=block)
+    try:
+        first, last = _year_range(request.GET)
+    except ValueError as exc:
+        return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
+    years = published_years(block, first, last)
+    if not years:
+        raise Http404(E_NOTHING_PUBLISHED)
+    response = HttpResponse(comparison_workbook(block, years), content_type=XLSX_CONTENT_TYPE)
+    span = f"{years[0]}-{years[-1]}"
+    response["Content-Disposition"] = _attachment(
+        f"So sánh kết quả CCHC {block.name} {span}.xlsx", f"so-sanh-cchc-{block.code}-{span}.xlsx"
+    )
+    return response
+
+
+def _year_range(params) -> tuple[int | None, int | None]:
+    """?tu=2020&den=2022, either or both optional; ValueError with a Vietnamese message otherwise."""
+    bounds = []
+    for name in ("tu", "den"):
+        value = params.get(name, "").strip()
+        if value and not _YEAR.fullmatch(value):
+            raise ValueError(E_BAD_YEAR.format(value=value[:20], name=name))
+        bounds.append(int(value) if value else None)
+    first, last = bounds
+    if first is not None and last is not None and first > last:
+        raise ValueError(E_BAD_RANGE.format(first=first, last=last))
+    return first, last
