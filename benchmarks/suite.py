@@ -1,21 +1,23 @@
 """The four benchmarks; each returns Measurements and checks that the work it timed was done."""
 
 import csv
+import dataclasses
 import time
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from io import BytesIO
 from pathlib import Path
 
 from django.db import connection, reset_queries
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
+from django.test.utils import CaptureQueriesContext, override_settings
 
 from benchmarks import data
 from benchmarks.measure import Measurement, Progress, best_of, peak_memory
 from scoring import ranking
 from scoring.importing import read_result_rows
-from scoring.models import Period, Score
+from scoring.models import Criterion, Method, Period, Score
 from scoring.services import period_publish, results_import
 from units.models import Block, Unit
 
@@ -47,6 +49,7 @@ def run_all(tmp: Path, progress: Progress) -> list[Measurement]:
         ("period_publish", lambda: bench_publish(large_period, small_period)),
         ("import", lambda: bench_import(tmp)),
         ("public pages", lambda: bench_pages()),
+        ("score sheet import", lambda: bench_score_sheet(tmp)),
     ):
         progress(f"{name}: running")
         reset_queries()
@@ -213,3 +216,76 @@ def _page(client: Client, url: str, runs: int) -> PageRun:
     seconds, (response, queries) = best_of(fetch, runs)
     peak, _ = peak_memory(fetch)
     return PageRun(seconds=seconds, size=len(response.content), queries=queries, peak_mib=peak)
+
+
+# --- 5. Score sheet import ------------------------------------------------------------------------
+
+SHEET_UNITS = 200
+
+
+def bench_score_sheet(tmp: Path) -> list[Measurement]:
+    """A 200-unit x 100-criteria appraisal sheet, filled in Excel and imported through the real path."""
+    from openpyxl import load_workbook
+
+    from scoring.score_sheets import KINDS, run_check, score_template, scores_import
+
+    kind = KINDS["tham-dinh"]
+    generated = data.make_scores(data.commune_names(SHEET_UNITS), "huyen")
+    # Every criterion appraised (no survey area), so the sheet has all 100 criteria columns.
+    scores = dataclasses.replace(generated, methods=[Method.SELF] * data.LEAVES)
+    period = data.build_scored_period("huyen", scores, data.YEAR)
+    Score.objects.filter(period=period).delete()
+    Period.objects.filter(pk=period.pk).update(status=Period.Status.APPRAISAL)
+    period.refresh_from_db()
+    admin = data.bench_admin()
+    path = tmp / "bang-diem-tham-dinh.xlsx"
+    wb = load_workbook(BytesIO(score_template(period, kind, admin)))
+    ws = wb.active
+    by_code = {u.code: i for i, u in enumerate(Unit.objects.filter(block__code="huyen").order_by("code"))}
+    leaf_index = {
+        code: i
+        for i, code in enumerate(
+            Criterion.objects.filter(criteria_set_id=period.criteria_set_id, parent__isnull=False)
+            .order_by("position")
+            .values_list("code", flat=True)
+        )
+    }
+    columns = [(cell.column - 1, leaf_index[cell.value]) for cell in ws[4][2:]]
+    for row in ws.iter_rows(min_row=6):
+        points = scores.points[by_code[row[0].value]]
+        for column, leaf in columns:
+            row[column].value = float(points[leaf])
+    wb.save(path)
+    values = SHEET_UNITS * len(columns)
+    t_load, _ = best_of(lambda: load_workbook(path), 3)
+
+    def first_import():
+        with path.open("rb") as handle:
+            check = run_check(handle, path.name, period, kind, admin)
+        return check, scores_import(check=check, period=period, file_name=path.name, by=admin)
+
+    queries = []
+
+    def count(execute, sql, params, many, context):
+        queries.append(1)
+        return execute(sql, params, many, context)
+
+    # As in production: no query log (DEBUG off); a light wrapper only counts the queries.
+    with override_settings(DEBUG=False), connection.execute_wrapper(count):
+        start = time.perf_counter()
+        check_result, written = first_import()
+        t_first = time.perf_counter() - start
+    check(check_result.ok and written == values, f"the sheet import wrote {written} values, expected {values}")
+
+    def recheck():
+        with path.open("rb") as handle:
+            return run_check(handle, path.name, period, kind, admin)
+
+    t_again, again = best_of(recheck, 3)
+    check(again.counts["unchanged"] == values, "re-reading the imported sheet found changes")
+    cells = f"{SHEET_UNITS} units x {len(columns)} criteria ({values:,} values)"
+    return [
+        Measurement(f"score sheet: check + write, {cells} (baseline openpyxl load)", t_first, "s", t_load),
+        Measurement("score sheet: queries for the import", len(queries), "queries"),
+        Measurement("score sheet: check only, nothing to change (baseline openpyxl load)", t_again, "s", t_load),
+    ]

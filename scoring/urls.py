@@ -14,3 +14,14 @@ urlpatterns = [
     path("minh-chung/<int:pk>/tai-ve/", views.evidence_download, name="evidence_download"),
     path("minh-chung/<int:pk>/go/", views.evidence_withdraw, name="evidence_withdraw"),
 ]
+
+# Excel in and out (issue: criteria sets, score sheets, reports).
+from scoring import views_criteria, views_import  # noqa: E402
+
+urlpatterns += [
+    path("bo-tieu-chi/nhap/", views_criteria.criteria_import_page, name="criteria_import"),
+    path("ky/<int:pk>/mau-nhap-<slug:kind>.xlsx", views_import.score_template, name="score_template"),
+    path("ky/<int:pk>/nhap-diem/<slug:kind>/", views_import.score_import_page, name="score_import"),
+    path("ky/<int:pk>/nhap-diem/<slug:kind>/loi.xlsx", views_import.score_import_errors, name="score_import_errors"),
+    path("ky/<int:pk>/bao-cao-chi-tiet.xlsx", views_import.detailed_report, name="detailed_report"),
+]

@@ -1,0 +1,61 @@
+"""Import a criteria set (bộ tiêu chí) for one year and block from a .xlsx or .csv file."""
+
+from argparse import ArgumentTypeError
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from scoring.criteria_import import (
+    DEFAULT_TOTAL,
+    CriteriaImportFailed,
+    criteria_import,
+    read_criteria_rows,
+    summary_text,
+)
+from units.models import Block
+
+
+def _decimal(text: str) -> Decimal:
+    try:
+        return Decimal(text.replace(",", "."))
+    except InvalidOperation:
+        raise ArgumentTypeError(f'"{text}" không phải là số (viết như 100 hoặc 99,5).') from None
+
+
+class Command(BaseCommand):
+    help = (
+        "Nhập bộ tiêu chí của một năm và một khối từ tệp .xlsx (trang tính đầu tiên) hoặc .csv (UTF-8) có các cột "
+        "code, title, max_points, method (hoặc mã, nội dung, điểm tối đa, cách chấm), rồi tạo kỳ đánh giá dự thảo. "
+        "Mọi lỗi được báo cùng lúc và không ghi gì."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="Tệp .xlsx hoặc .csv")
+        parser.add_argument("--year", type=int, required=True, help="Năm đánh giá, ví dụ 2026.")
+        parser.add_argument(
+            "--block", required=True, choices=[code for code, _ in Block.Code.choices], help="Mã khối: so, huyen, xa."
+        )
+        parser.add_argument(
+            "--total", type=_decimal, default=DEFAULT_TOTAL, help="Tổng điểm khai báo của bộ tiêu chí (mặc định 100)."
+        )
+        parser.add_argument("--name", default="", help="Tên bộ tiêu chí (mặc định: theo khối và năm).")
+        parser.add_argument("--dry-run", action="store_true", help="Chỉ kiểm tra, không ghi vào cơ sở dữ liệu.")
+
+    def handle(self, *args, file, year, block, total, name, dry_run, **options):
+        code, block = block, Block.objects.filter(code=block).first()
+        if block is None:
+            raise CommandError(f'Chưa có khối "{code}" trong cơ sở dữ liệu; không ghi gì.')
+        try:
+            rows = read_criteria_rows(file, "", total=total)
+            summary = criteria_import(rows=rows, year=year, block=block, total=total, name=name, dry_run=dry_run)
+        except CriteriaImportFailed as exc:
+            raise CommandError(_errors_text(file, exc.errors)) from None
+        except ValidationError as exc:
+            raise CommandError(_errors_text(file, exc.messages)) from None
+        self.stdout.write(summary_text(summary))
+
+
+def _errors_text(file: str, errors: list[str]) -> str:
+    lines = [f'Không nhập tệp "{file}": {len(errors)} lỗi, không ghi gì vào cơ sở dữ liệu.']
+    return "\n".join(lines + [f"- {error}" for error in errors])
