@@ -49,7 +49,7 @@ def run_all(tmp: Path, progress: Progress) -> list[Measurement]:
         ("period_publish", lambda: bench_publish(large_period, small_period)),
         ("import", lambda: bench_import(tmp)),
         ("public pages", lambda: bench_pages()),
-        ("score sheet import", lambda: bench_score_sheet(tmp)),
+        ("score sheet import and detailed report", lambda: bench_score_sheet(tmp, small_period)),
     ):
         progress(f"{name}: running")
         reset_queries()
@@ -223,7 +223,7 @@ def _page(client: Client, url: str, runs: int) -> PageRun:
 SHEET_UNITS = 200
 
 
-def bench_score_sheet(tmp: Path) -> list[Measurement]:
+def bench_score_sheet(tmp: Path, small_period: Period) -> list[Measurement]:
     """A 200-unit x 100-criteria appraisal sheet, filled in Excel and imported through the real path."""
     from openpyxl import load_workbook
 
@@ -284,8 +284,33 @@ def bench_score_sheet(tmp: Path) -> list[Measurement]:
     t_again, again = best_of(recheck, 3)
     check(again.counts["unchanged"] == values, "re-reading the imported sheet found changes")
     cells = f"{SHEET_UNITS} units x {len(columns)} criteria ({values:,} values)"
-    return [
+    return bench_detailed(period, small_period) + [
         Measurement(f"score sheet: check + write, {cells} (baseline openpyxl load)", t_first, "s", t_load),
         Measurement("score sheet: queries for the import", len(queries), "queries"),
         Measurement("score sheet: check only, nothing to change (baseline openpyxl load)", t_again, "s", t_load),
+    ]
+
+
+# --- 6. Detailed report (write-only workbook) ------------------------------------------------------
+
+
+def bench_detailed(period: Period, small_period: Period) -> list[Measurement]:
+    """The detailed report of a province-sized period (200 units x 100 leaves) against 21 units."""
+    from reports.detailed import detailed_workbook
+
+    units = SHEET_UNITS
+    t_large, large = best_of(lambda: detailed_workbook(period), 1)
+    t_small, small = best_of(lambda: detailed_workbook(small_period), 3)
+    check(len(large) > len(small) > 0, "the detailed report was not written")
+    mem_large, _ = peak_memory(lambda: detailed_workbook(period))
+    mem_small, _ = peak_memory(lambda: detailed_workbook(small_period))
+    return [
+        Measurement(f"detailed report: {units} units x 100 leaves (baseline {SMALL} units)", t_large, "s", t_small),
+        Measurement(
+            f"detailed report: peak memory, {units} units (baseline {SMALL} units)", mem_large, "MiB", mem_small
+        ),
+        Measurement(
+            "detailed report: extra peak memory per unit", (mem_large - mem_small) / (units - SMALL) * 1024, "KiB/unit"
+        ),
+        Measurement("detailed report: file size", len(large) / 1024, "KiB", len(small) / 1024),
     ]

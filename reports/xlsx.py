@@ -4,7 +4,9 @@ Text that starts with = + - @ is always written as text, never as a formula (a u
 comment typed by a user must not run in Sở Nội vụ's Excel).
 """
 
+from copy import copy
 from functools import lru_cache
+from weakref import WeakKeyDictionary
 
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -42,7 +44,17 @@ def fill(color: str) -> PatternFill:
     return PatternFill("solid", fgColor=color)
 
 
+# Per workbook, the style array of each combination already used: setting font, alignment and border
+# one by one makes openpyxl hash every style object for every cell, which dominated large exports.
+_STYLE_ARRAYS: WeakKeyDictionary = WeakKeyDictionary()
+
+
 def styled(cell, *, number_format=None, bold=False, size=12, align="left", border=True, background=None, wrap=False):
+    key = (number_format, bold, size, align, border, background, wrap)
+    known = _STYLE_ARRAYS.setdefault(cell.parent.parent, {})
+    if key in known:
+        cell._style = copy(known[key])
+        return cell
     if number_format:
         cell.number_format = number_format
     cell.font = font(bold, size)
@@ -51,6 +63,7 @@ def styled(cell, *, number_format=None, bold=False, size=12, align="left", borde
         cell.border = BORDER
     if background:
         cell.fill = fill(background)
+    known[key] = copy(cell._style)
     return cell
 
 
