@@ -94,6 +94,7 @@ def _checking(request, period, sheet, context, token, name):
                 check = finished.value
                 break
             yield f"<script>cchcProgress({done}, {total});</script>\n"
+    yield '<script>cchcDone();</script>\n'
     if check.error_workbook:
         _stored(f"{token}-loi").write_bytes(check.error_workbook)
     yield render_to_string("scoring/_score_check.html", {**context, "check": check, "name": name}, request)
