@@ -154,24 +154,25 @@ def _incomplete(period: Period, unit) -> list[str]:
     return errors
 
 
+def _unit_move(period: Period, unit, by, allowed, status: str) -> Submission:
+    """A unit's own move of its submission: lock the period, check the rule, record the move."""
+    period = _locked_period(period)
+    submission = submission_for(period, unit)
+    permissions.require(allowed(by, period, unit, submission.status))
+    _set_submission(submission, status, by)
+    return submission
+
+
 @transaction.atomic
 def submission_withdraw(*, period: Period, unit, by) -> Submission:
     """Before the deadline the unit may take its submission back to correct it."""
-    period = _locked_period(period)
-    submission = submission_for(period, unit)
-    permissions.require(permissions.can_withdraw(by, period, unit, submission.status))
-    _set_submission(submission, Submission.Status.DRAFT, by)
-    return submission
+    return _unit_move(period, unit, by, permissions.can_withdraw, Submission.Status.DRAFT)
 
 
 @transaction.atomic
 def submission_explain(*, period: Period, unit, by) -> Submission:
     """The unit hands in its explanations (giải trình) between the two appraisal rounds."""
-    period = _locked_period(period)
-    submission = submission_for(period, unit)
-    permissions.require(permissions.can_explain(by, period, unit, submission.status))
-    _set_submission(submission, Submission.Status.EXPLAINED, by)
-    return submission
+    return _unit_move(period, unit, by, permissions.can_explain, Submission.Status.EXPLAINED)
 
 
 @transaction.atomic
