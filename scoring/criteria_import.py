@@ -31,7 +31,6 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from uuid import uuid4
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -39,6 +38,7 @@ from reports.formatting import vn_number
 from scoring import permissions
 from scoring.evidence_files import XLSX, sniff
 from scoring.models import CriteriaSet, Criterion, GradeScheme, Method, Period
+from scoring.uploads import imports_dir
 from units.models import Block, Unit, name_key, normalize_name
 
 DEFAULT_TOTAL = Decimal(100)
@@ -712,7 +712,7 @@ def upload_discard(pending) -> None:
 
 
 def _upload_dir() -> Path:
-    return Path(settings.MEDIA_ROOT) / "imports"
+    return imports_dir()
 
 
 def criteria_preview(pending: dict, *, by) -> Preview:

@@ -8,7 +8,6 @@ only after the user confirms — re-checking the same stored file first.
 import uuid
 from pathlib import Path
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,6 +24,7 @@ from scoring import permissions
 from scoring.models import Period
 from scoring.score_sheets import check_sheet, kind_or_none, run_check, scores_import
 from scoring.score_sheets import score_template as template_workbook
+from scoring.uploads import imports_dir
 
 MAX_UPLOAD = 10 * 1024 * 1024
 E_FILE = "Hãy chọn tệp Excel .xlsx (tối đa 10 MB)."
@@ -55,7 +55,7 @@ def score_template(request, pk: int, kind: str):
 
 
 def _stored(token: str) -> Path:
-    return Path(settings.MEDIA_ROOT) / "imports" / f"{token}.xlsx"
+    return imports_dir() / f"{token}.xlsx"
 
 
 @require_http_methods(["GET", "POST"])
