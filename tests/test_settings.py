@@ -96,7 +96,7 @@ def test_the_development_server_serves_the_stylesheet(tmp_path):
     )
     try:
         body = b""
-        for _ in range(60):
+        for _ in range(240):
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/static/css/portal.css", timeout=2) as r:  # noqa: S310
                     body = r.read()
