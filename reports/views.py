@@ -4,15 +4,15 @@ Nothing here shows a result that is not published: every read goes through `publ
 """
 
 from itertools import groupby
-from urllib.parse import quote
 
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from reports.excel import ranking_workbook
 from reports.formatting import plain_number
 from reports.queries import changes_between, display_rows, published_table_or_404, version_or_404, versions_of
+from reports.xlsx import xlsx_response
 from scoring.models import Period, Result
 from units.models import Unit
 
@@ -56,10 +56,8 @@ def ranking_version(request, year: int, block: str, number: int):
 @require_safe
 def ranking_xlsx(request, year: int, block: str):
     table = published_table_or_404(year, block)
-    response = HttpResponse(ranking_workbook(table), content_type=XLSX)
     filename = f"Kết quả CCHC {table.block.name} năm {year}.xlsx"
-    response["Content-Disposition"] = _attachment(filename, f"ket-qua-cchc-{block}-{year}.xlsx")
-    return response
+    return xlsx_response(ranking_workbook(table), f"ket-qua-cchc-{block}-{year}.xlsx", filename)
 
 
 @require_safe
@@ -99,8 +97,3 @@ def unit_history(request, code: str):
     results = list(Result.objects.published().for_unit(unit))
     has_partial = any(r.period.is_partial for r in results)
     return render(request, "reports/unit_history.html", {"unit": unit, "results": results, "has_partial": has_partial})
-
-
-def _attachment(filename: str, fallback: str) -> str:
-    """RFC 6266 header: an ASCII name for old clients, the Vietnamese name for the rest."""
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"

@@ -2,13 +2,12 @@
 
 import re
 
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_safe
 
 from reports.comparison import comparison_workbook, published_years
-from reports.views import _attachment
-from reports.xlsx import XLSX_CONTENT_TYPE
+from reports.xlsx import xlsx_response
 from units.models import Block
 
 E_BAD_YEAR = "Năm không hợp lệ: “{value}” (tham số “{name}” cần là năm gồm 4 chữ số, ví dụ 2022)."
@@ -27,12 +26,12 @@ def comparison_xlsx(request, block: str):
     years = published_years(block, first, last)
     if not years:
         raise Http404(E_NOTHING_PUBLISHED)
-    response = HttpResponse(comparison_workbook(block, years), content_type=XLSX_CONTENT_TYPE)
     span = f"{years[0]}-{years[-1]}"
-    response["Content-Disposition"] = _attachment(
-        f"So sánh kết quả CCHC {block.name} {span}.xlsx", f"so-sanh-cchc-{block.code}-{span}.xlsx"
+    return xlsx_response(
+        comparison_workbook(block, years),
+        f"so-sanh-cchc-{block.code}-{span}.xlsx",
+        f"So sánh kết quả CCHC {block.name} {span}.xlsx",
     )
-    return response
 
 
 def _year_range(params) -> tuple[int | None, int | None]:

@@ -6,8 +6,10 @@ comment typed by a user must not run in Sở Nội vụ's Excel).
 
 from copy import copy
 from functools import lru_cache
+from urllib.parse import quote
 from weakref import WeakKeyDictionary
 
+from django.http import HttpResponse
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.page import PageMargins
@@ -75,6 +77,16 @@ def put(ws: Worksheet, row: int, column: int, value, **style):
 def cell(ws, value, **style) -> WriteOnlyCell:
     """One styled cell for a write-only worksheet (large exports: memory stays flat)."""
     return styled(keep_as_text(WriteOnlyCell(ws, value=value), value), **style)
+
+
+def xlsx_response(content: bytes, fallback: str, filename: str | None = None) -> HttpResponse:
+    """A workbook download: an ASCII name for old clients and, when given, the Vietnamese name (RFC 6266)."""
+    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
+    disposition = f'attachment; filename="{fallback}"'
+    if filename:
+        disposition += f"; filename*=UTF-8''{quote(filename)}"
+    response["Content-Disposition"] = disposition
+    return response
 
 
 def number_format(decimals: int) -> str:

@@ -9,10 +9,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from reports.xlsx import xlsx_response
 from scoring import permissions, services, workflow
 from scoring.evidence_files import KINDS
 from scoring.excel_audit import audit_workbook
@@ -256,6 +257,5 @@ def audit_export(request, pk: int):
     period = _period(pk)
     permissions.require(permissions.can_manage_period(request.user))
     entries = AuditEntry.objects.filter(period=period).select_related("by", "unit", "criterion").order_by("at", "pk")
-    response = HttpResponse(audit_workbook(period, entries.iterator(chunk_size=2000)), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="nhat-ky-{period.block.code}-{period.year}.xlsx"'
-    return response
+    content = audit_workbook(period, entries.iterator(chunk_size=2000))
+    return xlsx_response(content, f"nhat-ky-{period.block.code}-{period.year}.xlsx")

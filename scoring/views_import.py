@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
 from reports.detailed import detailed_workbook
-from reports.xlsx import XLSX_CONTENT_TYPE
+from reports.xlsx import XLSX_CONTENT_TYPE, xlsx_response
 from scoring import permissions
 from scoring.models import Period
 from scoring.score_sheets import check_sheet, kind_or_none, run_check, scores_import
@@ -49,9 +49,8 @@ def _period_kind(request, pk, kind_code):
 @login_required
 def score_template(request, pk: int, kind: str):
     period, sheet = _period_kind(request, pk, kind)
-    response = HttpResponse(template_workbook(period, sheet, request.user), content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="mau-{sheet.code}-{period.block.code}-{period.year}.xlsx"'
-    return response
+    content = template_workbook(period, sheet, request.user)
+    return xlsx_response(content, f"mau-{sheet.code}-{period.block.code}-{period.year}.xlsx")
 
 
 def _stored(token: str) -> Path:
@@ -94,7 +93,7 @@ def _checking(request, period, sheet, context, token, name):
                 check = finished.value
                 break
             yield f"<script>cchcProgress({done}, {total});</script>\n"
-    yield '<script>cchcDone();</script>\n'
+    yield "<script>cchcDone();</script>\n"
     if check.error_workbook:
         _stored(f"{token}-loi").write_bytes(check.error_workbook)
     yield render_to_string("scoring/_score_check.html", {**context, "check": check, "name": name}, request)
@@ -121,9 +120,12 @@ def _confirm(request, period, sheet, context):
     _stored(state["token"]).unlink(missing_ok=True)
     del request.session["score_import"]
     messages.success(request, f"Đã nhập {written} giá trị từ tệp “{state['name']}”.")
-    target = "scoring:dashboard" if permissions.can_view_dashboard(request.user, period) else "scoring:work_list"
+    if permissions.can_view_dashboard(request.user, period):
+        target = reverse("scoring:dashboard", args=[period.pk])
+    else:
+        target = reverse("scoring:work_list")
     response = HttpResponse(status=303)
-    response["Location"] = reverse(target, args=[period.pk]) if target == "scoring:dashboard" else reverse(target)
+    response["Location"] = target
     return response
 
 
@@ -148,6 +150,4 @@ def detailed_report(request, pk: int):
     period = get_object_or_404(Period.objects.select_related("block", "criteria_set"), pk=pk)
     if not permissions.can_view_dashboard(request.user, period):
         raise PermissionDenied
-    response = HttpResponse(detailed_workbook(period), content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="bao-cao-chi-tiet-{period.block.code}-{period.year}.xlsx"'
-    return response
+    return xlsx_response(detailed_workbook(period), f"bao-cao-chi-tiet-{period.block.code}-{period.year}.xlsx")
