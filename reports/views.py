@@ -16,7 +16,6 @@ from reports.xlsx import xlsx_response
 from scoring.models import Period, Result
 from units.models import Unit
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 NOT_PUBLISHED = "Không tìm thấy kết quả đã công bố của năm {year}, khối {block}."
 
 

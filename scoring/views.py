@@ -24,8 +24,6 @@ from scoring.scores import evidence_add, evidence_remove, scores_save
 from scoring.tables import ProgressTable
 from units.models import Unit
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
 
 def _period(pk: int) -> Period:
     return get_object_or_404(Period.objects.select_related("block", "criteria_set"), pk=pk)
