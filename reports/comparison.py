@@ -16,9 +16,9 @@ from django.db.models import Q
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
-from reports.xlsx import HEADER_FILL, cell, number_format, print_setup
+from cchc_portal.lib.numbers import round_score
+from cchc_portal.lib.xlsx_write import HEADER_FILL, cell, number_format, print_setup
 from scoring.models import Result
-from scoring.ranking import round_score
 from units.models import Block, Unit
 
 TITLE = "So sánh kết quả đánh giá, xếp loại công tác cải cách hành chính của {phrase} {years}"

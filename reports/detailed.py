@@ -18,7 +18,7 @@ from io import BytesIO
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
-from reports.xlsx import HEADER_FILL, cell, number_format, print_setup
+from cchc_portal.lib.xlsx_write import HEADER_FILL, cell, number_format, print_setup
 from scoring import ranking
 from scoring.models import Criterion, GradeScheme, Method, Period, Score
 from scoring.services import engine_bands

@@ -10,8 +10,8 @@ from io import BytesIO
 from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from cchc_portal.lib.xlsx_write import HEADER_FILL, number_format, print_setup, put
 from reports.queries import PublishedTable
-from reports.xlsx import HEADER_FILL, number_format, print_setup, put
 
 HEADERS = ("TT", "Tên đơn vị", "Điểm đánh giá", "Xếp loại", "Vị thứ")
 WIDTHS = (6, 50, 15, 13, 9)

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.http import Http404
 from django.urls import reverse
 
-from reports.formatting import vn_number
+from cchc_portal.lib.numbers import vn_number
 from scoring.models import Period, Result, ResultVersion
 from units.models import Block
 

@@ -9,10 +9,10 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
+from cchc_portal.downloads import xlsx_response
+from cchc_portal.lib.numbers import plain_number
 from reports.excel import ranking_workbook
-from reports.formatting import plain_number
 from reports.queries import changes_between, display_rows, published_table_or_404, version_or_404, versions_of
-from reports.xlsx import xlsx_response
 from scoring.models import Period, Result
 from units.models import Unit
 

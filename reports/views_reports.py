@@ -6,8 +6,8 @@ from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_safe
 
+from cchc_portal.downloads import xlsx_response
 from reports.comparison import comparison_workbook, published_years
-from reports.xlsx import xlsx_response
 from units.models import Block
 
 E_BAD_YEAR = "Năm không hợp lệ: “{value}” (tham số “{name}” cần là năm gồm 4 chữ số, ví dụ 2022)."

@@ -34,7 +34,7 @@ from uuid import uuid4
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from reports.formatting import vn_number
+from cchc_portal.lib.numbers import vn_number
 from scoring import permissions
 from scoring.evidence_files import XLSX, sniff
 from scoring.models import CriteriaSet, Criterion, GradeScheme, Method, Period

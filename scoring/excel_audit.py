@@ -6,7 +6,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
-from reports.xlsx import cell, font
+from cchc_portal.lib.xlsx_write import cell, font
 
 HEADERS = ("Thời điểm", "Người thực hiện", "Đơn vị", "Tiêu chí", "Nội dung", "Giá trị cũ", "Giá trị mới", "Lý do")
 WIDTHS = (18, 22, 40, 10, 26, 24, 24, 40)

@@ -8,6 +8,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, Inexact, localcontext
 
+from cchc_portal.lib.numbers import round_score
+
 ROUNDING = ROUND_HALF_UP
 INDEX_PLACES = 6
 
@@ -44,17 +46,6 @@ DEFAULT_BANDS: tuple[Band, ...] = (
     Band("trung-binh", "Trung bình", Decimal(50)),
     Band("yeu", "Yếu", None),
 )
-
-
-def round_score(value: Decimal, decimals: int) -> Decimal:
-    """Round a score for display, half up, to a fixed number of decimals."""
-    if decimals < 0:
-        raise ValueError(f"decimals must be >= 0, got {decimals}")
-    if not value.is_finite():
-        raise ValueError(f"cannot round a non-finite score: {value}")
-    with localcontext() as ctx:
-        ctx.prec = _PRECISION
-        return value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUNDING)
 
 
 def grade_for(total: Decimal, bands: Sequence[Band], decimals: int) -> Band:

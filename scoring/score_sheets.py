@@ -18,8 +18,9 @@ from openpyxl.styles import PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from reports.xlsx import HEADER_FILL, number_format, print_setup, put
-from scoring import audit, permissions
+from cchc_portal.lib.numbers import show
+from cchc_portal.lib.xlsx_write import HEADER_FILL, number_format, print_setup, put
+from scoring import permissions
 from scoring.models import Criterion, Method, Period, Score, Submission
 from scoring.scores import Change, scores_save_many
 from units.models import Unit
@@ -227,7 +228,7 @@ def _validation(ws, column: int, leaf: Criterion, rows: int) -> None:
         allow_blank=True,
         showErrorMessage=True,
         errorTitle="Điểm không hợp lệ",
-        error=f"Tiêu chí {leaf.code}: điểm phải từ 0 đến {audit.show(leaf.max_points)}.",
+        error=f"Tiêu chí {leaf.code}: điểm phải từ 0 đến {show(leaf.max_points)}.",
     )
     letter = get_column_letter(column)
     rule.add(f"{letter}6:{letter}{max(rows, 1) + 5}")
@@ -389,14 +390,14 @@ def _points(ws, cell, leaf, check) -> Decimal | None:
         if not _NUMBER.match(text):
             return error(E_NOT_A_NUMBER.format(value=text))
         number = Decimal(text.replace(",", "."))
-        check.notes.append(W_TEXT_NUMBER.format(cell=cell.coordinate, value=text, number=audit.show(number) or "0"))
+        check.notes.append(W_TEXT_NUMBER.format(cell=cell.coordinate, value=text, number=show(number) or "0"))
     else:
         number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-    shown = audit.show(number) or "0"
+    shown = show(number) or "0"
     if number < 0:
-        return error(E_NEGATIVE.format(value=shown, max=audit.show(leaf.max_points)))
+        return error(E_NEGATIVE.format(value=shown, max=show(leaf.max_points)))
     if number > leaf.max_points:
-        return error(E_ABOVE_MAX.format(value=shown, max=audit.show(leaf.max_points), code=leaf.code))
+        return error(E_ABOVE_MAX.format(value=shown, max=show(leaf.max_points), code=leaf.code))
     if number.as_tuple().exponent < -3:
         return error(E_TOO_PRECISE.format(value=shown))
     return number

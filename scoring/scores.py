@@ -14,6 +14,7 @@ from django.core.files.base import File
 from django.db import transaction
 from django.utils import timezone
 
+from cchc_portal.lib.numbers import show
 from scoring import audit, permissions
 from scoring.evidence_files import EvidenceFileError, check_evidence_file, safe_storage_name
 from scoring.models import AuditEntry, Criterion, Evidence, Method, Period, Score, Submission
@@ -45,7 +46,7 @@ def parse_points(text: str, code: str, maximum: Decimal) -> Decimal | None:
     if value.as_tuple().exponent < -3:
         raise ValidationError(E_TOO_PRECISE.format(code=code))
     if not Decimal(0) <= value <= maximum:
-        raise ValidationError(E_RANGE.format(code=code, max=audit.show(maximum)))
+        raise ValidationError(E_RANGE.format(code=code, max=show(maximum)))
     return value
 
 

@@ -4,7 +4,7 @@ import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html
 
-from reports.formatting import vn_number
+from cchc_portal.lib.numbers import vn_number
 from scoring.models import Submission
 
 

@@ -13,7 +13,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from reports.xlsx import xlsx_response
+from cchc_portal.downloads import xlsx_response
 from scoring import permissions, services, workflow
 from scoring.evidence_files import KINDS
 from scoring.excel_audit import audit_workbook

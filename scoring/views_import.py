@@ -18,8 +18,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
+from cchc_portal.downloads import xlsx_response
+from cchc_portal.lib.xlsx_write import XLSX_CONTENT_TYPE
 from reports.detailed import detailed_workbook
-from reports.xlsx import XLSX_CONTENT_TYPE, xlsx_response
 from scoring import permissions
 from scoring.models import Period
 from scoring.score_sheets import check_sheet, kind_or_none, run_check, scores_import

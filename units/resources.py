@@ -17,9 +17,9 @@ from import_export import fields, resources, widgets
 from import_export.formats import base_formats
 from import_export.instance_loaders import CachedInstanceLoader
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from cchc_portal.lib.xlsx_write import plain_cell
 from units.models import Block, Unit, normalize_name
 
 NUMERIC_CODE = _(
@@ -145,21 +145,12 @@ class SafeXLSX(base_formats.XLSX):
         sheet = workbook.create_sheet()
         sheet.freeze_panes = "A2"
         bold = Font(bold=True)
-        sheet.append([self.cell(sheet, header, font=bold) for header in dataset.headers])
+        sheet.append([plain_cell(sheet, header, font_=bold) for header in dataset.headers])
         for row in dataset:
-            sheet.append([self.cell(sheet, value) for value in row])
+            sheet.append([plain_cell(sheet, value) for value in row])
         stream = BytesIO()
         workbook.save(stream)
         return stream.getvalue()
-
-    @staticmethod
-    def cell(sheet, value, font=None):
-        cell = WriteOnlyCell(sheet, value=value)
-        if isinstance(value, str):
-            cell.data_type = "s"  # openpyxl would otherwise take "=..." for a formula
-        if font is not None:
-            cell.font = font
-        return cell
 
 
 class AllOrNothingResource(resources.ModelResource):

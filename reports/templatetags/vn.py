@@ -2,7 +2,7 @@
 
 from django import template
 
-from reports.formatting import vn_number
+from cchc_portal.lib.numbers import vn_number
 
 register = template.Library()
 

@@ -2,8 +2,7 @@
 
 from django import template
 
-from reports.formatting import vn_number
-from scoring.audit import show
+from cchc_portal.lib.numbers import show, vn_number
 
 register = template.Library()
 

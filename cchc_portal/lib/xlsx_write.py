@@ -1,26 +1,38 @@
-"""Shared pieces of every workbook the portal writes: safe text cells, styles, page set-up.
+"""Every workbook the portal writes goes through these cells: safe text, shared styles, A4 page set-up.
 
-Text that starts with = + - @ is always written as text, never as a formula (a unit name or a
-comment typed by a user must not run in Sở Nội vụ's Excel).
+Whatever a user typed, and whatever old rows the database holds, a written cell can neither run nor
+break the file:
+- text that starts with = + - @ is written as text, never as a formula (a unit name or a comment must not
+  run in Sở Nội vụ's Excel);
+- characters XML forbids (NUL and the other C0 controls but tab and line breaks) are replaced by U+FFFD,
+  so an export never fails on a row saved before text was checked at the door.
 """
 
 from copy import copy
 from functools import lru_cache
-from urllib.parse import quote
 from weakref import WeakKeyDictionary
 
-from django.http import HttpResponse
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.worksheet import Worksheet
 
 FORMULA_START = ("=", "+", "-", "@")
+REPLACEMENT = "\ufffd"
 FONT_NAME = "Times New Roman"
 THIN = Side(style="thin", color="000000")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 HEADER_FILL = "D9E2F3"
+ERROR_FILL = "FFC7CE"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def safe_text(value):
+    """A value with the characters XML forbids replaced (other values unchanged)."""
+    if isinstance(value, str):
+        return ILLEGAL_CHARACTERS_RE.sub(REPLACEMENT, value)
+    return value
 
 
 def keep_as_text(cell, value):
@@ -71,22 +83,23 @@ def styled(cell, *, number_format=None, bold=False, size=12, align="left", borde
 
 def put(ws: Worksheet, row: int, column: int, value, **style):
     """Write one styled cell in a normal worksheet."""
+    value = safe_text(value)
     return styled(keep_as_text(ws.cell(row=row, column=column, value=value), value), **style)
 
 
 def cell(ws, value, **style) -> WriteOnlyCell:
     """One styled cell for a write-only worksheet (large exports: memory stays flat)."""
+    value = safe_text(value)
     return styled(keep_as_text(WriteOnlyCell(ws, value=value), value), **style)
 
 
-def xlsx_response(content: bytes, fallback: str, filename: str | None = None) -> HttpResponse:
-    """A workbook download: an ASCII name for old clients and, when given, the Vietnamese name (RFC 6266)."""
-    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
-    disposition = f'attachment; filename="{fallback}"'
-    if filename:
-        disposition += f"; filename*=UTF-8''{quote(filename)}"
-    response["Content-Disposition"] = disposition
-    return response
+def plain_cell(ws, value, *, font_=None) -> WriteOnlyCell:
+    """An unstyled safe cell for a write-only worksheet (data exports that keep the reader's defaults)."""
+    value = safe_text(value)
+    result = keep_as_text(WriteOnlyCell(ws, value=value), value)
+    if font_ is not None:
+        result.font = font_
+    return result
 
 
 def number_format(decimals: int) -> str:

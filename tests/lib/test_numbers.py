@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from reports.formatting import plain_number, vn_number
+from cchc_portal.lib.numbers import plain_number, vn_number
 
 
 @pytest.mark.parametrize(
