@@ -8,13 +8,12 @@ import csv
 import random
 from dataclasses import dataclass
 from decimal import Decimal
-from importlib import import_module
 from pathlib import Path
 
 from django.db import transaction
 from django.test.utils import override_settings
 
-from scoring import ranking
+from scoring import locks, ranking
 from scoring.models import AuditEntry, CriteriaSet, Criterion, GradeScheme, Method, Period, Result, ResultVersion, Score
 from units.models import Block, Unit
 
@@ -195,17 +194,13 @@ def unpublish(period: Period) -> None:
     """
     from django.db import connection
 
-    locks = import_module("scoring.migrations.0006_lock_published_periods")
-    locks.uninstall(connection)
-    try:
+    with locks.suspended(connection):
         Result.objects.filter(period=period).delete()
         ResultVersion.objects.filter(period=period).delete()
         AuditEntry.objects.filter(period=period).delete()
         Period.objects.filter(pk=period.pk).update(
             status=Period.Status.APPROVED, decision_number="", decision_date=None
         )
-    finally:
-        locks.install(connection)
 
 
 def bench_admin():

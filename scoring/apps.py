@@ -1,18 +1,19 @@
-from importlib import import_module
-
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
 
 def _reinstall_locks(sender, using, **kwargs):
-    """SQLite loses a table's triggers when a migration rebuilds the table: put the locks back."""
+    """Install the locks after every migrate: SQLite loses a table's triggers when a migration rebuilds
+    the table, and a column added since must be frozen too."""
     from django.db import connections
     from django.db.migrations.recorder import MigrationRecorder
+
+    from scoring import locks
 
     connection = connections[using]
     recorder = MigrationRecorder(connection)
     if recorder.has_table() and ("scoring", "0006_lock_published_periods") in recorder.applied_migrations():
-        import_module("scoring.migrations.0006_lock_published_periods").install(connection)
+        locks.install(connection)
 
 
 class ScoringConfig(AppConfig):

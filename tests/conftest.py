@@ -119,12 +119,9 @@ def clear_locked_data() -> None:
     """
     from django.db import connection
 
+    from scoring import locks
     from scoring.models import AuditEntry, CriteriaSet, Evidence, Period, Result, ResultVersion, Score
 
-    locks = import_module("scoring.migrations.0006_lock_published_periods")
-    locks.uninstall(connection)
-    try:
+    with locks.suspended(connection):
         for model in (Evidence, Result, ResultVersion, Score, AuditEntry, Period, CriteriaSet):
             model.objects.all().delete()
-    finally:
-        locks.install(connection)

@@ -1,4 +1,4 @@
-"""Migration 0006: once a period is published the database itself refuses to change it in place.
+"""scoring/locks.py: once a period is published the database itself refuses to change it in place.
 
 Every refused write is wrapped in its own savepoint (`transaction.atomic()`), must raise a DatabaseError
 whose message starts with "cchc_locked:" and must leave the rows exactly as they were. The allowed
@@ -6,7 +6,7 @@ writes (scores before publication, published -> locked, superseding a sealed ver
 version, the audit log's inserts) are checked too. Runs on SQLite and PostgreSQL.
 """
 
-import importlib
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
+from scoring import locks
 from scoring.models import (
     AuditEntry,
     CriteriaSet,
@@ -31,7 +32,6 @@ from scoring.models import (
 from tests.conftest import make_units, publish_table
 from units.models import Block, Unit
 
-LOCKS = importlib.import_module("scoring.migrations.0006_lock_published_periods")
 LOCKED = ("published", "locked")
 LINK = "https://sonoivu.thuathienhue.gov.vn/qd-123.pdf"
 
@@ -188,7 +188,7 @@ def raw(sql: str, params) -> None:
 
 @pytest.mark.django_db
 def test_migration_installs_every_trigger():
-    expected = LOCKS.trigger_names(connection.vendor)
+    expected = locks.trigger_names(connection.vendor)
     if connection.vendor == "sqlite":
         sql = "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s"
     elif connection.vendor == "postgresql":
@@ -208,15 +208,54 @@ def test_uninstall_then_install_round_trip(frozen):
         Score.objects.filter(pk=frozen.score.pk).update(appraised_points=Decimal("1"))
 
     assert_refused(edit_score, frozen.score)
-    LOCKS.uninstall(connection)
+    locks.uninstall(connection)
     try:
-        LOCKS.uninstall(connection)  # idempotent
+        locks.uninstall(connection)  # idempotent
         assert_allowed(edit_score)
     finally:
-        LOCKS.install(connection)
-    LOCKS.install(connection)  # idempotent: drops and re-creates
+        locks.install(connection)
+    locks.install(connection)  # idempotent: drops and re-creates
     assert_refused(edit_score, frozen.score)
     assert row(frozen.score)["appraised_points"] == Decimal("24")
+
+
+def installed_frozen_columns(table: str) -> set[str]:
+    """The columns the installed UPDATE lock of `table` compares, read back from the database."""
+    if connection.vendor == "sqlite":
+        name = {"scoring_period": "cchc_lock_period_update", "scoring_resultversion": "cchc_lock_resultversion_update"}
+        sql, params = "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = %s", [name[table]]
+    else:
+        function = {"scoring_period": "cchc_lock_period", "scoring_resultversion": "cchc_lock_resultversion"}
+        sql, params = "SELECT pg_get_functiondef(%s::regproc)", [function[table]]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        (definition,) = cursor.fetchone()
+    return set(re.findall(r"NEW\.(\w+)", definition)) - set(locks.MOVABLE[table])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("model", "movable"), [(Period, {"status"}), (ResultVersion, {"is_current"})])
+def test_every_column_but_the_movable_ones_is_frozen(model, movable):
+    """A column added to the model later is frozen without anyone listing it."""
+    if connection.vendor not in ("sqlite", "postgresql"):
+        pytest.skip("the locks exist on SQLite and PostgreSQL only")
+    columns = {field.column for field in model._meta.concrete_fields}
+    assert set(locks.MOVABLE[model._meta.db_table]) == movable
+    assert installed_frozen_columns(model._meta.db_table) == columns - movable
+
+
+@pytest.mark.django_db
+def test_a_column_added_to_a_locked_table_is_frozen_when_the_locks_are_installed_again(frozen):
+    if connection.vendor not in ("sqlite", "postgresql"):
+        pytest.skip("the locks exist on SQLite and PostgreSQL only")
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending foreign-key checks before an ALTER
+        cursor.execute("ALTER TABLE scoring_period ADD COLUMN remark varchar(20) NULL")
+    locks.install(connection)  # what post_migrate does after every migrate
+    assert "remark" in installed_frozen_columns("scoring_period")
+    with pytest.raises(DatabaseError, match="cchc_locked"), transaction.atomic():
+        raw("UPDATE scoring_period SET remark = %s WHERE id = %s", ["sửa", frozen.period.pk])
 
 
 # ---------------------------------------------------------------------------------------- 1. scores
@@ -651,7 +690,7 @@ def test_audit_entries_of_a_frozen_period_can_still_be_added_but_not_changed(fro
 
 @pytest.mark.django_db
 def test_refusal_messages_are_vietnamese_and_prefixed():
-    messages = [value for name, value in vars(LOCKS).items() if name.startswith("MSG_")]
+    messages = [value for name, value in vars(locks).items() if name.startswith("MSG_")]
     assert len(messages) == 10
     for message in messages:
         assert message.startswith("cchc_locked: ")
