@@ -16,9 +16,9 @@ from django.test.utils import CaptureQueriesContext, override_settings
 from benchmarks import data
 from benchmarks.measure import Measurement, Progress, best_of, peak_memory
 from scoring import ranking
-from scoring.importing import read_result_rows
+from scoring.imports.results import read_result_rows, results_import
 from scoring.models import Criterion, Method, Period, Score
-from scoring.services import period_publish, results_import
+from scoring.services import period_publish
 from units.models import Block, Unit
 
 N = data.COMMUNES
@@ -227,7 +227,7 @@ def bench_score_sheet(tmp: Path, small_period: Period) -> list[Measurement]:
     """A 200-unit x 100-criteria appraisal sheet, filled in Excel and imported through the real path."""
     from openpyxl import load_workbook
 
-    from scoring.score_sheets import KINDS, run_check, score_template, scores_import
+    from scoring.imports.score_sheets import KINDS, run_check, score_template, scores_import
 
     kind = KINDS["tham-dinh"]
     generated = data.make_scores(data.commune_names(SHEET_UNITS), "huyen")

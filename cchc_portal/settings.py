@@ -109,6 +109,16 @@ STORAGES = {
     },
 }
 
+# Every uploaded table (a workbook or CSV, from a page or a command) is read within these bounds; the
+# defaults fit a national commune block (3,321 units × 200 criteria). See cchc_portal/lib/reading.py.
+IMPORT_LIMITS = {
+    "file_bytes": env_int("IMPORT_MAX_FILE_MB", 20) * 1024 * 1024,
+    "unpacked_bytes": env_int("IMPORT_MAX_UNPACKED_MB", 64) * 1024 * 1024,
+    "rows": env_int("IMPORT_MAX_ROWS", 40_000),
+    "columns": env_int("IMPORT_MAX_COLUMNS", 300),
+    "cells": env_int("IMPORT_MAX_CELLS", 1_000_000),
+}
+
 # Uploads stay small: workbooks larger than this are refused before they are parsed.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024)

@@ -3,11 +3,11 @@
 Written in openpyxl's write-only mode: a national commune period has 3,321 units and about 100
 leaves, so the workbook is streamed row by row and memory does not grow with the rows.
 
-The first sheet is also an input format: the score import (`scoring.score_sheets`) finds the header
-row by the "Mã đơn vị" cell in column A, skips the "Điểm tối đa" row, reads the leaf-code columns
-and reads past "Cộng …", "Tổng điểm", "Xếp loại" and "Vị thứ". Exporting the sheet and importing
-it back changes nothing, so keep that layout: merged cells only above the header row, leaf codes as
-text, "KAD" for a leaf that does not apply.
+The first sheet is also an input format, in the layout the score import reads (`SHEET_LAYOUT` of
+`scoring.imports.score_sheets`): the header row found by the "Mã đơn vị" cell in column A, the "Điểm
+tối đa" row, the leaf-code columns, and "Cộng …", "Tổng điểm", "Xếp loại", "Vị thứ" read past.
+Exporting the sheet and importing it back changes nothing, so keep that layout: merged cells only above
+the header row, leaf codes as text, "KAD" for a leaf that does not apply.
 """
 
 from collections import defaultdict
@@ -20,6 +20,7 @@ from openpyxl.utils import get_column_letter
 
 from cchc_portal.lib.xlsx_write import HEADER_FILL, cell, number_format, print_setup
 from scoring import ranking
+from scoring.imports.score_sheets import SHEET_LAYOUT
 from scoring.models import Criterion, GradeScheme, Method, Period, Score
 from scoring.services import engine_bands
 from units.models import Unit
@@ -32,12 +33,12 @@ TITLE = "Kết quả chấm điểm chi tiết công tác cải cách hành chí
 STATUS_NOTE = "Trạng thái kỳ đánh giá: {status}."
 DEMO_NOTE = "Dữ liệu minh họa."
 INCOMPLETE_NOTE = "Đơn vị còn thiếu điểm thẩm định thì chưa có tổng điểm, xếp loại và vị thứ."
-UNIT_CODE = "Mã đơn vị"
-UNIT_NAME = "Tên đơn vị"
-MAX_ROW = "Điểm tối đa"
+UNIT_CODE = SHEET_LAYOUT.unit_code
+UNIT_NAME = SHEET_LAYOUT.unit_name
+MAX_ROW = SHEET_LAYOUT.max_row
 SUBTOTAL = "Cộng {code}"
 TOTAL, GRADE, RANK = "Tổng điểm", "Xếp loại", "Vị thứ"
-NOT_APPLICABLE = "KAD"  # không áp dụng
+NOT_APPLICABLE = SHEET_LAYOUT.not_applicable
 YES = "có"
 
 SCORES_TITLE = "Điểm tự đánh giá và điểm thẩm định — {block} năm {year}"

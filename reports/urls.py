@@ -12,4 +12,6 @@ urlpatterns = [
     path("xep-hang/<int:year>/<slug:block>/lan-<int:number>/", views.ranking_version, name="ranking_version"),
     path("don-vi/<slug:code>/", views.unit_history, name="unit_history"),
     path("api/v1/results/<int:year>/<slug:block>/", views.results_api, name="results_api"),
+    # Sở Nội vụ's report of a period in any status (staff only), beside the period's other staff pages.
+    path("cham-diem/ky/<int:pk>/bao-cao-chi-tiet.xlsx", views_reports.detailed_report, name="detailed_report"),
 ]

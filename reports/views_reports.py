@@ -1,13 +1,17 @@
-"""Public Excel reports built from published results only."""
+"""Excel reports: the public year comparison (published results only) and Sở Nội vụ's detailed report."""
 
 import re
 
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_safe
 
 from cchc_portal.downloads import xlsx_response
 from reports.comparison import comparison_workbook, published_years
+from reports.detailed import detailed_workbook
+from scoring import permissions
+from scoring.models import Period
 from units.models import Block
 
 E_BAD_YEAR = "Năm không hợp lệ: “{value}” (tham số “{name}” cần là năm gồm 4 chữ số, ví dụ 2022)."
@@ -46,3 +50,11 @@ def _year_range(params) -> tuple[int | None, int | None]:
     if first is not None and last is not None and first > last:
         raise ValueError(E_BAD_RANGE.format(first=first, last=last))
     return first, last
+
+
+@require_safe
+@login_required
+def detailed_report(request, pk: int):
+    period = get_object_or_404(Period.objects.select_related("block", "criteria_set"), pk=pk)
+    permissions.require(permissions.can_view_dashboard(request.user, period))
+    return xlsx_response(detailed_workbook(period), f"bao-cao-chi-tiet-{period.block.code}-{period.year}.xlsx")

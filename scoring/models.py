@@ -44,6 +44,12 @@ class CriteriaSet(models.Model):
         return f"{self.name} ({self.year})"
 
 
+class CriterionQuerySet(models.QuerySet):
+    def leaves_of(self, criteria_set_id: int | None):
+        """The scored nodes (leaves) of a criteria set, in the order the set shows them."""
+        return self.filter(criteria_set_id=criteria_set_id, children__isnull=True).order_by("position")
+
+
 class Criterion(models.Model):
     """One node of a criteria tree: an area (lĩnh vực), a criterion or a sub-criterion."""
 
@@ -58,6 +64,8 @@ class Criterion(models.Model):
     max_points = models.DecimalField(_("điểm tối đa"), **POINTS)
     method = models.CharField(_("cách chấm"), max_length=16, choices=Method.choices, default=Method.SELF)
     position = models.PositiveIntegerField(_("thứ tự"), default=0)
+
+    objects = CriterionQuerySet.as_manager()
 
     class Meta:
         ordering = ["criteria_set", "position"]

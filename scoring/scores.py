@@ -14,9 +14,9 @@ from django.core.files.base import File
 from django.db import transaction
 from django.utils import timezone
 
+from cchc_portal.lib.filetypes import EvidenceFileError, check_evidence_file, safe_storage_name
 from cchc_portal.lib.numbers import show
 from scoring import audit, permissions
-from scoring.evidence_files import EvidenceFileError, check_evidence_file, safe_storage_name
 from scoring.models import AuditEntry, Criterion, Evidence, Method, Period, Score, Submission
 from scoring.workflow import submission_for
 
@@ -81,7 +81,7 @@ def scores_save_many(*, period: Period, changes: dict, by, reason: str = "") -> 
     period = Period.objects.select_for_update().get(pk=period.pk)
     if period.is_public:
         raise ValidationError(E_PERIOD_CLOSED)
-    leaves = {c.pk: c for c in Criterion.objects.filter(criteria_set=period.criteria_set, children__isnull=True)}
+    leaves = {c.pk: c for c in Criterion.objects.leaves_of(period.criteria_set_id)}
     statuses = _submission_statuses(period, changes)
     errors: dict[str, list[str]] = {}
     parsed = []

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from scoring import views
+from scoring.imports import views as imports
 
 app_name = "scoring"
 
@@ -13,15 +14,9 @@ urlpatterns = [
     path("ky/<int:pk>/don-vi/<slug:code>/minh-chung/<int:criterion_id>/", views.evidence, name="evidence"),
     path("minh-chung/<int:pk>/tai-ve/", views.evidence_download, name="evidence_download"),
     path("minh-chung/<int:pk>/go/", views.evidence_withdraw, name="evidence_withdraw"),
-]
-
-# Excel in and out (issue: criteria sets, score sheets, reports).
-from scoring import views_criteria, views_import  # noqa: E402
-
-urlpatterns += [
-    path("bo-tieu-chi/nhap/", views_criteria.criteria_import_page, name="criteria_import"),
-    path("ky/<int:pk>/mau-nhap-<slug:kind>.xlsx", views_import.score_template, name="score_template"),
-    path("ky/<int:pk>/nhap-diem/<slug:kind>/", views_import.score_import_page, name="score_import"),
-    path("ky/<int:pk>/nhap-diem/<slug:kind>/loi.xlsx", views_import.score_import_errors, name="score_import_errors"),
-    path("ky/<int:pk>/bao-cao-chi-tiet.xlsx", views_import.detailed_report, name="detailed_report"),
+    # Files coming in: criteria sets and score sheets.
+    path("bo-tieu-chi/nhap/", imports.criteria_import_page, name="criteria_import"),
+    path("ky/<int:pk>/mau-nhap-<slug:kind>.xlsx", imports.score_template, name="score_template"),
+    path("ky/<int:pk>/nhap-diem/<slug:kind>/", imports.score_import_page, name="score_import"),
+    path("ky/<int:pk>/nhap-diem/<slug:kind>/loi.xlsx", imports.score_import_errors, name="score_import_errors"),
 ]

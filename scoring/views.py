@@ -14,8 +14,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from cchc_portal.downloads import xlsx_response
+from cchc_portal.lib.filetypes import KINDS
 from scoring import permissions, services, workflow
-from scoring.evidence_files import KINDS
 from scoring.excel_audit import audit_workbook
 from scoring.forms import EvidenceForm, OpenForm, PublishForm, ReasonForm, entry_changes
 from scoring.models import AuditEntry, Criterion, Evidence, Period
@@ -50,7 +50,7 @@ def work_list(request):
 def dashboard(request, pk: int):
     period = _period(pk)
     permissions.require(permissions.can_view_dashboard(request.user, period))
-    leaves = Criterion.objects.filter(criteria_set_id=period.criteria_set_id, children__isnull=True).count()
+    leaves = Criterion.objects.leaves_of(period.criteria_set_id).count()
     table = ProgressTable(units_progress(period), period=period, leaf_count=leaves, order_by=request.GET.get("sort"))
     tables.RequestConfig(request, paginate=False).configure(table)
     context = {

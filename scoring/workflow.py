@@ -135,7 +135,7 @@ def submission_submit(*, period: Period, unit, by) -> Submission:
 
 
 def _incomplete(period: Period, unit) -> list[str]:
-    leaves = Criterion.objects.filter(criteria_set=period.criteria_set, children__isnull=True, method=Method.SELF)
+    leaves = Criterion.objects.leaves_of(period.criteria_set_id).filter(method=Method.SELF)
     scores = {s.criterion_id: s for s in Score.objects.filter(period=period, unit=unit)}
     backed = set(
         Evidence.objects.filter(score__period=period, score__unit=unit, removed=False).values_list(

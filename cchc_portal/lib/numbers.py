@@ -21,6 +21,7 @@ and form fields (the fewest decimals that keep the value: 2,5; 7).
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 # Points and maxima: 7 digits in the database, 3 of them decimals.
@@ -38,10 +39,10 @@ MESSAGES = {
     NEGATIVE: "{label} {value} là số âm; {range}.",
     TOO_PRECISE: "{label} {value} có quá {places} chữ số thập phân.",
     TOO_LARGE: "{label} {value} quá lớn (tối đa {limit}).",
-    ABOVE_MAX: "{label} {value} vượt quá {maximum}; {range}.",
+    ABOVE_MAX: "{label} {value} vượt quá {label} tối đa {maximum}.",
 }
-RANGE = "{label_lower} phải từ 0 đến {maximum}"
-RANGE_OPEN = "{label_lower} phải từ 0 trở lên"
+RANGE = "{label} phải từ 0 đến {maximum}"
+RANGE_OPEN = "{label} không được âm"
 
 _TEXT = re.compile(r"^-?\d+(?:[.,]\d+)?$")
 _PRECISION = 50
@@ -53,15 +54,15 @@ class NumberProblem(ValueError):
 
     code: str
     value: str
-    label: str = "Điểm"
+    label: str = "điểm"
     maximum: Decimal | None = None
     places: int = POINT_PLACES
     limit: Decimal | None = None
 
     @property
     def message(self) -> str:
+        """The reason, to follow a place ("Tiêu chí 1.1: điểm 16 vượt quá điểm tối đa 15.")."""
         maximum = show(self.maximum) if self.maximum is not None else ""
-        label_lower = self.label[:1].lower() + self.label[1:]
         bounded = RANGE if self.maximum is not None else RANGE_OPEN
         return MESSAGES[self.code].format(
             value=self.value,
@@ -69,19 +70,26 @@ class NumberProblem(ValueError):
             places=self.places,
             maximum=maximum,
             limit=vn_number(self.limit - Decimal(1).scaleb(-self.places), self.places) if self.limit else "",
-            range=bounded.format(label_lower=label_lower, maximum=maximum),
+            range=bounded.format(label=self.label, maximum=maximum),
         )
+
+    @property
+    def sentence(self) -> str:
+        """The reason on its own, capitalised (beside an input)."""
+        return self.message[:1].upper() + self.message[1:]
 
     def __str__(self) -> str:
         return self.message
 
 
 def shown_input(value) -> str:
-    """A value as the user typed it, for messages: Excel's 12.0 is the 12 they wrote."""
+    """A value as the user typed it, for messages: Excel's 12.0 is the 12 they wrote, a date as 01/12/2026."""
     if value is None:
         return ""
     if isinstance(value, float):
         return repr(value).removesuffix(".0")
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
     return str(value).strip()
 
 
@@ -127,7 +135,7 @@ def parse_number(
     maximum: Decimal | None = None,
     places: int = POINT_PLACES,
     limit: Decimal | None = POINT_LIMIT,
-    label: str = "Điểm",
+    label: str = "điểm",
 ) -> Decimal | None:
     """Read a point value by the one rule: None when blank, else a Decimal from 0 to `maximum` (or below
     `limit`) with at most `places` decimals; NumberProblem otherwise."""

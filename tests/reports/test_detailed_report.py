@@ -12,9 +12,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from reports import detailed
 from reports.detailed import detailed_workbook
+from scoring.imports.score_sheets import kind_or_none, run_check
 from scoring.models import CriteriaSet, Criterion, Method, Period, Score
 from scoring.permissions import ADMINISTRATOR
-from scoring.score_sheets import kind_or_none, run_check
 from tests.scoring.workflow_cast import user
 from units.models import Unit
 

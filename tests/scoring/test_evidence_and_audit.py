@@ -11,7 +11,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from openpyxl import Workbook, load_workbook
 
-from scoring.evidence_files import MAX_EVIDENCE_BYTES
+from cchc_portal.lib.filetypes import MAX_EVIDENCE_BYTES
 from scoring.models import AuditEntry, Evidence
 from tests.conftest import make_units
 

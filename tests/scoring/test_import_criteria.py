@@ -14,7 +14,8 @@ from django.urls import reverse
 from openpyxl import Workbook
 from openpyxl.styles import PatternFill
 
-from scoring.criteria_import import CriteriaImportFailed, criteria_import, read_criteria_rows
+from cchc_portal.lib.problems import Refused
+from scoring.imports.criteria import criteria_import, read_criteria_rows
 from scoring.models import CriteriaSet, Criterion, Method, Period
 from scoring.permissions import ADMINISTRATOR, APPRAISER, UNIT_STAFF
 from tests.conftest import make_units
@@ -230,18 +231,19 @@ def test_one_workbook_with_every_kind_of_mistake_gets_every_message_and_writes_n
         (line["1.3"], "Điểm tối đa", 'tiêu chí "1.3" có điểm tối đa 5, nhưng điểm tối đa của các tiêu chí con '),
         (duplicate_line, "Mã", f'mã "2.2" trùng với mã ở dòng {line["2.2"]}.'),
         (line["3.1"], "Mã", 'mã "3.1" nằm trong ô kiểu số hoặc ngày tháng. Excel có thể đã đổi 3.10 thành 3.1'),
-        (line["4.1"], "Điểm tối đa", 'điểm tối đa "-5.5" là số âm'),
+        (line["4.1"], "Điểm tối đa", "điểm tối đa -5,5 là số âm"),
         (line["5.3.1"], "Mã", 'mã "5.3.1" cần tiêu chí cha "5.3", nhưng tệp không có mã "5.3".'),
         (line["6.1"], "Điểm tối đa", 'ô chứa công thức "=3.5*2"'),
-        (line["7.1"], "Điểm tối đa", 'điểm tối đa "bốn phẩy hai lăm" không phải là số'),
+        (line["7.1"], "Điểm tối đa", "“bốn phẩy hai lăm” không phải là số"),
         (line["8.2"], "Cách chấm", 'cách chấm "khảo sát" không hợp lệ'),
     ]
+    letter = {"Mã": "A", "Nội dung": "B", "Điểm tối đa": "C", "Cách chấm": "D"}
     assert len(errors) == len(expected) + 1
     for error, (row, column, words) in zip(errors, expected, strict=False):
-        assert error.startswith(f'Trang tính "{SHEET}", dòng {row}, cột "{column}": {words}'), error
+        assert error.startswith(f"Trang tính “{SHEET}”, dòng {row}, cột {letter[column]} (“{column}”): {words}"), error
     assert errors[1].endswith("cộng lại là 4,5.")
     assert errors[-1] == (
-        f'Trang tính "{SHEET}", cột "Điểm tối đa": tổng điểm tối đa của các lĩnh vực là 99, '
+        f"Trang tính “{SHEET}”, cột C (“Điểm tối đa”): tổng điểm tối đa của các lĩnh vực là 99, "
         "khác tổng điểm khai báo 100 (không tính điểm thưởng, điểm trừ)."
     )
     assert snapshot() == before
@@ -252,11 +254,11 @@ def test_a_missing_column_is_named_with_the_header_row(tmp_path, so):
     header = ["Mã", "Nội dung", "Cách chấm"]
     path = write_xlsx(tmp_path / "thieu-cot.xlsx", [("1", "Lĩnh vực", "")], header=header, blank_rows_before=1)
 
-    with pytest.raises(CriteriaImportFailed) as failure:
+    with pytest.raises(Refused) as failure:
         read_criteria_rows(path, path.name)
 
     assert failure.value.errors == [
-        f'Trang tính "{SHEET}", dòng 2: thiếu cột "điểm tối đa" (max_points). Dòng tiêu đề là dòng không trống '
+        f'Trang tính “{SHEET}”, dòng 2: thiếu cột "điểm tối đa" (max_points). Dòng tiêu đề là dòng không trống '
         "đầu tiên và cần các cột mã, nội dung, điểm tối đa, cách chấm (hoặc code, title, max_points, method)."
     ]
 
@@ -347,7 +349,7 @@ def test_an_administrator_previews_the_tree_then_confirms_and_the_set_is_written
     assert "Điều tra xã hội học" in page and "Điểm thưởng" in page
     assert not CriteriaSet.objects.exists() and not Period.objects.exists()
     pending = admin_client.session["criteria_import"]
-    assert [p.name for p in stored_uploads(tmp_path)] == [f"{pending['token']}.xlsx"]
+    assert [p.name for p in stored_uploads(tmp_path)] == [pending["token"]]
     assert pending["name"] == good_xlsx.name and str(tmp_path) not in str(pending)
 
     confirmed = admin_client.post(URL, {"confirm": "1"})
@@ -406,20 +408,23 @@ def test_a_bad_file_shows_every_error_and_writes_nothing(admin_client, so, schem
     assert not CriteriaSet.objects.exists() and not Period.objects.exists()
 
 
-WRONG_TYPE = "Chỉ nhận tệp .xlsx hoặc .csv, dung lượng tối đa 5 MB."
-NOT_A_WORKBOOK = "nội dung không phải bảng tính Excel .xlsx hợp lệ"
+WRONG_TYPE = "không phải bảng tính Excel .xlsx hoặc tệp CSV (UTF-8)"
+TOO_LARGE = "vượt giới hạn 20 MB"
+NOT_A_WORKBOOK = "Không đọc được tệp “doi-duoi.xlsx”: tệp hỏng hoặc sai định dạng."
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
-        ("bo-tieu-chi.txt", b"code,title\n", WRONG_TYPE),
-        ("qua-lon.csv", b"x" * (5 * 1024 * 1024 + 1), WRONG_TYPE),
+        ("bo-tieu-chi.pdf", b"%PDF-1.4 code,title\n", WRONG_TYPE),
+        ("qua-lon.csv", b"x" * (20 * 1024 * 1024 + 1), TOO_LARGE),
         ("doi-duoi.xlsx", b"code,title,max_points,method\n", NOT_A_WORKBOOK),
     ],
 )
-def test_only_small_xlsx_and_csv_files_are_read(admin_client, so, tmp_path, name, content, message):
+def test_only_workbooks_and_csv_files_within_the_size_limit_are_read(
+    admin_client, so, tmp_path, name, content, message
+):
     path = tmp_path / name
     path.write_bytes(content)
 

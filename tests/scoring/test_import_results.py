@@ -164,19 +164,26 @@ def test_a_dry_run_checks_the_file_and_writes_nothing(capsys):
 
 
 BAD_FILES = {
-    "non-numeric score": ("2023,so,Sở A,chín mươi\n", 'Dòng 2, cột "score": "chín mươi" không phải là số'),
-    "score above 100": ("2023,so,Sở A,100.5\n", 'Dòng 2, cột "score": điểm "100.5" nằm ngoài khoảng 0–100'),
-    "negative score": ("2023,so,Sở A,-1\n", 'Dòng 2, cột "score": điểm "-1" nằm ngoài khoảng 0–100'),
-    "empty score": ("2023,so,Sở A,\n", 'Dòng 2, cột "score": điểm để trống'),
-    "empty unit": ("2023,so,,80\n", 'Dòng 2, cột "unit": tên đơn vị để trống'),
-    "unknown block": ("2023,tinh,Sở A,80\n", 'Dòng 2, cột "block": không có khối "tinh"'),
-    "bad year": ("năm ngoái,so,Sở A,80\n", 'Dòng 2, cột "year": năm "năm ngoái" không hợp lệ'),
-    "bad rank": ("2023,so,Sở A,80,Tốt,nhất\n", 'Dòng 2, cột "rank": vị thứ "nhất" không phải số nguyên dương'),
+    "non-numeric score": ("2023,so,Sở A,chín mươi\n", "Dòng 2, cột D (“score”): “chín mươi” không phải là số"),
+    "score above 100": (
+        "2023,so,Sở A,100.5\n",
+        "Dòng 2, cột D (“score”): điểm 100,5 vượt quá điểm tối đa 100.",
+    ),
+    "negative score": ("2023,so,Sở A,-1\n", "Dòng 2, cột D (“score”): điểm -1 là số âm; điểm phải từ 0 đến 100."),
+    "empty score": ("2023,so,Sở A,\n", "Dòng 2, cột D (“score”): điểm để trống"),
+    "empty unit": ("2023,so,,80\n", "Dòng 2, cột C (“unit”): tên đơn vị để trống"),
+    "unknown block": ("2023,tinh,Sở A,80\n", 'Dòng 2, cột B (“block”): không có khối "tinh"'),
+    "bad year": ("năm ngoái,so,Sở A,80\n", 'Dòng 2, cột A (“year”): năm "năm ngoái" không hợp lệ'),
+    "bad rank": ("2023,so,Sở A,80,Tốt,nhất\n", 'Dòng 2, cột F (“rank”): vị thứ "nhất" không phải số nguyên dương'),
     "same unit twice": (
         "2023,so,Sở A,80\n2023,so,sở a,81\n",
-        'Dòng 3, cột "unit": đơn vị "sở a" đã có ở dòng 2 (năm 2023, khối so)',
+        'Dòng 3, cột C (“unit”): đơn vị "sở a" đã có ở dòng 2 (năm 2023, khối so)',
     ),
-    "not a number at all": ("2023,so,Sở A,NaN\n", 'Dòng 2, cột "score": "NaN" không phải là số'),
+    "not a number at all": ("2023,so,Sở A,NaN\n", "Dòng 2, cột D (“score”): “NaN” không phải là số"),
+    "a score with too many decimals": (
+        "2023,so,Sở A,80.1234567\n",
+        "Dòng 2, cột D (“score”): điểm 80.1234567 có quá 6",
+    ),
 }
 
 
@@ -202,7 +209,7 @@ def test_every_problem_in_the_file_is_reported_at_once(tmp_path):
         import_file(path)
     text = str(error.value)
     assert "3 lỗi" in text
-    for expected in ('Dòng 2, cột "score"', 'Dòng 3, cột "block"', 'Dòng 4, cột "unit"'):
+    for expected in ("Dòng 2, cột D (“score”)", "Dòng 3, cột B (“block”)", "Dòng 4, cột C (“unit”)"):
         assert expected in text
     assert Result.objects.count() == 0 and Unit.objects.count() == 0
 
@@ -219,9 +226,9 @@ def test_a_missing_column_is_named(tmp_path):
 @pytest.mark.parametrize(
     "name, content, message",
     [
-        ("hong.xlsx", b"this is not a workbook", 'Không đọc được tệp "hong.xlsx"'),
+        ("hong.xlsx", b"this is not a workbook", "Không đọc được tệp “hong.xlsx”"),
         ("latin1.csv", "year,block,unit,score\n2023,so,Hà Nội,80\n".encode("cp1252", "replace"), "UTF-8"),
-        ("ket-qua.pdf", b"%PDF-1.4", 'Tệp "ket-qua.pdf" không phải tệp .csv hoặc .xlsx'),
+        ("ket-qua.pdf", b"%PDF-1.4", "Tệp “ket-qua.pdf” không phải bảng tính Excel .xlsx hoặc tệp CSV"),
         ("trong.csv", b"", "không có dòng tiêu đề"),
         ("chi-tieu-de.csv", b"year,block,unit,score\n\n,,,\n", "không có dòng dữ liệu"),
     ],

@@ -12,9 +12,9 @@ from django.test import Client
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
+from scoring.imports.score_sheets import KINDS, run_check, score_template, scores_import
 from scoring.models import AuditEntry, CriteriaSet, Criterion, Method, Period, Score
 from scoring.permissions import ADMINISTRATOR, APPRAISER, UNIT_STAFF
-from scoring.score_sheets import KINDS, run_check, score_template, scores_import
 from tests.scoring.workflow_cast import user
 from units.models import Unit
 
@@ -143,9 +143,9 @@ def test_a_good_sheet_previews_then_writes_with_an_audit_entry_per_value(sheet):
 
 
 EXPECTED_ERRORS = [
-    (4, "D", "“mười” không phải là số."),
-    (5, "C", "Điểm 16 vượt điểm tối đa 15 của tiêu chí 1.1."),
-    (5, "D", "Điểm -1 âm; điểm phải từ 0 đến 25."),
+    (4, "D", "“mười” không phải là số (viết như 12,5 hoặc 12.5, không dùng dấu phân cách hàng nghìn)."),
+    (5, "C", "Điểm 16 vượt quá điểm tối đa 15."),
+    (5, "D", "Điểm -1 là số âm; điểm phải từ 0 đến 25."),
     (6, "A", "Không có đơn vị mã “so-khong-co” trong khối so năm 2026."),
     (7, "A", "Đơn vị “so-y-te” đã có ở dòng 5."),
     (8, "C", "Các ô C8:D8 đang được gộp; hãy bỏ gộp ô trong vùng dữ liệu."),
@@ -177,7 +177,7 @@ def test_one_of_each_mistake_yields_exactly_those_errors_and_writes_nothing(shee
     result = check(sheet, bad_workbook())
     found = sorted((e.row, chr(64 + e.column), e.message) for e in result.errors)
     assert found == sorted(EXPECTED_ERRORS)
-    assert all(str(e).startswith("Trang “Bảng điểm”, dòng ") for e in result.errors)
+    assert all(str(e).startswith("Trang tính “Bảng điểm”, dòng ") for e in result.errors)
     assert "Ô F4 lưu dạng văn bản “12,5”, đã đọc là 12,5." in result.notes
     assert result.units == [] and points() == before
     marked = load_workbook(BytesIO(result.error_workbook)).active
@@ -194,7 +194,7 @@ def test_a_sheet_without_the_header_row_is_refused(sheet):
     wb.active.append(["012", 5])
     result = check(sheet, wb)
     assert [str(e) for e in result.errors] == [
-        "Trang “Sheet”, dòng 1, cột A: Không tìm thấy dòng tiêu đề: cột A phải có ô “Mã đơn vị” trong 15 dòng đầu."
+        "Trang tính “Sheet”, dòng 1, cột A: Không tìm thấy dòng tiêu đề: cột A phải có ô “Mã đơn vị” trong 15 dòng đầu."
     ]
 
 
@@ -252,7 +252,7 @@ def test_the_web_import_lists_errors_and_offers_the_marked_up_workbook(sheet):
     upload.name = "sai.xlsx"
     page = b"".join(client.post(url, {"file": upload}).streaming_content).decode()
     assert f"có {len(EXPECTED_ERRORS)} lỗi; chưa ghi gì" in page
-    assert "Trang “Bảng điểm”, dòng 5, cột C: Điểm 16 vượt điểm tối đa 15 của tiêu chí 1.1." in page
+    assert "Trang tính “Bảng điểm”, dòng 5, cột C: Điểm 16 vượt quá điểm tối đa 15." in page
     marked = client.get(url + "loi.xlsx")
     assert marked.status_code == 200
     assert load_workbook(BytesIO(b"".join(marked.streaming_content))).active["C5"].comment is not None
@@ -268,7 +268,7 @@ def test_a_file_that_is_not_a_workbook_gets_a_vietnamese_message(sheet, name, co
     upload.name = name
     response = client.post(url, {"file": upload})
     body = b"".join(response.streaming_content).decode() if response.streaming else response.content.decode()
-    assert "Hãy chọn tệp Excel .xlsx" in body or "Không đọc được tệp" in body
+    assert "không phải bảng tính Excel .xlsx" in body or "Không đọc được tệp" in body
 
 
 def test_unit_staff_cannot_open_the_survey_import(sheet):

@@ -3,8 +3,9 @@
 from datetime import timedelta
 
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
-from scoring.uploads import stale_uploads_clear
+from scoring.imports import pending_uploads
 
 
 class Command(BaseCommand):
@@ -14,5 +15,5 @@ class Command(BaseCommand):
         parser.add_argument("--hours", type=int, default=24, help="Chỉ xóa tệp cũ hơn số giờ này (mặc định 24).")
 
     def handle(self, *args, hours, **options):
-        removed = stale_uploads_clear(older_than=timedelta(hours=hours))
+        removed = pending_uploads().clear_stale(older_than=timedelta(hours=hours), now=timezone.now())
         self.stdout.write(f"Đã xóa {removed} tệp nhập chưa xác nhận cũ hơn {hours} giờ.")

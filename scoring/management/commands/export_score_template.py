@@ -4,8 +4,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from scoring.imports.score_sheets import kind_or_none, score_template, sheet_units
 from scoring.models import Period
-from scoring.score_sheets import kind_or_none, score_template, sheet_units
 
 
 class Command(BaseCommand):

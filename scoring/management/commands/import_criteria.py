@@ -1,14 +1,15 @@
 """Import a criteria set (bộ tiêu chí) for one year and block from a .xlsx or .csv file."""
 
 from argparse import ArgumentTypeError
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from scoring.criteria_import import (
+from cchc_portal.lib.numbers import NumberProblem, parse_number
+from cchc_portal.lib.problems import Refused
+from scoring.imports.criteria import (
     DEFAULT_TOTAL,
-    CriteriaImportFailed,
     criteria_import,
     read_criteria_rows,
     summary_text,
@@ -18,9 +19,12 @@ from units.models import Block
 
 def _decimal(text: str) -> Decimal:
     try:
-        return Decimal(text.replace(",", "."))
-    except InvalidOperation:
-        raise ArgumentTypeError(f'"{text}" không phải là số (viết như 100 hoặc 99,5).') from None
+        total = parse_number(text, label="tổng điểm khai báo")
+    except NumberProblem as problem:
+        raise ArgumentTypeError(problem.sentence) from None
+    if total is None:
+        raise ArgumentTypeError("Tổng điểm khai báo để trống.")
+    return total
 
 
 class Command(BaseCommand):
@@ -49,7 +53,7 @@ class Command(BaseCommand):
         try:
             rows = read_criteria_rows(file, "", total=total)
             summary = criteria_import(rows=rows, year=year, block=block, total=total, name=name, dry_run=dry_run)
-        except CriteriaImportFailed as exc:
+        except Refused as exc:
             raise CommandError(_errors_text(file, exc.errors)) from None
         except ValidationError as exc:
             raise CommandError(_errors_text(file, exc.messages)) from None

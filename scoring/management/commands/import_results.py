@@ -3,8 +3,8 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from scoring.importing import ImportFailed, read_result_rows
-from scoring.services import results_import
+from cchc_portal.lib.problems import Refused
+from scoring.imports.results import read_result_rows, results_import
 from units.models import Block
 
 
@@ -50,7 +50,7 @@ class Command(BaseCommand):
                 skip_published=skip_published,
                 dry_run=dry_run,
             )
-        except ImportFailed as exc:
+        except Refused as exc:
             raise CommandError(_errors_text(file, exc.errors)) from None
         except ValidationError as exc:
             raise CommandError(_errors_text(file, exc.messages)) from None

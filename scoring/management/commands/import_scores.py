@@ -5,8 +5,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from scoring.imports.score_sheets import kind_or_none, run_check, scores_import
 from scoring.models import Period
-from scoring.score_sheets import kind_or_none, run_check, scores_import
 
 
 class Command(BaseCommand):

@@ -1,4 +1,4 @@
-"""Tests for scoring.evidence_files: real files built here, judged by content, with exact Vietnamese messages.
+"""Tests for cchc_portal.lib.filetypes: real files built here, judged by content, with exact Vietnamese messages.
 
 No database is used.
 """
@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scoring import evidence_files
-from scoring.evidence_files import (
+from cchc_portal.lib import filetypes as evidence_files
+from cchc_portal.lib.filetypes import (
     ALLOWED_EXTENSIONS,
     E_EMPTY,
     E_NAME_MISMATCH,

@@ -152,8 +152,12 @@ def _zip_kind(fileobj) -> FileKind | None:
         ):
             return None
 
-    names = {info.filename for info in infos}
-    if _CONTENT_TYPES not in names or names.intersection(_VBA_PROJECTS):
+    return office_kind({info.filename for info in infos})
+
+
+def office_kind(names: set[str]) -> FileKind | None:
+    """DOCX or XLSX from a zip's name list; None for anything else, macro-enabled documents included."""
+    if _CONTENT_TYPES not in names or has_macros(names):
         return None
     is_docx = _DOCX_MAIN in names
     is_xlsx = _XLSX_MAIN in names
@@ -164,20 +168,21 @@ def _zip_kind(fileobj) -> FileKind | None:
     return None
 
 
+def has_macros(names: set[str]) -> bool:
+    return bool(names.intersection(_VBA_PROJECTS))
+
+
 def _extension(name: str) -> str:
     """The lowercased extension of the file name's last path component ("" if none)."""
     base = name.replace("\\", "/").rsplit("/", 1)[-1]
     return os.path.splitext(base)[1].lower()
 
 
-def _megabytes(size: int) -> str:
-    """Size in MB with one decimal and a decimal comma, rounded up (so an oversized file never shows as the limit)."""
-    return f"{math.ceil(size * 10 / _MIB) / 10:.1f}".replace(".", ",")
-
-
-def _limit_megabytes() -> str:
-    limit = MAX_EVIDENCE_BYTES / _MIB
-    return str(int(limit)) if limit.is_integer() else f"{limit:.1f}".replace(".", ",")
+def megabytes(size: int) -> str:
+    """A size in MB the Vietnamese way, one decimal at most, rounded up (so an oversized file never shows as
+    the limit): 10 MiB is "10", 10 MiB + 1 byte is "10,1"."""
+    tenths = math.ceil(size * 10 / _MIB)
+    return str(tenths // 10) if tenths % 10 == 0 else f"{tenths // 10},{tenths % 10}"
 
 
 def check_evidence_file(fileobj, name: str, size: int) -> FileKind:
@@ -190,7 +195,9 @@ def check_evidence_file(fileobj, name: str, size: int) -> FileKind:
     if size <= 0:
         raise EvidenceFileError(E_EMPTY.format(name=name))
     if size > MAX_EVIDENCE_BYTES:
-        raise EvidenceFileError(E_TOO_LARGE.format(name=name, size=_megabytes(size), limit=_limit_megabytes()))
+        raise EvidenceFileError(
+            E_TOO_LARGE.format(name=name, size=megabytes(size), limit=megabytes(MAX_EVIDENCE_BYTES))
+        )
     kind = sniff(fileobj)
     if kind is None:
         raise EvidenceFileError(E_UNKNOWN_TYPE.format(name=name))

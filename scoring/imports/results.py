@@ -1,0 +1,384 @@
+"""Published results from a CSV or xlsx file: read and check every row, then publish them all or nothing.
+
+`read_result_rows` (phase one) writes nothing: it reads the file through the bounded reader, checks every
+row and raises `Refused` with every problem, each naming the row, the column and the value, in Vietnamese.
+`results_import` (phase two) publishes every year and block of the rows in one transaction.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count
+from django.utils.text import slugify
+
+from cchc_portal.lib.numbers import NumberProblem, parse_number, shown_input, written_decimals
+from cchc_portal.lib.problems import Problem, Refused
+from cchc_portal.lib.reading import Cell, open_table
+from cchc_portal.lib.text import TextProblem, clean_text, name_key, normalize_name
+from scoring import ranking
+from scoring.imports import upload_limits
+from scoring.models import GradeScheme, Period, Result
+from scoring.services import engine_bands, result_version_seal
+from units.models import Block, Unit
+
+# Header names accepted for each field: the English ones of the documented format, and the
+# Vietnamese ones of the published tables.
+COLUMNS = {
+    "year": ("year", "năm"),
+    "block": ("block", "khối"),
+    "unit": ("unit", "tên đơn vị", "đơn vị"),
+    "score": ("score", "điểm", "điểm đánh giá"),
+    "grade": ("grade", "xếp loại"),
+    "rank": ("rank", "vị thứ"),
+    "source": ("source", "nguồn"),
+}
+REQUIRED = ("year", "block", "unit", "score")
+MAX_SCORE = Decimal(100)
+SCORE_PLACES = Result._meta.get_field("total").decimal_places
+UNIT_NAME_LENGTH = Unit._meta.get_field("name").max_length
+GRADE_LENGTH = 100
+SOURCE_LENGTH = Period._meta.get_field("source").max_length
+
+E_NO_HEADER = "Tệp không có dòng tiêu đề (dòng 1 trống)."
+E_MISSING_COLUMN = 'thiếu cột "{column}" (dòng tiêu đề cần các cột year, block, unit, score).'
+E_NO_ROWS = "Tệp không có dòng dữ liệu nào."
+E_YEAR = 'năm "{value}" không hợp lệ (cần số nguyên từ 2000 đến 2100).'
+E_BLOCK = 'không có khối "{value}" (dùng mã so, huyen, xa hoặc tên khối).'
+E_UNIT_EMPTY = "tên đơn vị để trống."
+E_SCORE_EMPTY = "điểm để trống."
+E_RANK = 'vị thứ "{value}" không phải số nguyên dương.'
+E_DUPLICATE_UNIT = 'đơn vị "{value}" đã có ở dòng {first} (năm {year}, khối {block}).'
+W_GRADE = 'Dòng {row}: xếp loại trong tệp là "{given}", tính theo thang xếp loại là "{computed}".'
+W_RANK = "Dòng {row}: vị thứ trong tệp là {given}, tính được là {computed}."
+
+E_NO_DEFAULT_SCHEME = "Chưa có thang xếp loại mặc định."
+E_ALREADY_PUBLISHED_IMPORT = (
+    "Năm {year}, khối {block}: kết quả đã công bố, không ghi đè. "
+    'Muốn đính chính, hãy chạy lại với --correction "<lý do>".'
+)
+E_CORRECTION_OF_NOTHING = "Năm {year}, khối {block}: chưa công bố nên không có gì để đính chính."
+E_CORRECTION_DECIMALS = (
+    "Năm {year}, khối {block}: bản đính chính phải giữ {decimals} chữ số thập phân như bản đã công bố."
+)
+E_PERIOD_IN_PROGRESS = (
+    "Năm {year}, khối {block}: kỳ đánh giá đang được chấm điểm trên cổng; không ghi đè bằng kết quả nhập từ tệp."
+)
+# Shown when the file gives no decimals at all (whole-number scores): the current published precision.
+DEFAULT_DECIMALS = 3
+_MIN_YEAR, _MAX_YEAR = 2000, 2100
+_NUMBER_FORMAT_DECIMALS = ("0.", "#,##0.", "#.##0.")
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    """One checked row of a published-results file."""
+
+    row: int
+    year: int
+    block: Block
+    unit_name: str
+    score: Decimal
+    decimals: int
+    grade: str
+    rank: int | None
+    source: str
+
+
+# --- Phase one: reading ------------------------------------------------------------------------------
+
+
+def read_result_rows(source, blocks: list[Block], name: str | None = None) -> list[ResultRow]:
+    """Read and check the whole file (a path or a binary file); raise Refused with every problem, or return
+    the rows."""
+    name = name or Path(str(source)).name
+    rows = list(open_table(source, name, limits=upload_limits()).rows())
+    if not rows or rows[0][0] != 1 or all(c.is_blank for c in rows[0][1]):
+        raise Refused([E_NO_HEADER])
+    header = [normalize_name(shown_input(c.value)) for c in rows[0][1]]
+    columns = _find_columns(header)
+    records = [(number, cells) for number, cells in rows[1:] if not all(c.is_blank for c in cells)]
+    checked, problems = _check_records(records, columns, blocks)
+    if not checked and not problems:
+        problems = [Problem(E_NO_ROWS)]
+    if problems:
+        raise Refused(problems)
+    return checked
+
+
+def _find_columns(header: list[str]) -> dict[str, tuple[int, str]]:
+    wanted = {alias: field for field, aliases in COLUMNS.items() for alias in aliases}
+    columns: dict[str, tuple[int, str]] = {}
+    for index, title in enumerate(header):
+        field = wanted.get(title.casefold())
+        if field and field not in columns:
+            columns[field] = (index, title)
+    missing = [Problem(E_MISSING_COLUMN.format(column=field), row=1) for field in REQUIRED if field not in columns]
+    if missing:
+        raise Refused(missing)
+    return columns
+
+
+class _Row:
+    """One record being checked: its cells by field, and the problems found so far."""
+
+    def __init__(self, number: int, cells: list[Cell], columns):
+        self.number, self.columns, self.problems = number, columns, []
+        self.cells = {f: cells[i] if i < len(cells) else Cell(number, i + 1) for f, (i, _) in columns.items()}
+
+    def problem(self, field: str, message: str) -> None:
+        index, label = self.columns[field]
+        value = self.cells[field].value
+        self.problems.append(Problem(message, row=self.number, column=index + 1, label=label, value=value))
+
+    def text(self, field: str, *, label: str, max_length: int) -> str:
+        if field not in self.cells:
+            return ""
+        try:
+            return clean_text(shown_input(self.cells[field].value), max_length=max_length, label=label)
+        except TextProblem as problem:
+            self.problem(field, str(problem))
+            return ""
+
+
+def _check_records(records, columns, blocks) -> tuple[list[ResultRow], list[Problem]]:
+    by_name = {}
+    for block in blocks:
+        by_name[block.code.casefold()] = block
+        by_name[name_key(block.name)] = block
+    rows, problems, seen = [], [], {}
+    for number, cells in records:
+        row = _Row(number, cells, columns)
+        year = _parse_year(row)
+        block = by_name.get(name_key(shown_input(row.cells["block"].value)))
+        if block is None:
+            row.problem("block", E_BLOCK.format(value=shown_input(row.cells["block"].value)))
+        unit_name = row.text("unit", label="Tên đơn vị", max_length=UNIT_NAME_LENGTH)
+        if row.cells["unit"].is_blank:
+            row.problem("unit", E_UNIT_EMPTY)
+        score, decimals = _parse_score(row)
+        rank = _parse_rank(row) if "rank" in columns else None
+        grade = row.text("grade", label="Xếp loại", max_length=GRADE_LENGTH)
+        source = row.text("source", label="Nguồn", max_length=SOURCE_LENGTH)
+        if not row.problems:
+            key = (year, block.code, name_key(unit_name))
+            if key in seen:
+                message = E_DUPLICATE_UNIT.format(value=unit_name, first=seen[key], year=year, block=block.code)
+                row.problem("unit", message)
+            seen.setdefault(key, number)
+        problems.extend(row.problems)
+        if not row.problems:
+            rows.append(ResultRow(number, year, block, unit_name, score, decimals, grade, rank, source))
+    return rows, problems
+
+
+def _parse_year(row: _Row) -> int | None:
+    value = row.cells["year"].value
+    number = _whole_number(value)
+    if number is None or not _MIN_YEAR <= number <= _MAX_YEAR:
+        row.problem("year", E_YEAR.format(value=shown_input(value)))
+        return None
+    return number
+
+
+def _parse_score(row: _Row) -> tuple[Decimal | None, int]:
+    cell = row.cells["score"]
+    if cell.is_blank:
+        row.problem("score", E_SCORE_EMPTY)
+        return None, 0
+    try:
+        score = parse_number(cell.value, maximum=MAX_SCORE, places=SCORE_PLACES, limit=None)
+    except NumberProblem as problem:
+        row.problem("score", problem.message)
+        return None, 0
+    return score, max(written_decimals(score), _format_decimals(cell.number_format))
+
+
+def _format_decimals(number_format: str) -> int:
+    """The decimals an Excel number format shows ("0.000" → 3), or 0."""
+    for start in _NUMBER_FORMAT_DECIMALS:
+        if number_format.startswith(start) and set(number_format[len(start) :]) == {"0"}:
+            return len(number_format) - len(start)
+    return 0
+
+
+def _parse_rank(row: _Row) -> int | None:
+    value = row.cells["rank"].value
+    if row.cells["rank"].is_blank:
+        return None
+    number = _whole_number(value)
+    if number is None or number < 1:
+        row.problem("rank", E_RANK.format(value=shown_input(value)))
+        return None
+    return number
+
+
+def _whole_number(value) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else None
+    text = shown_input(value)
+    return int(text) if text.isascii() and text.isdigit() else None
+
+
+# --- Phase two: publishing ------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportSummary:
+    """What an import of published results did (or would do, on a dry run)."""
+
+    results: int = 0
+    tables: list[tuple[int, str]] = field(default_factory=list)
+    skipped: list[tuple[int, str]] = field(default_factory=list)
+    units_created: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+@transaction.atomic
+def results_import(
+    *,
+    rows: list[ResultRow],
+    partial: bool = False,
+    decimals: int | None = None,
+    correction: str = "",
+    skip_published: bool = False,
+    dry_run: bool = False,
+    by=None,
+) -> ImportSummary:
+    """Publish the results of every year and block in `rows`, all or nothing.
+
+    A table already published is never overwritten: it is refused, skipped (`skip_published`), or
+    published again as a correction — a new version with its reason — when `correction` is given.
+    """
+    scheme = GradeScheme.objects.prefetch_related("bands").filter(is_default=True).first()
+    if scheme is None:
+        raise ValidationError(E_NO_DEFAULT_SCHEME)
+    groups: dict[tuple[int, Block], list[ResultRow]] = defaultdict(list)
+    for row in rows:
+        groups[(row.year, row.block)].append(row)
+    periods = _existing_periods(groups)
+    summary, plans, errors = ImportSummary(), [], []
+    units = _units_by_key(groups)
+    for (year, block), group in sorted(groups.items(), key=lambda item: (item[0][0], item[0][1].sort_order)):
+        period = periods.get((year, block.pk))
+        published = period is not None and period.is_public
+        if published and skip_published and not correction:
+            summary.skipped.append((year, block.code))
+            continue
+        problem = _import_problem(period, published, correction, decimals, year, block)
+        if problem:
+            errors.append(problem)
+            continue
+        places = (
+            period.published_decimals
+            if published
+            else (decimals if decimals is not None else (max(r.decimals for r in group) or DEFAULT_DECIMALS))
+        )
+        table = ranking.rank_entries(
+            [ranking.Entry(key=name_key(r.unit_name), name=r.unit_name, total=r.score) for r in group],
+            decimals=places,
+            bands=engine_bands(period.grade_scheme if published else scheme),
+        )
+        summary.warnings.extend(_disagreements(group, table))
+        summary.tables.append((year, block.code))
+        summary.results += len(group)
+        summary.units_created += sum(1 for r in group if (block.pk, name_key(r.unit_name)) not in units)
+        plans.append((year, block, group, places, table, period))
+    if errors:
+        raise ValidationError(errors)
+    if not dry_run:
+        for year, block, group, places, table, period in plans:
+            _create_units(block, group, units)
+            if period is None or not period.is_public:
+                period = _publish_period(year, block, group, places, scheme, partial)
+            by_key = {name_key(r.unit_name): units[(block.pk, name_key(r.unit_name))].pk for r in group}
+            result_version_seal(
+                period=period, rows=[(by_key[row.key], row) for row in table], by=by, reason=correction.strip()
+            )
+    return summary
+
+
+def _existing_periods(groups) -> dict[tuple[int, int], Period]:
+    years = {year for year, _ in groups}
+    periods = (
+        Period.objects.filter(year__in=years)
+        .select_related("grade_scheme")
+        .prefetch_related("grade_scheme__bands")
+        .annotate(score_count=Count("scores"))
+    )
+    return {(p.year, p.block_id): p for p in periods}
+
+
+def _import_problem(period, published, correction, decimals, year, block) -> str:
+    if published and not correction.strip():
+        return E_ALREADY_PUBLISHED_IMPORT.format(year=year, block=block.code)
+    if correction.strip() and not published:
+        return E_CORRECTION_OF_NOTHING.format(year=year, block=block.code)
+    if published and decimals is not None and decimals != period.published_decimals:
+        return E_CORRECTION_DECIMALS.format(year=year, block=block.code, decimals=period.published_decimals)
+    if period is not None and not published and period.score_count:
+        return E_PERIOD_IN_PROGRESS.format(year=year, block=block.code)
+    return ""
+
+
+def _units_by_key(groups) -> dict[tuple[int, str], Unit]:
+    blocks = {block.pk for _, block in groups}
+    return {(u.block_id, name_key(u.name)): u for u in Unit.objects.filter(block_id__in=blocks)}
+
+
+def _disagreements(group: list[ResultRow], table: list[ranking.Ranked]) -> list[str]:
+    computed = {row.key: row for row in table}
+    warnings = []
+    for r in group:
+        row = computed[name_key(r.unit_name)]
+        if r.grade and name_key(r.grade) != name_key(row.band.label):
+            warnings.append(W_GRADE.format(row=r.row, given=r.grade, computed=row.band.label))
+        if r.rank is not None and r.rank != row.rank:
+            warnings.append(W_RANK.format(row=r.row, given=r.rank, computed=row.rank))
+    return warnings
+
+
+def _create_units(block, group, units) -> None:
+    new = [r.unit_name for r in group if (block.pk, name_key(r.unit_name)) not in units]
+    if not new:
+        return
+    codes = set(Unit.objects.values_list("code", flat=True))
+    created = []
+    for name in new:
+        code = _new_unit_code(block, name, codes)
+        codes.add(code)
+        created.append(Unit(code=code, name=name, block=block))
+    for unit in Unit.objects.bulk_create(created):
+        units[(block.pk, name_key(unit.name))] = unit
+
+
+def _publish_period(year, block, group, places, scheme, partial) -> Period:
+    period, _ = Period.objects.update_or_create(
+        year=year,
+        block=block,
+        defaults={
+            "status": Period.Status.PUBLISHED,
+            "grade_scheme": scheme,
+            "published_decimals": places,
+            "is_partial": partial,
+            "is_demo": False,
+            "source": next((r.source for r in group if r.source), ""),
+        },
+    )
+    return period
+
+
+def _new_unit_code(block: Block, name: str, taken: set[str]) -> str:
+    base = slugify(name.replace("đ", "d").replace("Đ", "D"))[:56] or block.code
+    code, n = base, 1
+    while code in taken:
+        n += 1
+        code = f"{base}-{n}"
+    return code
