@@ -2,6 +2,8 @@
 
 from django import forms
 
+from cchc_portal.validators import multi_line, one_line
+from scoring.models import LONG_TEXT_LIMIT
 from scoring.queries import EntrySheet
 from scoring.scores import Change
 
@@ -48,16 +50,22 @@ class OpenForm(forms.Form):
 
 
 class PublishForm(forms.Form):
-    decision_number = forms.CharField(label="Số quyết định công bố", max_length=100)
+    decision_number = forms.CharField(label="Số quyết định công bố", max_length=100, validators=[one_line])
     decision_date = forms.DateField(label="Ngày quyết định", widget=forms.DateInput(attrs={"type": "date"}))
-    signer = forms.CharField(label="Người ký", max_length=200, required=False)
+    signer = forms.CharField(label="Người ký", max_length=200, required=False, validators=[one_line])
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label="Lý do", widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    reason = forms.CharField(
+        label="Lý do",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=LONG_TEXT_LIMIT,
+        validators=[multi_line],
+    )
 
 
 class EvidenceForm(forms.Form):
     upload = forms.FileField(label="Tệp (PDF, ảnh, Word, Excel; tối đa 10 MB)", required=False)
     link = forms.URLField(label="Hoặc đường dẫn", required=False, assume_scheme="https")
-    title = forms.CharField(label="Mô tả", max_length=255, required=False)
+    title = forms.CharField(label="Mô tả", max_length=255, required=False, validators=[one_line])

@@ -3,15 +3,20 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from cchc_portal.validators import multi_line, one_line
 from scoring import ranking
 from units.models import Block, Unit
 
 POINTS = {"max_digits": 7, "decimal_places": 3}
+# Explanations, comments and reasons: a few paragraphs at most (checked in code; the column stays text).
+LONG_TEXT_LIMIT = 2000
+LONG_TEXT = MaxLengthValidator(LONG_TEXT_LIMIT)
 # Totals are stored unrounded; an index that does not terminate is kept to 6 decimals.
 TOTAL = {"max_digits": 12, "decimal_places": 6}
 
@@ -28,7 +33,7 @@ class CriteriaSet(models.Model):
 
     year = models.PositiveSmallIntegerField(_("năm"))
     block = models.ForeignKey(Block, on_delete=models.PROTECT, related_name="criteria_sets", verbose_name=_("khối"))
-    name = models.CharField(_("tên bộ tiêu chí"), max_length=255)
+    name = models.CharField(_("tên bộ tiêu chí"), max_length=255, validators=[one_line])
     total_points = models.DecimalField(_("tổng điểm"), default=Decimal("100"), **POINTS)
 
     class Meta:
@@ -59,8 +64,8 @@ class Criterion(models.Model):
     parent = models.ForeignKey(
         "self", on_delete=models.CASCADE, null=True, blank=True, related_name="children", verbose_name=_("thuộc")
     )
-    code = models.CharField(_("mã"), max_length=32)
-    title = models.CharField(_("nội dung"), max_length=500)
+    code = models.CharField(_("mã"), max_length=32, validators=[one_line])
+    title = models.CharField(_("nội dung"), max_length=500, validators=[one_line])
     max_points = models.DecimalField(_("điểm tối đa"), **POINTS)
     method = models.CharField(_("cách chấm"), max_length=16, choices=Method.choices, default=Method.SELF)
     position = models.PositiveIntegerField(_("thứ tự"), default=0)
@@ -83,7 +88,7 @@ class Criterion(models.Model):
 class GradeScheme(models.Model):
     """A set of grade bands (xếp loại); each period names the scheme it is graded with."""
 
-    name = models.CharField(_("tên"), max_length=200, unique=True)
+    name = models.CharField(_("tên"), max_length=200, unique=True, validators=[one_line])
     is_default = models.BooleanField(_("mặc định"), default=False)
 
     class Meta:
@@ -105,7 +110,7 @@ class GradeBand(models.Model):
 
     scheme = models.ForeignKey(GradeScheme, on_delete=models.CASCADE, related_name="bands", verbose_name=_("thang"))
     code = models.SlugField(_("mã"), max_length=32)
-    label = models.CharField(_("xếp loại"), max_length=100)
+    label = models.CharField(_("xếp loại"), max_length=100, validators=[one_line])
     lower_bound = models.DecimalField(_("từ điểm (bao gồm)"), null=True, blank=True, **POINTS)
 
     class Meta:
@@ -183,9 +188,9 @@ class Period(models.Model):
         GradeScheme, on_delete=models.PROTECT, related_name="periods", verbose_name=_("thang xếp loại")
     )
     status = models.CharField(_("trạng thái"), max_length=16, choices=Status.choices, default=Status.DRAFT)
-    decision_number = models.CharField(_("số quyết định công bố"), max_length=100, blank=True)
+    decision_number = models.CharField(_("số quyết định công bố"), max_length=100, blank=True, validators=[one_line])
     decision_date = models.DateField(_("ngày quyết định"), null=True, blank=True)
-    signer = models.CharField(_("người ký"), max_length=200, blank=True)
+    signer = models.CharField(_("người ký"), max_length=200, blank=True, validators=[one_line])
     deadline = models.DateTimeField(_("hạn tự đánh giá"), null=True, blank=True)
     published_decimals = models.PositiveSmallIntegerField(
         _("số chữ số thập phân công bố"),
@@ -198,7 +203,7 @@ class Period(models.Model):
         help_text=_("Nguồn công bố chỉ nêu một phần bảng kết quả."),
     )
     is_demo = models.BooleanField(_("dữ liệu minh họa"), default=False)
-    source = models.CharField(_("nguồn"), max_length=500, blank=True)
+    source = models.CharField(_("nguồn"), max_length=500, blank=True, validators=[one_line])
 
     objects = PeriodManager()
 
@@ -237,9 +242,9 @@ class Score(models.Model):
     self_points = models.DecimalField(_("điểm tự đánh giá"), null=True, blank=True, **POINTS)
     appraised_points = models.DecimalField(_("điểm thẩm định"), null=True, blank=True, **POINTS)
     not_applicable = models.BooleanField(_("không áp dụng"), default=False)
-    explanation = models.TextField(_("giải trình của đơn vị"), blank=True)
-    appraiser_comment = models.TextField(_("ý kiến thẩm định"), blank=True)
-    note = models.TextField(_("ghi chú"), blank=True)
+    explanation = models.TextField(_("giải trình của đơn vị"), blank=True, validators=[multi_line, LONG_TEXT])
+    appraiser_comment = models.TextField(_("ý kiến thẩm định"), blank=True, validators=[multi_line, LONG_TEXT])
+    note = models.TextField(_("ghi chú"), blank=True, validators=[multi_line, LONG_TEXT])
     updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
 
     class Meta:
@@ -270,8 +275,8 @@ class ResultVersion(models.Model):
     number = models.PositiveIntegerField(_("lần công bố"))
     is_current = models.BooleanField(_("đang có hiệu lực"), default=False)
     sealed = models.BooleanField(_("đã niêm phong"), default=False)
-    reason = models.TextField(_("lý do đính chính"), blank=True)
-    decision_number = models.CharField(_("số quyết định"), max_length=100, blank=True)
+    reason = models.TextField(_("lý do đính chính"), blank=True, validators=[multi_line, LONG_TEXT])
+    decision_number = models.CharField(_("số quyết định"), max_length=100, blank=True, validators=[one_line])
     decision_date = models.DateField(_("ngày quyết định"), null=True, blank=True)
     published_at = models.DateTimeField(_("công bố lúc"), null=True, blank=True)
     published_by = models.ForeignKey(
@@ -400,7 +405,7 @@ class Evidence(models.Model):
     kind = models.CharField(_("loại tệp"), max_length=16, blank=True)
     size = models.PositiveIntegerField(_("dung lượng (byte)"), default=0)
     link = models.URLField(_("đường dẫn"), max_length=500, blank=True)
-    title = models.CharField(_("mô tả"), max_length=255, blank=True)
+    title = models.CharField(_("mô tả"), max_length=255, blank=True, validators=[one_line])
     uploaded_at = models.DateTimeField(_("tải lên lúc"), auto_now_add=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("người tải lên")

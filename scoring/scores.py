@@ -16,8 +16,9 @@ from django.utils import timezone
 
 from cchc_portal.lib.filetypes import EvidenceFileError, check_evidence_file, safe_storage_name
 from cchc_portal.lib.numbers import show
+from cchc_portal.lib.text import TextProblem, clean_text, without_controls
 from scoring import audit, permissions
-from scoring.models import AuditEntry, Criterion, Evidence, Method, Period, Score, Submission
+from scoring.models import LONG_TEXT_LIMIT, AuditEntry, Criterion, Evidence, Method, Period, Score, Submission
 from scoring.workflow import submission_for
 
 E_NOT_A_NUMBER = "Tiêu chí {code}: “{value}” không phải là số."
@@ -59,6 +60,7 @@ class Change:
     value: object
 
 
+TEXT_LABELS = {"explanation": "Giải trình", "appraiser_comment": "Ý kiến thẩm định"}
 FIELD_ACTIONS = {
     "self_points": AuditEntry.Action.SELF_POINTS,
     "appraised_points": AuditEntry.Action.APPRAISED_POINTS,
@@ -81,6 +83,7 @@ def scores_save_many(*, period: Period, changes: dict, by, reason: str = "") -> 
     period = Period.objects.select_for_update().get(pk=period.pk)
     if period.is_public:
         raise ValidationError(E_PERIOD_CLOSED)
+    reason = _clean_reason(reason)
     leaves = {c.pk: c for c in Criterion.objects.leaves_of(period.criteria_set_id)}
     statuses = _submission_statuses(period, changes)
     errors: dict[str, list[str]] = {}
@@ -101,6 +104,13 @@ def scores_save_many(*, period: Period, changes: dict, by, reason: str = "") -> 
     written, touched = _write(period, parsed, by, reason)
     _start_drafts(period, touched, statuses, by)
     return written
+
+
+def _clean_reason(reason: str) -> str:
+    try:
+        return clean_text(reason, multiline=True, max_length=LONG_TEXT_LIMIT, label="Lý do")
+    except TextProblem as problem:
+        raise ValidationError({"reason": [problem.message]}) from None
 
 
 def _submission_statuses(period, changes) -> dict[int, str]:
@@ -158,7 +168,10 @@ def _clean(change: Change, leaf: Criterion):
         return parse_points(text, leaf.code, leaf.max_points)
     if change.field == "not_applicable":
         return bool(change.value)
-    return (change.value or "").strip()
+    try:
+        return clean_text(change.value, multiline=True, max_length=LONG_TEXT_LIMIT, label=TEXT_LABELS[change.field])
+    except TextProblem as problem:
+        raise ValidationError(f"Tiêu chí {leaf.code}: {problem.message}") from None
 
 
 def _write(period, parsed, by, reason) -> tuple[int, list]:
@@ -201,13 +214,21 @@ def evidence_add(*, period: Period, unit, criterion: Criterion, by, upload=None,
     if criterion.criteria_set_id != period.criteria_set_id or criterion.children.exists():
         raise ValidationError(E_NOT_A_LEAF.format(code=criterion.code))
     score, _ = Score.objects.get_or_create(period=period, unit=unit, criterion=criterion)
-    evidence = Evidence(score=score, uploaded_by=by, title=title.strip())
+    try:
+        title = clean_text(title, max_length=Evidence._meta.get_field("title").max_length, label="Mô tả")
+    except TextProblem as problem:
+        raise ValidationError(problem.message) from None
+    evidence = Evidence(score=score, uploaded_by=by, title=title)
     if upload is not None:
         try:
             kind = check_evidence_file(upload, upload.name, upload.size)
         except EvidenceFileError as exc:
             raise ValidationError(str(exc)) from None
-        evidence.original_name, evidence.kind, evidence.size = upload.name[:255], kind.code, upload.size
+        evidence.original_name, evidence.kind, evidence.size = (
+            without_controls(upload.name)[:255],
+            kind.code,
+            upload.size,
+        )
         evidence.file.save(safe_storage_name(kind, uuid.uuid4().hex), File(upload), save=False)
     elif link.strip():
         if not re.match(r"^https?://\S+$", link.strip()):

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from cchc_portal.lib.text import TextProblem, clean_text
 from scoring import audit, permissions, ranking
 from scoring.models import (
     PUBLIC_STATUSES,
@@ -53,13 +54,18 @@ def period_publish(
         raise ValidationError(E_NOT_APPROVED.format(period=period))
     if period.criteria_set_id is None:
         raise ValidationError(E_NO_CRITERIA.format(period=period))
-    if not decision_number.strip():
+    try:
+        decision_number = clean_text(decision_number, max_length=100, label="Số quyết định")
+        signer = clean_text(signer, max_length=200, label="Người ký")
+    except TextProblem as problem:
+        raise ValidationError(problem.message) from None
+    if not decision_number:
         raise ValidationError(E_NO_DECISION)
     entries = _entries_from_scores(period)
     table = ranking.rank_entries(entries, decimals=period.published_decimals, bands=engine_bands(period.grade_scheme))
     old = period.status
     period.status = Period.Status.PUBLISHED
-    period.decision_number, period.decision_date, period.signer = decision_number.strip(), decision_date, signer
+    period.decision_number, period.decision_date, period.signer = decision_number, decision_date, signer
     period.save(update_fields=["status", "decision_number", "decision_date", "signer"])
     audit.record(
         period=period,

@@ -11,8 +11,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from cchc_portal.lib.text import TextProblem, clean_text
 from scoring import audit, permissions
-from scoring.models import AuditEntry, Criterion, Evidence, Method, Period, Score, Submission
+from scoring.models import LONG_TEXT_LIMIT, AuditEntry, Criterion, Evidence, Method, Period, Score, Submission
 
 S = Period.Status
 E_MOVE = "Không thể chuyển kỳ đánh giá từ “{old}” sang “{new}”."
@@ -46,7 +47,11 @@ def _move(*, period: Period, to: str, by, reason: str = "", **changes) -> Period
     period = _locked_period(period)
     if (period.status, to) not in MOVES:
         raise ValidationError(E_MOVE.format(old=S(period.status).label, new=S(to).label))
-    if MOVES[(period.status, to)] and not reason.strip():
+    try:
+        reason = clean_text(reason, multiline=True, max_length=LONG_TEXT_LIMIT, label="Lý do")
+    except TextProblem as problem:
+        raise ValidationError(problem.message) from None
+    if MOVES[(period.status, to)] and not reason:
         raise ValidationError(E_NEEDS_REASON)
     old = period.status
     period.status = to

@@ -6,9 +6,11 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 
+from cchc_portal.lib.problems import Refused
 from units.models import Block, Unit, UnitMembership
 from units.resources import BlockResource, SafeXLSX, UnitResource, import_errors
 
+UNREADABLE = _("Không đọc được tệp: tệp hỏng hoặc không phải bảng tính Excel .xlsx.")
 IMPORT_REFUSED = _("Không nhập được tệp “%(file)s”, nên không có dòng nào được ghi: %(errors)s")
 
 
@@ -24,6 +26,10 @@ class ExcelImportExportAdmin(ImportExportModelAdmin):
 
     def has_export_permission(self, request):
         return self.has_view_permission(request)
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        # The library's message is English and names an exception; ours names the file's problem.
+        form.add_error("import_file", " ".join(e.errors) if isinstance(e, Refused) else str(UNREADABLE))
 
     def get_import_data_kwargs(self, **kwargs):
         # The confirm step imports again; if the data changed since the preview, refuse everything there too.

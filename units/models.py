@@ -1,6 +1,6 @@
 """Blocks (khối) and the units that are ranked within them."""
 
-import unicodedata
+__all__ = ["Block", "Unit", "UnitMembership", "name_key", "normalize_name"]
 
 from django.conf import settings
 from django.db import models
@@ -8,15 +8,8 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-
-def normalize_name(text: str) -> str:
-    """NFC, trimmed, inner white space folded: how names are stored."""
-    return " ".join(unicodedata.normalize("NFC", text or "").split())
-
-
-def name_key(text: str) -> str:
-    """What two spellings of one unit's name have in common (case and Unicode form aside)."""
-    return normalize_name(text).casefold()
+from cchc_portal.lib.text import name_key, normalize_name
+from cchc_portal.validators import one_line
 
 
 class Block(models.Model):
@@ -28,9 +21,9 @@ class Block(models.Model):
         XA = "xa", _("UBND cấp xã")
 
     code = models.CharField(_("mã khối"), max_length=16, unique=True, choices=Code.choices)
-    name = models.CharField(_("tên khối"), max_length=200, unique=True)
+    name = models.CharField(_("tên khối"), max_length=200, unique=True, validators=[one_line])
     # How the announcement's title names the block: "của các sở, ban, ngành cấp tỉnh".
-    title_phrase = models.CharField(_("cụm từ trong tiêu đề"), max_length=200)
+    title_phrase = models.CharField(_("cụm từ trong tiêu đề"), max_length=200, validators=[one_line])
     sort_order = models.PositiveSmallIntegerField(_("thứ tự"), default=0)
 
     class Meta:
@@ -59,8 +52,8 @@ class Unit(models.Model):
     """A unit evaluated every year: a department, a district or a commune People's Committee."""
 
     code = models.SlugField(_("mã đơn vị"), max_length=64, unique=True)
-    name = models.CharField(_("tên đơn vị"), max_length=255)
-    short_name = models.CharField(_("tên viết tắt"), max_length=100, blank=True)
+    name = models.CharField(_("tên đơn vị"), max_length=255, validators=[one_line])
+    short_name = models.CharField(_("tên viết tắt"), max_length=100, blank=True, validators=[one_line])
     block = models.ForeignKey(Block, on_delete=models.PROTECT, related_name="units", verbose_name=_("khối"))
     first_year = models.PositiveSmallIntegerField(_("năm bắt đầu"), null=True, blank=True)
     last_year = models.PositiveSmallIntegerField(_("năm kết thúc"), null=True, blank=True)

@@ -11,6 +11,7 @@ import contextlib
 import re
 from io import BytesIO
 
+import tablib
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources, widgets
@@ -19,7 +20,9 @@ from import_export.instance_loaders import CachedInstanceLoader
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from cchc_portal.lib.reading import XLSX_KIND, open_table
 from cchc_portal.lib.xlsx_write import plain_cell
+from cchc_portal.uploads import upload_limits
 from units.models import Block, Unit, normalize_name
 
 NUMERIC_CODE = _(
@@ -138,7 +141,20 @@ class CodeListWidget(widgets.ManyToManyWidget):
 
 
 class SafeXLSX(base_formats.XLSX):
-    """XLSX whose text cells stay text: a name beginning with "=" is written as text, never as a formula."""
+    """XLSX read within the portal's upload limits, and written with text cells that stay text (a name
+    beginning with "=" is written as text, never as a formula)."""
+
+    def create_dataset(self, in_stream):
+        """The first sheet as a dataset, read by the bounded reader (Refused when over a limit)."""
+        table = open_table(BytesIO(in_stream), "tệp tải lên", limits=upload_limits(), accept=(XLSX_KIND,))
+        rows = [[cell.value for cell in cells] for _number, cells in table.rows()]
+        dataset = tablib.Dataset()
+        if rows:
+            width = max(len(row) for row in rows)
+            dataset.headers = rows[0] + [None] * (width - len(rows[0]))
+            for row in rows[1:]:
+                dataset.append(row + [None] * (width - len(row)))
+        return dataset
 
     def export_data(self, dataset, **kwargs):
         workbook = Workbook(write_only=True)

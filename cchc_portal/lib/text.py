@@ -79,3 +79,9 @@ def clean_text(value, *, multiline: bool = False, max_length: int | None = None,
     if max_length is not None and len(text) > max_length:
         raise TextProblem(E_TOO_LONG.format(label=label, length=len(text), limit=max_length))
     return text
+
+
+def without_controls(text: str) -> str:
+    """Text that is metadata, not input to refuse (an uploaded file's name): control and bidirectional
+    characters dropped, white space folded."""
+    return normalize_name("".join(c for c in str(text) if not is_control(c) and c not in _BIDI))

@@ -25,7 +25,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from cchc_portal.lib.numbers import NumberProblem, parse_number, show, shown_input
 from cchc_portal.lib.problems import Problem, Refused
 from cchc_portal.lib.reading import XLSX_KIND, Cell, open_table
-from cchc_portal.lib.text import normalize_name
+from cchc_portal.lib.text import normalize_name, without_controls
 from cchc_portal.lib.xlsx_write import ERROR_FILL, HEADER_FILL, fill, number_format, print_setup, put, safe_text
 from scoring import permissions
 from scoring.imports import upload_limits
@@ -441,4 +441,5 @@ def scores_import(*, check: SheetCheck, period: Period, file_name: str, by) -> i
     changes = {plan.unit: plan.changes for plan in check.units if plan.changes}
     if not changes:
         return 0
-    return scores_save_many(period=period, changes=changes, by=by, reason=f"nhập từ Excel: {file_name}")
+    reason = f"nhập từ Excel: {without_controls(file_name)}"
+    return scores_save_many(period=period, changes=changes, by=by, reason=reason)

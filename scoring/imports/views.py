@@ -25,6 +25,7 @@ from cchc_portal.downloads import xlsx_response
 from cchc_portal.lib.filetypes import megabytes
 from cchc_portal.lib.problems import Refused
 from cchc_portal.lib.xlsx_write import XLSX_CONTENT_TYPE
+from cchc_portal.validators import one_line
 from scoring import permissions
 from scoring.imports import pending_uploads, upload_limits
 from scoring.imports.criteria import (
@@ -178,7 +179,10 @@ class CriteriaUploadForm(forms.Form):
         label="Tổng điểm khai báo", max_digits=7, decimal_places=3, min_value=Decimal("0.001"), initial=DEFAULT_TOTAL
     )
     name = forms.CharField(
-        label="Tên bộ tiêu chí (để trống: theo khối và năm)", max_length=MAX_NAME_LENGTH, required=False
+        label="Tên bộ tiêu chí (để trống: theo khối và năm)",
+        max_length=MAX_NAME_LENGTH,
+        required=False,
+        validators=[one_line],
     )
 
 
