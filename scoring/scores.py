@@ -7,7 +7,7 @@ use it — so permissions, the 0..maximum rule, the lock and the audit trail app
 import re
 import uuid
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import File
@@ -15,40 +15,26 @@ from django.db import transaction
 from django.utils import timezone
 
 from cchc_portal.lib.filetypes import EvidenceFileError, check_evidence_file, safe_storage_name
-from cchc_portal.lib.numbers import show
+from cchc_portal.lib.numbers import NumberProblem, parse_number
 from cchc_portal.lib.text import TextProblem, clean_text, without_controls
 from scoring import audit, permissions
 from scoring.models import LONG_TEXT_LIMIT, AuditEntry, Criterion, Evidence, Method, Period, Score, Submission
 from scoring.workflow import submission_for
 
-E_NOT_A_NUMBER = "Tiêu chí {code}: “{value}” không phải là số."
-E_RANGE = "Tiêu chí {code}: điểm phải từ 0 đến {max}."
-E_TOO_PRECISE = "Tiêu chí {code}: điểm chỉ có tối đa 3 chữ số thập phân."
 E_NOT_A_LEAF = "Mã {code} không phải tiêu chí được chấm điểm của bộ tiêu chí này."
 E_SURVEY_NOT_SELF = "Tiêu chí {code} là điều tra xã hội học: đơn vị không tự chấm."
 E_LINK = "Đường dẫn “{value}” không hợp lệ (cần bắt đầu bằng http:// hoặc https://)."
 E_EVIDENCE_EMPTY = "Hãy chọn một tệp hoặc nhập một đường dẫn."
 E_PERIOD_CLOSED = "Kỳ đánh giá đã công bố hoặc đã khóa: không thể thay đổi."
 
-_NUMBER = re.compile(r"^\d+(?:[.,]\d+)?$")
 
-
-def parse_points(text: str, code: str, maximum: Decimal) -> Decimal | None:
-    """'2,5' or '2.5' → Decimal('2.5'); blank → None; anything else → ValidationError naming the criterion."""
-    text = (text or "").strip()
-    if not text:
-        return None
-    if not _NUMBER.match(text):
-        raise ValidationError(E_NOT_A_NUMBER.format(code=code, value=text))
+def parse_points(value, code: str, maximum: Decimal) -> Decimal | None:
+    """A point value by the one number rule (cchc_portal.lib.numbers); blank → None; anything else →
+    ValidationError naming the criterion."""
     try:
-        value = Decimal(text.replace(",", "."))
-    except InvalidOperation:
-        raise ValidationError(E_NOT_A_NUMBER.format(code=code, value=text)) from None
-    if value.as_tuple().exponent < -3:
-        raise ValidationError(E_TOO_PRECISE.format(code=code))
-    if not Decimal(0) <= value <= maximum:
-        raise ValidationError(E_RANGE.format(code=code, max=show(maximum)))
-    return value
+        return parse_number(value, maximum=maximum)
+    except NumberProblem as problem:
+        raise ValidationError(f"Tiêu chí {code}: {problem.message}") from None
 
 
 @dataclass(frozen=True)
@@ -161,11 +147,7 @@ def _may_change(user, period, unit, status, leaf, field) -> bool:
 
 def _clean(change: Change, leaf: Criterion):
     if change.field in ("self_points", "appraised_points"):
-        if isinstance(change.value, Decimal) or change.value is None:
-            text = "" if change.value is None else format(change.value, "f")
-        else:
-            text = str(change.value)
-        return parse_points(text, leaf.code, leaf.max_points)
+        return parse_points(change.value, leaf.code, leaf.max_points)
     if change.field == "not_applicable":
         return bool(change.value)
     try:

@@ -62,15 +62,10 @@ class NumberProblem(ValueError):
     @property
     def message(self) -> str:
         """The reason, to follow a place ("Tiêu chí 1.1: điểm 16 vượt quá điểm tối đa 15.")."""
-        maximum = show(self.maximum) if self.maximum is not None else ""
-        bounded = RANGE if self.maximum is not None else RANGE_OPEN
-        return MESSAGES[self.code].format(
-            value=self.value,
-            label=self.label,
-            places=self.places,
-            maximum=maximum,
-            limit=vn_number(self.limit - Decimal(1).scaleb(-self.places), self.places) if self.limit else "",
-            range=bounded.format(label=self.label, maximum=maximum),
+        limit = vn_number(self.limit - Decimal(1).scaleb(-self.places), self.places) if self.limit else ""
+        maximum = show(self.maximum) if self.maximum is not None else None
+        return number_message(
+            self.code, value=self.value, label=self.label, maximum=maximum, places=self.places, limit=limit
         )
 
     @property
@@ -80,6 +75,14 @@ class NumberProblem(ValueError):
 
     def __str__(self) -> str:
         return self.message
+
+
+def number_message(
+    code: str, *, value: str, label: str = "điểm", maximum: str | None = None, places: int = 3, limit: str = ""
+) -> str:
+    """The message of a refusal, from its parts as text (the entry page's script fills the same templates)."""
+    bounded = (RANGE if maximum is not None else RANGE_OPEN).format(label=label, maximum=maximum)
+    return MESSAGES[code].format(value=value, label=label, places=places, maximum=maximum, limit=limit, range=bounded)
 
 
 def shown_input(value) -> str:

@@ -1,10 +1,31 @@
 """Template helpers for the entry sheet: each leaf's input values and messages, area subtotals."""
 
+from decimal import Decimal
+
 from django import template
 
-from cchc_portal.lib.numbers import show, vn_number
+from cchc_portal.lib.numbers import (
+    ABOVE_MAX,
+    NEGATIVE,
+    NOT_A_NUMBER,
+    POINT_LIMIT,
+    TOO_LARGE,
+    TOO_PRECISE,
+    number_message,
+    show,
+    vn_number,
+)
 
 register = template.Library()
+
+
+@register.simple_tag
+def number_messages() -> dict:
+    """The number rule's messages for the entry page's script, with {value} and {maximum} left to fill."""
+    codes = (NOT_A_NUMBER, NEGATIVE, TOO_PRECISE, TOO_LARGE, ABOVE_MAX)
+    limit = vn_number(POINT_LIMIT - Decimal("0.001"), 3)
+    texts = {code: number_message(code, value="{value}", maximum="{maximum}", limit=limit) for code in codes}
+    return {code.replace("-", "_"): text[:1].upper() + text[1:] for code, text in texts.items()}
 
 
 @register.simple_tag

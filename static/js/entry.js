@@ -5,37 +5,43 @@
   var form = document.getElementById("entry-form");
   if (!form) { return; }
 
+  // The portal's one number rule (docs/scoring.md, "Reading numbers"), in exact thousandths: an optional
+  // minus sign, digits, at most one decimal mark (comma or dot); trailing zeros do not count as decimals.
+  var NUMBER = /^(-?)(\d+)(?:[.,](\d+))?$/;
+
   function parse(text) {
     text = (text || "").trim();
-    if (text === "") { return { empty: true, value: 0 }; }
-    if (!/^\d+([.,]\d+)?$/.test(text)) { return { invalid: true }; }
-    return { value: parseFloat(text.replace(",", ".")), text: text };
+    if (text === "") { return { empty: true, milli: 0 }; }
+    var match = NUMBER.exec(text);
+    if (!match) { return { problem: "notANumber", value: text }; }
+    var whole = match[2].replace(/^0+(?=\d)/, ""), fraction = (match[3] || "").replace(/0+$/, "");
+    var shown = match[1] + whole + (fraction ? "," + fraction : "");
+    if (match[1] === "-" && (whole !== "0" || fraction)) { return { problem: "negative", value: shown }; }
+    if (fraction.length > 3) { return { problem: "tooPrecise", value: text }; }
+    if (whole.length > 4) { return { problem: "tooLarge", value: shown }; }
+    return { milli: parseInt(whole, 10) * 1000 + parseInt((fraction + "000").slice(0, 3), 10), value: shown };
   }
 
-  function formatVn(value) {
+  function formatVn(milli) {
     // Three decimals, decimal comma, dot between thousands: 90,450 and 1.072,000.
-    var parts = value.toFixed(3).split(".");
-    parts[0] = parts[0].replace(/\B(?=(\d{3})+(?!\d))/g, ".");
-    return parts.join(",");
+    var whole = String(Math.floor(milli / 1000)).replace(/\B(?=(\d{3})+(?!\d))/g, ".");
+    return whole + "," + String(milli % 1000).padStart(3, "0");
   }
 
-  function maxText(max) { return String(max).replace(/\.?0+$/, "").replace(".", ","); }
+  function message(code, value, max) {
+    return form.dataset["msg" + code.charAt(0).toUpperCase() + code.slice(1)]
+      .replace("{value}", value).replace("{maximum}", max.value.replace(/^0+(?=\d)/, ""));
+  }
 
   function check(input) {
-    var max = parseFloat(input.dataset.max);
+    var max = parse(input.dataset.max);
     var result = parse(input.value);
-    var message = "";
-    if (result.invalid) {
-      message = "“" + input.value + "” không phải là số.";
-    } else if (!result.empty && (result.value < 0 || result.value > max)) {
-      message = "Điểm phải từ 0 đến " + maxText(input.dataset.max) + ".";
-    } else if (!result.empty && /[.,]\d{4,}$/.test(result.text)) {
-      message = "Điểm chỉ có tối đa 3 chữ số thập phân.";
-    }
+    var problem = result.problem || (!result.empty && result.milli > max.milli ? "aboveMax" : "");
+    var text = problem ? message(problem, result.value, max) : "";
     var error = document.getElementById(input.getAttribute("aria-describedby"));
-    if (error) { error.textContent = message; }
-    if (message) { input.setAttribute("aria-invalid", "true"); } else { input.removeAttribute("aria-invalid"); }
-    return message === "" ? (result.value || 0) : 0;
+    if (error) { error.textContent = text; }
+    if (text) { input.setAttribute("aria-invalid", "true"); } else { input.removeAttribute("aria-invalid"); }
+    return text === "" ? result.milli : 0;
   }
 
   function recompute() {
@@ -45,17 +51,16 @@
       form.querySelectorAll('[data-kind="' + kind + '"]').forEach(function (el) {
         var row = el.closest("tr");
         if (row && row.classList.contains("not-applicable")) { return; }
-        var value = el.tagName === "INPUT" ? check(el) : parseFloat(el.dataset.value || "0") || 0;
-        // Thousandths are exact in integer arithmetic: avoid 0.1 + 0.2 drift in the displayed sums.
-        var milli = Math.round(value * 1000);
+        // Thousandths are exact in integer arithmetic: no 0.1 + 0.2 drift in the displayed sums.
+        var milli = el.tagName === "INPUT" ? check(el) : (parse(el.dataset.value).milli || 0);
         areas[el.dataset.area] = (areas[el.dataset.area] || 0) + milli;
         total += milli;
       });
       form.querySelectorAll(".subtotal-" + kind).forEach(function (el) {
-        el.textContent = formatVn((areas[el.dataset.area] || 0) / 1000);
+        el.textContent = formatVn(areas[el.dataset.area] || 0);
       });
       var totalEl = document.getElementById("total-" + kind);
-      if (totalEl) { totalEl.textContent = formatVn(total / 1000); }
+      if (totalEl) { totalEl.textContent = formatVn(total); }
     });
   }
 

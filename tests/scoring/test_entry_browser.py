@@ -52,7 +52,7 @@ def test_unit_staff_enter_points_see_subtotals_are_refused_too_much_and_submit(b
 
     page.fill(f"#self-{leaf['1.1'].pk}", "3")
     error = page.locator(f"#err-self-{leaf['1.1'].pk}")
-    assert error.inner_text() == "Điểm phải từ 0 đến 2,5."
+    assert error.inner_text() == "Điểm 3 vượt quá điểm tối đa 2,5."
     assert page.get_attribute(f"#self-{leaf['1.1'].pk}", "aria-invalid") == "true"
     page.screenshot(path=str(ARTIFACTS / "cham-diem-loi-vuot-toi-da.png"), full_page=True)
     page.click("button[value=save]")  # refused in the page: nothing is sent

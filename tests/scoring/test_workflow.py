@@ -185,8 +185,10 @@ def test_points_outside_zero_to_maximum_are_refused_naming_the_criterion(cast):
             ],
         )
     assert error.value.message_dict == {
-        f"self_points_{cast.leaf['1.1'].pk}": ["Tiêu chí 1.1: điểm phải từ 0 đến 2,5."],
-        f"self_points_{cast.leaf['1.2'].pk}": ["Tiêu chí 1.2: “-1” không phải là số."],
-        f"self_points_{cast.leaf['2'].pk}": ["Tiêu chí 2: “abc” không phải là số."],
+        f"self_points_{cast.leaf['1.1'].pk}": ["Tiêu chí 1.1: điểm 2,75 vượt quá điểm tối đa 2,5."],
+        f"self_points_{cast.leaf['1.2'].pk}": ["Tiêu chí 1.2: điểm -1 là số âm; điểm phải từ 0 đến 7,5."],
+        f"self_points_{cast.leaf['2'].pk}": [
+            "Tiêu chí 2: “abc” không phải là số (viết như 12,5 hoặc 12.5, không dùng dấu phân cách hàng nghìn)."
+        ],
     }
     assert not Score.objects.exists()
