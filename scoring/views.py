@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from cchc_portal.downloads import xlsx_response
 from cchc_portal.lib.filetypes import KINDS
-from scoring import permissions, services, workflow
+from scoring import permissions, workflow
 from scoring.excel_audit import audit_workbook
 from scoring.forms import EvidenceForm, OpenForm, PublishForm, ReasonForm, entry_changes
 from scoring.models import AuditEntry, Criterion, Evidence, Period
@@ -58,7 +58,7 @@ def dashboard(request, pk: int):
         "table": table,
         "days_left": days_left(period),
         "can_manage": permissions.can_manage_period(request.user),
-        "moves": _moves(period),
+        "moves": workflow.moves_from(period.status),
         "open_form": OpenForm(),
         "publish_form": PublishForm(),
         "reason_form": ReasonForm(),
@@ -66,38 +66,13 @@ def dashboard(request, pk: int):
     return render(request, "scoring/dashboard.html", context)
 
 
-def _moves(period: Period) -> list[tuple[str, str]]:
-    labels = {
-        "open": "Mở tự đánh giá",
-        "start_appraisal": "Bắt đầu thẩm định vòng 1",
-        "request_explanation": "Chuyển sang giải trình",
-        "start_second_round": "Bắt đầu thẩm định vòng 2",
-        "approve": "Phê duyệt kết quả",
-        "reopen": "Trả về tự đánh giá",
-        "publish": "Công bố",
-        "lock": "Khóa kỳ",
-        "back_to_second_round": "Trả về thẩm định vòng 2",
-    }
-    by_state = {
-        "draft": ["open"],
-        "open": ["start_appraisal"],
-        "appraisal": ["request_explanation", "approve", "reopen"],
-        "explanation": ["start_second_round"],
-        "appraisal_2": ["approve"],
-        "approved": ["publish", "back_to_second_round"],
-        "published": ["lock"],
-    }
-    return [(move, labels[move]) for move in by_state.get(period.status, [])]
-
-
 @require_POST
 @login_required
 def period_move(request, pk: int):
     period = _period(pk)
     move, by = request.POST.get("move", ""), request.user
-    reason = ReasonForm(request.POST)
-    reason = reason.cleaned_data["reason"] if reason.is_valid() else ""
     try:
+        reason = _valid(ReasonForm(request.POST)).cleaned_data["reason"]
         with transaction.atomic():
             _do_move(move, period, by, reason, request.POST)
     except ValidationError as exc:
@@ -108,29 +83,14 @@ def period_move(request, pk: int):
     return redirect("scoring:dashboard", pk=period.pk)
 
 
-def _do_move(move, period, by, reason, data) -> None:
-    simple = {
-        "start_appraisal": workflow.period_start_appraisal,
-        "request_explanation": workflow.period_request_explanation,
-        "start_second_round": workflow.period_start_second_round,
-        "approve": workflow.period_approve,
-        "lock": workflow.period_lock,
-    }
-    if move in simple:
-        kwargs = {"reason": reason} if move in ("start_appraisal", "start_second_round") else {}
-        simple[move](period=period, by=by, **kwargs)
-    elif move == "reopen":
-        workflow.period_reopen_self_assessment(period=period, by=by, reason=reason)
-    elif move == "back_to_second_round":
-        workflow.period_start_second_round(period=period, by=by, reason=reason)
-    elif move == "open":
-        form = _valid(OpenForm(data))
-        workflow.period_open(period=period, deadline=form.cleaned_data["deadline"], by=by)
-    elif move == "publish":
-        form = _valid(PublishForm(data))
-        services.period_publish(period=period, by=by, **form.cleaned_data)
-    else:
-        raise ValidationError("Thao tác không hợp lệ.")
+def _do_move(name, period, by, reason, data) -> None:
+    move = workflow.move_named(period.status, name)
+    kwargs = {}
+    if move.needs_deadline:
+        kwargs["deadline"] = _valid(OpenForm(data)).cleaned_data["deadline"]
+    if move.needs_decision:
+        kwargs.update(_valid(PublishForm(data)).cleaned_data)
+    workflow.period_move(period=period, move=move, by=by, reason=reason, **kwargs)
 
 
 def _valid(form):

@@ -5,6 +5,7 @@ locked. Each move checks who makes it and from which state, runs in one transact
 period row locked, and leaves an audit entry. Publishing itself is `services.period_publish`.
 """
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
@@ -24,18 +25,62 @@ E_SUBMISSION_STATE = "Hồ sơ của đơn vị đang ở tình trạng “{stat
 E_MISSING_SELF = "Tiêu chí {code}: chưa nhập điểm tự đánh giá."
 E_NEEDS_EXPLANATION = "Tiêu chí {code}: có điểm nhưng chưa có tài liệu kiểm chứng, cần nhập giải trình."
 
-# (from, to) → whether a reason is required (moving back needs one).
-MOVES = {
-    (S.DRAFT, S.OPEN): False,
-    (S.OPEN, S.APPRAISAL): False,
-    (S.APPRAISAL, S.EXPLANATION): False,
-    (S.EXPLANATION, S.APPRAISAL_2): False,
-    (S.APPRAISAL, S.APPROVED): False,
-    (S.APPRAISAL_2, S.APPROVED): False,
-    (S.APPROVED, S.APPRAISAL_2): True,
-    (S.APPRAISAL, S.OPEN): True,
-    (S.PUBLISHED, S.LOCKED): False,
-}
+E_UNKNOWN_MOVE = "Thao tác không hợp lệ ở bước này của kỳ đánh giá."
+
+
+@dataclass(frozen=True)
+class Move:
+    """One move of a period: its name in a form, its label, from where to where, and what it asks for."""
+
+    name: str
+    label: str
+    source: str
+    target: str
+    needs_reason: bool = False  # moving back must say why
+    takes_reason: bool = False  # a reason may be given (and is recorded)
+    needs_deadline: bool = False  # opening self-assessment sets its deadline
+    needs_decision: bool = False  # publication names its decision
+
+    @property
+    def is_back(self) -> bool:
+        return self.needs_reason
+
+
+# Every move a period can make, in the order the dashboard offers them. The one table the services, the
+# views and the templates read.
+MOVES = (
+    Move("open", "Mở tự đánh giá", S.DRAFT, S.OPEN, needs_deadline=True),
+    Move("start_appraisal", "Bắt đầu thẩm định vòng 1", S.OPEN, S.APPRAISAL),
+    Move("request_explanation", "Chuyển sang giải trình", S.APPRAISAL, S.EXPLANATION),
+    Move("approve", "Phê duyệt kết quả", S.APPRAISAL, S.APPROVED),
+    Move("reopen", "Trả về tự đánh giá", S.APPRAISAL, S.OPEN, needs_reason=True, takes_reason=True),
+    Move("start_second_round", "Bắt đầu thẩm định vòng 2", S.EXPLANATION, S.APPRAISAL_2, takes_reason=True),
+    Move("approve", "Phê duyệt kết quả", S.APPRAISAL_2, S.APPROVED),
+    Move("publish", "Công bố", S.APPROVED, S.PUBLISHED, needs_decision=True),
+    Move(
+        "back_to_second_round",
+        "Trả về thẩm định vòng 2",
+        S.APPROVED,
+        S.APPRAISAL_2,
+        needs_reason=True,
+        takes_reason=True,
+    ),
+    Move("lock", "Khóa kỳ", S.PUBLISHED, S.LOCKED),
+)
+_BY_STATES = {(m.source, m.target): m for m in MOVES}
+
+
+def moves_from(status: str) -> list[Move]:
+    """The moves a period in `status` may make."""
+    return [m for m in MOVES if m.source == status]
+
+
+def move_named(status: str, name: str) -> Move:
+    """The move called `name` from `status`; ValidationError when there is none."""
+    for move in moves_from(status):
+        if move.name == name:
+            return move
+    raise ValidationError(E_UNKNOWN_MOVE)
 
 
 def _locked_period(period: Period) -> Period:
@@ -45,13 +90,14 @@ def _locked_period(period: Period) -> Period:
 def _move(*, period: Period, to: str, by, reason: str = "", **changes) -> Period:
     permissions.require(permissions.can_manage_period(by))
     period = _locked_period(period)
-    if (period.status, to) not in MOVES:
+    move = _BY_STATES.get((period.status, to))
+    if move is None or move.needs_decision:  # publishing is services.period_publish
         raise ValidationError(E_MOVE.format(old=S(period.status).label, new=S(to).label))
     try:
         reason = clean_text(reason, multiline=True, max_length=LONG_TEXT_LIMIT, label="Lý do")
     except TextProblem as problem:
         raise ValidationError(problem.message) from None
-    if MOVES[(period.status, to)] and not reason:
+    if move.needs_reason and not reason:
         raise ValidationError(E_NEEDS_REASON)
     old = period.status
     period.status = to
@@ -191,3 +237,15 @@ def appraisal_complete(*, period: Period, unit, by) -> Submission:
         raise ValidationError(E_SUBMISSION_STATE.format(state=submission.get_status_display(), action="ghi nhận lại"))
     _set_submission(submission, status, by)
     return submission
+
+
+def period_move(*, period: Period, move: Move, by, reason: str = "", deadline: datetime | None = None, **decision):
+    """Make one move of the table: the service of the move, with what the move asks for."""
+    from scoring.services import period_publish  # publishing computes the table: it lives with the results
+
+    if move.needs_decision:
+        return period_publish(period=period, by=by, **decision)
+    if move.needs_deadline:
+        return period_open(period=period, deadline=deadline, by=by)
+    with transaction.atomic():
+        return _move(period=period, to=move.target, by=by, reason=reason if move.takes_reason else "")

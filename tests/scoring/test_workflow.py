@@ -1,5 +1,6 @@
 """The period's state machine move by move, and each unit's submission: allowed and refused moves."""
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -192,3 +193,18 @@ def test_points_outside_zero_to_maximum_are_refused_naming_the_criterion(cast):
         ],
     }
     assert not Score.objects.exists()
+
+
+@pytest.mark.parametrize("status", [s for s in S.values if s != S.LOCKED])
+def test_the_dashboard_offers_exactly_the_moves_of_the_workflow_table(cast, status):
+    from django.test import Client
+
+    from scoring.workflow import moves_from
+
+    cast.set_status(status)
+    client = Client()
+    client.force_login(cast.admin)
+    page = client.get(f"/cham-diem/ky/{cast.period.pk}/").content.decode()
+    offered = re.findall(r'<input type="hidden" name="move" value="([a-z_]+)">', page)
+    assert offered == [move.name for move in moves_from(status)]
+    assert offered, status  # every status but locked has a way forward
