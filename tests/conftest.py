@@ -125,3 +125,11 @@ def clear_locked_data() -> None:
     with locks.suspended(connection):
         for model in (Evidence, Result, ResultVersion, Score, AuditEntry, Period, CriteriaSet):
             model.objects.all().delete()
+
+
+@pytest.fixture
+def cast(so, scheme):
+    """The workflow cast (tests/scoring/workflow_cast.py): a small criteria set, three units, one account per role."""
+    from tests.scoring.workflow_cast import Cast
+
+    return Cast(so, scheme)

@@ -21,6 +21,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from cchc_portal.lib.reading import XLSX_KIND, open_table
+from cchc_portal.lib.text import text_problem
 from cchc_portal.lib.xlsx_write import plain_cell
 from cchc_portal.uploads import upload_limits
 from units.models import Block, Unit, normalize_name
@@ -332,6 +333,9 @@ class UnitResource(AllOrNothingResource):
         first, last = instance.first_year, instance.last_year
         if first is not None and last is not None and last < first and not {"first_year", "last_year"} & set(errors):
             errors["last_year"] = [str(YEARS_OUT_OF_ORDER % {"first": first, "last": last})]
+        problem = text_problem(instance.name or "")
+        if problem is not None and "name" not in errors:
+            errors["name"] = [problem.message]  # before any query holds it: PostgreSQL refuses NUL outright
         if instance.block_id and instance.name and not {"block", "name"} & set(errors):
             taken = Unit.objects.filter(block_id=instance.block_id, name=instance.name).exclude(pk=instance.pk)
             if taken.exists():

@@ -53,9 +53,10 @@ class PendingUploads:
             return None
         return self.storage.open(name, "rb")
 
-    def discard(self, token) -> None:
-        """Forget an upload and what was derived from it (nothing happens for an unknown token)."""
-        for suffix in SUFFIXES:
+    def discard(self, token, suffixes: tuple[str, ...] = SUFFIXES) -> None:
+        """Forget an upload and what was derived from it (nothing happens for an unknown token); `suffixes`
+        narrows it (("",): the upload only, keeping its marked copy)."""
+        for suffix in suffixes:
             name = self._name(token, suffix)
             if name is not None and self.storage.exists(name):
                 self.storage.delete(name)

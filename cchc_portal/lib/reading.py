@@ -36,6 +36,7 @@ from openpyxl.styles.stylesheet import Stylesheet
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import range_boundaries
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900
+from openpyxl.utils.escape import unescape
 from openpyxl.worksheet._reader import WorkSheetParser
 from openpyxl.xml.constants import SHEET_MAIN_NS
 
@@ -76,6 +77,7 @@ _ROW, _CELL, _DIMENSION, _MERGE = f"{_NS}row", f"{_NS}c", f"{_NS}dimension", f"{
 _SHEET_DATA, _STRING_ITEM = f"{_NS}sheetData", f"{_NS}si"
 # The sheet's namespace prefix ("x:" in some files), for the byte search of `_SheetReader.count`.
 _SHEET_DATA_TAG = re.compile(rb"<(\w+:)?sheetData[\s/>]")
+_DIMENSION_REF = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"([A-Z0-9:$]{1,32})\"")
 _KINDS = {"n": "number", "s": "text", "str": "text", "inlineStr": "text", "b": "bool", "d": "date", "f": "formula"}
 
 
@@ -364,6 +366,8 @@ class _SheetReader:
                 if prefix is None:
                     found = _SHEET_DATA_TAG.search(text)
                     prefix = (found.group(1) if found else None) or b""
+                    declared = _DIMENSION_REF.search(text)
+                    self.dimension(declared.group(1).decode("ascii", "replace") if declared else None)
                 rows += _count(text, b"<" + prefix + b"row") - _count(tail, b"<" + prefix + b"row")
                 cells += _count(text, b"<" + prefix + b"c") - _count(tail, b"<" + prefix + b"c")
                 tail = text[-32:]
@@ -429,6 +433,8 @@ class _SheetReader:
         if data_type == "f":
             value = getattr(value, "text", value)
         kind = "empty" if value is None else _KINDS.get(data_type, "error")
+        if kind == "text" and "_x" in value:
+            value = unescape(value)  # Excel writes a control character typed into a cell as _x001B_
         return Cell(parsed["row"], column, value, kind, number_format)
 
 

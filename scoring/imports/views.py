@@ -114,6 +114,8 @@ def _checking(request, context, token, name):
     yield "<script>cchcDone();</script>\n"
     if check.error_workbook:
         pending_uploads().keep(token, ".loi", ContentFile(check.error_workbook))
+    if not check.ok:  # a refused file is never confirmed: only its marked copy is kept, for download
+        pending_uploads().discard(token, suffixes=("",))
     yield render_to_string("scoring/_score_check.html", {**context, "check": check, "name": name}, request)
     yield tail
 

@@ -12,7 +12,7 @@ from openpyxl import Workbook
 from scoring.models import Period, Result, ResultVersion
 from units.models import Unit
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[3] / "fixtures"
 PUBLISHED_2022 = FIXTURES / "ket-qua-cong-bo-2022.csv"
 PUBLISHED_2020 = FIXTURES / "ket-qua-cong-bo-2020-mot-phan.csv"
 HEADER = "year,block,unit,score,grade,rank\n"
