@@ -26,7 +26,16 @@ from cchc_portal.lib.numbers import NumberProblem, parse_number, show, shown_inp
 from cchc_portal.lib.problems import Problem, Refused
 from cchc_portal.lib.reading import XLSX_KIND, Cell, open_table
 from cchc_portal.lib.text import normalize_name, without_controls
-from cchc_portal.lib.xlsx_write import ERROR_FILL, HEADER_FILL, fill, number_format, print_setup, put, safe_text
+from cchc_portal.lib.xlsx_write import (
+    ERROR_FILL,
+    HEADER_FILL,
+    fill,
+    number_format,
+    plain_cell,
+    print_setup,
+    put,
+    safe_text,
+)
 from scoring import permissions
 from scoring.imports import upload_limits
 from scoring.models import Criterion, Method, Period, Score, Submission
@@ -415,9 +424,7 @@ def _marked(file, name: str, errors: list[Problem]) -> bytes | None:
 
 
 def _marked_cell(ws, cell: Cell, messages: list[str] | None) -> WriteOnlyCell:
-    result = WriteOnlyCell(ws, value=safe_text(cell.value))
-    if cell.kind in ("text", "formula"):
-        result.data_type = "s"
+    result = plain_cell(ws, cell.value)  # a formula comes back as its text, with its error beside it
     if cell.kind in ("number", "date"):
         result.number_format = cell.number_format
     if messages:
