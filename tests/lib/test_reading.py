@@ -107,3 +107,20 @@ def test_a_sheet_that_lies_about_its_dimension_is_refused_at_the_cell(tmp_path):
 def test_the_unpacked_budget_is_charged_while_inflating_not_only_from_declared_sizes(tmp_path):
     path = hostile_files.lying_size_workbook(tmp_path / "noi-doi.xlsx")
     assert "tệp hỏng hoặc sai định dạng" in refusal(path, "noi-doi.xlsx", limits=Limits())
+
+
+def test_a_sheet_declaring_a_document_type_is_refused_before_it_is_parsed(tmp_path):
+    """The sheet is parsed by the C parser for speed, so no entity may ever be declared in it."""
+    import zipfile
+
+    source = xlsx([["a"]])
+    patched = io.BytesIO()
+    with zipfile.ZipFile(source) as original, zipfile.ZipFile(patched, "w") as target:
+        for item in original.infolist():
+            data = original.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                entity = b'<!DOCTYPE w [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+                data = data.replace(b"?>", b"?>" + entity, 1).replace(b">a<", b">&b;<")
+            target.writestr(item, data)
+    patched.seek(0)
+    assert "tệp hỏng hoặc sai định dạng" in refusal(patched)
