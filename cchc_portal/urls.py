@@ -1,17 +1,31 @@
-"""Top-level URLs: the public pages, the JSON API and the staff admin."""
+"""Top-level URLs: the public pages, the JSON API, staff accounts and the staff admin."""
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, reverse_lazy
 
 admin.site.site_header = "Quản trị kết quả CCHC"
 admin.site.site_title = "Quản trị CCHC"
 admin.site.index_title = "Sở Nội vụ — quản trị dữ liệu"
 
-urlpatterns = [
-    path("quan-tri/", admin.site.urls),
+accounts = [
     path("dang-nhap/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
+    path("doi-mat-khau/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("doi-mat-khau/xong/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("quen-mat-khau/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("quen-mat-khau/da-gui/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "dat-lai-mat-khau/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(success_url=reverse_lazy("password_reset_complete")),
+        name="password_reset_confirm",
+    ),
+    path("dat-lai-mat-khau/xong/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+]
+
+urlpatterns = [
+    path("quan-tri/", admin.site.urls),
+    *accounts,
     path("cham-diem/", include("scoring.urls")),
     path("", include("reports.urls")),
 ]

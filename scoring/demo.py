@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from cchc_portal.passwords import DEMO_PASSWORD
 from scoring.models import CriteriaSet, Criterion, GradeScheme, Method, Period, Score, Submission
 from units.models import Block, Unit
 
@@ -206,7 +207,6 @@ def _score(period, unit, leaf, rng, *, complete: bool) -> Score:
     return Score(period=period, unit=unit, criterion=leaf, self_points=claimed, explanation=note)
 
 
-DEMO_PASSWORD = "cchc-dung-thu-2026"  # noqa: S105 - printed demo accounts, DEBUG only
 
 
 def demo_accounts() -> list[tuple[str, str, str]]:
@@ -220,10 +220,16 @@ def demo_accounts() -> list[tuple[str, str, str]]:
 
     period = demo_seed()
     users = get_user_model().objects
-    admin, _ = users.get_or_create(username="quantri", defaults={"first_name": "Quản trị Sở Nội vụ"})
+    admin, _ = users.get_or_create(
+        username="quantri", defaults={"first_name": "Quản trị Sở Nội vụ", "email": "quantri@localhost"}
+    )
     admin.is_staff = admin.is_superuser = True
-    appraiser, _ = users.get_or_create(username="thamdinh", defaults={"first_name": "Thẩm định viên"})
-    staff, _ = users.get_or_create(username="canbo.noivu", defaults={"first_name": "Cán bộ Sở Nội vụ"})
+    appraiser, _ = users.get_or_create(
+        username="thamdinh", defaults={"first_name": "Thẩm định viên", "email": "thamdinh@localhost"}
+    )
+    staff, _ = users.get_or_create(
+        username="canbo.noivu", defaults={"first_name": "Cán bộ Sở Nội vụ", "email": "canbo.noivu@localhost"}
+    )
     for user, group in ((admin, ADMINISTRATOR), (appraiser, APPRAISER), (staff, UNIT_STAFF)):
         user.set_password(DEMO_PASSWORD)
         user.save()

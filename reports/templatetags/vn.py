@@ -13,3 +13,9 @@ def vn(value, decimals=0):
     if value is None or value == "":
         return ""
     return vn_number(value, int(decimals))
+
+
+@register.filter
+def minutes(value) -> int:
+    """A duration in whole minutes: {{ cooloff_timedelta|minutes }} → 15"""
+    return int(value.total_seconds() // 60) if value else 0

@@ -1,0 +1,144 @@
+"""Staff accounts: logins throttled per account and per address, passwords changed and reset by every role,
+sessions that end when idle, the demonstration password refused."""
+
+import logging
+import re
+from datetime import timedelta
+
+import pytest
+from axes.models import AccessAttempt
+from django.contrib.auth import get_user_model
+from django.contrib.sessions.models import Session
+from django.core import mail
+from django.core.management import call_command
+from django.test import Client
+from django.utils import timezone
+
+from cchc_portal.passwords import DEMO_PASSWORD
+from scoring.permissions import APPRAISER, UNIT_STAFF
+from tests.scoring.workflow_cast import user
+
+PASSWORD = "mat-khau-dai-123"
+LOGIN = "/dang-nhap/"
+
+
+def attempt(client: Client, username: str, password: str, address: str = "10.0.0.1"):
+    return client.post(LOGIN, {"username": username, "password": password}, REMOTE_ADDR=address)
+
+
+@pytest.fixture
+def staff(db):
+    return user("canbo.a", UNIT_STAFF)
+
+
+def test_five_wrong_passwords_lock_the_account_even_for_the_right_one(staff, settings, caplog):
+    client = Client()
+    with caplog.at_level(logging.INFO, logger="axes"):
+        for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+            assert attempt(client, "canbo.a", "sai-mat-khau").status_code == 200
+        locked = attempt(client, "canbo.a", "sai-mat-khau")
+        again = attempt(client, "canbo.a", PASSWORD)  # the right one, from anywhere, is refused too
+    assert locked.status_code == 429 and again.status_code == 429
+    page = again.content.decode()
+    assert "Tạm khóa đăng nhập" in page and "15 phút" in page and "quản trị Sở Nội vụ" in page
+    assert "_auth_user_id" not in client.session
+    logged = [r.getMessage() for r in caplog.records]
+    assert any("canbo.a" in m and "10.0.0.1" in m and "Locking out" in m for m in logged), logged
+    assert AccessAttempt.objects.get(username="canbo.a").failures_since_start >= settings.AXES_FAILURE_LIMIT
+
+
+def test_wrong_passwords_for_many_accounts_lock_the_address(staff):
+    client = Client()
+    for n in range(5):
+        attempt(client, f"khong-co-{n}", "sai", address="10.0.0.9")
+    assert attempt(client, "canbo.a", PASSWORD, address="10.0.0.9").status_code == 429
+    assert attempt(Client(), "canbo.a", PASSWORD, address="10.0.0.10").status_code == 302  # another address
+
+
+def test_a_locked_attempt_hashes_no_password(staff, monkeypatch):
+    """Once locked, a flood costs no hashing: public pages keep the workers' time."""
+    client = Client()
+    for _ in range(5):
+        attempt(client, "canbo.a", "sai")
+    from django.contrib.auth import hashers
+
+    calls = []
+    real = hashers.check_password
+    monkeypatch.setattr(hashers, "check_password", lambda *a, **k: calls.append(1) or real(*a, **k))
+    for _ in range(20):
+        assert attempt(client, "canbo.a", "sai").status_code == 429
+    assert calls == []
+
+
+def test_the_lock_lifts_after_the_cool_off_or_when_an_administrator_unlocks(staff):
+    client = Client()
+    for _ in range(5):
+        attempt(client, "canbo.a", "sai")
+    assert attempt(client, "canbo.a", PASSWORD).status_code == 429
+    AccessAttempt.objects.update(attempt_time=timezone.now() - timedelta(minutes=16))
+    assert attempt(client, "canbo.a", PASSWORD).status_code == 302
+    Client().post("/dang-xuat/")
+    for _ in range(5):
+        attempt(Client(), "canbo.a", "sai", address="10.0.0.2")
+    assert attempt(Client(), "canbo.a", PASSWORD, address="10.0.0.3").status_code == 429
+    call_command("axes_reset_username", "canbo.a")
+    call_command("axes_reset_ip", "10.0.0.2")
+    assert attempt(Client(), "canbo.a", PASSWORD, address="10.0.0.3").status_code == 302
+
+
+@pytest.mark.parametrize("role", [UNIT_STAFF, APPRAISER])
+def test_every_role_changes_its_own_password_and_weak_or_demo_ones_are_refused(db, role):
+    account = user("nguoi-dung", role)
+    client = Client()
+    client.force_login(account)
+    form = {"old_password": PASSWORD}
+    weak_ones = (("12345678901", "hoàn toàn là số"), ("ngan", "quá ngắn"), (DEMO_PASSWORD, "mật khẩu dùng thử"))
+    for weak, reason in weak_ones:
+        response = client.post("/doi-mat-khau/", {**form, "new_password1": weak, "new_password2": weak})
+        assert response.status_code == 200 and reason in response.content.decode(), weak
+    strong = "Cay-lua-Quang-Dien-2026"
+    response = client.post("/doi-mat-khau/", {**form, "new_password1": strong, "new_password2": strong})
+    assert response.status_code == 302 and response["Location"] == "/doi-mat-khau/xong/"
+    account.refresh_from_db()
+    assert account.check_password(strong)
+
+
+def test_a_forgotten_password_is_reset_by_email_in_vietnamese(db):
+    account = user("canbo.quen", UNIT_STAFF)
+    account.email = "canbo.quen@sonoivu.example.gov.vn"
+    account.save()
+    response = Client().post("/quen-mat-khau/", {"email": account.email})
+    assert response.status_code == 302 and response["Location"] == "/quen-mat-khau/da-gui/"
+    (message,) = mail.outbox
+    assert message.to == [account.email] and "Đặt lại mật khẩu tài khoản canbo.quen" in message.subject
+    link = re.search(r"https?://[^/]+(/dat-lai-mat-khau/\S+/)", message.body).group(1)
+    client = Client()
+    form_page = client.get(link, follow=True)
+    assert "Đặt mật khẩu mới" in form_page.content.decode()
+    new = "Song-Huong-Nui-Ngu-2026"
+    done = client.post(form_page.redirect_chain[-1][0], {"new_password1": new, "new_password2": new})
+    assert done.status_code == 302
+    account.refresh_from_db()
+    assert account.check_password(new)
+    assert Client().post("/quen-mat-khau/", {"email": "khong-co@example.gov.vn"}).status_code == 302
+    assert len(mail.outbox) == 1  # an unknown address gets no mail, and the page says the same
+
+
+def test_a_session_ends_after_half_an_hour_idle_and_each_request_extends_it(staff, settings):
+    assert settings.SESSION_COOKIE_AGE == 30 * 60 and settings.SESSION_SAVE_EVERY_REQUEST
+    client = Client()
+    assert attempt(client, "canbo.a", PASSWORD).status_code == 302
+    session = Session.objects.get()
+    left = session.expire_date - timezone.now()
+    assert timedelta(minutes=29) < left <= timedelta(minutes=30)
+    Session.objects.update(expire_date=timezone.now() - timedelta(seconds=1))
+    response = client.get("/cham-diem/")
+    assert response.status_code == 302 and response["Location"].startswith(LOGIN)
+
+
+def test_the_demo_password_is_refused_for_a_new_account_from_the_command_line(db):
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError, match="mật khẩu dùng thử"):
+        validate_password(DEMO_PASSWORD, get_user_model()(username="moi"))
