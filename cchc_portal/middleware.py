@@ -1,6 +1,11 @@
 """Requests the portal refuses before any view sees them."""
 
-from django.http import HttpResponseBadRequest
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
+from django.urls import Resolver404, resolve
+
+from cchc_portal.lib.filetypes import megabytes
 
 E_NULL = "Địa chỉ có ký tự NUL (U+0000) trong tham số “{name}”; hãy bỏ ký tự này."
 
@@ -18,3 +23,63 @@ class RefuseNullCharacters:
                 shown = name.replace("\x00", "\\0")
                 return HttpResponseBadRequest(E_NULL.format(name=shown), content_type="text/plain; charset=utf-8")
         return self.get_response(request)
+
+
+E_TOO_LARGE = "Yêu cầu quá lớn: {size} MB, vượt giới hạn {limit} MB của cổng (cả với tệp tải lên)."
+SMALL_MULTIPART_BYTES = 64 * 1024
+E_NO_UPLOADS = "Trang này không nhận tệp tải lên."
+E_NOT_ALLOWED = "Bạn không có quyền tải tệp lên trang này."
+
+
+def accepts_uploads(check):
+    """Mark a view as one that takes uploaded files, and say who may send them there: `check(request,
+    **url_kwargs)` runs before the body is read (so a refused upload is never spooled to disk)."""
+
+    def mark(view):
+        view.upload_check = check
+        return view
+
+    return mark
+
+
+class UploadGate:
+    """A body larger than any upload the portal takes is refused with 413 before it is read; a multipart
+    body (a file) is read only by a view that takes uploads, from a user it allows — decided before the
+    CSRF check would parse it. Put after AuthenticationMiddleware (it needs the user)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        refused = self.refusal(request)
+        return refused if refused is not None else self.get_response(request)
+
+    def refusal(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return HttpResponseBadRequest("Content-Length không hợp lệ.", content_type="text/plain; charset=utf-8")
+        multipart = request.content_type == "multipart/form-data"
+        limit = settings.MAX_UPLOAD_REQUEST_BYTES if multipart else settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if length > limit:
+            text = E_TOO_LARGE.format(size=megabytes(length), limit=megabytes(limit))
+            return HttpResponse(text, status=413, content_type="text/plain; charset=utf-8")
+        if not multipart or request.method != "POST":
+            return None
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return None  # a 404 follows, without reading the body
+        check = getattr(match.func, "upload_check", None)
+        if match.namespace != "admin" and check is None:
+            # A page that takes no file: a small form sent as multipart is the page's own affair.
+            if length <= SMALL_MULTIPART_BYTES:
+                return None
+            return HttpResponseBadRequest(E_NO_UPLOADS, content_type="text/plain; charset=utf-8")
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if match.namespace == "admin":
+            allowed = request.user.is_active and request.user.is_staff
+        else:
+            allowed = check(request, **match.kwargs)
+        return None if allowed else HttpResponseForbidden(E_NOT_ALLOWED, content_type="text/plain; charset=utf-8")

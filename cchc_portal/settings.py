@@ -49,6 +49,7 @@ MIDDLEWARE = [
     "cchc_portal.middleware.RefuseNullCharacters",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "cchc_portal.middleware.UploadGate",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last: it turns a refused (locked-out) login into the lockout page.
@@ -160,8 +161,11 @@ IMPORT_LIMITS = {
     "cells": env_int("IMPORT_MAX_CELLS", 1_000_000),
 }
 
-# Uploads stay small: workbooks larger than this are refused before they are parsed.
-DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024)
+# A request body may hold the largest upload the portal takes (an import, or a 10 MB evidence file) and the
+# form around it; anything larger is refused with 413 before it is read (cchc_portal.middleware.UploadGate).
+# Bodies without a file (forms) are smaller still.
+MAX_UPLOAD_REQUEST_BYTES = max(IMPORT_LIMITS["file_bytes"], 10 * 1024 * 1024) + 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024)
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/table.html"

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from cchc_portal.downloads import xlsx_response
 from cchc_portal.lib.filetypes import KINDS
+from cchc_portal.middleware import accepts_uploads
 from scoring import permissions, workflow
 from scoring.excel_audit import audit_workbook
 from scoring.forms import EvidenceForm, OpenForm, PublishForm, ReasonForm, entry_changes
@@ -143,6 +144,12 @@ def _save_and_act(sheet, action, request) -> None:
             messages.success(request, done)
 
 
+def _may_upload_evidence(request, pk: int, code: str, criterion_id: int) -> bool:
+    unit = Unit.objects.filter(code=code).first()
+    return unit is None or permissions.is_member(request.user, unit)
+
+
+@accepts_uploads(_may_upload_evidence)
 @require_http_methods(["GET", "POST"])
 @login_required
 def evidence(request, pk: int, code: str, criterion_id: int):

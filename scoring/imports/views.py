@@ -25,6 +25,7 @@ from cchc_portal.downloads import xlsx_response
 from cchc_portal.lib.filetypes import megabytes
 from cchc_portal.lib.problems import Refused
 from cchc_portal.lib.xlsx_write import XLSX_CONTENT_TYPE
+from cchc_portal.middleware import accepts_uploads
 from cchc_portal.validators import one_line
 from scoring import permissions
 from scoring.imports import pending_uploads, upload_limits
@@ -76,6 +77,18 @@ def score_template(request, pk: int, kind: str):
     return xlsx_response(content, f"mau-{sheet.code}-{period.block.code}-{period.year}.xlsx")
 
 
+def _may_upload_sheet(request, pk: int, kind: str) -> bool:
+    period = Period.objects.filter(pk=pk).first()
+    sheet = kind_or_none(kind)
+    if period is None or sheet is None:
+        return True  # the view answers 404
+    user = request.user
+    if sheet.field == "self_points" and not permissions.is_administrator(user):
+        return bool(permissions.member_unit_ids(user))
+    return permissions.can_manage_period(user) or permissions.can_view_dashboard(user, period)
+
+
+@accepts_uploads(_may_upload_sheet)
 @require_http_methods(["GET", "POST"])
 @login_required
 def score_import_page(request, pk: int, kind: str):
@@ -188,6 +201,7 @@ class CriteriaUploadForm(forms.Form):
     )
 
 
+@accepts_uploads(lambda request: permissions.can_manage_period(request.user))
 @require_http_methods(["GET", "POST"])
 @login_required
 def criteria_import_page(request):

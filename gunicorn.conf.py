@@ -1,0 +1,34 @@
+"""gunicorn settings for the portal: `gunicorn -c gunicorn.conf.py cchc_portal.wsgi` (see docs/deploy.md).
+
+Each value can be changed by an environment variable of the same name in capitals (GUNICORN_WORKERS, …).
+"""
+
+import multiprocessing
+import os
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name, "")
+    return int(value) if value.strip() else default
+
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+# Two per core and one more: requests wait on PostgreSQL about as long as they compute.
+workers = _int("GUNICORN_WORKERS", 2 * multiprocessing.cpu_count() + 1)
+# The largest request the portal serves synchronously is an import of a national score sheet (3,321 units ×
+# 200 criteria: about 15 s to read and check, more to write); 120 s leaves room on a busy machine.
+timeout = _int("GUNICORN_TIMEOUT", 120)
+graceful_timeout = 30
+keepalive = 5
+# A worker is replaced after this many requests (with jitter), so no slow leak can grow without bound.
+max_requests = 2000
+max_requests_jitter = 200
+# Request line and headers stay small; bodies are bounded by the portal itself (413 before reading).
+limit_request_line = 4094
+limit_request_fields = 100
+limit_request_field_size = 8190
+# Behind nginx on the same machine: trust its X-Forwarded-* headers only.
+forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
+accesslog = "-"
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
