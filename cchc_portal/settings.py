@@ -80,6 +80,18 @@ DATABASES = {
         conn_max_age=env_int("CONN_MAX_AGE", 60),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Two staff saving at the same moment: the second waits for the first (a write lock taken at the start
+    # of each transaction, up to 20 s) instead of failing with "database is locked"; readers never wait
+    # for writers (write-ahead log).
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    # Tests may put their database in a file (tests/environment.py does), so threads share it for real.
+    if env_str("SQLITE_TEST_NAME"):
+        DATABASES["default"]["TEST"] = {"NAME": env_str("SQLITE_TEST_NAME")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -207,8 +207,6 @@ def _score(period, unit, leaf, rng, *, complete: bool) -> Score:
     return Score(period=period, unit=unit, criterion=leaf, self_points=claimed, explanation=note)
 
 
-
-
 def demo_accounts() -> list[tuple[str, str, str]]:
     """One account per role on the demonstration period: (role, username, password)."""
     from django.contrib.auth import get_user_model

@@ -21,23 +21,37 @@ def field_name(prefix: str, criterion_id: int) -> str:
     return f"{prefix}-{criterion_id}"
 
 
+def seen_name(prefix: str, criterion_id: int) -> str:
+    """The hidden input that carries what the user saw in a field when the page was drawn."""
+    return f"seen-{prefix}-{criterion_id}"
+
+
 def entry_changes(sheet: EntrySheet, data) -> list[Change]:
-    """The changes the viewer may make, read from the POST: fields they may not edit are ignored."""
+    """The changes the viewer may make, read from the POST with what they saw: fields they may not edit are
+    ignored."""
     changes = []
+
+    def read(prefix: str, field: str, pk: int, checkbox: bool = False) -> None:
+        value = data.get(field_name(prefix, pk)) == "on" if checkbox else data.get(field_name(prefix, pk), "")
+        seen = data.get(seen_name(prefix, pk))
+        if checkbox and seen is not None:
+            seen = seen == "on"
+        changes.append(Change(field, pk, value, seen))
+
     for row in sheet.rows:
         if not row.is_leaf:
             continue
         pk = row.node.pk
         if sheet.can_edit_self and not row.is_survey:
-            changes.append(Change("self_points", pk, data.get(field_name("self", pk), "")))
+            read("self", "self_points", pk)
         if sheet.can_edit_self or sheet.can_explain:
-            changes.append(Change("explanation", pk, data.get(field_name("expl", pk), "")))
+            read("expl", "explanation", pk)
         if (sheet.can_appraise and not row.is_survey) or (sheet.can_enter_survey and row.is_survey):
-            changes.append(Change("appraised_points", pk, data.get(field_name("appr", pk), "")))
+            read("appr", "appraised_points", pk)
         if sheet.can_appraise:
-            changes.append(Change("appraiser_comment", pk, data.get(field_name("cmt", pk), "")))
+            read("cmt", "appraiser_comment", pk)
         if sheet.can_mark_na:
-            changes.append(Change("not_applicable", pk, data.get(field_name("na", pk)) == "on"))
+            read("na", "not_applicable", pk, checkbox=True)
     return changes
 
 

@@ -15,12 +15,23 @@ from django.db import transaction
 from django.utils import timezone
 
 from cchc_portal.lib.filetypes import EvidenceFileError, check_evidence_file, safe_storage_name
-from cchc_portal.lib.numbers import NumberProblem, parse_number
+from cchc_portal.lib.numbers import NumberProblem, parse_number, show
 from cchc_portal.lib.text import TextProblem, clean_text, without_controls
 from scoring import audit, permissions
 from scoring.models import LONG_TEXT_LIMIT, AuditEntry, Criterion, Evidence, Method, Period, Score, Submission
 from scoring.workflow import submission_for
 
+E_CONFLICT = (
+    "Tiêu chí {code}: {field} đã được {who} sửa thành “{theirs}” lúc {at}, sau khi bạn mở trang; giá trị bạn nhập "
+    "(“{mine}”) chưa được lưu. Kiểm tra lại, rồi lưu nếu vẫn muốn dùng giá trị của bạn."
+)
+FIELD_LABELS = {
+    "self_points": "điểm tự đánh giá",
+    "appraised_points": "điểm thẩm định",
+    "explanation": "giải trình",
+    "appraiser_comment": "ý kiến thẩm định",
+    "not_applicable": "“không áp dụng”",
+}
 E_NOT_A_LEAF = "Mã {code} không phải tiêu chí được chấm điểm của bộ tiêu chí này."
 E_SURVEY_NOT_SELF = "Tiêu chí {code} là điều tra xã hội học: đơn vị không tự chấm."
 E_LINK = "Đường dẫn “{value}” không hợp lệ (cần bắt đầu bằng http:// hoặc https://)."
@@ -39,11 +50,29 @@ def parse_points(value, code: str, maximum: Decimal) -> Decimal | None:
 
 @dataclass(frozen=True)
 class Change:
-    """One field of one leaf as submitted: which field, which criterion, the raw value."""
+    """One field of one leaf as submitted: which field, which criterion, the raw value, and the value the
+    user saw when the form was drawn (None: unknown, as from an import)."""
 
     field: str  # self_points | appraised_points | explanation | appraiser_comment | not_applicable
     criterion_id: int
     value: object
+    seen: object = None
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A value someone else changed after the user's form was drawn: theirs is kept, the user's is not."""
+
+    key: str  # "<field>_<criterion id>", as validation errors are keyed
+    message: str
+
+
+@dataclass(frozen=True)
+class Saved:
+    """What a save did: how many values it changed, and which it refused to overwrite."""
+
+    changed: int
+    conflicts: list[Conflict]
 
 
 TEXT_LABELS = {"explanation": "Giải trình", "appraiser_comment": "Ý kiến thẩm định"}
@@ -57,15 +86,20 @@ FIELD_ACTIONS = {
 
 
 @transaction.atomic
-def scores_save(*, period: Period, unit, changes: list[Change], by, reason: str = "") -> int:
+def scores_save(*, period: Period, unit, changes: list[Change], by, reason: str = "") -> Saved:
     """One unit's changes from the entry page; errors are keyed "<field>_<criterion id>"."""
     return scores_save_many(period=period, changes={unit: changes}, by=by, reason=reason)
 
 
 @transaction.atomic
-def scores_save_many(*, period: Period, changes: dict, by, reason: str = "") -> int:
-    """Validate every change of every unit first; then write the ones that differ, in bulk, with one
-    audit entry each. All or nothing. Returns how many values changed."""
+def scores_save_many(*, period: Period, changes: dict, by, reason: str = "") -> Saved:
+    """Validate every change of every unit first (any error refuses all); then write, in bulk with one audit
+    entry each, the values that differ from the database.
+
+    A change that says what the user saw is written only if the user changed it (typed something else
+    than they saw), and only if nobody changed it since they saw it: such a value is a conflict, kept as
+    the other person left it and reported, while the user's other values are saved. So a form loaded
+    earlier never silently reverts a colleague's work, and the audit log records only what people did."""
     period = Period.objects.select_for_update().get(pk=period.pk)
     if period.is_public:
         raise ValidationError(E_PERIOD_CLOSED)
@@ -82,14 +116,55 @@ def scores_save_many(*, period: Period, changes: dict, by, reason: str = "") -> 
                 raise ValidationError(E_NOT_A_LEAF.format(code=change.criterion_id))
             permissions.require(allowed(leaf, change.field))
             try:
-                parsed.append((unit, change, leaf, _clean(change, leaf)))
+                parsed.append((unit, change, leaf, _clean(change, leaf), _seen(change, leaf)))
             except ValidationError as exc:
                 errors.setdefault(f"{change.field}_{leaf.pk}", []).extend(exc.messages)
     if errors:
         raise ValidationError(errors)
-    written, touched = _write(period, parsed, by, reason)
+    written, touched, conflicts = _write(period, parsed, by, reason)
     _start_drafts(period, touched, statuses, by)
-    return written
+    return Saved(changed=written, conflicts=_explain(period, conflicts))
+
+
+_UNSEEN = object()
+
+
+def _seen(change: Change, leaf: Criterion):
+    """The value the user saw, cleaned like the value they sent; _UNSEEN when not said (or not readable)."""
+    if change.seen is None:
+        return _UNSEEN
+    try:
+        return _clean(Change(change.field, change.criterion_id, change.seen), leaf)
+    except ValidationError:
+        return _UNSEEN
+
+
+def _same(a, b) -> bool:
+    return a == b or (a in (None, "") and b in (None, ""))
+
+
+def _explain(period, conflicts) -> list[Conflict]:
+    """Each conflict with who changed the value and when (one query for all of them)."""
+    if not conflicts:
+        return []
+    latest = {}
+    entries = AuditEntry.objects.filter(
+        period=period,
+        unit_id__in={u.pk for u, *_ in conflicts},
+        criterion_id__in={leaf.pk for _, leaf, *_ in conflicts},
+    ).select_related("by")
+    for entry in entries.order_by("at", "pk"):
+        latest[(entry.unit_id, entry.criterion_id, entry.action)] = entry
+    explained = []
+    for unit, leaf, field, mine, theirs, action in conflicts:
+        entry = latest.get((unit.pk, leaf.pk, action))
+        who = (entry.by.get_full_name() or entry.by.get_username()) if entry and entry.by else "người khác"
+        at = timezone.localtime(entry.at).strftime("%H:%M %d/%m") if entry else "vừa rồi"
+        message = E_CONFLICT.format(
+            code=leaf.code, field=FIELD_LABELS[field], who=who, at=at, theirs=show(theirs), mine=show(mine)
+        )
+        explained.append(Conflict(f"{field}_{leaf.pk}", message))
+    return explained
 
 
 def _clean_reason(reason: str) -> str:
@@ -156,22 +231,27 @@ def _clean(change: Change, leaf: Criterion):
         raise ValidationError(f"Tiêu chí {leaf.code}: {problem.message}") from None
 
 
-def _write(period, parsed, by, reason) -> tuple[int, list]:
+def _write(period, parsed, by, reason) -> tuple[int, list, list]:
     units = {unit.pk: unit for unit, *_ in parsed}
     existing = {(s.unit_id, s.criterion_id): s for s in Score.objects.filter(period=period, unit_id__in=list(units))}
-    entries, new, dirty, now = [], {}, {}, timezone.now()
-    for unit, change, leaf, value in parsed:
+    entries, new, dirty, conflicts, now = [], {}, {}, [], timezone.now()
+    for unit, change, leaf, value, seen in parsed:
         key = (unit.pk, leaf.pk)
         score = existing.get(key) or new.get(key) or Score(period=period, unit=unit, criterion=leaf)
         old = getattr(score, change.field)
-        if old == value or (old in (None, "") and value in (None, "")):
+        action = FIELD_ACTIONS[change.field]
+        if change.field == "appraised_points" and leaf.method == Method.SURVEY:
+            action = AuditEntry.Action.SURVEY_POINTS
+        if seen is not _UNSEEN and _same(value, seen):
+            continue  # the user left it as they saw it: whatever it is now stays
+        if seen is not _UNSEEN and not _same(old, seen) and not _same(old, value):
+            conflicts.append((unit, leaf, change.field, value, old, action))
+            continue
+        if _same(old, value):
             continue
         setattr(score, change.field, value)
         score.updated_at = now
         (dirty if score.pk else new)[key] = score
-        action = FIELD_ACTIONS[change.field]
-        if change.field == "appraised_points" and leaf.method == Method.SURVEY:
-            action = AuditEntry.Action.SURVEY_POINTS
         entries.append(
             audit.entry(
                 period=period, unit=unit, criterion=leaf, by=by, action=action, old=old, new=value, reason=reason
@@ -181,7 +261,7 @@ def _write(period, parsed, by, reason) -> tuple[int, list]:
     Score.objects.bulk_update(dirty.values(), [*FIELD_ACTIONS, "updated_at"], batch_size=2000)
     AuditEntry.objects.bulk_create(entries, batch_size=2000)
     touched = {unit_id: units[unit_id] for unit_id, _ in (*new, *dirty)}
-    return len(entries), list(touched.values())
+    return len(entries), list(touched.values()), conflicts
 
 
 @transaction.atomic

@@ -18,7 +18,7 @@ from cchc_portal.lib.filetypes import KINDS
 from cchc_portal.middleware import accepts_uploads
 from scoring import permissions, workflow
 from scoring.excel_audit import audit_workbook
-from scoring.forms import EvidenceForm, OpenForm, PublishForm, ReasonForm, entry_changes
+from scoring.forms import FIELDS, EvidenceForm, OpenForm, PublishForm, ReasonForm, entry_changes
 from scoring.models import AuditEntry, Criterion, Evidence, Period
 from scoring.queries import days_left, entry_sheet, units_progress
 from scoring.scores import evidence_add, evidence_remove, scores_save
@@ -105,18 +105,43 @@ def _valid(form):
 def entry(request, pk: int, code: str):
     period, unit = _period_and_unit(request, pk, code)
     sheet = entry_sheet(period, unit, request.user)
-    errors, values = {}, {}
+    errors, values, conflicts = {}, {}, []
     if request.method == "POST":
         action = request.POST.get("action", "save")
         try:
-            _save_and_act(sheet, action, request)
+            conflicts = _save_and_act(sheet, action, request)
         except ValidationError as exc:
             errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
             values = request.POST
         else:
-            return redirect("scoring:entry", pk=period.pk, code=unit.code)
-    context = {"sheet": sheet, "errors": errors, "values": values, "general_errors": errors.get("__all__", [])}
-    return render(request, "scoring/entry.html", context, status=400 if errors else 200)
+            if not conflicts:
+                return redirect("scoring:entry", pk=period.pk, code=unit.code)
+            # The page again, fresh from the database, with what the user typed where it was not saved.
+            sheet = entry_sheet(period, unit, request.user)
+            errors = {c.key: [c.message] for c in conflicts}
+            values = _typed(request.POST, conflicts)
+    context = {
+        "sheet": sheet,
+        "errors": errors,
+        "values": values,
+        "partial": bool(conflicts),
+        "conflicts": conflicts,
+        "general_errors": errors.get("__all__", []),
+    }
+    return render(request, "scoring/entry.html", context, status=409 if conflicts else (400 if errors else 200))
+
+
+FIELD_PREFIXES = {field: prefix for prefix, field in FIELDS.items()}
+
+
+def _typed(data, conflicts) -> dict:
+    """What the user typed in each field that was not saved, by input name."""
+    typed = {}
+    for conflict in conflicts:
+        field, _, pk = conflict.key.rpartition("_")
+        name = f"{FIELD_PREFIXES[field]}-{pk}"
+        typed[name] = data.get(name, "")
+    return typed
 
 
 ACTIONS = {
@@ -127,21 +152,25 @@ ACTIONS = {
 }
 
 
-def _save_and_act(sheet, action, request) -> None:
+def _save_and_act(sheet, action, request) -> list:
+    """Save what the user changed, then make the move asked for; the conflicts that kept values unsaved."""
+    conflicts = []
     with transaction.atomic():
         if sheet.can_save and action != "withdraw":
-            changed = scores_save(
+            saved = scores_save(
                 period=sheet.period,
                 unit=sheet.unit,
                 changes=entry_changes(sheet, request.POST),
                 by=request.user,
                 reason=request.POST.get("reason", "").strip(),
             )
-            messages.success(request, f"Đã lưu {changed} thay đổi.")
-        if action in ACTIONS:
+            conflicts = saved.conflicts
+            messages.success(request, f"Đã lưu {saved.changed} thay đổi.")
+        if action in ACTIONS and not conflicts:
             service, done = ACTIONS[action]
             service(period=sheet.period, unit=sheet.unit, by=request.user)
             messages.success(request, done)
+    return conflicts
 
 
 def _may_upload_evidence(request, pk: int, code: str, criterion_id: int) -> bool:

@@ -4,9 +4,13 @@ A real environment variable still wins, so CI can point the suite at PostgreSQL 
 """
 
 import os
+import tempfile
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz")
 os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("STATIC_MANIFEST", "0")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+
+# A file, not memory: the concurrency tests save from two threads, as two staff members would.
+os.environ.setdefault("SQLITE_TEST_NAME", os.path.join(tempfile.gettempdir(), f"cchc-test-{os.getpid()}.sqlite3"))

@@ -449,4 +449,4 @@ def scores_import(*, check: SheetCheck, period: Period, file_name: str, by) -> i
     if not changes:
         return 0
     reason = f"nhập từ Excel: {without_controls(file_name)}"
-    return scores_save_many(period=period, changes=changes, by=by, reason=reason)
+    return scores_save_many(period=period, changes=changes, by=by, reason=reason).changed

@@ -39,24 +39,54 @@ def _raw(value) -> str:
 
 
 @register.simple_tag
-def leaf_fields(sheet, row, values, errors) -> dict:
-    """What each input of a leaf shows: what was typed (after a refused save) or what is stored."""
+def leaf_fields(sheet, row, values, errors, partial=False) -> dict:
+    """What each input of a leaf shows, and what the user saw in it (carried in a hidden input, so a save can
+    tell what the user changed from what someone else changed meanwhile).
+
+    `values`: after a refused save, everything the user sent (the page shows it all again, and what they
+    saw when they first loaded it); after a save with conflicts (`partial`), only the fields whose values
+    were not saved (those show what the user typed; every other field, and what is "seen", is stored)."""
     pk, score = row.node.pk, row.score
+    stored = {
+        "self": show(score.self_points) if score else "",
+        "appr": show(score.appraised_points) if score else "",
+        "expl": score.explanation if score else "",
+        "cmt": score.appraiser_comment if score else "",
+        "na": "on" if score and score.not_applicable else "",
+    }
+    resent = bool(values) and not partial
+
+    def shown(prefix: str) -> str:
+        name = f"{prefix}-{pk}"
+        if name in values:
+            return values[name]
+        return "" if resent else stored[prefix]
+
+    def seen(prefix: str) -> str:
+        return values.get(f"seen-{prefix}-{pk}", stored[prefix]) if resent else stored[prefix]
+
+    if resent and sheet.can_mark_na:
+        na = values.get(f"na-{pk}") == "on"
+    elif partial and f"na-{pk}" in values:
+        na = values[f"na-{pk}"] == "on"
+    else:
+        na = stored["na"] == "on"
     stored_self = score.self_points if score else None
     stored_appr = score.appraised_points if score else None
-    posted = bool(values)
-    na = (values.get(f"na-{pk}") == "on") if posted and sheet.can_mark_na else bool(score and score.not_applicable)
     return {
-        "self": values.get(f"self-{pk}", "") if posted else show(stored_self),
+        "self": shown("self"),
         "self_raw": _raw(stored_self),
         "self_shown": show(stored_self) or "—",
         "self_error": " ".join(errors.get(f"self_points_{pk}", [])),
-        "appr": values.get(f"appr-{pk}", "") if posted else show(stored_appr),
+        "appr": shown("appr"),
         "appr_raw": _raw(stored_appr),
         "appr_shown": show(stored_appr) or "—",
         "appr_error": " ".join(errors.get(f"appraised_points_{pk}", [])),
-        "expl": values.get(f"expl-{pk}", "") if posted else (score.explanation if score else ""),
+        "expl": shown("expl"),
         "expl_error": " ".join(errors.get(f"explanation_{pk}", [])),
-        "cmt": values.get(f"cmt-{pk}", "") if posted else (score.appraiser_comment if score else ""),
+        "cmt": shown("cmt"),
+        "cmt_error": " ".join(errors.get(f"appraiser_comment_{pk}", [])),
         "na": na,
+        "na_error": " ".join(errors.get(f"not_applicable_{pk}", [])),
+        "seen": {prefix: seen(prefix) for prefix in stored},
     }
