@@ -126,13 +126,13 @@ def comparison(block: Block, years: list[int] | None = None) -> Comparison:
 
     rows = []
     for unit in ordered:
-        row = ComparisonRow(unit.name)
+        row = ComparisonRow(own[(unit.pk, last_year[unit.pk])].unit_name)
         for year in shown_years:
             result = own.get((unit.pk, year))
             if result is None and year < first_year[unit.pk]:
                 result = _predecessor_result(unit.pk, year, predecessors, own)
                 if result is not None:
-                    row.notes.append(PREDECESSOR_NOTE.format(year=year, name=result.unit.name))
+                    row.notes.append(PREDECESSOR_NOTE.format(year=year, name=result.unit_name))
             if result is not None:
                 row.cells[year] = YearCell(
                     total=round_score(result.total, decimals[year]),

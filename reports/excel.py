@@ -32,7 +32,7 @@ def ranking_workbook(table: PublishedTable) -> bytes:
         put(ws, HEADER_ROW, column, header, bold=True, align="center", background=HEADER_FILL, wrap=True)
     for row_number, row in enumerate(table.rows, start=HEADER_ROW + 1):
         put(ws, row_number, 1, row.position, align="center")
-        put(ws, row_number, 2, row.unit.name, wrap=True)
+        put(ws, row_number, 2, row.unit_name, wrap=True)
         put(ws, row_number, 3, row.total, number_format=score_format, align="right")
         put(ws, row_number, 4, row.grade, align="center")
         put(ws, row_number, 5, row.rank, align="center")

@@ -28,8 +28,13 @@ class PublishedTable:
         return self.period.block
 
     @property
+    def block_name(self) -> str:
+        """The block as the table was published (a later rename changes no table)."""
+        return self.version.block_name
+
+    @property
     def title(self) -> str:
-        return TITLE.format(phrase=self.block.title_phrase, year=self.period.year)
+        return TITLE.format(phrase=self.version.block_phrase, year=self.period.year)
 
     @property
     def decimals(self) -> int:
@@ -55,7 +60,7 @@ def display_rows(table: PublishedTable) -> list[DisplayRow]:
     return [
         DisplayRow(
             r.position,
-            r.unit.name,
+            r.unit_name,
             f"{prefix}{r.unit.code}/",
             vn_number(r.total, table.decimals),
             r.grade,

@@ -55,7 +55,7 @@ def ranking_version(request, year: int, block: str, number: int):
 @require_safe
 def ranking_xlsx(request, year: int, block: str):
     table = published_table_or_404(year, block)
-    filename = f"Kết quả CCHC {table.block.name} năm {year}.xlsx"
+    filename = f"Kết quả CCHC {table.block_name} năm {year}.xlsx"
     return xlsx_response(ranking_workbook(table), f"ket-qua-cchc-{block}-{year}.xlsx", filename)
 
 
@@ -72,14 +72,14 @@ def results_api(request, year: int, block: str):
     data = {
         "year": year,
         "block": table.block.code,
-        "block_name": table.block.name,
+        "block_name": table.block_name,
         "title": table.title,
         "partial": table.period.is_partial,
         "decimals": table.decimals,
         "results": [
             {
                 "rank": r.rank,
-                "unit": r.unit.name,
+                "unit": r.unit_name,
                 "unit_code": r.unit.code,
                 "score": plain_number(r.total, table.decimals),
                 "grade": r.grade,
@@ -94,5 +94,11 @@ def results_api(request, year: int, block: str):
 def unit_history(request, code: str):
     unit = get_object_or_404(Unit.objects.with_lineage(), code=code)
     results = list(Result.objects.published().for_unit(unit))
-    has_partial = any(r.period.is_partial for r in results)
-    return render(request, "reports/unit_history.html", {"unit": unit, "results": results, "has_partial": has_partial})
+    context = {
+        "unit": unit,
+        "results": results,
+        "has_partial": any(r.period.is_partial for r in results),
+        # The names the unit's tables printed, when not its name today (a rename keeps its history).
+        "published_names": sorted({r.unit_name for r in results} - {unit.name}),
+    }
+    return render(request, "reports/unit_history.html", context)

@@ -11,7 +11,12 @@ write path (admin, raw ORM, raw SQL, a bug):
 5. scoring_period: DELETE of a published or locked period; UPDATE of one, except re-saving it unchanged
    and the single move published -> locked;
 6. scoring_criterion: INSERT / UPDATE / DELETE of a node of a criteria set used by such a period;
-7. scoring_auditentry: UPDATE / DELETE, always (the log is append-only).
+7. scoring_auditentry: UPDATE / DELETE, always (the log is append-only);
+8. scoring_gradeband: INSERT / UPDATE / DELETE of a band of a grade scheme used by such a period;
+9. scoring_resultversion's is_current moves only as a correction moves it: the current version gives way
+   only to a newer sealed one, a superseded version never comes back, and a version is sealed only with
+   its results in it — so no update can make a published table vanish or return to an old state;
+10. PostgreSQL only: TRUNCATE of any of these tables while any period is published or locked.
 
 Every refusal is an error whose message starts with "cchc_locked:" and a Vietnamese explanation
 (SQLite: IntegrityError, PostgreSQL: InternalError; both are django.db.DatabaseError).
@@ -26,8 +31,10 @@ locks for a block of code (tests and benchmarks that must empty or reset their o
 On PostgreSQL the row a check reads (the period, the result version) is locked FOR SHARE for the rest of
 the writing transaction, so a write cannot slip in while another transaction publishes the period.
 
-Migrations that rebuild one of these tables on SQLite (most ALTERs) drop its triggers; the
-``post_migrate`` hook of the app installs them again.
+A migration that rebuilds one of these tables on SQLite (most ALTERs: SQLite copies the table) must lift
+the locks first and restore them last (two RunPython operations calling ``uninstall`` and ``install``, as
+0008 does): triggers of other tables name the rebuilt one, and SQLite refuses a rename while they do. The
+``post_migrate`` hook installs the locks again after every migrate in any case.
 """
 
 from contextlib import contextmanager
@@ -45,6 +52,10 @@ MSG_PERIOD_DELETE = "cchc_locked: kỳ đánh giá đã công bố hoặc đã k
 MSG_PERIOD_UPDATE = "cchc_locked: kỳ đánh giá đã công bố hoặc đã khóa, chỉ được chuyển từ đã công bố sang đã khóa."
 MSG_CRITERION = "cchc_locked: bộ tiêu chí đã dùng cho kỳ đánh giá đã công bố hoặc đã khóa, không được sửa."
 MSG_AUDIT = "cchc_locked: nhật ký thay đổi không được sửa hoặc xóa."
+MSG_GRADE_BAND = "cchc_locked: thang xếp loại đã dùng cho kỳ đánh giá đã công bố hoặc đã khóa, không được sửa."
+MSG_VERSION_CURRENT = "cchc_locked: chỉ một lần đính chính mới hơn, đã niêm phong, mới thay được bản đang có hiệu lực."
+MSG_VERSION_EMPTY = "cchc_locked: không niêm phong một lần công bố chưa có kết quả."
+MSG_TRUNCATE = "cchc_locked: có kỳ đánh giá đã công bố hoặc đã khóa, không được xóa sạch bảng."
 
 # The columns of a locked row that are meant to move; every other column is frozen.
 MOVABLE = {
@@ -75,6 +86,19 @@ def _criteria_set_locked_sqlite(set_id_expr):
     return (
         f"EXISTS (SELECT 1 FROM scoring_period WHERE criteria_set_id = {set_id_expr} AND status IN ({_STATUSES_SQL}))"
     )
+
+
+def _scheme_locked_sqlite(scheme_id_expr):
+    return (
+        f"EXISTS (SELECT 1 FROM scoring_period WHERE grade_scheme_id = {scheme_id_expr} "
+        f"AND status IN ({_STATUSES_SQL}))"
+    )
+
+
+_NEWER_SEALED = (
+    "EXISTS (SELECT 1 FROM scoring_resultversion v WHERE v.period_id = OLD.period_id "
+    "AND v.number > OLD.number AND v.sealed{true})"
+)
 
 
 def _changed_sqlite(columns):
@@ -133,6 +157,28 @@ def _sqlite_triggers(version_frozen, period_frozen):
             MSG_VERSION_UPDATE,
         ),
         ("cchc_lock_resultversion_delete", "scoring_resultversion", "DELETE", "OLD.sealed = 1", MSG_VERSION_DELETE),
+        (
+            "cchc_lock_resultversion_supersede",
+            "scoring_resultversion",
+            "UPDATE",
+            "OLD.sealed = 1 AND OLD.is_current = 1 AND NEW.is_current = 0 AND NOT " + _NEWER_SEALED.format(true=" = 1"),
+            MSG_VERSION_CURRENT,
+        ),
+        (
+            "cchc_lock_resultversion_revive",
+            "scoring_resultversion",
+            "UPDATE",
+            "OLD.sealed = 1 AND OLD.is_current = 0 AND NEW.is_current = 1 AND " + _NEWER_SEALED.format(true=" = 1"),
+            MSG_VERSION_CURRENT,
+        ),
+        (
+            "cchc_lock_resultversion_seal",
+            "scoring_resultversion",
+            "UPDATE",
+            "OLD.sealed = 0 AND NEW.sealed = 1 "
+            "AND NOT EXISTS (SELECT 1 FROM scoring_result r WHERE r.version_id = OLD.id)",
+            MSG_VERSION_EMPTY,
+        ),
         # 5. Periods.
         (
             "cchc_lock_period_update",
@@ -169,6 +215,28 @@ def _sqlite_triggers(version_frozen, period_frozen):
         # 7. The audit log.
         ("cchc_lock_auditentry_update", "scoring_auditentry", "UPDATE", None, MSG_AUDIT),
         ("cchc_lock_auditentry_delete", "scoring_auditentry", "DELETE", None, MSG_AUDIT),
+        # 8. Grade bands.
+        (
+            "cchc_lock_gradeband_insert",
+            "scoring_gradeband",
+            "INSERT",
+            _scheme_locked_sqlite("NEW.scheme_id"),
+            MSG_GRADE_BAND,
+        ),
+        (
+            "cchc_lock_gradeband_update",
+            "scoring_gradeband",
+            "UPDATE",
+            f"{_scheme_locked_sqlite('OLD.scheme_id')} OR {_scheme_locked_sqlite('NEW.scheme_id')}",
+            MSG_GRADE_BAND,
+        ),
+        (
+            "cchc_lock_gradeband_delete",
+            "scoring_gradeband",
+            "DELETE",
+            _scheme_locked_sqlite("OLD.scheme_id"),
+            MSG_GRADE_BAND,
+        ),
     )
 
 
@@ -315,6 +383,15 @@ BEGIN
     IF OLD.sealed AND ({_pg_changed(version_frozen)}) THEN
         RAISE EXCEPTION {_sql_str(MSG_VERSION_UPDATE)};
     END IF;
+    IF OLD.sealed AND OLD.is_current AND NOT NEW.is_current AND NOT {_NEWER_SEALED.format(true="")} THEN
+        RAISE EXCEPTION {_sql_str(MSG_VERSION_CURRENT)};
+    END IF;
+    IF OLD.sealed AND NOT OLD.is_current AND NEW.is_current AND {_NEWER_SEALED.format(true="")} THEN
+        RAISE EXCEPTION {_sql_str(MSG_VERSION_CURRENT)};
+    END IF;
+    IF NOT OLD.sealed AND NEW.sealed AND NOT EXISTS (SELECT 1 FROM scoring_result r WHERE r.version_id = OLD.id) THEN
+        RAISE EXCEPTION {_sql_str(MSG_VERSION_EMPTY)};
+    END IF;
     RETURN NEW;
 END;
 $$""",
@@ -358,6 +435,38 @@ BEGIN
     RETURN OLD;
 END;
 $$""",
+        # 8. Grade bands.
+        "cchc_lock_gradeband()": f"""
+CREATE OR REPLACE FUNCTION cchc_lock_gradeband() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP IN ('UPDATE', 'DELETE') AND EXISTS (
+        SELECT 1 FROM scoring_period WHERE grade_scheme_id = OLD.scheme_id AND status IN ({_STATUSES_SQL})
+    ) THEN
+        RAISE EXCEPTION {_sql_str(MSG_GRADE_BAND)};
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        IF EXISTS (
+            SELECT 1 FROM scoring_period WHERE grade_scheme_id = NEW.scheme_id AND status IN ({_STATUSES_SQL})
+        ) THEN
+            RAISE EXCEPTION {_sql_str(MSG_GRADE_BAND)};
+        END IF;
+        RETURN NEW;
+    END IF;
+    RETURN OLD;
+END;
+$$""",
+        # 10. TRUNCATE, which fires no row trigger.
+        "cchc_lock_truncate()": f"""
+CREATE OR REPLACE FUNCTION cchc_lock_truncate() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM scoring_period WHERE status IN ({_STATUSES_SQL})) THEN
+        RAISE EXCEPTION {_sql_str(MSG_TRUNCATE)};
+    END IF;
+    RETURN NULL;
+END;
+$$""",
         # 7. The audit log.
         "cchc_lock_auditentry()": f"""
 CREATE OR REPLACE FUNCTION cchc_lock_auditentry() RETURNS trigger
@@ -378,6 +487,22 @@ PG_TRIGGERS = (
     ("cchc_lock_period", "scoring_period", "UPDATE OR DELETE", "cchc_lock_period"),
     ("cchc_lock_criterion", "scoring_criterion", "INSERT OR UPDATE OR DELETE", "cchc_lock_criterion"),
     ("cchc_lock_auditentry", "scoring_auditentry", "UPDATE OR DELETE", "cchc_lock_auditentry"),
+    ("cchc_lock_gradeband", "scoring_gradeband", "INSERT OR UPDATE OR DELETE", "cchc_lock_gradeband"),
+)
+# Tables whose TRUNCATE (a statement, which fires no row trigger) is refused while anything is published.
+PG_TRUNCATE_TABLES = (
+    "scoring_score",
+    "scoring_evidence",
+    "scoring_result",
+    "scoring_resultversion",
+    "scoring_period",
+    "scoring_criterion",
+    "scoring_criteriaset",
+    "scoring_auditentry",
+    "scoring_gradeband",
+    "scoring_gradescheme",
+    "units_unit",
+    "units_block",
 )
 
 
@@ -404,6 +529,11 @@ def install_sql(connection) -> list[str]:
         f"CREATE TRIGGER {name} BEFORE {events} ON {table} FOR EACH ROW EXECUTE FUNCTION {function}()"
         for name, table, events, function in PG_TRIGGERS
     ]
+    statements += [
+        f"CREATE TRIGGER cchc_lock_truncate BEFORE TRUNCATE ON {table} FOR EACH STATEMENT "
+        "EXECUTE FUNCTION cchc_lock_truncate()"
+        for table in PG_TRUNCATE_TABLES
+    ]
     return statements
 
 
@@ -413,6 +543,7 @@ def uninstall_sql(vendor: str, *, keep_functions: bool = False) -> list[str]:
     if vendor != "postgresql":
         return []
     statements = [f"DROP TRIGGER IF EXISTS {name} ON {table}" for name, table, _, _ in PG_TRIGGERS]
+    statements += [f"DROP TRIGGER IF EXISTS cchc_lock_truncate ON {table}" for table in PG_TRUNCATE_TABLES]
     if not keep_functions:
         # Trigger functions first, then the helpers they call.
         statements += [f"DROP FUNCTION IF EXISTS {signature}" for signature in reversed(_pg_functions((), ()))]
@@ -424,7 +555,7 @@ def trigger_names(vendor: str) -> list[str]:
     if vendor == "sqlite":
         return [name for name, *_ in _sqlite_triggers(("id",), ("id",))]
     if vendor == "postgresql":
-        return [name for name, *_ in PG_TRIGGERS]
+        return [name for name, *_ in PG_TRIGGERS] + ["cchc_lock_truncate"] * len(PG_TRUNCATE_TABLES)
     return []
 
 

@@ -287,6 +287,9 @@ class ResultVersion(models.Model):
         related_name="+",
         verbose_name=_("người công bố"),
     )
+    # The block as the table names it, kept as published: renaming the block later changes no table.
+    block_name = models.CharField(_("tên khối khi công bố"), max_length=200, default="")
+    block_phrase = models.CharField(_("cụm từ tiêu đề khi công bố"), max_length=200, default="")
 
     class Meta:
         ordering = ["period", "number"]
@@ -341,6 +344,8 @@ class Result(models.Model):
         ResultVersion, on_delete=models.PROTECT, related_name="results", verbose_name=_("lần công bố")
     )
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="results", verbose_name=_("đơn vị"))
+    # The unit's name as published: renaming or merging the unit later changes no published table.
+    unit_name = models.CharField(_("tên đơn vị khi công bố"), max_length=255, default="")
     total = models.DecimalField(_("điểm đánh giá"), **TOTAL)
     grade_code = models.SlugField(_("mã xếp loại"), max_length=32)
     grade = models.CharField(_("xếp loại"), max_length=100)

@@ -136,9 +136,12 @@ def result_version_seal(
     `rows` are (unit id, ranking.Ranked) in table order. The caller holds the transaction."""
     previous = period.versions.filter(is_current=True).first()
     number = (period.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+    block = period.block
     version = ResultVersion.objects.create(
         period=period,
         number=number,
+        block_name=block.name,
+        block_phrase=block.title_phrase,
         reason=reason,
         decision_number=decision_number,
         decision_date=decision_date,
@@ -149,6 +152,7 @@ def result_version_seal(
             period=period,
             version=version,
             unit_id=unit_id,
+            unit_name=row.name,
             total=row.total,
             grade_code=row.band.code,
             grade=row.band.label,
@@ -157,9 +161,12 @@ def result_version_seal(
         )
         for unit_id, row in rows
     )
+    # Sealed with its results first; only then may it take the place of the current version (the database
+    # lets a current version give way to a newer sealed one, and to nothing else).
+    ResultVersion.objects.filter(pk=version.pk).update(sealed=True, published_at=timezone.now())
     if previous:
         ResultVersion.objects.filter(pk=previous.pk).update(is_current=False)
-    ResultVersion.objects.filter(pk=version.pk).update(is_current=True, sealed=True, published_at=timezone.now())
+    ResultVersion.objects.filter(pk=version.pk).update(is_current=True)
     audit.record(
         period=period,
         by=by,

@@ -57,7 +57,9 @@ def publish_table(
         is_partial=partial,
         grade_scheme=scheme or GradeScheme.objects.get(is_default=True),
     )
-    version = ResultVersion.objects.create(period=period, number=1)
+    version = ResultVersion.objects.create(
+        period=period, number=1, block_name=block.name, block_phrase=block.title_phrase
+    )
     units = {u.name: u for u in Unit.objects.filter(block=block)}
     for position, (name, total) in enumerate(rows, start=1):
         unit = units.get(name) or Unit.objects.create(code=f"{block.code}-{year}-{position}", name=name, block=block)
@@ -65,6 +67,7 @@ def publish_table(
             period=period,
             version=version,
             unit=unit,
+            unit_name=unit.name,
             total=Decimal(total),
             grade="Tốt",
             grade_code="tot",

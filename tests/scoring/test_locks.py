@@ -199,7 +199,7 @@ def test_migration_installs_every_trigger():
         cursor.execute(sql, ["cchc_lock%"])
         installed = sorted(name for (name,) in cursor.fetchall())
     assert installed == sorted(expected)
-    assert len(expected) == (18 if connection.vendor == "sqlite" else 7)
+    assert len(expected) == (24 if connection.vendor == "sqlite" else 8 + len(locks.PG_TRUNCATE_TABLES))
 
 
 @pytest.mark.django_db
@@ -419,9 +419,13 @@ def test_a_correction_writes_a_new_version_and_supersedes_the_old_one(frozen):
     v2 = ResultVersion.objects.create(period=frozen.period, number=2, reason="Cộng sai điểm tiêu chí 2")
     new_result(frozen.period, v2, frozen.units[1], "91", 1)
     new_result(frozen.period, v2, frozen.units[0], "90.375", 2)
+    # The old version gives way only to a sealed one: sealed first, then the swap.
+    assert_refused(lambda: ResultVersion.objects.filter(pk=v1.pk).update(is_current=False), v1)
+    ResultVersion.objects.filter(pk=v2.pk).update(sealed=True, published_at=timezone.now())
     ResultVersion.objects.filter(pk=v1.pk).update(is_current=False)
-    ResultVersion.objects.filter(pk=v2.pk).update(is_current=True, sealed=True, published_at=timezone.now())
+    ResultVersion.objects.filter(pk=v2.pk).update(is_current=True)
     assert row(v1) == {**before, "is_current": False}
+    assert_refused(lambda: ResultVersion.objects.filter(pk=v1.pk).update(is_current=True), v1)  # never back
     assert list(ResultVersion.objects.filter(period=frozen.period, is_current=True)) == [v2]
     assert Result.objects.filter(version=v2).count() == 2
     # Sealed now: the correction itself is as final as the original.
@@ -487,11 +491,14 @@ def test_sealed_version_columns_cannot_change(frozen, field):
 
 
 @pytest.mark.django_db
-def test_superseding_a_sealed_version_by_is_current_only_is_allowed(frozen):
+def test_the_current_version_cannot_be_unset_by_itself_so_no_table_vanishes(frozen):
     before = row(frozen.version)
-    ResultVersion.objects.filter(pk=frozen.version.pk).update(is_current=False)
-    assert row(frozen.version) == {**before, "is_current": False}
-    ResultVersion.objects.filter(pk=frozen.version.pk).update(is_current=True)
+    text = assert_refused(
+        lambda: ResultVersion.objects.filter(pk=frozen.version.pk).update(is_current=False), frozen.version
+    )
+    assert "mới hơn, đã niêm phong" in text
+    empty = ResultVersion.objects.create(period=frozen.period, number=2, reason="Bản trống")
+    assert_refused(lambda: ResultVersion.objects.filter(pk=empty.pk).update(sealed=True), empty)  # nothing in it
     # Saving the loaded version unchanged rewrites every column with its own value: allowed.
     ResultVersion.objects.get(pk=frozen.version.pk).save()
     assert row(frozen.version) == before
@@ -691,7 +698,7 @@ def test_audit_entries_of_a_frozen_period_can_still_be_added_but_not_changed(fro
 @pytest.mark.django_db
 def test_refusal_messages_are_vietnamese_and_prefixed():
     messages = [value for name, value in vars(locks).items() if name.startswith("MSG_")]
-    assert len(messages) == 10
+    assert len(messages) == 14
     for message in messages:
         assert message.startswith("cchc_locked: ")
         assert "'" not in message and "%" not in message  # safe inside SQL literals and RAISE formats
