@@ -6,7 +6,7 @@ PORT ?= 8000
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 DEV := DEBUG=1
 
-.PHONY: run test lint check-deploy bench data clean
+.PHONY: run test lint check-deploy bench data clean backup restore
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Cần Python 3.11 trở lên (Python 3.11+ required).")'
@@ -14,13 +14,18 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@rm -f $(VENV)/.installed-* && touch $@
 
-# Migrate SQLite, load the published results and the demonstration period; safe to run again.
+# The demonstration period and accounts: on the embedded SQLite database only, unless DEMO=1 is given.
+DEMO ?= $(if $(DATABASE_URL),0,1)
+
+# Migrate, load the published results and (see DEMO) the demonstration period; safe to run again.
 data: $(STAMP)
 	$(DEV) $(PY) manage.py migrate --noinput
 	$(DEV) $(PY) manage.py import_results fixtures/ket-qua-cong-bo-2022.csv --skip-published
 	$(DEV) $(PY) manage.py import_results fixtures/ket-qua-cong-bo-2020-mot-phan.csv --partial --skip-published
-	$(DEV) $(PY) manage.py seed_demo
-	$(DEV) $(PY) manage.py create_demo_accounts
+ifeq ($(DEMO),1)
+	$(DEV) DEMO=1 $(PY) manage.py seed_demo
+	$(DEV) DEMO=1 PORT=$(PORT) $(PY) manage.py create_demo_accounts
+endif
 
 run: data
 	$(DEV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
@@ -36,6 +41,17 @@ lint: $(STAMP)
 check-deploy: $(STAMP)
 	DEBUG=0 SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
 	  ALLOWED_HOSTS=cchc.example.gov.vn $(PY) manage.py check --deploy --fail-level WARNING
+
+# The database and the evidence files in one archive (backups/…), and back into an empty database.
+# On a server SECRET_KEY is set; on a development machine the development settings serve.
+ADMIN_ENV := $(if $(SECRET_KEY),,DEBUG=1)
+
+backup: $(STAMP)
+	$(ADMIN_ENV) $(PY) manage.py backup $(if $(FILE),-o $(FILE),)
+
+restore: $(STAMP)
+	@test -n "$(FILE)" || (echo "Dùng: make restore FILE=backups/cchc-....tar.gz" && exit 2)
+	$(ADMIN_ENV) $(PY) manage.py restore $(FILE)
 
 bench: $(STAMP)
 	$(DEV) $(PY) -m benchmarks

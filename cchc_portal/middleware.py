@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
 from django.urls import Resolver404, resolve
+from django.utils.cache import add_never_cache_headers
 
 from cchc_portal.lib.filetypes import megabytes
 
@@ -83,3 +84,25 @@ class UploadGate:
         else:
             allowed = check(request, **match.kwargs)
         return None if allowed else HttpResponseForbidden(E_NOT_ALLOWED, content_type="text/plain; charset=utf-8")
+
+
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in ("camera", "microphone", "geolocation", "payment", "usb", "serial", "bluetooth", "interest-cohort")
+)
+
+
+class SecurityHeaders:
+    """Headers every answer carries: no browser feature the portal does not use (Permissions-Policy), and
+    nothing a signed-in user receives — a staff page, an evidence file, a workbook — kept by any cache."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            add_never_cache_headers(response)
+        return response

@@ -207,6 +207,29 @@ def _score(period, unit, leaf, rng, *, complete: bool) -> Score:
     return Score(period=period, unit=unit, criterion=leaf, self_points=claimed, explanation=note)
 
 
+E_DEMO_DEBUG = "Chỉ tạo tài khoản dùng thử khi DEBUG bật."
+E_DEMO_DATABASE = (
+    "Dữ liệu và tài khoản dùng thử chỉ được tạo trên CSDL SQLite mặc định của máy phát triển; với CSDL khác "
+    "(DATABASE_URL), chỉ khi đặt rõ DEMO=1."
+)
+
+
+def demo_allowed(*, need_debug: bool = True) -> str:
+    """Why the demonstration data may not be made here ("" when it may): development only, and on the
+    embedded SQLite database unless DEMO=1 says otherwise — never by pointing a command at a real database."""
+    import os
+
+    from django.conf import settings
+
+    if need_debug and not settings.DEBUG:
+        return E_DEMO_DEBUG
+    if os.environ.get("DEMO") == "1":
+        return ""
+    if os.environ.get("DATABASE_URL"):
+        return E_DEMO_DATABASE
+    return ""
+
+
 def demo_accounts() -> list[tuple[str, str, str]]:
     """One account per role on the demonstration period: (role, username, password)."""
     from django.contrib.auth import get_user_model

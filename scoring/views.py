@@ -25,6 +25,11 @@ from scoring.scores import evidence_add, evidence_remove, scores_save
 from scoring.tables import ProgressTable
 from units.models import Unit
 
+E_EVIDENCE_MISSING = (
+    "Tệp minh chứng “{name}” không còn trên máy chủ (hồ sơ vẫn ghi nhận tệp này). Hãy báo quản trị Sở Nội vụ "
+    "khôi phục tệp từ bản sao lưu."
+)
+
 
 def _period(pk: int) -> Period:
     return get_object_or_404(Period.objects.select_related("block", "criteria_set"), pk=pk)
@@ -237,8 +242,12 @@ def evidence_download(request, pk: int):
     permissions.require(permissions.can_view_entry(request.user, item.score.period, item.score.unit))
     if not item.file:
         raise Http404
+    try:
+        handle = item.file.open("rb")
+    except FileNotFoundError:  # the database came back without its files (see docs/deploy.md, backup)
+        return render(request, "404.html", {"message": E_EVIDENCE_MISSING.format(name=item.original_name)}, status=404)
     return FileResponse(
-        item.file.open("rb"),
+        handle,
         as_attachment=True,
         filename=item.original_name,
         content_type=KINDS[item.kind].content_type if item.kind in KINDS else "application/octet-stream",

@@ -121,7 +121,6 @@ class PreviewRow:
     max_points: str
     method: str
     depth: int
-    indent: int
     is_leaf: bool
 
 
@@ -489,7 +488,6 @@ def _preview_rows(rows: list[CriterionRow]) -> list[PreviewRow]:
             max_points=shown(row.max_points),
             method=Method(row.method).label,
             depth=row.depth,
-            indent=(row.depth - 1) * 3,
             is_leaf=row.code not in parents,
         )
         for row in rows

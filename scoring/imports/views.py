@@ -105,10 +105,12 @@ def score_import_page(request, pk: int, kind: str):
     token = pending_uploads().store(upload)
     name = upload.name
     request.session[SCORE_SESSION_KEY] = {"token": token, "name": name, "period": period.pk, "kind": sheet.code}
-    return StreamingHttpResponse(_checking(request, context, token, name))
+    # Read the nonce now: the policy header goes out before the streamed body that uses it.
+    nonce = str(request.csp_nonce)
+    return StreamingHttpResponse(_checking(request, context, token, name, nonce))
 
 
-def _checking(request, context, token, name):
+def _checking(request, context, token, name, nonce):
     """Stream the page: a progress bar that moves as rows are checked, then the preview or the errors."""
     period, sheet = context["period"], context["kind"]
     head, tail = render_to_string("scoring/score_import.html", {**context, "streaming": True}, request).split(
@@ -123,8 +125,8 @@ def _checking(request, context, token, name):
             except StopIteration as finished:
                 check = finished.value
                 break
-            yield f"<script>cchcProgress({done}, {total});</script>\n"
-    yield "<script>cchcDone();</script>\n"
+            yield f'<script nonce="{nonce}">cchcProgress({done}, {total});</script>\n'
+    yield f'<script nonce="{nonce}">cchcDone();</script>\n'
     if check.error_workbook:
         pending_uploads().keep(token, ".loi", ContentFile(check.error_workbook))
     if not check.ok:  # a refused file is never confirmed: only its marked copy is kept, for download

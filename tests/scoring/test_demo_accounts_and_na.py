@@ -20,9 +20,20 @@ def test_demo_accounts_exist_only_with_debug_on(settings, so):
     assert not get_user_model().objects.exists()
 
 
-def test_demo_accounts_cover_each_role_on_the_demo_period(settings, so, capsys):
+def test_demo_data_is_never_made_on_a_database_named_by_database_url_without_demo(settings, so, monkeypatch):
+    settings.DEBUG = True
+    monkeypatch.setenv("DATABASE_URL", "postgres://cchc@csdl-that.example.gov.vn/cchc")
+    monkeypatch.delenv("DEMO", raising=False)
+    for command in ("create_demo_accounts", "seed_demo"):
+        with pytest.raises(CommandError, match="DEMO=1"):
+            call_command(command)
+    assert not get_user_model().objects.exists() and not Period.objects.exists()
+
+
+def test_demo_accounts_cover_each_role_on_the_demo_period(settings, so, capsys, monkeypatch):
     make_units(so, ["Sở Nội vụ", "Sở Y tế"])
     settings.DEBUG = True
+    monkeypatch.setenv("DEMO", "1")
     call_command("create_demo_accounts")
     call_command("create_demo_accounts")  # running make run twice is harmless
     out = capsys.readouterr().out

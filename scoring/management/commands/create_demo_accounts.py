@@ -1,17 +1,23 @@
-"""Create or reset one demonstration account per role; only when DEBUG is on."""
+"""Create or reset one demonstration account per role; only in development, on the demonstration database."""
 
-from django.conf import settings
+import os
+
 from django.core.management.base import BaseCommand, CommandError
 
-from scoring.demo import demo_accounts
+from scoring.demo import demo_accounts, demo_allowed
 
 
 class Command(BaseCommand):
-    help = "Tạo tài khoản dùng thử cho từng vai trò trên kỳ đánh giá minh họa (chỉ khi DEBUG bật) và in ra."
+    help = (
+        "Tạo tài khoản dùng thử cho từng vai trò trên kỳ đánh giá minh họa và in ra. Chỉ chạy khi DEBUG bật, trên "
+        "CSDL SQLite mặc định, hoặc khi đặt DEMO=1 (không bao giờ trên CSDL thật)."
+    )
 
     def handle(self, *args, **options):
-        if not settings.DEBUG:
-            raise CommandError("Chỉ tạo tài khoản dùng thử khi DEBUG bật.")
+        refusal = demo_allowed()
+        if refusal:
+            raise CommandError(refusal)
         for role, username, password in demo_accounts():
             self.stdout.write(f"{role}: {username} / {password}")
-        self.stdout.write("Đăng nhập tại http://127.0.0.1:8000/dang-nhap/ (quản trị dữ liệu: /quan-tri/).")
+        port = os.environ.get("PORT", "8000")
+        self.stdout.write(f"Đăng nhập tại http://127.0.0.1:{port}/dang-nhap/ (quản trị dữ liệu: /quan-tri/).")
