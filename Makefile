@@ -6,7 +6,7 @@ PORT ?= 8000
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 DEV := DEBUG=1
 
-.PHONY: run test lint check-deploy bench data clean backup restore
+.PHONY: run test lint check-deploy bench data clean backup restore soak
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Cần Python 3.11 trở lên (Python 3.11+ required).")'
@@ -52,6 +52,10 @@ backup: $(STAMP)
 restore: $(STAMP)
 	@test -n "$(FILE)" || (echo "Dùng: make restore FILE=backups/cchc-....tar.gz" && exit 2)
 	$(ADMIN_ENV) $(PY) manage.py restore $(FILE)
+
+# One minute of mixed load, a login flood and a PostgreSQL restart against gunicorn, on 127.0.0.1.
+soak: $(STAMP)
+	$(PY) -m benchmarks.soak
 
 bench: $(STAMP)
 	$(DEV) $(PY) -m benchmarks

@@ -29,6 +29,6 @@ limit_request_fields = 100
 limit_request_field_size = 8190
 # Behind nginx on the same machine: trust its X-Forwarded-* headers only.
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
-accesslog = "-"
+accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")

@@ -84,6 +84,9 @@ DATABASES = {
         conn_max_age=env_int("CONN_MAX_AGE", 60),
     )
 }
+# A persistent connection is checked before each request reuses it: after a database restart the first
+# request reconnects instead of failing.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Two staff saving at the same moment: the second waits for the first (a write lock taken at the start
     # of each transaction, up to 20 s) instead of failing with "database is locked"; readers never wait
