@@ -86,10 +86,7 @@ class UploadGate:
         return None if allowed else HttpResponseForbidden(E_NOT_ALLOWED, content_type="text/plain; charset=utf-8")
 
 
-PERMISSIONS_POLICY = ", ".join(
-    f"{feature}=()"
-    for feature in ("camera", "microphone", "geolocation", "payment", "usb", "serial", "bluetooth", "interest-cohort")
-)
+PERMISSIONS_POLICY = ", ".join(f"{feature}=()" for feature in ("camera", "microphone", "geolocation", "payment", "usb"))
 
 
 class SecurityHeaders:

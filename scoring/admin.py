@@ -103,6 +103,10 @@ class PeriodAdmin(admin.ModelAdmin):
     readonly_fields = ("status", "decision_number", "decision_date", "signer")
     inlines = [AssignmentInline]
 
+    def get_readonly_fields(self, request, obj=None):
+        # The demonstration flag is chosen once, when the period is made; the database refuses a change too.
+        return (*self.readonly_fields, "is_demo") if obj is not None else self.readonly_fields
+
     def has_change_permission(self, request, obj=None):
         # Status moves happen on the dashboard (checked and recorded); a public period is frozen.
         return super().has_change_permission(request, obj) and not (obj and obj.status in PUBLIC_STATUSES)

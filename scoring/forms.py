@@ -14,6 +14,7 @@ FIELDS = {
     "expl": "explanation",
     "cmt": "appraiser_comment",
     "na": "not_applicable",
+    "resp": "response",
 }
 
 
@@ -44,8 +45,10 @@ def entry_changes(sheet: EntrySheet, data) -> list[Change]:
         pk = row.node.pk
         if sheet.can_edit_self and not row.is_survey:
             read("self", "self_points", pk)
-        if sheet.can_edit_self or sheet.can_explain:
+        if sheet.can_edit_self:
             read("expl", "explanation", pk)
+        if sheet.can_explain and not row.is_survey:
+            read("resp", "response", pk)
         if (sheet.can_appraise and not row.is_survey) or (sheet.can_enter_survey and row.is_survey):
             read("appr", "appraised_points", pk)
         if sheet.can_appraise:
@@ -67,6 +70,38 @@ class PublishForm(forms.Form):
     decision_number = forms.CharField(label="Số quyết định công bố", max_length=100, validators=[one_line])
     decision_date = forms.DateField(label="Ngày quyết định", widget=forms.DateInput(attrs={"type": "date"}))
     signer = forms.CharField(label="Người ký", max_length=200, required=False, validators=[one_line])
+
+
+class ConfirmForm(forms.Form):
+    confirm = forms.CharField(
+        label="Xác nhận: gõ năm đánh giá (hoặc số quyết định)",
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+
+class AssignForm(forms.Form):
+    """Which appraiser, for which units of the period (none chosen: every unit)."""
+
+    appraiser = forms.ModelChoiceField(label="Thẩm định viên", queryset=None, empty_label=None)
+    units = forms.ModelMultipleChoiceField(
+        label="Đơn vị (để trống: mọi đơn vị của kỳ)",
+        queryset=None,
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+    )
+
+    def __init__(self, *args, period, **kwargs):
+        from django.contrib.auth import get_user_model
+
+        from scoring.permissions import APPRAISER
+        from units.models import Unit
+
+        super().__init__(*args, **kwargs)
+        users = get_user_model().objects.filter(groups__name=APPRAISER, is_active=True).order_by("username")
+        self.fields["appraiser"].queryset = users
+        self.fields["appraiser"].label_from_instance = lambda u: u.get_full_name() or u.get_username()
+        self.fields["units"].queryset = Unit.objects.filter(block_id=period.block_id).active_in(period.year)
 
 
 class ReasonForm(forms.Form):

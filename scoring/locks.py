@@ -9,7 +9,7 @@ write path (admin, raw ORM, raw SQL, a bug):
 4. scoring_resultversion: DELETE of a sealed version; UPDATE of a sealed version, except of is_current
    alone (a correction supersedes the old version with ``.update(is_current=False)``);
 5. scoring_period: DELETE of a published or locked period; UPDATE of one, except re-saving it unchanged
-   and the single move published -> locked;
+   and the single move published -> locked; and, for every period, a change of the demonstration flag;
 6. scoring_criterion: INSERT / UPDATE / DELETE of a node of a criteria set used by such a period;
 7. scoring_auditentry: UPDATE / DELETE, always (the log is append-only);
 8. scoring_gradeband: INSERT / UPDATE / DELETE of a band of a grade scheme used by such a period;
@@ -55,6 +55,7 @@ MSG_AUDIT = "cchc_locked: nhật ký thay đổi không được sửa hoặc x�
 MSG_GRADE_BAND = "cchc_locked: thang xếp loại đã dùng cho kỳ đánh giá đã công bố hoặc đã khóa, không được sửa."
 MSG_VERSION_CURRENT = "cchc_locked: chỉ một lần đính chính mới hơn, đã niêm phong, mới thay được bản đang có hiệu lực."
 MSG_VERSION_EMPTY = "cchc_locked: không niêm phong một lần công bố chưa có kết quả."
+MSG_DEMO = "cchc_locked: cờ dữ liệu minh họa của kỳ đánh giá không được đổi sau khi tạo."
 MSG_TRUNCATE = "cchc_locked: có kỳ đánh giá đã công bố hoặc đã khóa, không được xóa sạch bảng."
 
 # The columns of a locked row that are meant to move; every other column is frozen.
@@ -189,6 +190,7 @@ def _sqlite_triggers(version_frozen, period_frozen):
             MSG_PERIOD_UPDATE,
         ),
         ("cchc_lock_period_delete", "scoring_period", "DELETE", f"OLD.status IN ({_STATUSES_SQL})", MSG_PERIOD_DELETE),
+        ("cchc_lock_period_demo", "scoring_period", "UPDATE", "NEW.is_demo IS NOT OLD.is_demo", MSG_DEMO),
         # 6. Criteria.
         (
             "cchc_lock_criterion_insert",
@@ -405,6 +407,9 @@ BEGIN
             RAISE EXCEPTION {_sql_str(MSG_PERIOD_DELETE)};
         END IF;
         RETURN OLD;
+    END IF;
+    IF NEW.is_demo IS DISTINCT FROM OLD.is_demo THEN
+        RAISE EXCEPTION {_sql_str(MSG_DEMO)};
     END IF;
     IF OLD.status IN ({_STATUSES_SQL}) AND NOT (
         {_pg_unchanged(period_frozen)}

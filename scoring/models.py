@@ -244,6 +244,11 @@ class Score(models.Model):
     not_applicable = models.BooleanField(_("không áp dụng"), default=False)
     explanation = models.TextField(_("giải trình của đơn vị"), blank=True, validators=[multi_line, LONG_TEXT])
     appraiser_comment = models.TextField(_("ý kiến thẩm định"), blank=True, validators=[multi_line, LONG_TEXT])
+    # The rounds, kept side by side: round 1 as it stood when the unit was asked to explain, and the unit's
+    # answer in that step (its self-assessment explanation above stays as it was submitted).
+    round1_points = models.DecimalField(_("điểm thẩm định vòng 1"), null=True, blank=True, **POINTS)
+    round1_comment = models.TextField(_("ý kiến thẩm định vòng 1"), blank=True, validators=[multi_line, LONG_TEXT])
+    response = models.TextField(_("giải trình sau vòng 1"), blank=True, validators=[multi_line, LONG_TEXT])
     note = models.TextField(_("ghi chú"), blank=True, validators=[multi_line, LONG_TEXT])
     updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
 
@@ -261,6 +266,10 @@ class Score(models.Model):
             models.CheckConstraint(
                 condition=Q(appraised_points__isnull=True) | Q(appraised_points__gte=0),
                 name="score_appraised_points_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(round1_points__isnull=True) | Q(round1_points__gte=0),
+                name="score_round1_points_not_negative",
             ),
         ]
 
@@ -479,6 +488,8 @@ class AuditEntry(models.Model):
         SUBMISSION = "submission", _("Tình trạng hồ sơ")
         PERIOD_STATUS = "period_status", _("Trạng thái kỳ đánh giá")
         RESULTS = "results", _("Công bố kết quả")
+        RESPONSE = "response", _("Giải trình sau vòng 1")
+        ASSIGNMENT = "assignment", _("Phân công thẩm định")
 
     at = models.DateTimeField(_("thời điểm"), auto_now_add=True, db_index=True)
     by = models.ForeignKey(
@@ -509,3 +520,32 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.at:%d/%m/%Y %H:%M} {self.get_action_display()}: {self.old} → {self.new}"
+
+
+class Notice(models.Model):
+    """A reminder or notice sent to one person once (by e-mail), and listed on their work list until done."""
+
+    class Kind(models.TextChoices):
+        DEADLINE = "deadline", _("Sắp đến hạn tự đánh giá")
+        EXPLAIN = "explain", _("Hồ sơ trả về để giải trình")
+        ROUND_OPEN = "round_open", _("Vòng thẩm định đã mở")
+        ALL_SUBMITTED = "all_submitted", _("Mọi đơn vị đã nộp")
+        ALL_APPRAISED = "all_appraised", _("Mọi đơn vị đã được thẩm định")
+
+    key = models.CharField(_("khóa"), max_length=200, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices", verbose_name=_("người nhận")
+    )
+    period = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="notices", verbose_name=_("kỳ"))
+    kind = models.CharField(_("loại"), max_length=16, choices=Kind.choices)
+    text = models.CharField(_("nội dung"), max_length=500)
+    link = models.CharField(_("đường dẫn"), max_length=300)
+    sent_at = models.DateTimeField(_("gửi lúc"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-sent_at"]
+        verbose_name = _("thông báo")
+        verbose_name_plural = _("thông báo")
+
+    def __str__(self):
+        return self.text

@@ -6,11 +6,9 @@ Each function returns everything its template touches, in a fixed number of quer
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, Max, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from scoring import permissions
+from scoring import permissions, ranking
 from scoring.models import AuditEntry, Criterion, Evidence, Method, Period, Score, Submission
 from units.models import Unit
 
@@ -27,10 +25,35 @@ class SheetRow:
     is_leaf: bool
     score: Score | None = None
     evidence: list[Evidence] = field(default_factory=list)
+    attention: str = ""  # why this leaf needs the viewer's work now ("" when it does not)
 
     @property
     def is_survey(self) -> bool:
         return self.node.method == Method.SURVEY
+
+    @property
+    def is_self(self) -> bool:
+        return self.node.method == Method.SELF
+
+    @property
+    def not_applicable(self) -> bool:
+        return bool(self.score and self.score.not_applicable)
+
+    @property
+    def cut(self) -> bool:
+        """Round 1 gave fewer points than the unit claimed: what the explanation step is about."""
+        score = self.score
+        return bool(
+            score
+            and score.round1_points is not None
+            and score.self_points is not None
+            and score.round1_points < score.self_points
+        )
+
+    @property
+    def has_rounds(self) -> bool:
+        score = self.score
+        return bool(score and (score.round1_points is not None or score.round1_comment or score.response))
 
 
 @dataclass
@@ -39,7 +62,7 @@ class Area:
     title: str
     max_points: Decimal
     self_total: Decimal = ZERO
-    appraised_total: Decimal = ZERO
+    appraised_total: Decimal = ZERO  # appraised points of self-assessed leaves and survey points of the area
 
 
 @dataclass
@@ -63,13 +86,19 @@ class EntrySheet:
     def can_save(self) -> bool:
         return self.can_edit_self or self.can_explain or self.can_appraise or self.can_enter_survey or self.can_mark_na
 
-    @property
-    def self_total(self) -> Decimal:
-        return sum((a.self_total for a in self.areas), ZERO)
+    self_total: Decimal = ZERO  # over the self-assessed leaves
+    appraised_total: Decimal = ZERO  # over the same leaves, to compare
+    survey_total: Decimal = ZERO
+    projected: Decimal | None = None  # the engine's total, once every applicable leaf has its points
+    projected_grade: str = ""
 
     @property
-    def appraised_total(self) -> Decimal:
-        return sum((a.appraised_total for a in self.areas), ZERO)
+    def attention_rows(self) -> list[SheetRow]:
+        return [row for row in self.rows if row.attention]
+
+    @property
+    def cut_rows(self) -> list[SheetRow]:
+        return [row for row in self.rows if row.is_leaf and row.cut]
 
 
 def entry_sheet(period: Period, unit: Unit, user, history_limit: int = 200) -> EntrySheet:
@@ -84,7 +113,7 @@ def entry_sheet(period: Period, unit: Unit, user, history_limit: int = 200) -> E
         AuditEntry.objects.filter(period=period, unit=unit).select_related("by", "criterion")[:history_limit]
     )
     status = submission.status
-    return EntrySheet(
+    sheet = EntrySheet(
         period=period,
         unit=unit,
         submission=submission,
@@ -98,6 +127,9 @@ def entry_sheet(period: Period, unit: Unit, user, history_limit: int = 200) -> E
         can_enter_survey=permissions.can_enter_survey(user, period),
         can_mark_na=permissions.can_mark_not_applicable(user, period),
     )
+    _totals(sheet)
+    _attention(sheet)
+    return sheet
 
 
 def _tree(nodes, scores, evidence) -> tuple[list[SheetRow], list[Area]]:
@@ -113,38 +145,63 @@ def _tree(nodes, scores, evidence) -> tuple[list[SheetRow], list[Area]]:
         is_leaf = node.pk not in children
         score = scores.get(node.pk) if is_leaf else None
         if score and not score.not_applicable:
-            areas[top.code].self_total += score.self_points or ZERO
-            areas[top.code].appraised_total += score.appraised_points or ZERO
+            if node.method == Method.SELF:
+                areas[top.code].self_total += score.self_points or ZERO
+            if node.method in (Method.SELF, Method.SURVEY):
+                areas[top.code].appraised_total += score.appraised_points or ZERO
         rows.append(SheetRow(node, depth, top.code, is_leaf, score, evidence.get(node.pk, [])))
     return rows, list(areas.values())
 
 
-def units_progress(period: Period):
-    """Every unit of the period's block that existed that year, with its workflow status and sums."""
-    scores = Score.objects.filter(period=period, unit=OuterRef("pk")).order_by().values("unit")
-    money = DecimalField(max_digits=12, decimal_places=3)
-    submissions = Submission.objects.filter(period=period, unit=OuterRef("pk"))
-    return (
-        Unit.objects.filter(block_id=period.block_id)
-        .active_in(period.year)
-        .annotate(
-            status=Coalesce(Subquery(submissions.values("status")[:1]), Value(Submission.Status.NOT_STARTED)),
-            submitted_at=Subquery(submissions.values("submitted_at")[:1]),
-            self_total=Coalesce(
-                Subquery(scores.annotate(s=Sum("self_points")).values("s")[:1]), Value(ZERO), output_field=money
-            ),
-            appraised_total=Coalesce(
-                Subquery(scores.annotate(s=Sum("appraised_points")).values("s")[:1]), Value(ZERO), output_field=money
-            ),
-            last_change=Subquery(scores.annotate(m=Max("updated_at")).values("m")[:1]),
-            filled=Subquery(
-                scores.annotate(n=Count("pk", filter=Q(self_points__isnull=False) | Q(not_applicable=True))).values(
-                    "n"
-                )[:1]
-            ),
+def _totals(sheet: EntrySheet) -> None:
+    """Self-assessment and appraisal over the same leaves, survey points apart, and the engine's total and grade
+    once every applicable leaf has its appraised (or survey, bonus, deduction) points."""
+    leaves, complete = [], True
+    for row in sheet.rows:
+        if not row.is_leaf:
+            continue
+        score, applicable = row.score, not row.not_applicable
+        appraised = score.appraised_points if score else None
+        if applicable and row.is_self:
+            sheet.self_total += (score.self_points if score else None) or ZERO
+            sheet.appraised_total += appraised or ZERO
+        elif applicable and row.is_survey:
+            sheet.survey_total += appraised or ZERO
+        complete &= appraised is not None or not applicable
+        leaves.append(
+            ranking.Leaf(row.node.code, row.node.max_points, appraised, method=row.node.method, applicable=applicable)
         )
-        .order_by("name")
-    )
+    if not complete or not leaves:
+        return
+    try:
+        sheet.projected = ranking.compute_total(leaves).total
+    except ValueError:
+        return  # a point above its maximum: the row says which
+    bands = [ranking.Band(b.code, b.label, b.lower_bound) for b in sheet.period.grade_scheme.bands.all()]
+    sheet.projected_grade = ranking.grade_for(sheet.projected, bands, sheet.period.published_decimals).label
+
+
+def _attention(sheet: EntrySheet) -> None:
+    """Mark the leaves that need the viewer's work now, and say why."""
+    backed = {row.node.pk for row in sheet.rows if row.evidence}
+    for row in sheet.rows:
+        if not row.is_leaf or row.not_applicable:
+            continue
+        score = row.score
+        own = score.self_points if score else None
+        if sheet.can_edit_self and row.is_self:
+            if own is None:
+                row.attention = "chưa có điểm tự đánh giá"
+            elif own > 0 and row.node.pk not in backed and not (score.explanation or "").strip():
+                row.attention = "có điểm nhưng chưa có minh chứng hay giải trình"
+        elif sheet.can_explain and row.cut and not (score.response or "").strip():
+            row.attention = "bị trừ điểm ở vòng 1, chưa giải trình"
+        elif _appraises(sheet, row) and (score is None or score.appraised_points is None):
+            row.attention = "chưa có điểm thẩm định" if not row.is_survey else "chưa có điểm điều tra"
+
+
+def _appraises(sheet: EntrySheet, row: SheetRow) -> bool:
+    return (sheet.can_appraise and not row.is_survey) or (sheet.can_enter_survey and row.is_survey)
 
 
 def days_left(period: Period) -> int | None:

@@ -31,6 +31,7 @@ FIELD_LABELS = {
     "explanation": "giải trình",
     "appraiser_comment": "ý kiến thẩm định",
     "not_applicable": "“không áp dụng”",
+    "response": "giải trình sau vòng 1",
 }
 E_NOT_A_LEAF = "Mã {code} không phải tiêu chí được chấm điểm của bộ tiêu chí này."
 E_SURVEY_NOT_SELF = "Tiêu chí {code} là điều tra xã hội học: đơn vị không tự chấm."
@@ -75,13 +76,18 @@ class Saved:
     conflicts: list[Conflict]
 
 
-TEXT_LABELS = {"explanation": "Giải trình", "appraiser_comment": "Ý kiến thẩm định"}
+TEXT_LABELS = {
+    "explanation": "Giải trình",
+    "appraiser_comment": "Ý kiến thẩm định",
+    "response": "Giải trình sau vòng 1",
+}
 FIELD_ACTIONS = {
     "self_points": AuditEntry.Action.SELF_POINTS,
     "appraised_points": AuditEntry.Action.APPRAISED_POINTS,
     "explanation": AuditEntry.Action.EXPLANATION,
     "appraiser_comment": AuditEntry.Action.COMMENT,
     "not_applicable": AuditEntry.Action.NOT_APPLICABLE,
+    "response": AuditEntry.Action.RESPONSE,
 }
 
 
@@ -208,9 +214,9 @@ def _may_change(user, period, unit, status, leaf, field) -> bool:
     if field == "self_points":
         return leaf.method == Method.SELF and permissions.can_edit_self(user, period, unit, status)
     if field == "explanation":
-        return permissions.can_edit_self(user, period, unit, status) or permissions.can_explain(
-            user, period, unit, status
-        )
+        return permissions.can_edit_self(user, period, unit, status)
+    if field == "response":
+        return permissions.can_explain(user, period, unit, status)
     if field == "appraised_points" and leaf.method == Method.SURVEY:
         return permissions.can_enter_survey(user, period)
     if field in ("appraised_points", "appraiser_comment"):

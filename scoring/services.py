@@ -15,6 +15,7 @@ from cchc_portal.lib.text import TextProblem, clean_text
 from scoring import audit, permissions, ranking
 from scoring.models import (
     PUBLIC_STATUSES,
+    AppraiserAssignment,
     AuditEntry,
     Criterion,
     GradeScheme,
@@ -29,8 +30,10 @@ E_ALREADY_PUBLISHED = "Kỳ đánh giá {period} đã được công bố."
 E_DEMO_PERIOD = "Kỳ đánh giá {period} là dữ liệu minh họa, không được công bố."
 E_NO_CRITERIA = "Kỳ đánh giá {period} chưa có bộ tiêu chí."
 E_NO_UNITS = "Kỳ đánh giá {period} không có đơn vị nào để xếp hạng."
-E_MISSING_POINTS = 'Đơn vị "{unit}" chưa có điểm thẩm định ở tiêu chí {code}.'
-E_BAD_POINTS = 'Đơn vị "{unit}", tiêu chí {code}: điểm {points} vượt quá điểm tối đa {max_points}.'
+E_NOT_COMPLETE = "{count} đơn vị chưa đủ điểm để công bố: {units}."
+E_UNIT_MISSING = "{unit} (chưa có điểm thẩm định: {codes})"
+E_UNIT_ABOVE = "{unit} (điểm vượt điểm tối đa: {codes})"
+SHOWN_UNITS, SHOWN_CODES = 10, 5
 E_NOT_APPROVED = "Kỳ đánh giá {period} chưa được phê duyệt, chưa thể công bố."
 E_NO_DECISION = "Cần nhập số quyết định công bố."
 
@@ -96,29 +99,42 @@ def _entries_from_scores(period: Period) -> list[ranking.Entry]:
         .order_by()
         .values_list("unit_id", "criterion_id", "appraised_points", "not_applicable")
     }
-    entries, errors = [], []
+    entries, problems = [], []
     for unit in units:
-        unit_errors: list[str] = []
-        unit_leaves = [_leaf(unit, c, scores.get((unit.pk, c.pk)), unit_errors) for c in leaves]
-        if unit_errors:
-            errors.extend(unit_errors)
+        missing, above = [], []
+        unit_leaves = [_leaf(c, scores.get((unit.pk, c.pk)), missing, above) for c in leaves]
+        if missing or above:
+            problems.append(_unit_problem(unit, missing, above))
             continue
         total = ranking.compute_total(unit_leaves).total
         entries.append(ranking.Entry(key=unit.pk, name=unit.name, total=total))
-    if errors:
-        raise ValidationError(errors)
+    if problems:
+        # One message, a screenful at most: the units, and for each the first criteria it lacks.
+        more = len(problems) - SHOWN_UNITS
+        listed = "; ".join(problems[:SHOWN_UNITS]) + (f"; và {more} đơn vị nữa" if more > 0 else "")
+        raise ValidationError(E_NOT_COMPLETE.format(count=len(problems), units=listed))
     return entries
 
 
-def _leaf(unit: Unit, criterion: Criterion, score: tuple | None, errors: list[str]) -> ranking.Leaf:
+def _codes(codes: list[str]) -> str:
+    more = len(codes) - SHOWN_CODES
+    return ", ".join(codes[:SHOWN_CODES]) + (f" và {more} tiêu chí khác" if more > 0 else "")
+
+
+def _unit_problem(unit: Unit, missing: list[str], above: list[str]) -> str:
+    parts = [E_UNIT_MISSING.format(unit=unit.name, codes=_codes(missing))] if missing else []
+    if above:
+        parts.append(E_UNIT_ABOVE.format(unit=unit.name, codes=_codes(above)))
+    return "; ".join(parts)
+
+
+def _leaf(criterion: Criterion, score: tuple | None, missing: list[str], above: list[str]) -> ranking.Leaf:
     points, not_applicable = score or (None, False)
     applicable = not not_applicable
     if applicable and points is None:
-        errors.append(E_MISSING_POINTS.format(unit=unit, code=criterion.code))
+        missing.append(criterion.code)
     elif points is not None and points > criterion.max_points:
-        errors.append(
-            E_BAD_POINTS.format(unit=unit, code=criterion.code, points=points, max_points=criterion.max_points)
-        )
+        above.append(criterion.code)
     return ranking.Leaf(
         code=criterion.code,
         max_points=criterion.max_points,
@@ -177,3 +193,64 @@ def result_version_seal(
     )
     version.refresh_from_db()
     return version
+
+
+E_ASSIGN_NOT_APPRAISER = "“{user}” không thuộc nhóm Thẩm định viên."
+E_ASSIGN_CLOSED = "Kỳ đánh giá đã công bố hoặc đã khóa: không đổi phân công thẩm định."
+
+
+@transaction.atomic
+def assignments_add(*, period: Period, appraiser, units, by) -> int:
+    """Assign an appraiser to some units of the period, or to all of them (no units); returns how many
+    assignments are new. Recorded in the audit log."""
+    permissions.require(permissions.can_manage_period(by))
+    if period.is_public:
+        raise ValidationError(E_ASSIGN_CLOSED)
+    if not permissions.is_appraiser(appraiser):
+        raise ValidationError(E_ASSIGN_NOT_APPRAISER.format(user=appraiser.get_username()))
+    wanted = list(units) or [None]
+    existing = set(
+        AppraiserAssignment.objects.filter(period=period, appraiser=appraiser).values_list("unit_id", flat=True)
+    )
+    new = [
+        AppraiserAssignment(period=period, appraiser=appraiser, unit=u) for u in wanted if (u and u.pk) not in existing
+    ]
+    AppraiserAssignment.objects.bulk_create(new)
+    for item in new:
+        audit.record(
+            period=period,
+            unit=item.unit,
+            by=by,
+            action=AuditEntry.Action.ASSIGNMENT,
+            new=f"{appraiser.get_username()}: {item.unit.name if item.unit else 'mọi đơn vị'}",
+        )
+    return len(new)
+
+
+@transaction.atomic
+def assignment_remove(*, assignment, by) -> None:
+    """Take an appraiser off a unit (or off the whole period), with an audit entry."""
+    permissions.require(permissions.can_manage_period(by))
+    if assignment.period.is_public:
+        raise ValidationError(E_ASSIGN_CLOSED)
+    audit.record(
+        period=assignment.period,
+        unit=assignment.unit,
+        by=by,
+        action=AuditEntry.Action.ASSIGNMENT,
+        old=f"{assignment.appraiser.get_username()}: {assignment.unit.name if assignment.unit else 'mọi đơn vị'}",
+    )
+    assignment.delete()
+
+
+def assignments_copy(*, source: Period | None, target: Period) -> int:
+    """Start a new period with the appraisers of the previous one of its block (units still active)."""
+    if source is None:
+        return 0
+    active = set(Unit.objects.filter(block_id=target.block_id).active_in(target.year).values_list("pk", flat=True))
+    copies = [
+        AppraiserAssignment(period=target, appraiser_id=a.appraiser_id, unit_id=a.unit_id)
+        for a in AppraiserAssignment.objects.filter(period=source)
+        if a.unit_id is None or a.unit_id in active
+    ]
+    return len(AppraiserAssignment.objects.bulk_create(copies, ignore_conflicts=True))

@@ -9,38 +9,50 @@ from scoring.models import Submission
 
 
 class ProgressTable(tables.Table):
-    """One row per unit: workflow status, last change, points self-assessed against appraised."""
+    """One row per unit (scoring.progress.UnitProgress): state, what it filled, totals that compare over the
+    same leaves, survey points apart, and the projected total, grade and rank."""
 
-    name = tables.Column(verbose_name="Đơn vị")
+    name = tables.Column(verbose_name="Đơn vị", accessor="unit__name")
     status = tables.Column(verbose_name="Tình trạng")
-    filled = tables.Column(verbose_name="Tiêu chí đã nhập", attrs={"td": {"class": "num"}})
+    filled = tables.Column(verbose_name="Đã tự chấm", attrs={"td": {"class": "num"}}, order_by=("filled",))
+    appraised = tables.Column(verbose_name="Đã thẩm định", attrs={"td": {"class": "num"}})
     self_total = tables.Column(verbose_name="Tự đánh giá", attrs={"td": {"class": "num"}})
-    appraised_total = tables.Column(verbose_name="Thẩm định", attrs={"td": {"class": "num"}})
+    appraised_total = tables.Column(verbose_name="Thẩm định (cùng tiêu chí)", attrs={"td": {"class": "num"}})
+    survey_total = tables.Column(verbose_name="Điều tra XHH", attrs={"td": {"class": "num"}})
+    projected = tables.Column(verbose_name="Tổng tạm tính", attrs={"td": {"class": "num"}})
+    grade = tables.Column(verbose_name="Xếp loại tạm tính")
+    rank = tables.Column(verbose_name="Vị thứ tạm tính", attrs={"td": {"class": "num"}})
     last_change = tables.DateTimeColumn(verbose_name="Thay đổi gần nhất", format="d/m/Y H:i")
-    submitted_at = tables.DateTimeColumn(verbose_name="Nộp lúc", format="d/m/Y H:i")
 
     class Meta:
         attrs = {"class": "ranking progress"}
         template_name = "django_tables2/table.html"
         empty_text = "Khối này chưa có đơn vị nào."
 
-    def __init__(self, *args, period, leaf_count: int, **kwargs):
+    def __init__(self, *args, period, **kwargs):
         super().__init__(*args, **kwargs)
-        self.period = period
-        self.leaf_count = leaf_count
         self.entry_prefix = reverse("scoring:entry", args=[period.pk, "-"])[:-2]
 
     def render_name(self, record):
-        return format_html('<a href="{}{}/">{}</a>', self.entry_prefix, record.code, record.name)
+        return format_html('<a href="{}{}/">{}</a>', self.entry_prefix, record.unit.code, record.unit.name)
 
     def render_status(self, value):
         return format_html('<span class="state state--{}">{}</span>', value, Submission.Status(value).label)
 
-    def render_filled(self, value):
-        return f"{value or 0}/{self.leaf_count}"
+    def render_filled(self, record):
+        return f"{record.filled}/{record.must_fill}"
+
+    def render_appraised(self, record):
+        return f"{record.appraised}/{record.to_appraise}"
 
     def render_self_total(self, value):
         return vn_number(value, 3)
 
     def render_appraised_total(self, value):
+        return vn_number(value, 3)
+
+    def render_survey_total(self, value):
+        return vn_number(value, 3)
+
+    def render_projected(self, value):
         return vn_number(value, 3)

@@ -4,6 +4,9 @@ Each view parses its input, asks scoring/permissions.py, calls one query or serv
 Services check permissions again, so a forged POST is refused the same way as a hidden button.
 """
 
+from collections import Counter
+from dataclasses import dataclass, field
+
 import django_tables2 as tables
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,16 +14,27 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from cchc_portal.downloads import xlsx_response
 from cchc_portal.lib.filetypes import KINDS
 from cchc_portal.middleware import accepts_uploads
-from scoring import permissions, workflow
+from scoring import permissions, services, workflow
 from scoring.excel_audit import audit_workbook
-from scoring.forms import FIELDS, EvidenceForm, OpenForm, PublishForm, ReasonForm, entry_changes
-from scoring.models import AuditEntry, Criterion, Evidence, Period
-from scoring.queries import days_left, entry_sheet, units_progress
+from scoring.forms import (
+    FIELDS,
+    AssignForm,
+    ConfirmForm,
+    EvidenceForm,
+    OpenForm,
+    PublishForm,
+    ReasonForm,
+    entry_changes,
+)
+from scoring.models import AppraiserAssignment, AuditEntry, Criterion, Evidence, Period
+from scoring.progress import period_progress, readiness
+from scoring.queries import days_left, entry_sheet
 from scoring.scores import evidence_add, evidence_remove, scores_save
 from scoring.tables import ProgressTable
 from units.models import Unit
@@ -32,7 +46,7 @@ E_EVIDENCE_MISSING = (
 
 
 def _period(pk: int) -> Period:
-    return get_object_or_404(Period.objects.select_related("block", "criteria_set"), pk=pk)
+    return get_object_or_404(Period.objects.select_related("block", "criteria_set", "grade_scheme"), pk=pk)
 
 
 def _period_and_unit(request, pk: int, code: str) -> tuple[Period, Unit]:
@@ -56,20 +70,68 @@ def work_list(request):
 def dashboard(request, pk: int):
     period = _period(pk)
     permissions.require(permissions.can_view_dashboard(request.user, period))
-    leaves = Criterion.objects.leaves_of(period.criteria_set_id).count()
-    table = ProgressTable(units_progress(period), period=period, leaf_count=leaves, order_by=request.GET.get("sort"))
+    progress = period_progress(period)
+    table = ProgressTable(progress.units, period=period, order_by=request.GET.get("sort"))
     tables.RequestConfig(request, paginate=False).configure(table)
+    can_manage = permissions.can_manage_period(request.user)
+    moves = [(m, readiness(progress, m)) for m in workflow.moves_from(period.status) if workflow.offered(m, period)]
     context = {
         "period": period,
+        "progress": progress,
         "table": table,
-        "days_left": days_left(period),
-        "can_manage": permissions.can_manage_period(request.user),
-        "moves": workflow.moves_from(period.status),
+        "days_left": days_left(period) if period.status == Period.Status.OPEN else None,
+        "can_manage": can_manage,
+        "read_only": period.is_public,
+        "moves": moves,
+        "preview": _preview(progress) if period.status == Period.Status.APPROVED else None,
+        "assignments": period.assignments.select_related("appraiser", "unit").order_by("appraiser__username"),
+        "assign_form": AssignForm(period=period) if can_manage and not period.is_public else None,
         "open_form": OpenForm(),
         "publish_form": PublishForm(),
         "reason_form": ReasonForm(),
+        "confirm_form": ConfirmForm(),
     }
     return render(request, "scoring/dashboard.html", context)
+
+
+def _preview(progress) -> dict:
+    """The table exactly as publication would print it: units by rank, and how many of each grade."""
+    rows = sorted((u for u in progress.units if u.rank), key=lambda u: (u.rank, u.unit.name))
+    grades = Counter(u.grade for u in rows)
+    return {"rows": rows, "grades": sorted(grades.items(), key=lambda g: -g[1]), "complete": len(rows)}
+
+
+@require_POST
+@login_required
+def assignment_add(request, pk: int):
+    period = _period(pk)
+    form = AssignForm(request.POST, period=period)
+    try:
+        data = _valid(form).cleaned_data
+        added = services.assignments_add(
+            period=period, appraiser=data["appraiser"], units=data["units"], by=request.user
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"Đã thêm {added} phân công thẩm định.")
+    return redirect("scoring:dashboard", pk=period.pk)
+
+
+@require_POST
+@login_required
+def assignment_remove(request, pk: int, assignment_id: int):
+    period = _period(pk)
+    item = get_object_or_404(
+        AppraiserAssignment.objects.select_related("appraiser", "unit", "period"), pk=assignment_id, period=period
+    )
+    try:
+        services.assignment_remove(assignment=item, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Đã bỏ phân công thẩm định.")
+    return redirect("scoring:dashboard", pk=period.pk)
 
 
 @require_POST
@@ -91,7 +153,7 @@ def period_move(request, pk: int):
 
 def _do_move(name, period, by, reason, data) -> None:
     move = workflow.move_named(period.status, name)
-    kwargs = {}
+    kwargs = {"confirm": data.get("confirm", "")} if move.needs_confirmation else {}
     if move.needs_deadline:
         kwargs["deadline"] = _valid(OpenForm(data)).cleaned_data["deadline"]
     if move.needs_decision:
@@ -105,35 +167,57 @@ def _valid(form):
     return form
 
 
+E_READ_ONLY = "Kỳ đánh giá đã công bố hoặc đã khóa: mọi số liệu chỉ để xem, không thay đổi được."
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 def entry(request, pk: int, code: str):
     period, unit = _period_and_unit(request, pk, code)
+    if request.method == "POST" and period.is_public:
+        messages.error(request, E_READ_ONLY)
+        return redirect("scoring:entry", pk=period.pk, code=unit.code)
     sheet = entry_sheet(period, unit, request.user)
-    errors, values, conflicts = {}, {}, []
-    if request.method == "POST":
-        action = request.POST.get("action", "save")
-        try:
-            conflicts = _save_and_act(sheet, action, request)
-        except ValidationError as exc:
-            errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-            values = request.POST
-        else:
-            if not conflicts:
-                return redirect("scoring:entry", pk=period.pk, code=unit.code)
-            # The page again, fresh from the database, with what the user typed where it was not saved.
-            sheet = entry_sheet(period, unit, request.user)
-            errors = {c.key: [c.message] for c in conflicts}
-            values = _typed(request.POST, conflicts)
+    if request.method == "GET":
+        return _entry_page(request, sheet, Outcome())
+    outcome = _save_and_act(sheet, request)
+    if outcome.target:
+        return redirect(outcome.target)
+    if outcome.conflicts:  # the page again, fresh from the database, with what the user typed where unsaved
+        sheet = entry_sheet(period, unit, request.user)
+    return _entry_page(request, sheet, outcome)
+
+
+@dataclass
+class Outcome:
+    """What a POST of the entry sheet led to: where to go next, or what to show again and why."""
+
+    target: str = ""
+    errors: dict = field(default_factory=dict)
+    values: object = field(default_factory=dict)
+    conflicts: list = field(default_factory=list)
+
+
+def _entry_page(request, sheet, outcome: Outcome):
+    errors = outcome.errors
     context = {
         "sheet": sheet,
         "errors": errors,
-        "values": values,
-        "partial": bool(conflicts),
-        "conflicts": conflicts,
+        "values": outcome.values,
+        "partial": bool(outcome.conflicts),
+        "conflicts": outcome.conflicts,
         "general_errors": errors.get("__all__", []),
+        "attention": {int(k.rpartition("_")[2]) for k in errors if k != "__all__"}
+        | {r.node.pk for r in sheet.attention_rows},
     }
-    return render(request, "scoring/entry.html", context, status=409 if conflicts else (400 if errors else 200))
+    status = 409 if outcome.conflicts else (400 if errors else 200)
+    return render(request, "scoring/entry.html", context, status=status)
+
+
+def _flagged(errors: dict) -> set[int]:
+    """The leaves an error is keyed to ("self_points_12" → 12)."""
+    ids = (key.rpartition("_")[2] for key in errors)
+    return {int(pk) for pk in ids if pk.isdigit()}
 
 
 FIELD_PREFIXES = {field: prefix for prefix, field in FIELDS.items()}
@@ -143,8 +227,8 @@ def _typed(data, conflicts) -> dict:
     """What the user typed in each field that was not saved, by input name."""
     typed = {}
     for conflict in conflicts:
-        field, _, pk = conflict.key.rpartition("_")
-        name = f"{FIELD_PREFIXES[field]}-{pk}"
+        field_name, _, pk = conflict.key.rpartition("_")
+        name = f"{FIELD_PREFIXES[field_name]}-{pk}"
         typed[name] = data.get(name, "")
     return typed
 
@@ -157,25 +241,45 @@ ACTIONS = {
 }
 
 
-def _save_and_act(sheet, action, request) -> list:
-    """Save what the user changed, then make the move asked for; the conflicts that kept values unsaved."""
-    conflicts = []
-    with transaction.atomic():
-        if sheet.can_save and action != "withdraw":
-            saved = scores_save(
-                period=sheet.period,
-                unit=sheet.unit,
-                changes=entry_changes(sheet, request.POST),
-                by=request.user,
-                reason=request.POST.get("reason", "").strip(),
-            )
-            conflicts = saved.conflicts
-            messages.success(request, f"Đã lưu {saved.changed} thay đổi.")
-        if action in ACTIONS and not conflicts:
-            service, done = ACTIONS[action]
-            service(period=sheet.period, unit=sheet.unit, by=request.user)
-            messages.success(request, done)
-    return conflicts
+def _save_and_act(sheet, request) -> Outcome:
+    """Save what the user changed, then make the move asked for ("evidence:<id>": open that leaf's evidence
+    page once saved). Messages are given only once everything succeeded."""
+    action = request.POST.get("action", "save")
+    done = []
+    try:
+        with transaction.atomic():
+            conflicts = []
+            if sheet.can_save and action != "withdraw":
+                saved = scores_save(
+                    period=sheet.period,
+                    unit=sheet.unit,
+                    changes=entry_changes(sheet, request.POST),
+                    by=request.user,
+                    reason=request.POST.get("reason", "").strip(),
+                )
+                conflicts = saved.conflicts
+                done.append(f"Đã lưu {saved.changed} thay đổi." if saved.changed else "Không có thay đổi nào cần lưu.")
+            if action in ACTIONS and not conflicts:
+                service, text = ACTIONS[action]
+                service(period=sheet.period, unit=sheet.unit, by=request.user)
+                done.append(text)
+    except ValidationError as exc:
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+        return Outcome(errors=errors, values=request.POST)
+    for text in done:
+        messages.success(request, text)
+    if conflicts:
+        return Outcome(
+            errors={c.key: [c.message] for c in conflicts}, values=_typed(request.POST, conflicts), conflicts=conflicts
+        )
+    return Outcome(target=_next_page(sheet, action))
+
+
+def _next_page(sheet, action: str) -> str:
+    leaf = action.removeprefix("evidence:") if action.startswith("evidence:") else ""
+    if leaf.isdigit() and any(row.is_leaf and row.node.pk == int(leaf) for row in sheet.rows):
+        return reverse("scoring:evidence", args=[sheet.period.pk, sheet.unit.code, int(leaf)])
+    return reverse("scoring:entry", args=[sheet.period.pk, sheet.unit.code])
 
 
 def _may_upload_evidence(request, pk: int, code: str, criterion_id: int) -> bool:

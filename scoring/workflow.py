@@ -10,11 +10,13 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from cchc_portal.lib.text import TextProblem, clean_text
 from scoring import audit, permissions
 from scoring.models import LONG_TEXT_LIMIT, AuditEntry, Criterion, Evidence, Method, Period, Score, Submission
+from scoring.progress import period_progress, readiness
 
 S = Period.Status
 E_MOVE = "Không thể chuyển kỳ đánh giá từ “{old}” sang “{new}”."
@@ -23,9 +25,15 @@ E_NEEDS_DEADLINE = "Cần đặt hạn tự đánh giá (sau thời điểm hi�
 E_NEEDS_REASON = "Cần nêu lý do khi trả kỳ đánh giá về bước trước."
 E_SUBMISSION_STATE = "Hồ sơ của đơn vị đang ở tình trạng “{state}”, không thể {action}."
 E_MISSING_SELF = "Tiêu chí {code}: chưa nhập điểm tự đánh giá."
-E_NEEDS_EXPLANATION = "Tiêu chí {code}: có điểm nhưng chưa có tài liệu kiểm chứng, cần nhập giải trình."
+E_NEEDS_EXPLANATION = "Tiêu chí {code}: có điểm nhưng chưa có minh chứng, cần nhập giải trình."
+E_NOT_SUBMITTED = "Chưa nộp được hồ sơ: {parts}. Các tiêu chí cần xử lý được đánh dấu trong bảng."
+E_COUNT_MISSING = "{n} tiêu chí chưa có điểm tự đánh giá"
+E_COUNT_UNEXPLAINED = "{n} tiêu chí có điểm nhưng chưa có minh chứng hay giải trình"
 
 E_UNKNOWN_MOVE = "Thao tác không hợp lệ ở bước này của kỳ đánh giá."
+E_NOT_READY = "Chưa thể “{label}”: {reasons}"
+E_EARLY = "“{label}” sớm hơn quy trình ({reasons}) — cần nêu lý do; lý do được ghi vào nhật ký."
+E_CONFIRM = "Để “{label}”, hãy gõ đúng {what} vào ô xác nhận."
 
 
 @dataclass(frozen=True)
@@ -40,6 +48,7 @@ class Move:
     takes_reason: bool = False  # a reason may be given (and is recorded)
     needs_deadline: bool = False  # opening self-assessment sets its deadline
     needs_decision: bool = False  # publication names its decision
+    needs_confirmation: bool = False  # cannot be undone: the year (or the decision number) is typed to confirm
 
     @property
     def is_back(self) -> bool:
@@ -50,13 +59,13 @@ class Move:
 # views and the templates read.
 MOVES = (
     Move("open", "Mở tự đánh giá", S.DRAFT, S.OPEN, needs_deadline=True),
-    Move("start_appraisal", "Bắt đầu thẩm định vòng 1", S.OPEN, S.APPRAISAL),
+    Move("start_appraisal", "Bắt đầu thẩm định vòng 1", S.OPEN, S.APPRAISAL, takes_reason=True),
     Move("request_explanation", "Chuyển sang giải trình", S.APPRAISAL, S.EXPLANATION),
     Move("approve", "Phê duyệt kết quả", S.APPRAISAL, S.APPROVED),
     Move("reopen", "Trả về tự đánh giá", S.APPRAISAL, S.OPEN, needs_reason=True, takes_reason=True),
     Move("start_second_round", "Bắt đầu thẩm định vòng 2", S.EXPLANATION, S.APPRAISAL_2, takes_reason=True),
     Move("approve", "Phê duyệt kết quả", S.APPRAISAL_2, S.APPROVED),
-    Move("publish", "Công bố", S.APPROVED, S.PUBLISHED, needs_decision=True),
+    Move("publish", "Công bố", S.APPROVED, S.PUBLISHED, needs_decision=True, needs_confirmation=True),
     Move(
         "back_to_second_round",
         "Trả về thẩm định vòng 2",
@@ -65,9 +74,14 @@ MOVES = (
         needs_reason=True,
         takes_reason=True,
     ),
-    Move("lock", "Khóa kỳ", S.PUBLISHED, S.LOCKED),
+    Move("lock", "Khóa kỳ", S.PUBLISHED, S.LOCKED, needs_confirmation=True),
 )
 _BY_STATES = {(m.source, m.target): m for m in MOVES}
+
+
+def offered(move: Move, period: Period) -> bool:
+    """Whether the dashboard offers the move: a demonstration period is never published."""
+    return not (move.needs_decision and period.is_demo)
 
 
 def moves_from(status: str) -> list[Move]:
@@ -99,15 +113,32 @@ def _move(*, period: Period, to: str, by, reason: str = "", **changes) -> Period
         raise ValidationError(problem.message) from None
     if move.needs_reason and not reason:
         raise ValidationError(E_NEEDS_REASON)
+    ready = readiness(period_progress(period), move)
+    unmet = " ".join(check.text for check in ready.checks if not check.met)
+    if ready.blocked:
+        raise ValidationError(E_NOT_READY.format(label=move.label, reasons=unmet))
+    if ready.early and not reason:
+        raise ValidationError(E_EARLY.format(label=move.label, reasons=unmet))
     old = period.status
     period.status = to
     for name, value in changes.items():
         setattr(period, name, value)
     period.save(update_fields=["status", *changes])
+    _keep_rounds(period, old, to)
     audit.record(
         period=period, by=by, action=AuditEntry.Action.PERIOD_STATUS, old=S(old).label, new=S(to).label, reason=reason
     )
     return period
+
+
+def _keep_rounds(period: Period, old: str, to: str) -> None:
+    """Round 1 is kept as it stood when the units are asked to explain; round 2 starts its comments afresh
+    (round 1's stay beside them), so no round overwrites another."""
+    scores = Score.objects.filter(period=period)
+    if (old, to) == (S.APPRAISAL, S.EXPLANATION):
+        scores.update(round1_points=F("appraised_points"), round1_comment=F("appraiser_comment"))
+    elif (old, to) == (S.EXPLANATION, S.APPRAISAL_2):
+        scores.exclude(appraiser_comment="").update(appraiser_comment="")
 
 
 @transaction.atomic
@@ -178,14 +209,21 @@ def submission_submit(*, period: Period, unit, by) -> Submission:
     period = _locked_period(period)
     submission = submission_for(period, unit)
     permissions.require(permissions.can_edit_self(by, period, unit, submission.status))
-    errors = _incomplete(period, unit)
-    if errors:
+    missing, unexplained = _incomplete(period, unit)
+    if missing or unexplained:
+        # One summary, and each criterion's message keyed to its field, so the sheet can point at the rows.
+        errors = {f"self_points_{leaf.pk}": [E_MISSING_SELF.format(code=leaf.code)] for leaf in missing}
+        errors |= {f"explanation_{leaf.pk}": [E_NEEDS_EXPLANATION.format(code=leaf.code)] for leaf in unexplained}
+        parts = [E_COUNT_MISSING.format(n=len(missing))] if missing else []
+        parts += [E_COUNT_UNEXPLAINED.format(n=len(unexplained))] if unexplained else []
+        errors["__all__"] = [E_NOT_SUBMITTED.format(parts="; ".join(parts))]
         raise ValidationError(errors)
     _set_submission(submission, Submission.Status.SUBMITTED, by)
     return submission
 
 
-def _incomplete(period: Period, unit) -> list[str]:
+def _incomplete(period: Period, unit) -> tuple[list, list]:
+    """The self-assessed leaves without points, and those with points but neither evidence nor explanation."""
     leaves = Criterion.objects.leaves_of(period.criteria_set_id).filter(method=Method.SELF)
     scores = {s.criterion_id: s for s in Score.objects.filter(period=period, unit=unit)}
     backed = set(
@@ -193,16 +231,16 @@ def _incomplete(period: Period, unit) -> list[str]:
             "score__criterion_id", flat=True
         )
     )
-    errors = []
+    missing, unexplained = [], []
     for leaf in leaves:
         score = scores.get(leaf.pk)
         if score and score.not_applicable:
             continue
         if score is None or score.self_points is None:
-            errors.append(E_MISSING_SELF.format(code=leaf.code))
+            missing.append(leaf)
         elif score.self_points > 0 and leaf.pk not in backed and not score.explanation.strip():
-            errors.append(E_NEEDS_EXPLANATION.format(code=leaf.code))
-    return errors
+            unexplained.append(leaf)
+    return missing, unexplained
 
 
 def _unit_move(period: Period, unit, by, allowed, status: str) -> Submission:
@@ -239,10 +277,18 @@ def appraisal_complete(*, period: Period, unit, by) -> Submission:
     return submission
 
 
-def period_move(*, period: Period, move: Move, by, reason: str = "", deadline: datetime | None = None, **decision):
-    """Make one move of the table: the service of the move, with what the move asks for."""
+def period_move(
+    *, period: Period, move: Move, by, reason: str = "", deadline: datetime | None = None, confirm: str = "", **decision
+):
+    """Make one move of the table: the service of the move, with what the move asks for. A move that cannot
+    be undone (publication, locking) is made only when the year — or the decision number — is typed."""
     from scoring.services import period_publish  # publishing computes the table: it lives with the results
 
+    if move.needs_confirmation:
+        accepted = {str(period.year), str(decision.get("decision_number", "")).strip()} - {""}
+        if confirm.strip() not in accepted:
+            what = f"năm đánh giá ({period.year})" + (" hoặc số quyết định" if move.needs_decision else "")
+            raise ValidationError(E_CONFIRM.format(label=move.label, what=what))
     if move.needs_decision:
         return period_publish(period=period, by=by, **decision)
     if move.needs_deadline:

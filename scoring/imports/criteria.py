@@ -25,6 +25,7 @@ from scoring import permissions
 from scoring.imports import pending_uploads, upload_limits
 from scoring.imports.criteria_tree import CriterionRow, in_order, shown, tree_problems
 from scoring.models import CriteriaSet, Criterion, GradeScheme, Method, Period
+from scoring.services import assignments_copy
 from units.models import Block, Unit
 
 DEFAULT_TOTAL = Decimal(100)
@@ -342,6 +343,8 @@ def criteria_import(
     _create_tree(criteria_set, rows)
     if period is None:
         period = Period.objects.create(year=year, block=block, criteria_set=criteria_set, grade_scheme=scheme)
+        previous = Period.objects.filter(block=block, year__lt=year, is_demo=False).order_by("-year").first()
+        assignments_copy(source=previous, target=period)
     else:
         period.criteria_set = criteria_set
         period.save(update_fields=["criteria_set"])

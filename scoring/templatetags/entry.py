@@ -28,6 +28,12 @@ def number_messages() -> dict:
     return {code.replace("-", "_"): text[:1].upper() + text[1:] for code, text in texts.items()}
 
 
+@register.filter
+def pts(value) -> str:
+    """Points as the sheet shows them: 2,5 and 60 (no trailing zeros); empty for no points."""
+    return show(value) if value is not None else ""
+
+
 @register.simple_tag
 def area_total(sheet, area_code: str, kind: str) -> str:
     area = next(a for a in sheet.areas if a.code == area_code)
@@ -52,6 +58,7 @@ def leaf_fields(sheet, row, values, errors, partial=False) -> dict:
         "appr": show(score.appraised_points) if score else "",
         "expl": score.explanation if score else "",
         "cmt": score.appraiser_comment if score else "",
+        "resp": score.response if score else "",
         "na": "on" if score and score.not_applicable else "",
     }
     resent = bool(values) and not partial
@@ -86,6 +93,8 @@ def leaf_fields(sheet, row, values, errors, partial=False) -> dict:
         "expl_error": " ".join(errors.get(f"explanation_{pk}", [])),
         "cmt": shown("cmt"),
         "cmt_error": " ".join(errors.get(f"appraiser_comment_{pk}", [])),
+        "resp": shown("resp"),
+        "resp_error": " ".join(errors.get(f"response_{pk}", [])),
         "na": na,
         "na_error": " ".join(errors.get(f"not_applicable_{pk}", [])),
         "seen": {prefix: seen(prefix) for prefix in stored},

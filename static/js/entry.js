@@ -45,29 +45,52 @@
   }
 
   function recompute() {
-    ["self", "appr"].forEach(function (kind) {
-      var areas = {};
-      var total = 0;
-      form.querySelectorAll('[data-kind="' + kind + '"]').forEach(function (el) {
-        var row = el.closest("tr");
-        if (row && row.classList.contains("not-applicable")) { return; }
-        // Thousandths are exact in integer arithmetic: no 0.1 + 0.2 drift in the displayed sums.
-        var milli = el.tagName === "INPUT" ? check(el) : (parse(el.dataset.value).milli || 0);
-        areas[el.dataset.area] = (areas[el.dataset.area] || 0) + milli;
-        total += milli;
-      });
-      form.querySelectorAll(".subtotal-" + kind).forEach(function (el) {
-        el.textContent = formatVn(areas[el.dataset.area] || 0);
-      });
-      var totalEl = document.getElementById("total-" + kind);
-      if (totalEl) { totalEl.textContent = formatVn(total); }
+    // Area subtotals of the appraisal column include survey points (that column holds them); the totals keep
+    // self-assessment, appraisal of the same leaves and survey points apart, as the server does.
+    var totals = { self: 0, appr: 0, survey: 0 };
+    var areas = { self: {}, appr: {} };
+    form.querySelectorAll("[data-kind]").forEach(function (el) {
+      var row = el.closest("tr");
+      if (row && row.classList.contains("not-applicable")) { return; }
+      // Thousandths are exact in integer arithmetic: no 0.1 + 0.2 drift in the displayed sums.
+      var milli = el.tagName === "INPUT" ? check(el) : (parse(el.dataset.value).milli || 0);
+      var kind = el.dataset.kind, column = kind === "self" ? "self" : "appr";
+      totals[kind] += milli;
+      areas[column][el.dataset.area] = (areas[column][el.dataset.area] || 0) + milli;
     });
+    ["self", "appr"].forEach(function (column) {
+      form.querySelectorAll(".subtotal-" + column).forEach(function (el) {
+        el.textContent = formatVn(areas[column][el.dataset.area] || 0);
+      });
+    });
+    Object.keys(totals).forEach(function (kind) {
+      var totalEl = document.getElementById("total-" + kind);
+      if (totalEl) { totalEl.textContent = formatVn(totals[kind]); }
+    });
+  }
+
+  // Unsaved changes: warn before the page is left by anything but one of the form's own buttons.
+  var dirty = false;
+  form.addEventListener("input", function (event) { if (event.target.name) { dirty = true; } });
+  window.addEventListener("beforeunload", function (event) {
+    if (!dirty) { return; }
+    event.preventDefault();
+    event.returnValue = form.dataset.msgLeave;
+    return form.dataset.msgLeave;
+  });
+
+  // "Only what needs work": hide every leaf without a reason to act and the headings left empty.
+  var only = document.getElementById("chi-can-xu-ly");
+  var table = document.getElementById("bang-cham-diem");
+  if (only && table) {
+    only.addEventListener("change", function () { table.classList.toggle("only-attention", only.checked); });
   }
 
   form.addEventListener("input", function (event) {
     if (event.target.classList.contains("points")) { recompute(); }
   });
   form.addEventListener("change", function (event) {
+    if (event.target.name) { dirty = true; }
     if (event.target.type === "checkbox" && event.target.name.indexOf("na-") === 0) {
       event.target.closest("tr").classList.toggle("not-applicable", event.target.checked);
       recompute();
@@ -82,7 +105,11 @@
       return;
     }
     var button = event.submitter;
-    if (button && button.dataset.confirm && !window.confirm(button.dataset.confirm)) { event.preventDefault(); }
+    if (button && button.dataset.confirm && !window.confirm(button.dataset.confirm)) {
+      event.preventDefault();
+      return;
+    }
+    dirty = false;
   });
   recompute();
 })();

@@ -199,7 +199,7 @@ def test_migration_installs_every_trigger():
         cursor.execute(sql, ["cchc_lock%"])
         installed = sorted(name for (name,) in cursor.fetchall())
     assert installed == sorted(expected)
-    assert len(expected) == (24 if connection.vendor == "sqlite" else 8 + len(locks.PG_TRUNCATE_TABLES))
+    assert len(expected) == (25 if connection.vendor == "sqlite" else 8 + len(locks.PG_TRUNCATE_TABLES))
 
 
 @pytest.mark.django_db
@@ -549,10 +549,12 @@ FROZEN_PERIOD_CHANGES = {
 @pytest.mark.parametrize("field", list(FROZEN_PERIOD_CHANGES))
 def test_frozen_period_fields_cannot_change(frozen, field):
     value = FROZEN_PERIOD_CHANGES[field](frozen)
+    # The demonstration flag is refused for every period, published or not, with its own message.
+    message = "cờ dữ liệu minh họa" if field == "is_demo" else "chỉ được chuyển từ đã công bố sang đã khóa"
     assert_refused(
         lambda: Period.objects.filter(pk=frozen.period.pk).update(**{field: value}),
         frozen.period,
-        message="chỉ được chuyển từ đã công bố sang đã khóa",
+        message=message,
     )
 
     def save():
@@ -698,7 +700,7 @@ def test_audit_entries_of_a_frozen_period_can_still_be_added_but_not_changed(fro
 @pytest.mark.django_db
 def test_refusal_messages_are_vietnamese_and_prefixed():
     messages = [value for name, value in vars(locks).items() if name.startswith("MSG_")]
-    assert len(messages) == 14
+    assert len(messages) == 15
     for message in messages:
         assert message.startswith("cchc_locked: ")
         assert "'" not in message and "%" not in message  # safe inside SQL literals and RAISE formats

@@ -147,7 +147,13 @@ def test_publishing(cast, role):
     _approve_with_scores(cast)
     client_for(cast, role).post(
         f"/cham-diem/ky/{cast.period.pk}/chuyen-trang-thai/",
-        {"move": "publish", "decision_number": "15/QĐ-UBND", "decision_date": "2026-01-05", "signer": "Chủ tịch"},
+        {
+            "move": "publish",
+            "decision_number": "15/QĐ-UBND",
+            "decision_date": "2026-01-05",
+            "signer": "Chủ tịch",
+            "confirm": "15/QĐ-UBND",
+        },
     )
     cast.period.refresh_from_db()
     assert (cast.period.status == S.PUBLISHED) is PUBLISH[role]

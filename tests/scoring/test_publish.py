@@ -102,7 +102,7 @@ def test_missing_appraised_points_are_listed_and_nothing_is_published(period, so
     score(period, b, full(**{"1_2": None}))
     with pytest.raises(ValidationError) as error:
         period_publish(period=period, decision_number="1", decision_date=None, by=admin)
-    assert error.value.messages == ['Đơn vị "Sở B" chưa có điểm thẩm định ở tiêu chí 1.2.']
+    assert error.value.messages == ["1 đơn vị chưa đủ điểm để công bố: Sở B (chưa có điểm thẩm định: 1.2)."]
     assert not Result.objects.exists()
     period.refresh_from_db()
     assert period.status == Period.Status.APPROVED
@@ -128,10 +128,17 @@ def test_a_published_period_cannot_be_published_again(period, so, admin):
 
 
 @pytest.mark.django_db
-def test_a_demonstration_period_is_never_published(period, so, admin):
+def test_a_demonstration_period_is_never_published(so, scheme, criteria_tree, admin):
+    period = Period.objects.create(
+        year=2024,
+        block=so,
+        criteria_set=criteria_tree,
+        grade_scheme=scheme,
+        status=Period.Status.APPROVED,
+        is_demo=True,
+    )
     (unit,) = make_units(so, ["Sở A"])
     score(period, unit, full())
-    Period.objects.filter(pk=period.pk).update(is_demo=True)
     with pytest.raises(ValidationError, match="dữ liệu minh họa"):
         period_publish(period=period, decision_number="1", decision_date=None, by=admin)
     with pytest.raises(IntegrityError):

@@ -25,6 +25,30 @@ ALLOWED = [
 ]
 
 
+# Each move's readiness, met: what the units must have done before the move is allowed.
+READY = {
+    S.OPEN: Submission.Status.SUBMITTED,
+    S.APPRAISAL: Submission.Status.APPRAISED_1,
+    S.EXPLANATION: Submission.Status.EXPLAINED,
+    S.APPRAISAL_2: Submission.Status.APPRAISED_2,
+}
+
+
+def make_ready(cast, start) -> None:
+    """Every unit with every leaf filled and appraised, its submission where the move from `start` needs it."""
+    if start not in READY:
+        return
+    for unit in (cast.unit_a, cast.unit_b, cast.unit_c):
+        for leaf in cast.leaf.values():
+            Score.objects.update_or_create(
+                period=cast.period,
+                unit=unit,
+                criterion=leaf,
+                defaults={"self_points": Decimal(0), "appraised_points": Decimal(0)},
+            )
+        Submission.objects.update_or_create(period=cast.period, unit=unit, defaults={"status": READY[start]})
+
+
 def call(service, cast, by=None, **extra):
     kwargs = {"period": cast.period, "by": by or cast.admin, **extra}
     if service is workflow.period_open:
@@ -34,6 +58,7 @@ def call(service, cast, by=None, **extra):
 
 @pytest.mark.parametrize("start, service, end", ALLOWED, ids=[f"{a}->{c}" for a, _, c in ALLOWED])
 def test_each_allowed_move_changes_the_state_and_is_recorded(cast, start, service, end):
+    make_ready(cast, start)
     cast.set_status(start)
     call(service, cast)
     cast.period.refresh_from_db()
@@ -105,11 +130,16 @@ def test_a_unit_submits_only_a_complete_self_assessment(cast):
     fill(cast, cast.unit_a, cast.staff_a, [("1.1", "self_points", "2,5"), ("2", "self_points", "40")])
     with pytest.raises(ValidationError) as error:
         workflow.submission_submit(period=cast.period, unit=cast.unit_a, by=cast.staff_a)
-    assert error.value.messages == [
-        "Tiêu chí 1.1: có điểm nhưng chưa có tài liệu kiểm chứng, cần nhập giải trình.",
-        "Tiêu chí 1.2: chưa nhập điểm tự đánh giá.",
-        "Tiêu chí 2: có điểm nhưng chưa có tài liệu kiểm chứng, cần nhập giải trình.",
-    ]
+    leaf = cast.leaf
+    assert error.value.message_dict == {
+        "__all__": [
+            "Chưa nộp được hồ sơ: 1 tiêu chí chưa có điểm tự đánh giá; 2 tiêu chí có điểm nhưng chưa có minh chứng "
+            "hay giải trình. Các tiêu chí cần xử lý được đánh dấu trong bảng."
+        ],
+        f"explanation_{leaf['1.1'].pk}": ["Tiêu chí 1.1: có điểm nhưng chưa có minh chứng, cần nhập giải trình."],
+        f"self_points_{leaf['1.2'].pk}": ["Tiêu chí 1.2: chưa nhập điểm tự đánh giá."],
+        f"explanation_{leaf['2'].pk}": ["Tiêu chí 2: có điểm nhưng chưa có minh chứng, cần nhập giải trình."],
+    }
     assert Submission.objects.get(unit=cast.unit_a).status == Submission.Status.DRAFT
     fill(
         cast, cast.unit_a, cast.staff_a, [("1.1", "explanation", "Văn bản đang trình ký"), ("1.2", "self_points", "0")]
@@ -150,20 +180,31 @@ def test_after_the_deadline_the_unit_can_neither_edit_nor_withdraw(cast):
         fill(cast, cast.unit_b, cast.staff_b, [("1.1", "self_points", "1")])
 
 
-def test_explanation_between_rounds_then_second_round_appraisal(cast):
+def test_explanation_between_rounds_then_second_round_appraisal_keeps_every_round(cast):
     submitted(cast)
     cast.set_status(S.APPRAISAL)
     fill(cast, cast.unit_a, cast.appraiser, [("2", "appraised_points", "30"), ("2", "appraiser_comment", "Thiếu")])
     workflow.appraisal_complete(period=cast.period, unit=cast.unit_a, by=cast.appraiser)
-    cast.set_status(S.EXPLANATION)
+    workflow.period_request_explanation(period=cast.period, by=cast.admin)
     with pytest.raises(PermissionDenied):  # points are frozen for the unit during explanation
         fill(cast, cast.unit_a, cast.staff_a, [("2", "self_points", "50")])
-    fill(cast, cast.unit_a, cast.staff_a, [("2", "explanation", "Bổ sung Quyết định 12/QĐ")])
+    with pytest.raises(PermissionDenied):  # so is the explanation it submitted: the answer goes beside it
+        fill(cast, cast.unit_a, cast.staff_a, [("2", "explanation", "Viết đè")])
+    fill(cast, cast.unit_a, cast.staff_a, [("2", "response", "Bổ sung Quyết định 12/QĐ")])
     workflow.submission_explain(period=cast.period, unit=cast.unit_a, by=cast.staff_a)
-    cast.set_status(S.APPRAISAL_2)
-    fill(cast, cast.unit_a, cast.appraiser, [("2", "appraised_points", "45")])
+    workflow.period_start_second_round(period=cast.period, by=cast.admin)
+    fill(cast, cast.unit_a, cast.appraiser, [("2", "appraised_points", "45"), ("2", "appraiser_comment", "Đã đủ")])
     workflow.appraisal_complete(period=cast.period, unit=cast.unit_a, by=cast.appraiser)
     assert Submission.objects.get(unit=cast.unit_a).status == Submission.Status.APPRAISED_2
+    score = Score.objects.get(period=cast.period, unit=cast.unit_a, criterion=cast.leaf["2"])
+    rounds = (
+        score.round1_points,
+        score.round1_comment,
+        score.response,
+        score.appraised_points,
+        score.appraiser_comment,
+    )
+    assert rounds == (Decimal("30"), "Thiếu", "Bổ sung Quyết định 12/QĐ", Decimal("45"), "Đã đủ")
     trail = list(
         AuditEntry.objects.filter(criterion=cast.leaf["2"], action=AuditEntry.Action.APPRAISED_POINTS)
         .order_by("at", "pk")

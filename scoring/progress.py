@@ -1,0 +1,249 @@
+"""Where a period stands: each unit's progress and totals, the counts per state, and what each move of the
+workflow needs before it can be made (readiness). Read in a fixed number of queries, whatever the number
+of units; the totals and the projected grade and rank come from the scoring engine.
+
+Totals compare like with like: the self-assessment and the appraisal are summed over the same leaves (the
+self-assessed ones); survey points are their own column; the projected total is the engine's, once every
+applicable leaf of the unit has its appraised (or survey) points.
+"""
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.utils import timezone
+
+from cchc_portal.lib.numbers import vn_number
+from scoring import ranking
+from scoring.models import Criterion, Method, Period, Score, Submission
+from scoring.services import engine_bands
+from units.models import Unit
+
+ZERO = Decimal(0)
+SHOWN = 10  # units named in a summary before "và N nữa"
+
+S = Period.Status
+U = Submission.Status
+
+
+@dataclass
+class UnitProgress:
+    """One unit of the period: its state, what it filled, its totals and its place so far."""
+
+    unit: Unit
+    status: str
+    submitted_at: object = None
+    must_fill: int = 0  # applicable self-assessed leaves
+    filled: int = 0
+    to_appraise: int = 0  # applicable leaves needing appraised or survey points
+    appraised: int = 0
+    self_total: Decimal = ZERO
+    appraised_total: Decimal = ZERO  # over the self-assessed leaves, to compare with self_total
+    survey_total: Decimal = ZERO
+    projected: Decimal | None = None
+    grade: str = ""
+    rank: int | None = None
+    last_change: object = None
+
+    @property
+    def complete(self) -> bool:
+        return self.to_appraise > 0 and self.appraised == self.to_appraise
+
+    @property
+    def missing_appraisal(self) -> int:
+        return self.to_appraise - self.appraised
+
+
+@dataclass
+class Check:
+    """One condition of a move, met or not, said in a line."""
+
+    met: bool
+    text: str
+
+
+@dataclass
+class Readiness:
+    """What a move needs: its conditions; `blocked` when one that cannot be waived is unmet, `early` when the
+    unmet ones may be waived with a recorded reason."""
+
+    checks: list[Check] = field(default_factory=list)
+    blocked: bool = False
+    early: bool = False
+
+
+@dataclass
+class Progress:
+    period: Period
+    units: list[UnitProgress]
+    leaves: int
+
+    @property
+    def counts(self) -> list[tuple[str, str, int]]:
+        found = Counter(u.status for u in self.units)
+        return [(status, label, found.get(status, 0)) for status, label in U.choices if found.get(status)]
+
+    @property
+    def deadline_passed(self) -> bool:
+        deadline = self.period.deadline
+        return deadline is not None and timezone.now() > deadline
+
+    def with_status(self, *statuses) -> list[UnitProgress]:
+        return [u for u in self.units if u.status in statuses]
+
+
+def names(units: list[UnitProgress], detail=None) -> str:
+    """ "A, B (3 tiêu chí), … và N nữa": at most a screenful, grouped by unit."""
+    shown = [u.unit.name + (f" ({detail(u)})" if detail else "") for u in units[:SHOWN]]
+    more = len(units) - SHOWN
+    return ", ".join(shown) + (f" và {more} đơn vị nữa" if more > 0 else "")
+
+
+def period_progress(period: Period) -> Progress:
+    """Every unit of the period's block that existed that year, with its progress and totals (4 queries)."""
+    leaves = list(Criterion.objects.leaves_of(period.criteria_set_id)) if period.criteria_set_id else []
+    units = list(Unit.objects.filter(block_id=period.block_id).active_in(period.year).order_by("name"))
+    submissions = {
+        s.unit_id: s for s in Submission.objects.filter(period=period).only("unit_id", "status", "submitted_at")
+    }
+    scores: dict[int, dict[int, tuple]] = defaultdict(dict)
+    last_change = {}
+    for unit_id, criterion_id, own, appraised, na, changed in (
+        Score.objects.filter(period=period)
+        .order_by()
+        .values_list("unit_id", "criterion_id", "self_points", "appraised_points", "not_applicable", "updated_at")
+    ):
+        scores[unit_id][criterion_id] = (own, appraised, na)
+        if last_change.get(unit_id) is None or changed > last_change[unit_id]:
+            last_change[unit_id] = changed
+    rows = []
+    for unit in units:
+        submission = submissions.get(unit.pk)
+        row = UnitProgress(
+            unit=unit,
+            status=submission.status if submission else U.NOT_STARTED,
+            submitted_at=submission.submitted_at if submission else None,
+            last_change=last_change.get(unit.pk),
+        )
+        _tally(row, leaves, scores.get(unit.pk, {}))
+        rows.append(row)
+    _project(period, rows, leaves, scores)
+    return Progress(period=period, units=rows, leaves=len(leaves))
+
+
+def _tally(row: UnitProgress, leaves: list[Criterion], scores: dict) -> None:
+    for leaf in leaves:
+        own, appraised, na = scores.get(leaf.pk, (None, None, False))
+        if na:
+            continue
+        if leaf.method == Method.SELF:
+            row.must_fill += 1
+            row.filled += own is not None
+            row.self_total += own or ZERO
+            row.appraised_total += appraised or ZERO
+        elif leaf.method == Method.SURVEY:
+            row.survey_total += appraised or ZERO
+        # Every applicable leaf needs its appraised points before the table can be published, a bonus or a
+        # deduction too (0 when there is none): the same rule as publication.
+        row.to_appraise += 1
+        row.appraised += appraised is not None
+
+
+def _project(period: Period, rows: list[UnitProgress], leaves: list[Criterion], scores) -> None:
+    """The engine's total for every unit whose applicable leaves all have their points, and the grade and
+    rank those units would get among themselves if the table were published now."""
+    entries = []
+    for row in rows:
+        if not row.complete:
+            continue
+        engine_leaves = []
+        for leaf in leaves:
+            _own, appraised, na = scores[row.unit.pk].get(leaf.pk, (None, None, False))
+            engine_leaves.append(
+                ranking.Leaf(leaf.code, leaf.max_points, appraised, method=leaf.method, applicable=not na)
+            )
+        try:
+            row.projected = ranking.compute_total(engine_leaves).total
+        except ValueError:
+            continue  # points above a maximum: the entry sheet says which
+        entries.append(ranking.Entry(key=row.unit.pk, name=row.unit.name, total=row.projected))
+    if not entries:
+        return
+    table = ranking.rank_entries(entries, decimals=period.published_decimals, bands=engine_bands(period.grade_scheme))
+    by_unit = {r.key: r for r in table}
+    for row in rows:
+        ranked = by_unit.get(row.unit.pk)
+        if ranked:
+            row.grade, row.rank = ranked.band.label, ranked.rank
+
+
+# --- What each move needs ----------------------------------------------------------------------------
+
+
+def readiness(progress: Progress, move) -> Readiness:
+    """The conditions of `move` (a workflow.Move) for this period, met or not."""
+    period, result = progress.period, Readiness()
+    not_started = progress.with_status(U.NOT_STARTED)
+    drafts = progress.with_status(U.DRAFT)
+    submitted = [u for u in progress.units if u.status not in (U.NOT_STARTED, U.DRAFT)]
+
+    def need(met: bool, text: str, *, waivable: bool = False) -> None:
+        result.checks.append(Check(met, text))
+        if not met:
+            result.early |= waivable
+            result.blocked |= not waivable
+
+    if move.name == "open":
+        need(progress.leaves > 0, f"Bộ tiêu chí có {progress.leaves} tiêu chí chấm điểm.")
+        need(bool(progress.units), f"Khối có {len(progress.units)} đơn vị.")
+    elif move.name == "start_appraisal":
+        days = period.deadline and (period.deadline - timezone.now()).days
+        waiting = not_started + drafts
+        deadline = (
+            "Đã hết hạn tự đánh giá" if progress.deadline_passed else f"Chưa hết hạn tự đánh giá (còn {days} ngày)"
+        )
+        submitted_text = f"{len(submitted)}/{len(progress.units)} đơn vị đã nộp" + (
+            f"; chưa nộp: {names(waiting)}" if waiting else ""
+        )
+        need(progress.deadline_passed or not waiting, f"{deadline}; {submitted_text}.", waivable=True)
+    elif move.name == "request_explanation":
+        open_rounds = [u for u in submitted if u.status != U.APPRAISED_1]
+        need(
+            not open_rounds and bool(submitted),
+            f"{len(submitted) - len(open_rounds)}/{len(submitted)} hồ sơ đã nộp được ghi nhận thẩm định xong vòng 1"
+            + (f"; còn: {names(open_rounds)}." if open_rounds else "."),
+        )
+    elif move.name == "start_second_round":
+        waiting = progress.with_status(U.APPRAISED_1)
+        need(
+            not waiting,
+            "Mọi đơn vị được trả về đã giải trình."
+            if not waiting
+            else f"{len(waiting)} đơn vị chưa nộp giải trình: {names(waiting)}.",
+            waivable=True,
+        )
+    elif move.name == "approve":
+        short = [u for u in progress.units if not u.complete]
+        listed = names(short, lambda u: f"thiếu {u.missing_appraisal} tiêu chí")
+        need(
+            not short,
+            f"Mọi tiêu chí áp dụng của {len(progress.units)} đơn vị đã có điểm thẩm định."
+            if not short
+            else f"{len(short)} đơn vị chưa được thẩm định đủ: {listed}.",
+        )
+    elif move.name == "publish":
+        need(not period.is_demo, "Kỳ đánh giá là dữ liệu thật (kỳ minh họa không bao giờ được công bố).")
+        short = [u for u in progress.units if not u.complete]
+        need(not short, "Mọi đơn vị có tổng điểm." if not short else f"{len(short)} đơn vị chưa có tổng điểm.")
+    return result
+
+
+def summary_of(units: list[UnitProgress]) -> str:
+    """For a dashboard line: "21 đơn vị: 3 đã nộp, 18 chưa bắt đầu"."""
+    found = Counter(u.status for u in units)
+    parts = [f"{found[status]} {label.lower()}" for status, label in U.choices if found.get(status)]
+    return f"{len(units)} đơn vị: " + ", ".join(parts) if parts else "Khối chưa có đơn vị nào."
+
+
+def shown(value: Decimal | None, decimals: int = 3) -> str:
+    return "—" if value is None else vn_number(value, decimals)
