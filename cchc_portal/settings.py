@@ -141,6 +141,8 @@ EMAIL_PORT = env_int("EMAIL_PORT", 587)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=True)
+# The portal's public address, for links in e-mails sent outside a request (the daily notices).
+PORTAL_URL = env_str("PORTAL_URL", "http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Cổng CCHC <khong-tra-loi@localhost>")
 PASSWORD_RESET_TIMEOUT = 3 * 3600
 

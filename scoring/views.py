@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from cchc_portal.downloads import xlsx_response
 from cchc_portal.lib.filetypes import KINDS
 from cchc_portal.middleware import accepts_uploads
-from scoring import permissions, services, workflow
+from scoring import notices, permissions, services, workflow
 from scoring.excel_audit import audit_workbook
 from scoring.forms import (
     FIELDS,
@@ -61,7 +61,12 @@ def _period_and_unit(request, pk: int, code: str) -> tuple[Period, Unit]:
 def work_list(request):
     periods = list(Period.objects.for_staff(request.user))
     units = list(Unit.objects.filter(pk__in=permissions.member_unit_ids(request.user)).select_related("block"))
-    context = {"periods": periods, "units": units, "is_admin": permissions.is_administrator(request.user)}
+    context = {
+        "periods": periods,
+        "units": units,
+        "is_admin": permissions.is_administrator(request.user),
+        "todo": notices.due(user=request.user),
+    }
     return render(request, "scoring/work_list.html", context)
 
 
@@ -293,6 +298,9 @@ def _may_upload_evidence(request, pk: int, code: str, criterion_id: int) -> bool
 def evidence(request, pk: int, code: str, criterion_id: int):
     period, unit = _period_and_unit(request, pk, code)
     criterion = get_object_or_404(Criterion, pk=criterion_id, criteria_set_id=period.criteria_set_id)
+    if request.method == "POST" and period.is_public:
+        messages.error(request, E_READ_ONLY)
+        return redirect("scoring:evidence", pk=period.pk, code=unit.code, criterion_id=criterion.pk)
     form = EvidenceForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -308,7 +316,7 @@ def evidence(request, pk: int, code: str, criterion_id: int):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, "Đã thêm tài liệu kiểm chứng.")
+            messages.success(request, "Đã thêm minh chứng.")
             return redirect("scoring:evidence", pk=period.pk, code=unit.code, criterion_id=criterion.pk)
     items = list(
         Evidence.objects.filter(

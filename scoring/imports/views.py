@@ -46,6 +46,7 @@ from scoring.models import Period
 from units.models import Block
 
 E_FILE = "Hãy chọn tệp Excel .xlsx."
+E_CLOSED = "Kỳ đánh giá đã công bố hoặc đã khóa: không nhập điểm được nữa."
 E_EXPIRED = "Phiên nhập đã hết hạn hoặc tệp không còn; hãy tải tệp lên lại."
 STREAM_MARK = "<!--tien-do-->"
 SCORE_SESSION_KEY = "score_import"
@@ -94,6 +95,12 @@ def _may_upload_sheet(request, pk: int, kind: str) -> bool:
 def score_import_page(request, pk: int, kind: str):
     period, sheet = _period_kind(request, pk, kind)
     context = {"period": period, "kind": sheet, "max_mb": megabytes(upload_limits().file_bytes)}
+    if period.is_public:  # one message, not one refusal per row
+        if request.method == "POST":
+            _score_forget(request)
+            messages.error(request, E_CLOSED)
+            return redirect("scoring:score_import", pk=period.pk, kind=sheet.code)
+        return render(request, "scoring/score_import.html", {**context, "closed": True})
     if request.method == "GET":
         return render(request, "scoring/score_import.html", context)
     if request.POST.get("confirm"):

@@ -97,3 +97,37 @@ def test_an_import_refuses_a_published_year_without_a_correction(published, tmp_
     with pytest.raises(CommandError, match="kết quả đã công bố, không ghi đè"):
         call_command("import_results", str(path))
     assert frozen(cast) == before
+
+
+def test_every_staff_page_of_a_published_period_is_read_only_with_one_message(published, tmp_path):
+    """The period page, the entry sheet, the evidence page and the score import: no upload or edit control,
+    a link to the public table, and a write attempt answered by one message, not one per row."""
+    cast, before = published, frozen(published)
+    client = Client()
+    client.force_login(cast.admin)
+    pk, code, leaf = cast.period.pk, cast.unit_a.code, cast.leaf["2"]
+    dashboard = client.get(f"/cham-diem/ky/{pk}/").content.decode()
+    assert cast.period.get_absolute_url() in dashboard and "bao-cao-chi-tiet.xlsx" in dashboard
+    assert "nhap-diem" not in dashboard and "còn " not in dashboard
+    entry = client.get(f"/cham-diem/ky/{pk}/don-vi/{code}/").content.decode()
+    assert "hồ sơ chỉ để xem" in entry and 'name="action"' not in entry
+    for url in (f"/cham-diem/ky/{pk}/nhap-diem/tham-dinh/", f"/cham-diem/ky/{pk}/nhap-diem/tu-danh-gia/"):
+        page = client.get(url).content.decode()
+        assert "không nhập điểm được nữa" in page and 'type="file"' not in page
+        path = tmp_path / "diem.xlsx"
+        path.write_bytes(b"PK\x03\x04 not really a workbook")
+        with path.open("rb") as upload:
+            answer = client.post(url, {"file": upload}, follow=True)
+        text = answer.content.decode()
+        assert text.count("Kỳ đánh giá đã công bố hoặc đã khóa") == 1, url
+        assert "Dòng" not in text
+    answer = client.post(f"/cham-diem/ky/{pk}/don-vi/{code}/", {f"appr-{leaf.pk}": "1", "action": "save"}, follow=True)
+    assert answer.content.decode().count("Kỳ đánh giá đã công bố hoặc đã khóa") == 1
+    client.force_login(cast.staff_a)  # evidence is the unit's to add
+    evidence = f"/cham-diem/ky/{pk}/don-vi/{code}/minh-chung/{cast.leaf['1.1'].pk}/"
+    answer = client.post(evidence, {"link": "https://example.gov.vn/a"}, follow=True)
+    assert answer.content.decode().count("Kỳ đánh giá đã công bố hoặc đã khóa") == 1
+    assert 'type="file"' not in answer.content.decode() and "minh chứng chỉ để xem" in answer.content.decode()
+    answer = client.post(f"/cham-diem/ky/{pk}/don-vi/{code}/", {f"appr-{leaf.pk}": "1", "action": "save"}, follow=True)
+    assert answer.content.decode().count("Kỳ đánh giá đã công bố hoặc đã khóa") == 1
+    assert frozen(cast) == before
