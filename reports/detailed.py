@@ -3,11 +3,13 @@
 Written in openpyxl's write-only mode: a national commune period has 3,321 units and about 100
 leaves, so the workbook is streamed row by row and memory does not grow with the rows.
 
-The first sheet is also an input format, in the layout the score import reads (`SHEET_LAYOUT` of
-`scoring.imports.score_sheets`): the header row found by the "Mã đơn vị" cell in column A, the "Điểm
+The first sheet is a one-page summary (areas, total, grade, rank per unit). The second, the detail, is also
+an input format, in the layout the score import reads (`SHEET_LAYOUT` of `scoring.imports.score_sheets`,
+which picks the sheet by its name): the header row found by the "Mã đơn vị" cell in column A, the "Điểm
 tối đa" row, the leaf-code columns, and "Cộng …", "Tổng điểm", "Xếp loại", "Vị thứ" read past.
 Exporting the sheet and importing it back changes nothing, so keep that layout: merged cells only above
-the header row, leaf codes as text, "KAD" for a leaf that does not apply.
+the header row, leaf codes as text, "KAD" for a leaf that does not apply. The detail prints across as many
+A4 pages as its columns need, at a readable size, the unit code and name repeated on each.
 """
 
 from collections import defaultdict
@@ -25,7 +27,8 @@ from scoring.models import Criterion, GradeScheme, Method, Period, Score
 from scoring.services import engine_bands
 from units.models import Unit
 
-RESULTS_SHEET = "Kết quả chi tiết"
+SUMMARY_SHEET = "Tóm tắt"
+RESULTS_SHEET = SHEET_LAYOUT.report_sheet
 SCORES_SHEET = "Tự đánh giá - Thẩm định"
 CRITERIA_SHEET = "Bộ tiêu chí"
 
@@ -115,9 +118,10 @@ class DetailedReport:
 
 
 def detailed_workbook(period: Period) -> bytes:
-    """The three-sheet detailed report of a period as xlsx bytes (any status; callers guard access)."""
+    """The four-sheet detailed report of a period as xlsx bytes (any status; callers guard access)."""
     report = detailed_report(period)
     workbook = Workbook(write_only=True)
+    _write_summary(workbook.create_sheet(SUMMARY_SHEET), report)
     _write_results(workbook.create_sheet(RESULTS_SHEET), report)
     _write_scores(workbook.create_sheet(SCORES_SHEET), report)
     _write_criteria(workbook.create_sheet(CRITERIA_SHEET), report)
@@ -230,7 +234,60 @@ def _subtotal(unit_id: int, area: Area, scores) -> Decimal | str | None:
     return total if applicable else NOT_APPLICABLE
 
 
-# --- Sheet 1: one row per unit, one column per leaf -------------------------------------------------
+# --- Sheet 1: the summary, one row per unit, one column per area ----------------------------------
+
+SUMMARY_HEADERS = ("TT", UNIT_NAME)
+SUMMARY_ONE_PAGE = 45  # units that still fit one A4 page at a readable size
+GRADE_COUNTS = "Số đơn vị theo xếp loại: {counts}."
+
+
+def _write_summary(ws, report: DetailedReport) -> None:
+    period = report.period
+    total_format = number_format(period.published_decimals)
+    widths = [5, 38] + [13] * len(report.areas) + [11, 12, 8]
+    for column, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(column)].width = width
+    ws.freeze_panes = "C5"
+    print_setup(ws, landscape=True, title_rows="3:4")
+    if len(report.units) <= SUMMARY_ONE_PAGE:
+        ws.page_setup.fitToHeight = 1  # the whole table on one sheet of paper
+    title = TITLE.format(phrase=period.block.title_phrase, year=period.year)
+    notes = [STATUS_NOTE.format(status=period.get_status_display()), INCOMPLETE_NOTE]
+    if period.is_demo:
+        notes.insert(1, DEMO_NOTE)
+    ws.append([cell(ws, f"Tóm tắt — {title}", bold=True, size=14, border=False)])
+    ws.append([cell(ws, " ".join(notes), size=11, border=False)])
+    ws.append(
+        [_header(ws, text) for text in SUMMARY_HEADERS]
+        + [_header(ws, f"{area.node.code}. {area.node.title}") for area in report.areas]
+        + [_header(ws, text) for text in (TOTAL, GRADE, RANK)]
+    )
+    ws.append(
+        [cell(ws, None, background=HEADER_FILL), cell(ws, MAX_ROW, bold=True, size=11, background=HEADER_FILL)]
+        + [_points(ws, area.node.max_points) for area in report.areas]
+        + [_points(ws, HUNDRED, total_format), cell(ws, None), cell(ws, None)]
+    )
+    grades: dict[str, int] = {}
+    for number, unit in enumerate(report.units, start=1):
+        ranked = unit.ranked
+        if ranked:
+            grades[ranked.band.label] = grades.get(ranked.band.label, 0) + 1
+        ws.append(
+            [cell(ws, number, size=11, align="center"), cell(ws, unit.name, size=11, wrap=True)]
+            + [_points(ws, _subtotal(unit.pk, area, report.scores)) for area in report.areas]
+            + [
+                _points(ws, ranked.shown if ranked else None, total_format),
+                cell(ws, ranked.band.label if ranked else None, size=11, align="center"),
+                cell(ws, ranked.rank if ranked else None, size=11, align="center"),
+            ]
+        )
+    if grades:
+        counts = "; ".join(f"{label} {count}" for label, count in grades.items())
+        ws.append([])
+        ws.append([cell(ws, GRADE_COUNTS.format(counts=counts), size=11, border=False)])
+
+
+# --- Sheet 2: one row per unit, one column per leaf -------------------------------------------------
 
 
 def _header(ws, text):
@@ -270,8 +327,9 @@ def _write_results(ws, report: DetailedReport) -> None:
     for column, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(column)].width = width
     ws.freeze_panes = f"C{MAX_POINTS_ROW + 1}"
-    print_setup(ws, landscape=True, title_rows=f"{AREA_ROW}:{MAX_POINTS_ROW}")
-    ws.print_title_cols = "A:B"
+    print_setup(
+        ws, landscape=True, title_rows=f"{AREA_ROW}:{MAX_POINTS_ROW}", title_cols="A:B", fit_width=False, scale=80
+    )
 
     title = TITLE.format(phrase=period.block.title_phrase, year=period.year)
     notes = [STATUS_NOTE.format(status=period.get_status_display()), INCOMPLETE_NOTE]
@@ -296,7 +354,7 @@ def _write_results(ws, report: DetailedReport) -> None:
         ws.append(row)
 
 
-# --- Sheet 2: one row per unit and leaf -------------------------------------------------------------
+# --- Sheet 3: one row per unit and leaf -------------------------------------------------------------
 
 
 def _write_scores(ws, report: DetailedReport) -> None:
@@ -327,7 +385,7 @@ def _write_scores(ws, report: DetailedReport) -> None:
             )
 
 
-# --- Sheet 3: the criteria set ----------------------------------------------------------------------
+# --- Sheet 4: the criteria set ----------------------------------------------------------------------
 
 
 def _write_criteria(ws, report: DetailedReport) -> None:

@@ -32,6 +32,7 @@ from scoring.forms import (
     ReasonForm,
     entry_changes,
 )
+from scoring.imports.views import IMPORTED_SESSION_KEY
 from scoring.models import AppraiserAssignment, AuditEntry, Criterion, Evidence, Period
 from scoring.progress import period_progress, readiness
 from scoring.queries import days_left, entry_sheet
@@ -89,6 +90,7 @@ def dashboard(request, pk: int):
         "read_only": period.is_public,
         "moves": moves,
         "preview": _preview(progress) if period.status == Period.Status.APPROVED else None,
+        "imported": _just_imported(request, progress),
         "assignments": period.assignments.select_related("appraiser", "unit").order_by("appraiser__username"),
         "assign_form": AssignForm(period=period) if can_manage and not period.is_public else None,
         "open_form": OpenForm(),
@@ -97,6 +99,15 @@ def dashboard(request, pk: int):
         "confirm_form": ConfirmForm(),
     }
     return render(request, "scoring/dashboard.html", context)
+
+
+def _just_imported(request, progress) -> list:
+    """The units a score import has just written, shown once on the period page it lands on."""
+    state = request.session.pop(IMPORTED_SESSION_KEY, None)
+    if not state or state.get("period") != progress.period.pk:
+        return []
+    wanted = set(state.get("units", []))
+    return [u for u in progress.units if u.unit.pk in wanted]
 
 
 def _preview(progress) -> dict:

@@ -70,6 +70,7 @@ E_COLUMNS = "{where} có dữ liệu ở cột {column}, vượt giới hạn {l
 E_ROW_COUNT = "{where} có hơn {rows} dòng, vượt giới hạn; hãy xóa các dòng thừa."
 E_CELLS = "Tệp “{name}” có hơn {limit} ô dữ liệu, vượt giới hạn của một bảng tính nhập vào cổng."
 E_NO_SHEET = "Tệp “{name}” không có trang tính nào."
+E_NO_NAMED_SHEET = "Tệp “{name}” không có trang tính “{sheet}”."
 
 _NS = f"{{{SHEET_MAIN_NS}}}"
 _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -127,11 +128,13 @@ class Merge:
 
 @dataclass
 class Table:
-    """The first sheet of a workbook, or a CSV file: rows to stream, and what is known about them."""
+    """One sheet of a workbook (the first, unless asked for another), or a CSV file: rows to stream, and what
+    is known about them."""
 
     name: str
     kind: str
     sheet: str | None
+    sheets: list[str] = field(default_factory=list)  # every sheet of the workbook, in order
     declared_rows: int | None = None  # from the sheet's dimension, when it declares one: for progress bars
     merges: list[Merge] = field(default_factory=list)  # complete once rows() has been read to the end
     _rows: Iterator | None = None
@@ -141,8 +144,19 @@ class Table:
         return self._rows
 
 
-def open_table(source, name: str, *, limits: Limits, accept: tuple[str, ...] = (XLSX_KIND, CSV_KIND)) -> Table:
-    """Check a file (a path or a binary file object) and open its table; Refused with one message otherwise."""
+def open_table(
+    source,
+    name: str,
+    *,
+    limits: Limits,
+    accept: tuple[str, ...] = (XLSX_KIND, CSV_KIND),
+    sheet: str | None = None,
+    prefer: tuple[str, ...] = (),
+) -> Table:
+    """Check a file (a path or a binary file object) and open its table; Refused with one message otherwise.
+
+    A workbook's table is the sheet named `sheet` (refused when it has none by that name), else the first sheet
+    whose name is in `prefer`, else its first sheet."""
     if isinstance(source, str) or hasattr(source, "__fspath__"):
         try:
             with open(source, "rb") as file:
@@ -155,7 +169,7 @@ def open_table(source, name: str, *, limits: Limits, accept: tuple[str, ...] = (
         _check_size(handle, name, limits)
     kind = _kind(handle, name, accept)
     if kind == XLSX_KIND:
-        return _open_xlsx(handle, name, limits)
+        return _open_xlsx(handle, name, limits, sheet, prefer)
     return _open_csv(handle, name, limits)
 
 
@@ -250,15 +264,16 @@ class _Counted(io.RawIOBase):
         super().close()
 
 
-def _open_xlsx(handle, name: str, limits: Limits) -> Table:
+def _open_xlsx(handle, name: str, limits: Limits, wanted: str | None, prefer: tuple[str, ...]) -> Table:
     try:
         archive = zipfile.ZipFile(handle)
         budget = _Budget(archive, name, limits.unpacked_bytes)
         names = set(archive.namelist())
         budget.declared(["xl/workbook.xml", "xl/_rels/workbook.xml.rels"])
-        sheet, sheet_part, strings_part, styles_part, epoch = _workbook(budget, names)
-        if sheet_part is None:
+        sheets, strings_part, styles_part, epoch = _workbook(budget, names)
+        if not sheets:
             raise _refuse(E_NO_SHEET, name=name)
+        sheet, sheet_part = _choose(sheets, name, wanted, prefer)
         budget.declared(
             [p for p in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels", sheet_part, strings_part, styles_part) if p]
         )
@@ -268,7 +283,7 @@ def _open_xlsx(handle, name: str, limits: Limits) -> Table:
         raise
     except (zipfile.BadZipFile, KeyError, ParseError, ValueError, TypeError, EOFError, OSError) as exc:
         raise _refuse(E_BROKEN, name=name) from exc
-    table = Table(name=name, kind=XLSX_KIND, sheet=sheet)
+    table = Table(name=name, kind=XLSX_KIND, sheet=sheet, sheets=[title for title, _ in sheets])
     reader = _SheetReader(table, budget, sheet_part, limits, strings, formats, date_styles, timedelta_styles, epoch)
     table._rows = reader.rows()
     return table
@@ -281,8 +296,20 @@ def _part(target: str) -> str:
     return posixpath.normpath(posixpath.join("xl", target))
 
 
+def _choose(sheets: list[tuple[str, str]], name: str, wanted: str | None, prefer: tuple[str, ...]) -> tuple[str, str]:
+    def key(title: str) -> str:
+        return " ".join(title.split()).casefold()
+
+    by_title = {key(title): (title, part) for title, part in reversed(sheets)}
+    if wanted is not None:
+        if key(wanted) not in by_title:
+            raise _refuse(E_NO_NAMED_SHEET, name=name, sheet=wanted)
+        return by_title[key(wanted)]
+    return next((by_title[key(p)] for p in prefer if key(p) in by_title), sheets[0])
+
+
 def _workbook(budget: _Budget, names: set[str]):
-    """The first sheet's title and part, the shared strings and styles parts, and the date epoch."""
+    """Every sheet's title and part (in order), the shared strings and styles parts, and the date epoch."""
     workbook = fromstring(budget.read("xl/workbook.xml"))
     rels = fromstring(budget.read("xl/_rels/workbook.xml.rels")) if "xl/_rels/workbook.xml.rels" in names else None
     targets, by_type = {}, {}
@@ -296,15 +323,14 @@ def _workbook(budget: _Budget, names: set[str]):
         if properties is not None and properties.get("date1904") in ("1", "true")
         else (CALENDAR_WINDOWS_1900)
     )
-    sheet, part = None, None
+    sheets = []
     for element in workbook.iter(f"{_NS}sheet"):
         candidate = targets.get(element.get(f"{_REL_NS}id"))
         if candidate in names:
-            sheet, part = element.get("name"), candidate
-            break
+            sheets.append((element.get("name") or "", candidate))
     strings = by_type.get("sharedStrings") if by_type.get("sharedStrings") in names else None
     styles = by_type.get("styles") if by_type.get("styles") in names else None
-    return sheet, part, strings, styles, epoch
+    return sheets, strings, styles, epoch
 
 
 def _styles(budget: _Budget, part: str | None) -> tuple[list[str], set[int], set[int]]:

@@ -106,14 +106,30 @@ def number_format(decimals: int) -> str:
     return "0" if decimals == 0 else "0." + "0" * decimals
 
 
-def print_setup(ws, *, landscape: bool = False, title_rows: str | None = None) -> None:
-    """A4, fitted to the page width, header rows repeated on every printed page."""
+def print_setup(
+    ws,
+    *,
+    landscape: bool = False,
+    title_rows: str | None = None,
+    title_cols: str | None = None,
+    fit_width: bool = True,
+    scale: int | None = None,
+) -> None:
+    """A4, header rows (and columns) repeated on every printed page.
+
+    `fit_width` shrinks a narrow table to the page width; a wide one (a column per criterion) is printed at a
+    readable `scale` across as many pages as it needs, its first columns repeated on each."""
     ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
     ws.page_setup.orientation = Worksheet.ORIENTATION_LANDSCAPE if landscape else Worksheet.ORIENTATION_PORTRAIT
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    if fit_width:
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+    elif scale:
+        ws.page_setup.scale = scale
     ws.page_margins = PageMargins(left=0.5, right=0.4, top=0.6, bottom=0.6)
-    ws.print_options.horizontalCentered = True
+    ws.print_options.horizontalCentered = fit_width
     if title_rows:
         ws.print_title_rows = title_rows
+    if title_cols:
+        ws.print_title_cols = title_cols

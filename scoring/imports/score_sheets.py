@@ -25,7 +25,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from cchc_portal.lib.numbers import NumberProblem, parse_number, show, shown_input
 from cchc_portal.lib.problems import Problem, Refused
 from cchc_portal.lib.reading import XLSX_KIND, Cell, open_table
-from cchc_portal.lib.text import normalize_name, without_controls
+from cchc_portal.lib.text import TextProblem, clean_text, normalize_name, without_controls
 from cchc_portal.lib.xlsx_write import (
     ERROR_FILL,
     HEADER_FILL,
@@ -38,7 +38,7 @@ from cchc_portal.lib.xlsx_write import (
 )
 from scoring import permissions
 from scoring.imports import upload_limits
-from scoring.models import Criterion, Method, Period, Score, Submission
+from scoring.models import LONG_TEXT_LIMIT, Criterion, Method, Period, Score, Submission
 from scoring.scores import Change, scores_save_many
 from units.models import Unit
 
@@ -50,6 +50,11 @@ class SheetLayout:
     unit_code: str = "Mã đơn vị"
     unit_name: str = "Tên đơn vị"
     max_row: str = "Điểm tối đa"
+    criterion_code: str = "Mã tiêu chí"
+    explanation: str = "Giải trình"
+    scores_sheet: str = "Bảng điểm"
+    explanations_sheet: str = "Giải trình"
+    report_sheet: str = "Kết quả chi tiết"  # the detailed report's sheet of points, read like a score sheet
     not_applicable: str = "KAD"  # "không áp dụng"
     # Columns an import reads past: subtotals, totals, grade, rank, notes.
     ignored_prefixes: tuple[str, ...] = ("cộng", "tổng", "xếp loại", "vị thứ", "ghi chú", "chỉ số")
@@ -72,6 +77,9 @@ E_UNIT_AS_NUMBER = "Không có đơn vị mã “{value}”; nếu mã có số 
 E_DUPLICATE_UNIT = "Đơn vị “{value}” đã có ở dòng {first}."
 E_NOT_ALLOWED = "Bạn không có quyền nhập {kind} cho đơn vị “{unit}” ở bước này của kỳ đánh giá."
 E_FORMULA = "Ô chứa công thức “{value}”; hãy dán giá trị (Paste Values) thay cho công thức."
+E_NO_COLUMN = "Trang tính giải trình thiếu cột {columns} ở dòng tiêu đề."
+E_UNKNOWN_LEAF = "“{value}” không phải mã tiêu chí tự đánh giá của bộ tiêu chí năm {year}."
+E_DUPLICATE_EXPLANATION = "Giải trình của đơn vị {unit}, tiêu chí {code} đã có ở dòng {first}."
 W_TEXT_NUMBER = "Ô {cell} lưu dạng văn bản “{value}”, đã đọc là {number}."
 
 
@@ -105,6 +113,7 @@ class UnitChanges:
     changes: list[Change] = field(default_factory=list)
     new: list[tuple[str, Decimal]] = field(default_factory=list)
     changed: list[tuple[str, Decimal, Decimal]] = field(default_factory=list)
+    explained: list[tuple[str, str]] = field(default_factory=list)  # (criterion code, new explanation)
     unchanged: int = 0
 
 
@@ -128,6 +137,7 @@ class SheetCheck:
             "units": len(self.units),
             "new": sum(len(u.new) for u in self.units),
             "changed": sum(len(u.changed) for u in self.units),
+            "explained": sum(len(u.explained) for u in self.units),
             "unchanged": sum(u.unchanged for u in self.units),
         }
 
@@ -150,67 +160,146 @@ def sheet_units(period: Period, kind: SheetKind, user) -> list[Unit]:
 
 # --- The template -------------------------------------------------------------------------------
 
+# Row numbers of a score sheet as the portal writes it (a filled sheet is read by its "Mã đơn vị" cell).
+AREA_ROW, TITLE_ROW, CODE_ROW, MAX_ROW, FIRST_ROW = 3, 4, 5, 6, 7
+
 
 def score_template(period: Period, kind: SheetKind, user) -> bytes:
-    """A row per unit, a column per leaf (code and maximum in the header), current values filled in,
-    a 0..maximum rule on every cell, and the header locked against editing."""
+    """A row per unit, a column per leaf (area, criterion title, code and maximum in the header), current values
+    filled in, a 0..maximum rule on every cell, the header locked against editing; for self-assessment, a
+    second sheet with one explanation per unit and leaf."""
     leaves, units = sheet_leaves(period, kind), sheet_units(period, kind, user)
-    areas = _area_titles(period)
+    titles = _leaf_titles(period)
+    fields = [kind.field] + (["explanation"] if kind.code == "tu-danh-gia" else [])
     current = {
-        (u, c): v
-        for u, c, v in Score.objects.filter(period=period, unit__in=units)
+        (row[0], row[1]): row[2:]
+        for row in Score.objects.filter(period=period, unit__in=units)
         .order_by()
-        .values_list("unit_id", "criterion_id", kind.field)
+        .values_list("unit_id", "criterion_id", *fields)
     }
     wb = Workbook()
     ws = wb.active
-    ws.title = "Bảng điểm"
+    ws.title = SHEET_LAYOUT.scores_sheet
     last = get_column_letter(len(leaves) + 2)
     put(ws, 1, 1, f"Bảng nhập {kind.label} — {period.block.name} năm {period.year}", bold=True, size=13, border=False)
     ws.merge_cells(f"A1:{last}1")
-    put(
-        ws,
-        2,
-        1,
+    note = (
         "Nhập điểm vào các ô trắng (dấu phẩy hoặc dấu chấm thập phân); ô trống giữ nguyên điểm đã có. "
-        "Không sửa các dòng tiêu đề.",
-        size=10,
-        border=False,
+        "Không sửa các dòng tiêu đề."
     )
+    if len(fields) > 1:
+        note += f" Giải trình từng tiêu chí ở trang tính “{SHEET_LAYOUT.explanations_sheet}”."
+    put(ws, 2, 1, note, size=10, border=False)
     ws.merge_cells(f"A2:{last}2")
+    area_start, area = None, None
     for column, leaf in enumerate(leaves, start=3):
-        put(ws, 3, column, areas.get(leaf.pk, ""), size=9, wrap=True, background=HEADER_FILL)
-        put(ws, 4, column, leaf.code, bold=True, align="center", background=HEADER_FILL, number_format="@")
-        put(ws, 5, column, leaf.max_points, align="center", background=HEADER_FILL, number_format="0.00")
+        top, title = titles[leaf.pk]
+        if top != area:
+            _merge_area(ws, area_start, column - 1)
+            put(ws, AREA_ROW, column, top, size=9, bold=True, wrap=True, background=HEADER_FILL)
+            area_start, area = column, top
+        else:
+            put(ws, AREA_ROW, column, None, background=HEADER_FILL)
+        put(ws, TITLE_ROW, column, title, size=9, wrap=True, align="center", background=HEADER_FILL)
+        put(ws, CODE_ROW, column, leaf.code, bold=True, align="center", background=HEADER_FILL, number_format="@")
+        put(ws, MAX_ROW, column, leaf.max_points, align="center", background=HEADER_FILL, number_format="0.00")
         _validation(ws, column, leaf, len(units))
-        ws.column_dimensions[get_column_letter(column)].width = 9
+        ws.column_dimensions[get_column_letter(column)].width = 14
+    _merge_area(ws, area_start, len(leaves) + 2)
     for column, text in ((1, SHEET_LAYOUT.unit_code), (2, SHEET_LAYOUT.unit_name)):
-        put(ws, 4, column, text, bold=True, background=HEADER_FILL)
-    put(ws, 5, 1, SHEET_LAYOUT.max_row, bold=True, background=HEADER_FILL)
-    for row, unit in enumerate(units, start=6):
+        put(ws, CODE_ROW, column, text, bold=True, background=HEADER_FILL)
+        for row in (AREA_ROW, TITLE_ROW):
+            put(ws, row, column, None, background=HEADER_FILL)
+    put(ws, MAX_ROW, 1, SHEET_LAYOUT.max_row, bold=True, background=HEADER_FILL)
+    put(ws, MAX_ROW, 2, None, background=HEADER_FILL)
+    ws.row_dimensions[AREA_ROW].height = 42
+    ws.row_dimensions[TITLE_ROW].height = 96
+    for row, unit in enumerate(units, start=FIRST_ROW):
         put(ws, row, 1, unit.code, number_format="@")
         put(ws, row, 2, unit.name)
         for column, leaf in enumerate(leaves, start=3):
-            cell = put(ws, row, column, current.get((unit.pk, leaf.pk)), number_format=number_format(3), align="right")
+            value = current.get((unit.pk, leaf.pk), (None,))[0]
+            cell = put(ws, row, column, value, number_format=number_format(3), align="right")
             cell.protection = Protection(locked=False)
-    ws.column_dimensions["A"].width, ws.column_dimensions["B"].width = 18, 42
-    ws.freeze_panes = "C6"
-    ws.protection.sheet = True  # only the score cells are editable
-    ws.protection.formatColumns = ws.protection.formatRows = False
-    print_setup(ws, landscape=True, title_rows="4:5")
+    ws.column_dimensions["A"].width, ws.column_dimensions["B"].width = 18, 36
+    ws.freeze_panes = f"C{FIRST_ROW}"
+    _protect(ws)
+    print_setup(ws, landscape=True, title_rows=f"{AREA_ROW}:{MAX_ROW}", title_cols="A:B", fit_width=False, scale=85)
+    if len(fields) > 1:
+        _explanations_sheet(wb.create_sheet(SHEET_LAYOUT.explanations_sheet), period, leaves, units, titles, current)
     buffer = BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
 
 
-def _area_titles(period: Period) -> dict[int, str]:
+def _merge_area(ws, first: int | None, last: int) -> None:
+    if first is not None and last > first:
+        ws.merge_cells(start_row=AREA_ROW, start_column=first, end_row=AREA_ROW, end_column=last)
+
+
+def _protect(ws) -> None:
+    ws.protection.sheet = True  # only the cells to fill are editable
+    ws.protection.formatColumns = ws.protection.formatRows = False
+
+
+EXPLANATION_HEADERS = (
+    SHEET_LAYOUT.unit_code,
+    SHEET_LAYOUT.unit_name,
+    SHEET_LAYOUT.criterion_code,
+    "Nội dung tiêu chí",
+    SHEET_LAYOUT.max_row,
+    SHEET_LAYOUT.explanation,
+)
+EXPLANATION_WIDTHS = (16, 30, 10, 50, 9, 60)
+
+
+def _explanations_sheet(ws, period: Period, leaves, units, titles, current) -> None:
+    """One row per unit and self-assessed leaf: the explanation (giải trình) to fill, the rest locked."""
+    put(ws, 1, 1, f"Giải trình điểm tự đánh giá — {period.block.name} năm {period.year}", bold=True, size=13)
+    put(
+        ws,
+        2,
+        1,
+        "Ghi giải trình ở cột F (bắt buộc khi tiêu chí có điểm mà chưa có minh chứng); ô trống giữ nguyên "
+        "giải trình đã có. Minh chứng tải lên ở trang chấm điểm của cổng.",
+        size=10,
+        border=False,
+    )
+    ws.merge_cells("A1:F1")
+    ws.merge_cells("A2:F2")
+    header = 3
+    for column, text in enumerate(EXPLANATION_HEADERS, start=1):
+        put(ws, header, column, text, bold=True, wrap=True, background=HEADER_FILL)
+        ws.column_dimensions[get_column_letter(column)].width = EXPLANATION_WIDTHS[column - 1]
+    row = header
+    for unit in units:
+        for leaf in leaves:
+            row += 1
+            put(ws, row, 1, unit.code, number_format="@")
+            put(ws, row, 2, unit.name, wrap=True)
+            put(ws, row, 3, leaf.code, number_format="@")
+            put(ws, row, 4, titles[leaf.pk][1], wrap=True)
+            put(ws, row, 5, leaf.max_points, number_format="0.00", align="right")
+            values = current.get((unit.pk, leaf.pk), (None, ""))
+            cell = put(ws, row, 6, values[1] or None, wrap=True, number_format="@")
+            cell.protection = Protection(locked=False)
+    ws.freeze_panes = f"A{header + 1}"
+    _protect(ws)
+    print_setup(ws, landscape=True, title_rows=f"{header}:{header}")
+
+
+def _leaf_titles(period: Period) -> dict[int, tuple[str, str]]:
+    """Each criterion's area ("1. Công tác chỉ đạo…") and its title below the area ("Kế hoạch CCHC năm:
+    Ban hành đầy đủ, kịp thời"), so a column says what it scores, not only its code."""
     nodes = {c.pk: c for c in Criterion.objects.filter(criteria_set_id=period.criteria_set_id)}
     titles = {}
     for pk, node in nodes.items():
-        top = node
+        path, top = [node.title], node
         while top.parent_id:
             top = nodes[top.parent_id]
-        titles[pk] = f"{top.code}. {top.title}"
+            if top.parent_id:
+                path.insert(0, top.title)
+        titles[pk] = (f"{top.code}. {top.title}", ": ".join(path) if node.parent_id else node.title)
     return titles
 
 
@@ -226,7 +315,7 @@ def _validation(ws, column: int, leaf: Criterion, rows: int) -> None:
         error=f"Tiêu chí {leaf.code}: điểm phải từ 0 đến {show(leaf.max_points)}.",
     )
     letter = get_column_letter(column)
-    rule.add(f"{letter}6:{letter}{max(rows, 1) + 5}")
+    rule.add(f"{letter}{FIRST_ROW}:{letter}{max(rows, 1) + FIRST_ROW - 1}")
     ws.add_data_validation(rule)
 
 
@@ -247,26 +336,43 @@ class _Reading:
             .order_by()
             .values_list("unit_id", "criterion_id", kind.field)
         }
+        self.explanations = {}
+        if kind.code == "tu-danh-gia":
+            self.explanations = {
+                (u, c): text
+                for u, c, text in Score.objects.filter(period=period)
+                .exclude(explanation="")
+                .order_by()
+                .values_list("unit_id", "criterion_id", "explanation")
+            }
         self.seen: dict[str, int] = {}
         self.columns: dict[int, Criterion] = {}
+        self.plans: dict[int, UnitChanges] = {}
 
     def problem(self, row, column, value, message) -> None:
         self.check.errors.append(Problem(message, sheet=self.sheet, row=row, column=column, value=value))
+
+    def plan_for(self, unit: Unit, row: int) -> "UnitChanges":
+        """The unit's plan: one per unit, whether its points, its explanations or both are in the file."""
+        if unit.pk not in self.plans:
+            self.plans[unit.pk] = UnitChanges(unit=unit, row=row)
+            self.check.units.append(self.plans[unit.pk])
+        return self.plans[unit.pk]
 
 
 def check_sheet(file, name: str, period: Period, kind: SheetKind, user) -> Iterator[tuple[int, int]]:
     """Check a workbook. Yields (rows done, rows expected) as it goes; returns a SheetCheck."""
     try:
-        table = open_table(file, name, limits=upload_limits(), accept=(XLSX_KIND,))
+        table = open_table(
+            file,
+            name,
+            limits=upload_limits(),
+            accept=(XLSX_KIND,),
+            prefer=(SHEET_LAYOUT.scores_sheet, SHEET_LAYOUT.report_sheet),
+        )
         rows = table.rows()
         reading = _Reading(period, kind, user, table.sheet)
-        header = None
-        for number, cells in rows:
-            if _text(cells[0].value).casefold() == SHEET_LAYOUT.unit_code.casefold():
-                header = number
-                break
-            if number >= SHEET_LAYOUT.header_scan_rows:
-                break
+        header, cells = _find_header(rows)
         if header is None:
             reading.problem(1, 1, None, E_NO_HEADER.format(rows=SHEET_LAYOUT.header_scan_rows))
             reading.check.error_workbook = _marked(file, name, reading.check.errors)
@@ -279,18 +385,124 @@ def check_sheet(file, name: str, period: Period, kind: SheetKind, user) -> Itera
             if done % PROGRESS_EVERY == 0:
                 yield done, max(expected, done)
         yield done, done
+        _merged_data(table, header, reading)
+        if kind.code == "tu-danh-gia" and _has_sheet(table, SHEET_LAYOUT.explanations_sheet):
+            file.seek(0)
+            explanations = open_table(
+                file, name, limits=upload_limits(), accept=(XLSX_KIND,), sheet=SHEET_LAYOUT.explanations_sheet
+            )
+            _check_explanations(explanations, reading)
     except Refused as refused:
         return SheetCheck(kind=kind, errors=refused.problems)
-    for merge in table.merges:
-        if merge.max_row > header:
-            reading.problem(merge.min_row, merge.min_col, None, E_MERGED.format(range=merge.ref))
     check = reading.check
-    if not reading.columns and not any(e.row == header for e in check.errors):
+    if not reading.columns and not any(e.row == header and e.sheet == table.sheet for e in check.errors):
         reading.problem(header, None, None, E_NO_SCORE_COLUMNS.format(kind=kind.label))
     if check.errors:
         check.units = []
         check.error_workbook = _marked(file, name, check.errors)
     return check
+
+
+def _find_header(rows) -> tuple[int | None, list[Cell]]:
+    """The header row: the one whose column A says "Mã đơn vị", within the first rows."""
+    for number, cells in rows:
+        if _text(cells[0].value).casefold() == SHEET_LAYOUT.unit_code.casefold():
+            return number, cells
+        if number >= SHEET_LAYOUT.header_scan_rows:
+            break
+    return None, []
+
+
+def _merged_data(table, header: int, reading: "_Reading") -> None:
+    for merge in table.merges:
+        if merge.max_row > header:
+            reading.problem(merge.min_row, merge.min_col, None, E_MERGED.format(range=merge.ref))
+
+
+def _has_sheet(table, title: str) -> bool:
+    return any(" ".join(t.split()).casefold() == title.casefold() for t in table.sheets)
+
+
+def _check_explanations(table, reading: "_Reading") -> None:
+    """The self-assessment's explanation sheet: a row per unit and criterion code, its "Giải trình" read as
+    text by the portal's text rule; a blank cell keeps what is stored."""
+    main_sheet, reading.sheet = reading.sheet, table.sheet
+    try:
+        rows = table.rows()
+        header, cells = _find_header(rows)
+        if header is None:
+            reading.problem(1, 1, None, E_NO_HEADER.format(rows=SHEET_LAYOUT.header_scan_rows))
+            return
+        names = {_text(c.value).casefold(): c.column for c in cells}
+        wanted = (SHEET_LAYOUT.criterion_code, SHEET_LAYOUT.explanation)
+        missing = [title for title in wanted if title.casefold() not in names]
+        if missing:
+            reading.problem(header, None, None, E_NO_COLUMN.format(columns=", ".join(f"“{m}”" for m in missing)))
+            return
+        code_column, text_column = (names[title.casefold()] for title in wanted)
+        leaves = {leaf.code: leaf for leaf in sheet_leaves(reading.period, reading.kind)}
+        seen: dict[tuple[str, str], int] = {}
+        for _number, cells in rows:
+            _check_explanation(cells, code_column, text_column, leaves, seen, reading)
+        _merged_data(table, header, reading)
+    finally:
+        reading.sheet = main_sheet
+
+
+def _check_explanation(cells, code_column, text_column, leaves, seen, reading: "_Reading") -> None:
+    if all(c.is_blank for c in cells):
+        return
+    by_column = {c.column: c for c in cells}
+    first = cells[0]
+    text_cell = by_column.get(text_column)
+    if text_cell is None or text_cell.is_blank:
+        return  # nothing to change: the unit and code are not even looked at
+    unit = _explained_unit(first, reading)
+    if unit is None:
+        return
+    code_cell = by_column.get(code_column)
+    code = _text(code_cell.value) if code_cell else ""
+    leaf = leaves.get(code)
+    if leaf is None:
+        column = code_cell.column if code_cell else code_column
+        reading.problem(first.row, column, code or None, E_UNKNOWN_LEAF.format(value=code, year=reading.period.year))
+        return
+    if (unit.code, code) in seen:
+        message = E_DUPLICATE_EXPLANATION.format(unit=unit.code, code=code, first=seen[(unit.code, code)])
+        reading.problem(first.row, code_column, code, message)
+        return
+    seen[(unit.code, code)] = first.row
+    if text_cell.kind == "formula":
+        reading.problem(text_cell.row, text_cell.column, text_cell.value, E_FORMULA.format(value=text_cell.value))
+        return
+    try:
+        text = clean_text(
+            shown_input(text_cell.value), multiline=True, max_length=LONG_TEXT_LIMIT, label=SHEET_LAYOUT.explanation
+        )
+    except TextProblem as problem:
+        reading.problem(text_cell.row, text_cell.column, text_cell.value, problem.message)
+        return
+    plan = reading.plan_for(unit, first.row)
+    old = reading.explanations.get((unit.pk, leaf.pk)) or ""
+    if text == old:
+        plan.unchanged += 1
+        return
+    plan.changes.append(Change("explanation", leaf.pk, text))
+    plan.explained.append((leaf.code, text))
+
+
+def _explained_unit(first: Cell, reading: "_Reading") -> Unit | None:
+    code = _text(first.value)
+    unit = reading.units.get(code)
+    if unit is None:
+        template = E_UNIT_AS_NUMBER if first.kind == "number" else E_UNKNOWN_UNIT
+        block, year = reading.period.block.code, reading.period.year
+        reading.problem(first.row, 1, first.value, template.format(value=code, block=block, year=year))
+        return None
+    if unit.pk not in reading.allowed:
+        reading.problem(first.row, 1, first.value, E_NOT_ALLOWED.format(kind=reading.kind.label, unit=unit.name))
+        return None
+    return unit
 
 
 def _text(value) -> str:
@@ -355,12 +567,11 @@ def _check_row(cells: list[Cell], reading: _Reading) -> None:
     if unit.pk not in reading.allowed:
         reading.problem(first.row, 1, first.value, E_NOT_ALLOWED.format(kind=reading.kind.label, unit=unit.name))
         return
-    plan = UnitChanges(unit=unit, row=first.row)
+    plan = reading.plan_for(unit, first.row)
     for cell in cells:
         leaf = reading.columns.get(cell.column)
         if leaf is not None:
             _check_cell(cell, leaf, unit, plan, reading)
-    reading.check.units.append(plan)
 
 
 def _check_cell(cell: Cell, leaf: Criterion, unit: Unit, plan: UnitChanges, reading: _Reading) -> None:
@@ -394,33 +605,49 @@ def _points(cell: Cell, leaf: Criterion, reading: _Reading) -> Decimal | None:
 
 
 def _marked(file, name: str, errors: list[Problem]) -> bytes | None:
-    """The uploaded sheet again, each bad cell filled red and commented with what is wrong.
+    """The uploaded sheets again (the score sheet, and the explanation sheet when it has errors), each bad cell
+    filled red and commented with what is wrong.
 
     Streamed: the upload is read once more through the bounded reader and written in write-only mode, so a
     large sheet costs no more memory than a small one. Values are kept (formulas as their text); the
     original's styles are not."""
-    messages: dict[tuple[int, int], list[str]] = {}
+    messages: dict[tuple[str | None, int, int], list[str]] = {}
     for e in errors:
         if e.row:
-            messages.setdefault((e.row, e.column or 1), []).append(e.message)
+            messages.setdefault((e.sheet, e.row, e.column or 1), []).append(e.message)
+    workbook = Workbook(write_only=True)
     try:
         file.seek(0)
-        table = open_table(file, name, limits=upload_limits(), accept=(XLSX_KIND,))
-        workbook = Workbook(write_only=True)
-        ws = workbook.create_sheet(table.sheet or "Bảng điểm")
-        written = 0
-        for number, cells in table.rows():
-            for _ in range(written + 1, number):
-                ws.append([])
-            ws.append([_marked_cell(ws, cell, messages.get((cell.row, cell.column))) for cell in cells])
-            written = number
-        for merge in table.merges:
-            ws.merged_cells.add(merge.ref)
+        table = open_table(
+            file,
+            name,
+            limits=upload_limits(),
+            accept=(XLSX_KIND,),
+            prefer=(SHEET_LAYOUT.scores_sheet, SHEET_LAYOUT.report_sheet),
+        )
+        tables = [table]
+        others = {e.sheet for e in errors if e.sheet and e.sheet != table.sheet}
+        for title in sorted(others):
+            file.seek(0)
+            tables.append(open_table(file, name, limits=upload_limits(), accept=(XLSX_KIND,), sheet=title))
+        for each in tables:
+            _marked_sheet(workbook.create_sheet(each.sheet or SHEET_LAYOUT.scores_sheet), each, messages)
     except Refused:
         return None
     buffer = BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _marked_sheet(ws, table, messages) -> None:
+    written = 0
+    for number, cells in table.rows():
+        for _ in range(written + 1, number):
+            ws.append([])
+        ws.append([_marked_cell(ws, cell, messages.get((table.sheet, cell.row, cell.column))) for cell in cells])
+        written = number
+    for merge in table.merges:
+        ws.merged_cells.add(merge.ref)
 
 
 def _marked_cell(ws, cell: Cell, messages: list[str] | None) -> WriteOnlyCell:

@@ -50,6 +50,7 @@ E_CLOSED = "Kỳ đánh giá đã công bố hoặc đã khóa: không nhập đ
 E_EXPIRED = "Phiên nhập đã hết hạn hoặc tệp không còn; hãy tải tệp lên lại."
 STREAM_MARK = "<!--tien-do-->"
 SCORE_SESSION_KEY = "score_import"
+IMPORTED_SESSION_KEY = "score_imported"
 CRITERIA_SESSION_KEY = "criteria_import"
 CRITERIA_TEMPLATE = "scoring/criteria_import.html"
 
@@ -171,9 +172,14 @@ def _score_confirm(request, period, sheet, context):
         context = {**context, "upload_error": " ".join(exc.messages)}
         return render(request, "scoring/score_import.html", context, status=400)
     _score_forget(request)
-    messages.success(request, f"Đã nhập {written} giá trị từ tệp “{state['name']}”.")
+    imported = [plan.unit for plan in check.units if plan.changes]
+    messages.success(request, f"Đã nhập {written} giá trị từ tệp “{state['name']}” cho {len(imported)} đơn vị.")
     if permissions.can_view_dashboard(request.user, period):
+        # The period page lists what was just imported, each unit linked to its sheet.
+        request.session[IMPORTED_SESSION_KEY] = {"period": period.pk, "units": [u.pk for u in imported]}
         target = reverse("scoring:dashboard", args=[period.pk])
+    elif len(imported) == 1:
+        target = reverse("scoring:entry", args=[period.pk, imported[0].code])
     else:
         target = reverse("scoring:work_list")
     response = HttpResponse(status=303)

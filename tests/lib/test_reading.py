@@ -124,3 +124,28 @@ def test_a_sheet_declaring_a_document_type_is_refused_before_it_is_parsed(tmp_pa
             target.writestr(item, data)
     patched.seek(0)
     assert "tệp hỏng hoặc sai định dạng" in refusal(patched)
+
+
+def three_sheets() -> io.BytesIO:
+    wb = Workbook()
+    wb.active.title = "Tóm tắt"
+    wb.active.append(["tóm tắt"])
+    wb.create_sheet("Bảng điểm").append(["điểm"])
+    wb.create_sheet("Giải trình").append(["giải trình"])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    buffer.seek(0)
+    return buffer
+
+
+def test_a_sheet_is_chosen_by_name_by_preference_or_first():
+    first = open_table(three_sheets(), "bang.xlsx", limits=LIMITS)
+    assert (first.sheet, first.sheets) == ("Tóm tắt", ["Tóm tắt", "Bảng điểm", "Giải trình"])
+    assert [cells[0].value for _, cells in first.rows()] == ["tóm tắt"]
+    preferred = open_table(three_sheets(), "bang.xlsx", limits=LIMITS, prefer=("Không có", "bảng  ĐIỂM"))
+    assert preferred.sheet == "Bảng điểm" and [c[0].value for _, c in preferred.rows()] == ["điểm"]
+    named = open_table(three_sheets(), "bang.xlsx", limits=LIMITS, sheet="Giải trình")
+    assert [c[0].value for _, c in named.rows()] == ["giải trình"]
+    with pytest.raises(Refused) as refused:
+        open_table(three_sheets(), "bang.xlsx", limits=LIMITS, sheet="Phụ lục")
+    assert refused.value.errors == ["Tệp “bang.xlsx” không có trang tính “Phụ lục”."]

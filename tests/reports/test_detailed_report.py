@@ -109,8 +109,30 @@ def body(ws) -> list[list]:
     return [[c.value for c in row] for row in ws.iter_rows(min_row=6)]
 
 
-def test_the_workbook_has_the_three_sheets_in_order(workbook):
-    assert workbook.sheetnames == ["Kết quả chi tiết", "Tự đánh giá - Thẩm định", "Bộ tiêu chí"]
+def test_the_workbook_opens_with_the_summary_then_the_detail_sheets(workbook):
+    assert workbook.sheetnames == ["Tóm tắt", "Kết quả chi tiết", "Tự đánh giá - Thẩm định", "Bộ tiêu chí"]
+
+
+def test_the_summary_gives_areas_total_grade_and_rank_per_unit_on_one_page(workbook):
+    ws = workbook["Tóm tắt"]
+    assert ws["A1"].value.startswith("Tóm tắt — Kết quả chấm điểm chi tiết")
+    assert values(ws, 3) == [
+        "TT",
+        "Tên đơn vị",
+        "1. Nội dung tiêu chí 1",
+        "2. Nội dung tiêu chí 2",
+        "3. Nội dung tiêu chí 3",
+        "Tổng điểm",
+        "Xếp loại",
+        "Vị thứ",
+    ]
+    assert [Decimal(str(v)) for v in values(ws, 4)[2:6]] == [Decimal(20), Decimal(50), Decimal(30), Decimal(100)]
+    assert values(ws, 5) == [1, "Sở Tư pháp", 17.75, "KAD", 27.5, 90.5, "Xuất sắc", 1]
+    assert values(ws, 6) == [2, "Sở Y tế", 19, 45, 23, 87, "Tốt", 2]
+    assert values(ws, 7)[2:] == [None, 40, 15, None, None, None]  # no total while a point is missing
+    assert ws["A9"].value == "Số đơn vị theo xếp loại: Xuất sắc 1; Tốt 1."
+    assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 1
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
 
 
 def test_the_header_row_has_unit_columns_then_leaf_codes_with_area_subtotals_then_total_grade_rank(workbook):
@@ -193,8 +215,9 @@ def test_header_rows_are_frozen_and_the_sheet_prints_a4_landscape(workbook):
     assert ws.freeze_panes == "C6"
     assert str(ws.page_setup.paperSize) == Worksheet.PAPERSIZE_A4
     assert ws.page_setup.orientation == "landscape"
-    assert ws.page_setup.fitToWidth == 1
-    assert ws.print_title_rows == "$3:$5"
+    # 77 criterion columns are not squeezed onto one page: printed across pages at 80 %, A:B on each.
+    assert not ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.scale == 80
+    assert ws.print_title_rows == "$3:$5" and ws.print_title_cols == "$A:$B"
     assert ws.column_dimensions["B"].width >= 40
     assert ws.column_dimensions["C"].width >= len("1.1.1")
     for name in ("Tự đánh giá - Thẩm định", "Bộ tiêu chí"):
@@ -283,7 +306,7 @@ def test_export_report_writes_a_workbook_openpyxl_opens(period, tmp_path):
     target = tmp_path / "bao-cao.xlsx"
     out = StringIO()
     call_command("export_report", "--year", "2024", "--block", "so", "-o", str(target), stdout=out)
-    assert load_workbook(target).sheetnames[0] == "Kết quả chi tiết"
+    assert load_workbook(target).sheetnames[:2] == ["Tóm tắt", "Kết quả chi tiết"]
     assert out.getvalue().startswith("Đã ghi báo cáo chi tiết")
     assert out.getvalue().count("\n") == 1
 

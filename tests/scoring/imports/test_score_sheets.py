@@ -102,17 +102,24 @@ def points():
     return sorted(Score.objects.values_list("unit__code", "criterion__code", "appraised_points"))
 
 
-def test_the_template_has_codes_maxima_rules_and_a_locked_header(sheet):
+def test_the_template_has_titles_codes_maxima_rules_and_a_locked_header(sheet):
     ws = load_workbook(BytesIO(score_template(sheet.period, APPRAISED, sheet.admin))).active
-    assert [c.value for c in ws[4]] == ["Mã đơn vị", "Tên đơn vị", "1.1", "1.2", "3.1", "3.10"]
-    assert [ws.cell(row=5, column=c).value for c in range(3, 7)] == [15, 25, 10, 20]
-    assert [ws.cell(row=r, column=1).value for r in range(6, 9)] == ["012", "so-xay-dung", "so-y-te"]
-    assert ws["A6"].data_type == "s"
+    assert ws.title == "Bảng điểm"
+    assert [ws.cell(row=3, column=c).value for c in (3, 5)] == ["1. Tiêu chí 1", "3. Tiêu chí 3"]
+    assert {str(r) for r in ws.merged_cells.ranges} >= {"C3:D3", "E3:F3"}  # an area over its criteria
+    assert [c.value for c in ws[4]][2:] == ["Tiêu chí 1.1", "Tiêu chí 1.2", "Tiêu chí 3.1", "Tiêu chí 3.10"]
+    assert [c.value for c in ws[5]] == ["Mã đơn vị", "Tên đơn vị", "1.1", "1.2", "3.1", "3.10"]
+    assert [ws.cell(row=6, column=c).value for c in range(3, 7)] == [15, 25, 10, 20]
+    assert [ws.cell(row=r, column=1).value for r in range(7, 10)] == ["012", "so-xay-dung", "so-y-te"]
+    assert ws["A7"].data_type == "s"
     rules = {str(dv.sqref): (dv.type, dv.formula1, dv.formula2) for dv in ws.data_validations.dataValidation}
-    assert rules["F6:F8"] == ("decimal", "0", "20.000")
+    assert rules["F7:F9"] == ("decimal", "0", "20.000")
     assert ws.protection.sheet
-    assert ws["C6"].protection.locked is False and ws["C4"].protection.locked is True
-    assert ws.freeze_panes == "C6"
+    assert ws["C7"].protection.locked is False and ws["C5"].protection.locked is True
+    assert ws.freeze_panes == "C7"
+    assert ws.print_title_rows == "$3:$6" and ws.print_title_cols == "$A:$B"
+    assert not ws.sheet_properties.pageSetUpPr.fitToPage  # printed across pages at a readable size
+    assert len(load_workbook(BytesIO(score_template(sheet.period, APPRAISED, sheet.admin))).worksheets) == 1
 
 
 def test_exporting_the_template_and_importing_it_back_changes_nothing(sheet):
@@ -122,7 +129,7 @@ def test_exporting_the_template_and_importing_it_back_changes_nothing(sheet):
     before = points()
     wb = load_workbook(BytesIO(score_template(sheet.period, APPRAISED, sheet.admin)))
     result = run_check(as_file(wb), "mau.xlsx", sheet.period, APPRAISED, sheet.admin)
-    assert result.ok and result.counts == {"units": 3, "new": 0, "changed": 0, "unchanged": 1}
+    assert result.ok and result.counts == {"units": 3, "new": 0, "changed": 0, "explained": 0, "unchanged": 1}
     assert scores_import(check=result, period=sheet.period, file_name="mau.xlsx", by=sheet.admin) == 0
     assert points() == before
 
@@ -133,7 +140,7 @@ def test_a_good_sheet_previews_then_writes_with_an_audit_entry_per_value(sheet):
     )
     result = check(sheet, workbook([("012", "Sở Tư pháp", 12.5, None, 9.75, 20), ("so-y-te", "Sở Y tế", 10)]))
     assert result.ok, [str(e) for e in result.errors]
-    assert result.counts == {"units": 2, "new": 3, "changed": 1, "unchanged": 0}
+    assert result.counts == {"units": 2, "new": 3, "changed": 1, "explained": 0, "unchanged": 0}
     assert points() == [("012", "1.1", Decimal("10.000"))]  # a check writes nothing
     assert scores_import(check=result, period=sheet.period, file_name="bang-diem.xlsx", by=sheet.admin) == 4
     assert ("012", "3.10", Decimal("20.000")) in points() and ("012", "1.1", Decimal("12.500")) in points()
@@ -236,11 +243,17 @@ def test_the_web_import_shows_progress_then_a_preview_and_writes_only_on_confirm
     response = client.post(url, {"file": upload})
     page = b"".join(response.streaming_content).decode()
     assert re.search(r"cchcProgress\((\d+), \1\)", page) and "<progress" in page
-    assert "2</strong> giá trị mới" in page and "Xác nhận ghi 2 giá trị" in page
+    assert "2</strong> điểm mới" in page and "Xác nhận ghi 2 giá trị" in page
     assert points() == []
     response = client.post(url, {"confirm": "1"})
     assert response.status_code == 303
     assert points() == [("012", "1.1", Decimal("12.500")), ("so-y-te", "1.1", Decimal("3.000"))]
+    # It lands on the period page, which lists the units just imported, each linked to its sheet (once).
+    assert response["Location"] == f"/cham-diem/ky/{sheet.period.pk}/"
+    landed = client.get(response["Location"]).content.decode()
+    assert "Vừa nhập từ Excel: 2 đơn vị" in landed and "Đã nhập 2 giá trị" in landed
+    assert f"/cham-diem/ky/{sheet.period.pk}/don-vi/012/" in landed
+    assert "Vừa nhập từ Excel" not in client.get(response["Location"]).content.decode()
     assert client.post(url, {"confirm": "1"}).status_code == 400  # the stored file is used once
 
 
@@ -280,7 +293,7 @@ def test_unit_staff_cannot_open_the_survey_import(sheet):
 def test_the_commands_export_a_template_and_import_it_with_every_error_listed(sheet, tmp_path):
     template = tmp_path / "mau.xlsx"
     call_command("export_score_template", "--year", "2026", "--block", "so", "--kind", "appraised", "-o", str(template))
-    assert load_workbook(template).active["C4"].value == "1.1"
+    assert load_workbook(template).active["C5"].value == "1.1"
     bad = tmp_path / "sai.xlsx"
     bad_workbook().save(bad)
     with pytest.raises(CommandError) as error:
