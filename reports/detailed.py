@@ -244,10 +244,11 @@ GRADE_COUNTS = "Số đơn vị theo xếp loại: {counts}."
 def _write_summary(ws, report: DetailedReport) -> None:
     period = report.period
     total_format = number_format(period.published_decimals)
-    widths = [5, 38] + [13] * len(report.areas) + [11, 12, 8]
+    widths = [5, 38] + [14] * len(report.areas) + [11, 12, 8]
     for column, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(column)].width = width
     ws.freeze_panes = "C5"
+    ws.row_dimensions[3].height = 80  # area titles wrap over up to six lines
     print_setup(ws, landscape=True, title_rows="3:4")
     if len(report.units) <= SUMMARY_ONE_PAGE:
         ws.page_setup.fitToHeight = 1  # the whole table on one sheet of paper
@@ -327,6 +328,7 @@ def _write_results(ws, report: DetailedReport) -> None:
     for column, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(column)].width = width
     ws.freeze_panes = f"C{MAX_POINTS_ROW + 1}"
+    ws.row_dimensions[AREA_ROW].height = 32
     print_setup(
         ws, landscape=True, title_rows=f"{AREA_ROW}:{MAX_POINTS_ROW}", title_cols="A:B", fit_width=False, scale=80
     )

@@ -19,10 +19,11 @@ from import_export.formats import base_formats
 from import_export.instance_loaders import CachedInstanceLoader
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 from cchc_portal.lib.reading import XLSX_KIND, open_table
 from cchc_portal.lib.text import text_problem
-from cchc_portal.lib.xlsx_write import plain_cell
+from cchc_portal.lib.xlsx_write import plain_cell, print_setup
 from cchc_portal.uploads import upload_limits
 from units.models import Block, Unit, normalize_name
 
@@ -161,6 +162,12 @@ class SafeXLSX(base_formats.XLSX):
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet()
         sheet.freeze_panes = "A2"
+        # Wide enough to read each column, and printable on A4 across with the header on every page.
+        for column, header in enumerate(dataset.headers, start=1):
+            values = [len(shown(row[column - 1])) for row in dataset[:200]]
+            width = min(max([len(str(header or "")), *values]) + 2, 48)
+            sheet.column_dimensions[get_column_letter(column)].width = width
+        print_setup(sheet, landscape=True, title_rows="1:1")
         bold = Font(bold=True)
         sheet.append([plain_cell(sheet, header, font_=bold) for header in dataset.headers])
         for row in dataset:

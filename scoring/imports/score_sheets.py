@@ -180,17 +180,18 @@ def score_template(period: Period, kind: SheetKind, user) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = SHEET_LAYOUT.scores_sheet
-    last = get_column_letter(len(leaves) + 2)
-    put(ws, 1, 1, f"Bảng nhập {kind.label} — {period.block.name} năm {period.year}", bold=True, size=13, border=False)
-    ws.merge_cells(f"A1:{last}1")
     note = (
         "Nhập điểm vào các ô trắng (dấu phẩy hoặc dấu chấm thập phân); ô trống giữ nguyên điểm đã có. "
         "Không sửa các dòng tiêu đề."
     )
     if len(fields) > 1:
         note += f" Giải trình từng tiêu chí ở trang tính “{SHEET_LAYOUT.explanations_sheet}”."
-    put(ws, 2, 1, note, size=10, border=False)
-    ws.merge_cells(f"A2:{last}2")
+    # Title and note over the unit columns only: those are printed on every page.
+    put(ws, 1, 1, f"Bảng nhập {kind.label} — {period.block.name} năm {period.year}", bold=True, size=12, wrap=True)
+    put(ws, 2, 1, note, size=9, wrap=True, border=False)
+    ws.merge_cells("A1:B1")
+    ws.merge_cells("A2:B2")
+    ws.row_dimensions[1].height, ws.row_dimensions[2].height = 34, 58
     area_start, area = None, None
     for column, leaf in enumerate(leaves, start=3):
         top, title = titles[leaf.pk]
@@ -204,7 +205,7 @@ def score_template(period: Period, kind: SheetKind, user) -> bytes:
         put(ws, CODE_ROW, column, leaf.code, bold=True, align="center", background=HEADER_FILL, number_format="@")
         put(ws, MAX_ROW, column, leaf.max_points, align="center", background=HEADER_FILL, number_format="0.00")
         _validation(ws, column, leaf, len(units))
-        ws.column_dimensions[get_column_letter(column)].width = 14
+        ws.column_dimensions[get_column_letter(column)].width = 12
     _merge_area(ws, area_start, len(leaves) + 2)
     for column, text in ((1, SHEET_LAYOUT.unit_code), (2, SHEET_LAYOUT.unit_name)):
         put(ws, CODE_ROW, column, text, bold=True, background=HEADER_FILL)
@@ -221,10 +222,10 @@ def score_template(period: Period, kind: SheetKind, user) -> bytes:
             value = current.get((unit.pk, leaf.pk), (None,))[0]
             cell = put(ws, row, column, value, number_format=number_format(3), align="right")
             cell.protection = Protection(locked=False)
-    ws.column_dimensions["A"].width, ws.column_dimensions["B"].width = 18, 36
+    ws.column_dimensions["A"].width, ws.column_dimensions["B"].width = 16, 30
     ws.freeze_panes = f"C{FIRST_ROW}"
     _protect(ws)
-    print_setup(ws, landscape=True, title_rows=f"{AREA_ROW}:{MAX_ROW}", title_cols="A:B", fit_width=False, scale=85)
+    print_setup(ws, landscape=True, title_rows=f"{AREA_ROW}:{MAX_ROW}", title_cols="A:B", fit_width=False, scale=75)
     if len(fields) > 1:
         _explanations_sheet(wb.create_sheet(SHEET_LAYOUT.explanations_sheet), period, leaves, units, titles, current)
     buffer = BytesIO()
@@ -640,6 +641,10 @@ def _marked(file, name: str, errors: list[Problem]) -> bytes | None:
 
 
 def _marked_sheet(ws, table, messages) -> None:
+    ws.column_dimensions["A"].width, ws.column_dimensions["B"].width = 16, 30
+    for column in range(3, 60):
+        ws.column_dimensions[get_column_letter(column)].width = 11
+    print_setup(ws, landscape=True, title_cols="A:B", fit_width=False, scale=80)
     written = 0
     for number, cells in table.rows():
         for _ in range(written + 1, number):
