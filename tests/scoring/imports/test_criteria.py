@@ -16,7 +16,7 @@ from openpyxl.styles import PatternFill
 
 from cchc_portal.lib.problems import Refused
 from scoring.imports.criteria import criteria_import, read_criteria_rows
-from scoring.models import CriteriaSet, Criterion, Method, Period
+from scoring.models import AppraiserAssignment, CriteriaSet, Criterion, Method, Period
 from scoring.permissions import ADMINISTRATOR, APPRAISER, UNIT_STAFF
 from tests.conftest import make_units
 from tests.scoring.workflow_cast import user
@@ -164,6 +164,23 @@ def test_a_good_workbook_creates_exactly_the_tree_and_a_draft_period(good_xlsx, 
         "Đã nhập bộ tiêu chí năm 2026, khối so: 8 lĩnh vực, 24 tiêu chí, 27 tiêu chí chấm điểm; "
         "tạo kỳ đánh giá dự thảo cho 2 đơn vị."
     )
+
+
+@pytest.mark.django_db
+def test_a_new_period_starts_with_the_appraisers_of_last_years_period(good_xlsx, so, scheme, units_so):
+    last_year = Period.objects.create(year=2025, block=so, grade_scheme=scheme, status=Period.Status.LOCKED)
+    everyone, one, gone = user("thamdinh.a", APPRAISER), user("thamdinh.b", APPRAISER), user("thamdinh.c", APPRAISER)
+    AppraiserAssignment.objects.bulk_create(
+        [
+            AppraiserAssignment(period=last_year, appraiser=everyone, unit=None),
+            AppraiserAssignment(period=last_year, appraiser=one, unit=units_so[1]),
+            AppraiserAssignment(period=last_year, appraiser=gone, unit=units_so[2]),  # unit closed in 2024
+        ]
+    )
+    call_command("import_criteria", str(good_xlsx), "--year", "2026", "--block", "so")
+    period = Period.objects.get(year=2026, block=so)
+    copied = set(period.assignments.values_list("appraiser__username", "unit__name"))
+    assert copied == {("thamdinh.a", None), ("thamdinh.b", "Sở Tư pháp")}
 
 
 @pytest.mark.django_db
