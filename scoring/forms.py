@@ -33,6 +33,8 @@ def entry_changes(sheet: EntrySheet, data) -> list[Change]:
     changes = []
 
     def read(prefix: str, field: str, pk: int, checkbox: bool = False) -> None:
+        if field_name(prefix, pk) not in data and seen_name(prefix, pk) not in data:
+            return  # a field the page did not show is left as it is
         value = data.get(field_name(prefix, pk)) == "on" if checkbox else data.get(field_name(prefix, pk), "")
         seen = data.get(seen_name(prefix, pk))
         if checkbox and seen is not None:

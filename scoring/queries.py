@@ -63,6 +63,7 @@ class Area:
     max_points: Decimal
     self_total: Decimal = ZERO
     appraised_total: Decimal = ZERO  # appraised points of self-assessed leaves and survey points of the area
+    self_assessed: bool = False  # has leaves the unit scores itself (a survey area has none)
 
 
 @dataclass
@@ -143,6 +144,8 @@ def _tree(nodes, scores, evidence) -> tuple[list[SheetRow], list[Area]]:
         if top.code not in areas:
             areas[top.code] = Area(code=top.code, title=top.title, max_points=top.max_points)
         is_leaf = node.pk not in children
+        if is_leaf and node.method == Method.SELF:
+            areas[top.code].self_assessed = True
         score = scores.get(node.pk) if is_leaf else None
         if score and not score.not_applicable:
             if node.method == Method.SELF:

@@ -80,7 +80,11 @@ def dashboard(request, pk: int):
     table = ProgressTable(progress.units, period=period, order_by=request.GET.get("sort"))
     tables.RequestConfig(request, paginate=False).configure(table)
     can_manage = permissions.can_manage_period(request.user)
-    moves = [(m, readiness(progress, m)) for m in workflow.moves_from(period.status) if workflow.offered(m, period)]
+    moves = [
+        (m, readiness(progress, m), _move_forms(m))
+        for m in workflow.moves_from(period.status)
+        if workflow.offered(m, period)
+    ]
     context = {
         "period": period,
         "progress": progress,
@@ -93,12 +97,19 @@ def dashboard(request, pk: int):
         "imported": _just_imported(request, progress),
         "assignments": period.assignments.select_related("appraiser", "unit").order_by("appraiser__username"),
         "assign_form": AssignForm(period=period) if can_manage and not period.is_public else None,
-        "open_form": OpenForm(),
-        "publish_form": PublishForm(),
-        "reason_form": ReasonForm(),
-        "confirm_form": ConfirmForm(),
     }
     return render(request, "scoring/dashboard.html", context)
+
+
+def _move_forms(move) -> dict:
+    """The fields a move asks for, with ids of their own: several moves' forms share one page."""
+    auto_id = f"id_{move.name}_%s"
+    return {
+        "open": OpenForm(auto_id=auto_id),
+        "publish": PublishForm(auto_id=auto_id),
+        "reason": ReasonForm(auto_id=auto_id),
+        "confirm": ConfirmForm(auto_id=auto_id),
+    }
 
 
 def _just_imported(request, progress) -> list:

@@ -37,7 +37,9 @@ def pts(value) -> str:
 @register.simple_tag
 def area_total(sheet, area_code: str, kind: str) -> str:
     area = next(a for a in sheet.areas if a.code == area_code)
-    return vn_number(area.self_total if kind == "self" else area.appraised_total, 3)
+    if kind == "self":
+        return vn_number(area.self_total, 3) if area.self_assessed else "—"
+    return vn_number(area.appraised_total, 3)
 
 
 def _raw(value) -> str:
