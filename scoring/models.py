@@ -411,7 +411,7 @@ def evidence_path(instance, filename):
 
 
 class Evidence(models.Model):
-    """A document or a link that backs a unit's self-assessed points on one criterion (tài liệu kiểm chứng)."""
+    """A document or a link that backs a unit's self-assessed points on one criterion (minh chứng)."""
 
     score = models.ForeignKey(Score, on_delete=models.PROTECT, related_name="evidence", verbose_name=_("điểm"))
     file = models.FileField(_("tệp"), upload_to=evidence_path, blank=True)
@@ -428,8 +428,8 @@ class Evidence(models.Model):
 
     class Meta:
         ordering = ["score", "uploaded_at"]
-        verbose_name = _("tài liệu kiểm chứng")
-        verbose_name_plural = _("tài liệu kiểm chứng")
+        verbose_name = _("minh chứng")
+        verbose_name_plural = _("minh chứng")
         constraints = [
             models.CheckConstraint(
                 condition=(~Q(file="") & Q(link="")) | (Q(file="") & ~Q(link="")), name="evidence_is_a_file_or_a_link"
