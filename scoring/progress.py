@@ -96,7 +96,8 @@ def names(units: list[UnitProgress], detail=None) -> str:
     """ "A, B (3 tiêu chí), … và N nữa": at most a screenful, grouped by unit."""
     shown = [u.unit.name + (f" ({detail(u)})" if detail else "") for u in units[:SHOWN]]
     more = len(units) - SHOWN
-    return ", ".join(shown) + (f" và {more} đơn vị nữa" if more > 0 else "")
+    # Semicolons: a unit's name may itself hold a comma ("Sở Lao động, Thương binh và Xã hội").
+    return "; ".join(shown) + (f"; và {more} đơn vị nữa" if more > 0 else "")
 
 
 def period_progress(period: Period) -> Progress:
@@ -187,9 +188,9 @@ def readiness(progress: Progress, move) -> Readiness:
     drafts = progress.with_status(U.DRAFT)
     submitted = [u for u in progress.units if u.status not in (U.NOT_STARTED, U.DRAFT)]
 
-    def need(met: bool, text: str, *, waivable: bool = False) -> None:
+    def need(met: bool, text: str, *, waivable: bool = False, info: bool = False) -> None:
         result.checks.append(Check(met, text))
-        if not met:
+        if not met and not info:
             result.early |= waivable
             result.blocked |= not waivable
 
@@ -199,13 +200,22 @@ def readiness(progress: Progress, move) -> Readiness:
     elif move.name == "start_appraisal":
         days = period.deadline and (period.deadline - timezone.now()).days
         waiting = not_started + drafts
-        deadline = (
-            "Đã hết hạn tự đánh giá" if progress.deadline_passed else f"Chưa hết hạn tự đánh giá (còn {days} ngày)"
+        need(
+            progress.deadline_passed or not waiting,
+            "Đã hết hạn tự đánh giá." if progress.deadline_passed else f"Chưa hết hạn tự đánh giá (còn {days} ngày).",
+            waivable=True,
         )
-        submitted_text = f"{len(submitted)}/{len(progress.units)} đơn vị đã nộp" + (
-            f"; chưa nộp: {names(waiting)}" if waiting else ""
+        need(
+            not waiting,
+            f"{len(submitted)}/{len(progress.units)} đơn vị đã nộp"
+            + (
+                f"; chưa nộp: {names(waiting)} — hồ sơ các đơn vị này sẽ không sửa được nữa và được thẩm định theo "
+                "những gì đã nhập."
+                if waiting
+                else "."
+            ),
+            info=True,  # after the deadline, units that did not submit have simply missed it
         )
-        need(progress.deadline_passed or not waiting, f"{deadline}; {submitted_text}.", waivable=True)
     elif move.name == "request_explanation":
         open_rounds = [u for u in submitted if u.status != U.APPRAISED_1]
         need(

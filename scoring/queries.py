@@ -101,6 +101,26 @@ class EntrySheet:
     def cut_rows(self) -> list[SheetRow]:
         return [row for row in self.rows if row.is_leaf and row.cut]
 
+    @property
+    def read_only_reason(self) -> str:
+        """Why the viewer can change nothing on this sheet now, in a sentence (empty when they can)."""
+        if self.can_save or self.can_withdraw or self.period.is_public:
+            return ""
+        period, status = self.period, self.submission.status
+        unsubmitted = status in (Submission.Status.NOT_STARTED, Submission.Status.DRAFT)
+        if period.status == Period.Status.DRAFT:
+            return "Kỳ đánh giá chưa mở tự đánh giá."
+        if period.status == Period.Status.OPEN and unsubmitted:
+            return "Đã hết hạn tự đánh giá: hồ sơ không còn sửa được. Liên hệ Sở Nội vụ nếu cần gia hạn."
+        if period.status == Period.Status.OPEN:
+            return "Hồ sơ đã nộp và đã hết hạn tự đánh giá: chờ thẩm định."
+        if unsubmitted:
+            return (
+                f"Kỳ đánh giá đã chuyển sang “{period.get_status_display()}” khi hồ sơ chưa nộp: hồ sơ không còn sửa "
+                "được; điểm sẽ được thẩm định theo những gì đã nhập. Liên hệ Sở Nội vụ nếu cần trả về tự đánh giá."
+            )
+        return f"Kỳ đánh giá đang ở bước “{period.get_status_display()}”: hồ sơ chỉ để xem ở bước này."
+
 
 def entry_sheet(period: Period, unit: Unit, user, history_limit: int = 200) -> EntrySheet:
     nodes = list(Criterion.objects.filter(criteria_set_id=period.criteria_set_id).order_by("position"))

@@ -174,7 +174,8 @@ def period_move(request, pk: int):
         for text in exc.messages:
             messages.error(request, text)
     else:
-        messages.success(request, "Đã chuyển trạng thái kỳ đánh giá.")
+        period.refresh_from_db(fields=["status"])
+        messages.success(request, f"Đã chuyển kỳ đánh giá sang bước “{period.get_status_display()}”.")
     return redirect("scoring:dashboard", pk=period.pk)
 
 
@@ -210,7 +211,7 @@ def entry(request, pk: int, code: str):
     outcome = _save_and_act(sheet, request)
     if outcome.target:
         return redirect(outcome.target)
-    if outcome.conflicts:  # the page again, fresh from the database, with what the user typed where unsaved
+    if outcome.conflicts or outcome.refused:  # the page again, fresh from the database (and what was unsaved)
         sheet = entry_sheet(period, unit, request.user)
     return _entry_page(request, sheet, outcome)
 
@@ -223,6 +224,7 @@ class Outcome:
     errors: dict = field(default_factory=dict)
     values: object = field(default_factory=dict)
     conflicts: list = field(default_factory=list)
+    refused: bool = False  # the values were saved, the move after them was refused
 
 
 def _entry_page(request, sheet, outcome: Outcome):
@@ -232,6 +234,7 @@ def _entry_page(request, sheet, outcome: Outcome):
         "errors": errors,
         "values": outcome.values,
         "partial": bool(outcome.conflicts),
+        "refused": outcome.refused,
         "conflicts": outcome.conflicts,
         "general_errors": errors.get("__all__", []),
         "attention": {int(k.rpartition("_")[2]) for k in errors if k != "__all__"}
@@ -270,13 +273,16 @@ ACTIONS = {
 
 def _save_and_act(sheet, request) -> Outcome:
     """Save what the user changed, then make the move asked for ("evidence:<id>": open that leaf's evidence
-    page once saved). Messages are given only once everything succeeded."""
+    page once saved).
+
+    An invalid value saves nothing (the page shows everything again as typed, and says so). Valid values are
+    saved even when the move is then refused — a refused submission keeps what was typed, and the page,
+    read again from the database, marks what the move still needs."""
     action = request.POST.get("action", "save")
-    done = []
-    try:
-        with transaction.atomic():
-            conflicts = []
-            if sheet.can_save and action != "withdraw":
+    changed, conflicts = 0, []
+    if sheet.can_save and action != "withdraw":
+        try:
+            with transaction.atomic():
                 saved = scores_save(
                     period=sheet.period,
                     unit=sheet.unit,
@@ -284,21 +290,27 @@ def _save_and_act(sheet, request) -> Outcome:
                     by=request.user,
                     reason=request.POST.get("reason", "").strip(),
                 )
-                conflicts = saved.conflicts
-                done.append(f"Đã lưu {saved.changed} thay đổi." if saved.changed else "Không có thay đổi nào cần lưu.")
-            if action in ACTIONS and not conflicts:
-                service, text = ACTIONS[action]
-                service(period=sheet.period, unit=sheet.unit, by=request.user)
-                done.append(text)
-    except ValidationError as exc:
-        errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-        return Outcome(errors=errors, values=request.POST)
-    for text in done:
-        messages.success(request, text)
+        except ValidationError as exc:
+            errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+            return Outcome(errors=errors, values=request.POST)
+        changed, conflicts = saved.changed, saved.conflicts
+    if changed:
+        messages.success(request, f"Đã lưu {changed} thay đổi.")
     if conflicts:
         return Outcome(
             errors={c.key: [c.message] for c in conflicts}, values=_typed(request.POST, conflicts), conflicts=conflicts
         )
+    if action in ACTIONS:
+        service, text = ACTIONS[action]
+        try:
+            with transaction.atomic():
+                service(period=sheet.period, unit=sheet.unit, by=request.user)
+        except ValidationError as exc:
+            errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+            return Outcome(errors=errors, refused=True)
+        messages.success(request, text)
+    elif not changed and not action.startswith("evidence:"):
+        messages.info(request, "Không có thay đổi nào cần lưu.")
     return Outcome(target=_next_page(sheet, action))
 
 

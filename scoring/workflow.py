@@ -30,9 +30,16 @@ E_NOT_SUBMITTED = "Chưa nộp được hồ sơ: {parts}. Các tiêu chí cần
 E_COUNT_MISSING = "{n} tiêu chí chưa có điểm tự đánh giá"
 E_COUNT_UNEXPLAINED = "{n} tiêu chí có điểm nhưng chưa có minh chứng hay giải trình"
 
+E_ROUND_NOT_SUBMITTED = (
+    "Đơn vị chưa nộp hồ sơ nên không có vòng thẩm định để hoàn thành; điểm thẩm định đã nhập vẫn được lưu."
+)
+E_ROUND_INCOMPLETE = (
+    "Chưa hoàn thành được vòng thẩm định: {n} tiêu chí chưa có điểm thẩm định (được đánh dấu trong bảng)."
+)
+E_MISSING_APPRAISAL = "Tiêu chí {code}: chưa có điểm thẩm định."
 E_UNKNOWN_MOVE = "Thao tác không hợp lệ ở bước này của kỳ đánh giá."
 E_NOT_READY = "Chưa thể “{label}”: {reasons}"
-E_EARLY = "“{label}” sớm hơn quy trình ({reasons}) — cần nêu lý do; lý do được ghi vào nhật ký."
+E_EARLY = "“{label}” sớm hơn quy trình: cần nêu lý do (được ghi vào nhật ký). {reasons}"
 E_CONFIRM = "Để “{label}”, hãy gõ đúng {what} vào ô xác nhận."
 
 
@@ -273,8 +280,29 @@ def appraisal_complete(*, period: Period, unit, by) -> Submission:
     status = Submission.Status.APPRAISED_1 if period.status == S.APPRAISAL else Submission.Status.APPRAISED_2
     if submission.status == status:
         raise ValidationError(E_SUBMISSION_STATE.format(state=submission.get_status_display(), action="ghi nhận lại"))
+    if submission.status in (Submission.Status.NOT_STARTED, Submission.Status.DRAFT):
+        raise ValidationError(E_ROUND_NOT_SUBMITTED)
+    missing = _unappraised(period, unit)
+    if missing:
+        raise ValidationError(
+            {"__all__": [E_ROUND_INCOMPLETE.format(n=len(missing))]}
+            | {f"appraised_points_{leaf.pk}": [E_MISSING_APPRAISAL.format(code=leaf.code)] for leaf in missing}
+        )
     _set_submission(submission, status, by)
     return submission
+
+
+def _unappraised(period: Period, unit) -> list[Criterion]:
+    """The applicable leaves the appraiser scores (not survey ones: the Department enters those) still without
+    appraised points."""
+    leaves = Criterion.objects.leaves_of(period.criteria_set_id).exclude(method=Method.SURVEY)
+    scores = {s.criterion_id: s for s in Score.objects.filter(period=period, unit=unit)}
+    return [
+        leaf
+        for leaf in leaves
+        if not (scores.get(leaf.pk) and scores[leaf.pk].not_applicable)
+        and (leaf.pk not in scores or scores[leaf.pk].appraised_points is None)
+    ]
 
 
 def period_move(

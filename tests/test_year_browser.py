@@ -187,7 +187,7 @@ def test_the_whole_year_with_three_people_and_a_citizen(browser, live_server, pe
     admin.go(period_page)
     admin.click("button:has-text('Bắt đầu thẩm định vòng 1')")
     approve = admin.page.locator("form.action-form", has_text="Phê duyệt kết quả")
-    assert "2 đơn vị chưa được thẩm định đủ: Sở Tư pháp (thiếu 3 tiêu chí), Sở Y tế (thiếu 3 tiêu chí)." in (
+    assert "2 đơn vị chưa được thẩm định đủ: Sở Tư pháp (thiếu 3 tiêu chí); Sở Y tế (thiếu 3 tiêu chí)." in (
         approve.inner_text()
     )
     assert approve.locator("button").count() == 0

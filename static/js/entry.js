@@ -70,7 +70,7 @@
   }
 
   // Unsaved changes: warn before the page is left by anything but one of the form's own buttons.
-  var dirty = false;
+  var dirty = form.dataset.dirty === "1";  // a page shown again with values that were not saved
   form.addEventListener("input", function (event) { if (event.target.name) { dirty = true; } });
   window.addEventListener("beforeunload", function (event) {
     if (!dirty) { return; }

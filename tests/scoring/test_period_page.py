@@ -62,12 +62,15 @@ def test_starting_appraisal_before_the_deadline_shows_who_has_not_submitted_and_
     submit(cast, cast.unit_b, U.DRAFT)
     admin = client_for(cast.admin)
     page = admin.get(page_of(cast)).content.decode()
-    assert "1/3 đơn vị đã nộp; chưa nộp: Sở Xây dựng, Sở Y tế" in page
+    assert "1/3 đơn vị đã nộp; chưa nộp: Sở Xây dựng; Sở Y tế" in page
     assert "Chuyển sớm hơn quy trình" in page
     refused = move(admin, cast, "start_appraisal")
     assert cast.period.status == S.OPEN
     (error,) = errors_of(refused)
-    assert error.startswith("“Bắt đầu thẩm định vòng 1” sớm hơn quy trình (Chưa hết hạn tự đánh giá (còn 9 ngày)")
+    assert error.startswith(
+        "“Bắt đầu thẩm định vòng 1” sớm hơn quy trình: cần nêu lý do (được ghi vào nhật ký). "
+        "Chưa hết hạn tự đánh giá (còn 9 ngày). 1/3 đơn vị đã nộp; chưa nộp: Sở Xây dựng; Sở Y tế — hồ sơ"
+    )
     move(admin, cast, "start_appraisal", reason="UBND tỉnh yêu cầu thẩm định sớm")
     assert cast.period.status == S.APPRAISAL
     entry = AuditEntry.objects.get(period=cast.period, action=AuditEntry.Action.PERIOD_STATUS)
@@ -80,11 +83,11 @@ def test_approval_needs_every_applicable_leaf_of_every_unit_appraised(cast):
     appraise(cast, units=[cast.unit_b], leaves={"1.1", "2"})
     admin = client_for(cast.admin)
     page = admin.get(page_of(cast)).content.decode()
-    assert "2 đơn vị chưa được thẩm định đủ: Sở Xây dựng (thiếu 4 tiêu chí), Sở Y tế (thiếu 2 tiêu chí)." in page
+    assert "2 đơn vị chưa được thẩm định đủ: Sở Xây dựng (thiếu 4 tiêu chí); Sở Y tế (thiếu 2 tiêu chí)." in page
     refused = move(admin, cast, "approve")
     assert cast.period.status == S.APPRAISAL_2
     assert errors_of(refused) == [
-        "Chưa thể “Phê duyệt kết quả”: 2 đơn vị chưa được thẩm định đủ: Sở Xây dựng (thiếu 4 tiêu chí), "
+        "Chưa thể “Phê duyệt kết quả”: 2 đơn vị chưa được thẩm định đủ: Sở Xây dựng (thiếu 4 tiêu chí); "
         "Sở Y tế (thiếu 2 tiêu chí)."
     ]
     appraise(cast)

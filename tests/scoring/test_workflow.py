@@ -184,7 +184,17 @@ def test_explanation_between_rounds_then_second_round_appraisal_keeps_every_roun
     submitted(cast)
     cast.set_status(S.APPRAISAL)
     fill(cast, cast.unit_a, cast.appraiser, [("2", "appraised_points", "30"), ("2", "appraiser_comment", "Thiếu")])
+    with pytest.raises(ValidationError, match="2 tiêu chí chưa có điểm thẩm định") as incomplete:
+        workflow.appraisal_complete(period=cast.period, unit=cast.unit_a, by=cast.appraiser)
+    assert set(incomplete.value.message_dict) == {
+        "__all__",
+        f"appraised_points_{cast.leaf['1.1'].pk}",
+        f"appraised_points_{cast.leaf['1.2'].pk}",
+    }  # the survey leaf is the Department's, not the appraiser's
+    fill(cast, cast.unit_a, cast.appraiser, [("1.1", "appraised_points", "0"), ("1.2", "appraised_points", "0")])
     workflow.appraisal_complete(period=cast.period, unit=cast.unit_a, by=cast.appraiser)
+    with pytest.raises(ValidationError, match="chưa nộp hồ sơ nên không có vòng thẩm định"):
+        workflow.appraisal_complete(period=cast.period, unit=cast.unit_b, by=cast.admin)
     workflow.period_request_explanation(period=cast.period, by=cast.admin)
     with pytest.raises(PermissionDenied):  # points are frozen for the unit during explanation
         fill(cast, cast.unit_a, cast.staff_a, [("2", "self_points", "50")])
