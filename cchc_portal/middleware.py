@@ -1,12 +1,17 @@
 """Requests the portal refuses before any view sees them."""
 
+import logging
+
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
+from django.shortcuts import render
 from django.urls import Resolver404, resolve
 from django.utils.cache import add_never_cache_headers
 
 from cchc_portal.lib.filetypes import megabytes
+
+logger = logging.getLogger(__name__)
 
 E_NULL = "Địa chỉ có ký tự NUL (U+0000) trong tham số “{name}”; hãy bỏ ký tự này."
 
@@ -26,6 +31,25 @@ class RefuseNullCharacters:
         return self.get_response(request)
 
 
+class NumbersTooLargeAreNotFound:
+    """A number too large for the database, reaching a query through a path the URL converters do not
+    bound (the admin's object ids, a form's choice): the page does not exist, it is not a server error.
+    SQLite raises OverflowError when it binds such a number."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, OverflowError):
+            logger.warning("number too large for the database in %s", request.path)
+            return render(request, "404.html", {"message": E_NUMBER_TOO_LARGE}, status=404)
+        return None
+
+
+E_NUMBER_TOO_LARGE = "Không tìm thấy: địa chỉ hoặc biểu mẫu có một số quá lớn, không ứng với dữ liệu nào."
 E_TOO_LARGE = "Yêu cầu quá lớn: {size} MB, vượt giới hạn {limit} MB của cổng (cả với tệp tải lên)."
 SMALL_MULTIPART_BYTES = 64 * 1024
 E_NO_UPLOADS = "Trang này không nhận tệp tải lên."

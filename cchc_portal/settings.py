@@ -56,6 +56,7 @@ MIDDLEWARE = [
     "cchc_portal.middleware.SecurityHeaders",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "cchc_portal.middleware.NumbersTooLargeAreNotFound",
     # Last: it turns a refused (locked-out) login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]

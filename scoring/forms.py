@@ -1,6 +1,7 @@
 """Turning the entry page's POST into checked changes, and the small forms of the period actions."""
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from cchc_portal.validators import multi_line, one_line
 from scoring.models import LONG_TEXT_LIMIT
@@ -82,12 +83,39 @@ class ConfirmForm(forms.Form):
     )
 
 
+E_EVIDENCE_BOTH = "Chọn một trong hai: tải một tệp lên, hoặc dán một đường dẫn (mỗi lần thêm một minh chứng)."
+
+
+def _plausible_id(value) -> bool:
+    """A row id the database can hold: at most nine digits (a longer one would overflow SQLite's integer)."""
+    text = str(value).strip()
+    return text.isdigit() and len(text) <= 9
+
+
+class IdChoice(forms.ModelChoiceField):
+    def to_python(self, value):
+        if value not in self.empty_values and not _plausible_id(value):
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+class IdChoices(forms.ModelMultipleChoiceField):
+    def _check_values(self, value):
+        for pk in value:
+            if not _plausible_id(pk):
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
+                )
+        return super()._check_values(value)
+
+
 class AssignForm(forms.Form):
     """Which appraiser, for which units of the period (none chosen: every unit)."""
 
-    appraiser = forms.ModelChoiceField(label="Thẩm định viên", queryset=None, empty_label=None)
-    units = forms.ModelMultipleChoiceField(
+    appraiser = IdChoice(label="Thẩm định viên", queryset=None, empty_label=None)
+    units = IdChoices(
         label="Đơn vị (để trống: mọi đơn vị của kỳ)",
+        help_text="Giữ phím Ctrl (⌘ trên máy Mac) để chọn nhiều đơn vị.",
         queryset=None,
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 8}),
@@ -118,5 +146,18 @@ class ReasonForm(forms.Form):
 
 class EvidenceForm(forms.Form):
     upload = forms.FileField(label="Tệp (PDF, ảnh, Word, Excel; tối đa 10 MB)", required=False)
-    link = forms.URLField(label="Hoặc đường dẫn", required=False, assume_scheme="https")
+    link = forms.URLField(
+        label="Hoặc đường dẫn",
+        required=False,
+        assume_scheme="https",
+        # A text box: the browser's own URL check would refuse "cong.gov.vn/van-ban" in English; the server
+        # reads it (as https://…) and explains in Vietnamese when it cannot.
+        widget=forms.TextInput(attrs={"inputmode": "url", "placeholder": "https://…"}),
+    )
     title = forms.CharField(label="Mô tả", max_length=255, required=False, validators=[one_line])
+
+    def clean(self):
+        data = super().clean()
+        if data.get("upload") and data.get("link"):
+            raise ValidationError(E_EVIDENCE_BOTH)
+        return data

@@ -531,6 +531,7 @@ class Notice(models.Model):
         ROUND_OPEN = "round_open", _("Vòng thẩm định đã mở")
         ALL_SUBMITTED = "all_submitted", _("Mọi đơn vị đã nộp")
         ALL_APPRAISED = "all_appraised", _("Mọi đơn vị đã được thẩm định")
+        PROGRESS = "progress", _("Tiến độ")
 
     key = models.CharField(_("khóa"), max_length=200, unique=True)
     user = models.ForeignKey(

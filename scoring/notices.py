@@ -16,12 +16,12 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from scoring import permissions
-from scoring.models import AppraiserAssignment, Notice, Period, Score, Submission
+from scoring.models import AppraiserAssignment, Criterion, Method, Notice, Period, Score, Submission
 from scoring.progress import period_progress
 from units.models import Unit, UnitMembership
 
@@ -49,6 +49,7 @@ class Item:
     kind: str
     text: str
     link: str
+    mail: bool = True  # False: shown on the work list only (progress, a deadline still far off)
 
     @property
     def label(self) -> str:
@@ -89,24 +90,30 @@ def _unit_items(period: Period, now, user) -> list[Item]:
         return []
     items = []
     statuses = dict(Submission.objects.filter(period=period).values_list("unit_id", "status"))
-    if period.status == S.OPEN and period.deadline and now < period.deadline <= now + timedelta(days=REMIND_DAYS):
+    if period.status == S.OPEN and period.deadline and now < period.deadline:
+        near = period.deadline <= now + timedelta(days=REMIND_DAYS)
+        if user is None and not near:
+            return items  # nothing to mail yet
         units = (
             Unit.objects.filter(block_id=period.block_id)
             .active_in(period.year)
             .exclude(pk__in=[u for u, s in statuses.items() if s not in (U.NOT_STARTED, U.DRAFT)])
         )
         names, codes = _names(units)
+        filled = _filled(period, names)
+        must = Criterion.objects.leaves_of(period.criteria_set_id).filter(method=Method.SELF).count()
         left = period.deadline - now
         when = f"còn {left.days} ngày" if left.days else f"còn {max(1, left.seconds // 3600)} giờ"
         deadline = timezone.localtime(period.deadline).strftime("%H:%M ngày %d/%m/%Y")
         for unit_id, user_ids in _members(period, names, user).items():
             text = (
-                f"Hồ sơ tự đánh giá của {names[unit_id]} ({_period_name(period)}) chưa nộp; "
-                f"hạn nộp {deadline} ({when})."
+                f"Hồ sơ tự đánh giá của {names[unit_id]} ({_period_name(period)}) chưa nộp, đã nhập điểm "
+                f"{filled.get(unit_id, 0)}/{must} tiêu chí; hạn nộp {deadline} ({when})."
             )
             link = reverse("scoring:entry", args=[period.pk, codes[unit_id]])
             items += [
-                Item(f"deadline:{period.pk}:{unit_id}:{uid}", uid, period, K.DEADLINE, text, link) for uid in user_ids
+                Item(f"deadline:{period.pk}:{unit_id}:{uid}", uid, period, K.DEADLINE, text, link, mail=near)
+                for uid in user_ids
             ]
     if period.status == S.EXPLANATION:
         returned = [u for u, s in statuses.items() if s == U.APPRAISED_1]
@@ -129,6 +136,19 @@ def _unit_items(period: Period, now, user) -> list[Item]:
     return items
 
 
+def _filled(period: Period, unit_ids) -> dict[int, int]:
+    """How many self-assessed leaves each unit has points for."""
+    rows = (
+        Score.objects.filter(
+            period=period, unit_id__in=list(unit_ids), criterion__method=Method.SELF, self_points__isnull=False
+        )
+        .values("unit_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {row["unit_id"]: row["n"] for row in rows}
+
+
 def _names(units) -> tuple[dict, dict]:
     rows = list(units.values_list("pk", "name", "code"))
     return {pk: name for pk, name, _ in rows}, {pk: code for pk, _, code in rows}
@@ -147,11 +167,13 @@ def _appraiser_items(period: Period, user) -> list[Item]:
             everything.add(appraiser_id)
         shares.setdefault(appraiser_id, set()).add(unit_id)
     done = U.APPRAISED_1 if period.status == S.APPRAISAL else U.APPRAISED_2
-    waiting = set(
-        Submission.objects.filter(period=period)
-        .exclude(status__in=(U.NOT_STARTED, U.DRAFT, done))
-        .values_list("unit_id", flat=True)
-    )
+    # Waiting: a submitted file whose round is not closed, and a unit that never submitted but still needs
+    # appraised points before the results can be approved.
+    waiting = {
+        u.unit.pk
+        for u in period_progress(period).units
+        if (u.status not in (U.NOT_STARTED, U.DRAFT, done)) or (u.status in (U.NOT_STARTED, U.DRAFT) and not u.complete)
+    }
     round_label = ROUND_LABEL[period.status]
     items = []
     for appraiser_id, units in shares.items():
@@ -189,10 +211,28 @@ def _administrator_items(period: Period, user) -> list[Item]:
         kind = K.ALL_APPRAISED
         text = f"Mọi đơn vị của kỳ {_period_name(period)} đã được thẩm định xong {ROUND_LABEL[period.status]}."
         key = f"all_appraised:{period.pk}:{period.status}"
-    if not ready:
-        return []
     link = reverse("scoring:dashboard", args=[period.pk])
-    return [Item(f"{key}:{uid}", uid, period, kind, text, link) for uid in _administrator_ids(user)]
+    if ready:
+        return [Item(f"{key}:{uid}", uid, period, kind, text, link) for uid in _administrator_ids(user)]
+    if user is None:
+        return []
+    return [Item(f"progress:{period.pk}:{user.pk}", user.pk, period, K.PROGRESS, _progress(progress), link, False)]
+
+
+def _progress(progress) -> str:
+    """Where a period that is not finished with its step stands, for the administrator's work list."""
+    period, units = progress.period, progress.units
+    name = _period_name(period)
+    if period.status == S.OPEN:
+        done = [u for u in units if u.status not in (U.NOT_STARTED, U.DRAFT)]
+        deadline = timezone.localtime(period.deadline).strftime("%d/%m/%Y") if period.deadline else "chưa đặt"
+        return f"Kỳ {name}: {len(done)}/{len(units)} đơn vị đã nộp hồ sơ tự đánh giá; hạn {deadline}."
+    if period.status == S.APPRAISAL:
+        submitted = [u for u in units if u.status not in (U.NOT_STARTED, U.DRAFT)]
+        done = [u for u in submitted if u.status == U.APPRAISED_1]
+        return f"Kỳ {name}, thẩm định vòng 1: {len(done)}/{len(submitted)} hồ sơ đã nộp đã được thẩm định xong."
+    done = [u for u in units if u.complete and u.status != U.EXPLAINED]
+    return f"Kỳ {name}, thẩm định vòng 2: {len(done)}/{len(units)} đơn vị đã được thẩm định xong."
 
 
 def _administrator_ids(user) -> list[int]:
@@ -210,7 +250,7 @@ def send(now=None, base_url: str | None = None) -> tuple[int, int]:
     """Send every due notice not sent before; returns (sent, failed). A notice and its mail go together: the
     key is stored in the transaction that sends, so a failed mail leaves nothing recorded and is retried."""
     base_url = (base_url or settings.PORTAL_URL).rstrip("/")
-    items = due(now)
+    items = [item for item in due(now) if item.mail]
     already = set(Notice.objects.filter(key__in=[i.key for i in items]).values_list("key", flat=True))
     recipients = get_user_model().objects.in_bulk({i.user_id for i in items if i.key not in already})
     sent = failed = 0

@@ -197,6 +197,8 @@ def result_version_seal(
 
 E_ASSIGN_NOT_APPRAISER = "“{user}” không thuộc nhóm Thẩm định viên."
 E_ASSIGN_CLOSED = "Kỳ đánh giá đã công bố hoặc đã khóa: không đổi phân công thẩm định."
+E_ASSIGN_ALREADY_ALL = "{user} đã được phân công thẩm định mọi đơn vị của kỳ; không cần phân công thêm từng đơn vị."
+E_ASSIGN_NOTHING_NEW = "{user} đã được phân công các đơn vị này; không có gì thay đổi."
 
 
 @transaction.atomic
@@ -212,6 +214,8 @@ def assignments_add(*, period: Period, appraiser, units, by) -> int:
     existing = set(
         AppraiserAssignment.objects.filter(period=period, appraiser=appraiser).values_list("unit_id", flat=True)
     )
+    if None in existing:  # already every unit: a unit more would say nothing new
+        raise ValidationError(E_ASSIGN_ALREADY_ALL.format(user=appraiser.get_username()))
     new = [
         AppraiserAssignment(period=period, appraiser=appraiser, unit=u) for u in wanted if (u and u.pk) not in existing
     ]

@@ -1,5 +1,6 @@
 from django.urls import path
 
+import cchc_portal.converters  # noqa: F401 - registers the "id" and "year" converters
 from scoring import views
 from scoring.imports import views as imports
 
@@ -7,18 +8,19 @@ app_name = "scoring"
 
 urlpatterns = [
     path("", views.work_list, name="work_list"),
-    path("ky/<int:pk>/", views.dashboard, name="dashboard"),
-    path("ky/<int:pk>/chuyen-trang-thai/", views.period_move, name="period_move"),
-    path("ky/<int:pk>/nhat-ky.xlsx", views.audit_export, name="audit_export"),
-    path("ky/<int:pk>/phan-cong/", views.assignment_add, name="assignment_add"),
-    path("ky/<int:pk>/phan-cong/<int:assignment_id>/bo/", views.assignment_remove, name="assignment_remove"),
-    path("ky/<int:pk>/don-vi/<slug:code>/", views.entry, name="entry"),
-    path("ky/<int:pk>/don-vi/<slug:code>/minh-chung/<int:criterion_id>/", views.evidence, name="evidence"),
-    path("minh-chung/<int:pk>/tai-ve/", views.evidence_download, name="evidence_download"),
-    path("minh-chung/<int:pk>/go/", views.evidence_withdraw, name="evidence_withdraw"),
+    path("con-phien/", views.session_alive, name="session_alive"),
+    path("ky/<id:pk>/", views.dashboard, name="dashboard"),
+    path("ky/<id:pk>/chuyen-trang-thai/", views.period_move, name="period_move"),
+    path("ky/<id:pk>/nhat-ky.xlsx", views.audit_export, name="audit_export"),
+    path("ky/<id:pk>/phan-cong/", views.assignment_add, name="assignment_add"),
+    path("ky/<id:pk>/phan-cong/<id:assignment_id>/bo/", views.assignment_remove, name="assignment_remove"),
+    path("ky/<id:pk>/don-vi/<slug:code>/", views.entry, name="entry"),
+    path("ky/<id:pk>/don-vi/<slug:code>/minh-chung/<id:criterion_id>/", views.evidence, name="evidence"),
+    path("minh-chung/<id:pk>/tai-ve/", views.evidence_download, name="evidence_download"),
+    path("minh-chung/<id:pk>/go/", views.evidence_withdraw, name="evidence_withdraw"),
     # Files coming in: criteria sets and score sheets.
     path("bo-tieu-chi/nhap/", imports.criteria_import_page, name="criteria_import"),
-    path("ky/<int:pk>/mau-nhap-<slug:kind>.xlsx", imports.score_template, name="score_template"),
-    path("ky/<int:pk>/nhap-diem/<slug:kind>/", imports.score_import_page, name="score_import"),
-    path("ky/<int:pk>/nhap-diem/<slug:kind>/loi.xlsx", imports.score_import_errors, name="score_import_errors"),
+    path("ky/<id:pk>/mau-nhap-<slug:kind>.xlsx", imports.score_template, name="score_template"),
+    path("ky/<id:pk>/nhap-diem/<slug:kind>/", imports.score_import_page, name="score_import"),
+    path("ky/<id:pk>/nhap-diem/<slug:kind>/loi.xlsx", imports.score_import_errors, name="score_import_errors"),
 ]

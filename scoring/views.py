@@ -8,13 +8,16 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import django_tables2 as tables
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from cchc_portal.downloads import xlsx_response
@@ -33,7 +36,7 @@ from scoring.forms import (
     entry_changes,
 )
 from scoring.imports.views import IMPORTED_SESSION_KEY
-from scoring.models import AppraiserAssignment, AuditEntry, Criterion, Evidence, Period
+from scoring.models import AppraiserAssignment, AuditEntry, Criterion, Evidence, Period, Submission
 from scoring.progress import period_progress, readiness
 from scoring.queries import days_left, entry_sheet
 from scoring.scores import evidence_add, evidence_remove, scores_save
@@ -62,13 +65,40 @@ def _period_and_unit(request, pk: int, code: str) -> tuple[Period, Unit]:
 def work_list(request):
     periods = list(Period.objects.for_staff(request.user))
     units = list(Unit.objects.filter(pk__in=permissions.member_unit_ids(request.user)).select_related("block"))
+    statuses = {
+        (s.period_id, s.unit_id): s.get_status_display()
+        for s in Submission.objects.filter(period__in=periods, unit__in=units).only("period_id", "unit_id", "status")
+    }
+    rows = [
+        (
+            period,
+            [
+                (unit, statuses.get((period.pk, unit.pk), Submission.Status.NOT_STARTED.label))
+                for unit in units
+                if unit.block_id == period.block_id
+            ],
+        )
+        for period in periods
+    ]
     context = {
-        "periods": periods,
-        "units": units,
+        "rows": rows,
         "is_admin": permissions.is_administrator(request.user),
+        "is_unit_staff": bool(units),
         "todo": notices.due(user=request.user),
     }
     return render(request, "scoring/work_list.html", context)
+
+
+@require_safe
+@login_required
+def session_alive(request):
+    """Called by the entry sheet while the user types, and before a save: keeps the session (idle timeout)
+    alive as long as the person is working, and hands the page the current form token — which changes when
+    they signed in again in another tab. A signed-out caller is redirected to the login page, which the
+    script takes as "the session has expired"."""
+    response = JsonResponse({"csrf": get_token(request)})
+    add_never_cache_headers(response)
+    return response
 
 
 @require_safe
@@ -141,7 +171,10 @@ def assignment_add(request, pk: int):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, f"Đã thêm {added} phân công thẩm định.")
+        if added:
+            messages.success(request, f"Đã thêm {added} phân công thẩm định.")
+        else:
+            messages.info(request, services.E_ASSIGN_NOTHING_NEW.format(user=data["appraiser"].get_username()))
     return redirect("scoring:dashboard", pk=period.pk)
 
 
@@ -229,19 +262,33 @@ class Outcome:
 
 def _entry_page(request, sheet, outcome: Outcome):
     errors = outcome.errors
+    attention = _flagged(errors) | {r.node.pk for r in sheet.attention_rows}
     context = {
         "sheet": sheet,
         "errors": errors,
         "values": outcome.values,
         "partial": bool(outcome.conflicts),
         "refused": outcome.refused,
+        "session_seconds": settings.SESSION_COOKIE_AGE,
         "conflicts": outcome.conflicts,
         "general_errors": errors.get("__all__", []),
-        "attention": {int(k.rpartition("_")[2]) for k in errors if k != "__all__"}
-        | {r.node.pk for r in sheet.attention_rows},
+        "attention": attention,
+        "attention_groups": _ancestors(sheet, attention),
     }
     status = 409 if outcome.conflicts else (400 if errors else 200)
     return render(request, "scoring/entry.html", context, status=status)
+
+
+def _ancestors(sheet, leaves: set[int]) -> set[int]:
+    """The areas and groups above the given leaves: the headings the "only what needs work" filter keeps."""
+    parents = {row.node.pk: row.node.parent_id for row in sheet.rows}
+    found = set()
+    for pk in leaves:
+        parent = parents.get(pk)
+        while parent is not None and parent not in found:
+            found.add(parent)
+            parent = parents.get(parent)
+    return found
 
 
 def _flagged(errors: dict) -> set[int]:

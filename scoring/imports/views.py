@@ -28,6 +28,7 @@ from cchc_portal.lib.xlsx_write import XLSX_CONTENT_TYPE
 from cchc_portal.middleware import accepts_uploads
 from cchc_portal.validators import one_line
 from scoring import permissions
+from scoring.forms import IdChoice
 from scoring.imports import pending_uploads, upload_limits
 from scoring.imports.criteria import (
     DEFAULT_TOTAL,
@@ -204,7 +205,7 @@ def score_import_errors(request, pk: int, kind: str):
 class CriteriaUploadForm(forms.Form):
     file = forms.FileField(label="Tệp bộ tiêu chí (.xlsx hoặc .csv UTF-8)")
     year = forms.IntegerField(label="Năm đánh giá", min_value=MIN_YEAR, max_value=MAX_YEAR)
-    block = forms.ModelChoiceField(label="Khối", queryset=Block.objects.all(), empty_label=None)
+    block = IdChoice(label="Khối", queryset=Block.objects.all(), empty_label=None)
     total = forms.DecimalField(
         label="Tổng điểm khai báo", max_digits=7, decimal_places=3, min_value=Decimal("0.001"), initial=DEFAULT_TOTAL
     )

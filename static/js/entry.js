@@ -96,7 +96,54 @@
       recompute();
     }
   });
+  // The session: typing keeps it alive (at most one call every five minutes); a warning comes five minutes
+  // before it would expire; a save first makes sure it is alive and takes the current form token, so a
+  // person who signed in again in another tab does not lose what they typed here.
+  var banner = document.getElementById("phien");
+  var sessionSeconds = parseInt(form.dataset.sessionSeconds || "1800", 10);
+  var lastContact = Date.now();
+  var pinging = null;
+
+  function say(kind) {
+    if (!banner) { return; }
+    banner.textContent = kind ? banner.dataset["msg" + kind] : "";
+    banner.hidden = !kind;
+  }
+
+  function ping() {
+    if (pinging) { return pinging; }
+    pinging = fetch(form.dataset.keepalive, {
+      credentials: "same-origin", redirect: "manual", headers: { "Accept": "application/json" }
+    }).then(function (response) {
+      if (!response.ok) { throw new Error("expired"); }
+      return response.json();
+    }).then(function (data) {
+      form.querySelectorAll('input[name="csrfmiddlewaretoken"]').forEach(function (input) { input.value = data.csrf; });
+      lastContact = Date.now();
+      say("");
+      return true;
+    }).catch(function () {
+      say("Expired");
+      return false;
+    }).finally(function () { pinging = null; });
+    return pinging;
+  }
+
+  form.addEventListener("input", function () {
+    if (Date.now() - lastContact > 5 * 60 * 1000) { ping(); }
+  });
+  window.setInterval(function () {
+    var idle = (Date.now() - lastContact) / 1000;
+    if (idle > sessionSeconds) { say("Expired"); } else if (idle > sessionSeconds - 300) { say("Soon"); }
+  }, 30 * 1000);
+
   form.addEventListener("submit", function (event) {
+    var button = event.submitter;
+    if (form.dataset.checked === "1") {  // sent again once the session was checked: go
+      form.dataset.checked = "";
+      dirty = false;
+      return;
+    }
     recompute();
     var bad = form.querySelector('[aria-invalid="true"]');
     if (bad) {
@@ -104,12 +151,21 @@
       bad.focus();
       return;
     }
-    var button = event.submitter;
     if (button && button.dataset.confirm && !window.confirm(button.dataset.confirm)) {
       event.preventDefault();
       return;
     }
-    dirty = false;
+    var checkAfter = parseInt(form.dataset.pingAfter || "60", 10) * 1000;
+    if (Date.now() - lastContact <= checkAfter) {
+      dirty = false;
+      return;
+    }
+    event.preventDefault();
+    ping().then(function (alive) {
+      if (!alive) { return; }
+      form.dataset.checked = "1";
+      if (form.requestSubmit) { form.requestSubmit(button || undefined); } else { form.submit(); }
+    });
   });
   recompute();
 })();

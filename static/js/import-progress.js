@@ -9,7 +9,6 @@
   };
   window.cchcDone = function () {
     document.getElementById("tien-do-chu").textContent = "Đã kiểm tra xong toàn bộ tệp.";
-    var bar = document.getElementById("tien-do-thanh");
-    bar.value = bar.max;
+    document.getElementById("tien-do-thanh").hidden = true;  // done: the words say so, the bar would linger
   };
 })();

@@ -79,3 +79,49 @@ def test_unit_staff_enter_points_see_subtotals_are_refused_too_much_and_submit(b
     assert Submission.objects.get(unit=cast.unit_a).status == Submission.Status.SUBMITTED
     page.close()
     assert os.path.exists(ARTIFACTS / "cham-diem-da-nop.png")
+
+
+def test_an_expired_session_keeps_the_typing_on_the_page_until_the_user_signs_in_again(
+    browser,  # noqa: F811
+    live_server,
+    open_period,
+):
+    """Sessions end after 30 idle minutes. A save then must not throw away what was typed: the page says the
+    session has expired and keeps the values; once the user has signed in again in another tab, the same
+    button saves them (the page takes the new form token)."""
+    from django.contrib.sessions.models import Session
+
+    cast = open_period
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
+    page = context.new_page()
+    entry = f"{live_server.url}/cham-diem/ky/{cast.period.pk}/don-vi/{cast.unit_a.code}/"
+    page.goto(f"{live_server.url}/dang-nhap/?next=/cham-diem/ky/{cast.period.pk}/don-vi/{cast.unit_a.code}/")
+    page.fill("#id_username", "canbo.a")
+    page.fill("#id_password", "mat-khau-dai-123")
+    page.click("main button[type=submit]")
+    page.wait_for_url(entry)
+    field = f"#self-{cast.leaf['1.1'].pk}"
+    page.fill(field, "2")
+    Session.objects.all().delete()  # the session expires while the user types
+    page.evaluate("document.getElementById('entry-form').dataset.pingAfter = '0'")
+    page.click("button[value=save]")
+    banner = page.locator("#phien")
+    banner.wait_for(state="visible")
+    assert "Phiên làm việc đã hết hạn nên chưa lưu được" in banner.inner_text()
+    assert page.url == entry and page.input_value(field) == "2"
+    assert not Score.objects.exists()
+    page.screenshot(path=str(ARTIFACTS / "cham-diem-het-phien.png"), full_page=False)
+
+    other = context.new_page()  # signs in again in another tab: a new session, a new form token
+    other.goto(f"{live_server.url}/dang-nhap/")
+    other.fill("#id_username", "canbo.a")
+    other.fill("#id_password", "mat-khau-dai-123")
+    other.click("main button[type=submit]")
+    other.wait_for_url("**/cham-diem/")
+    other.close()
+
+    with page.expect_navigation():
+        page.click("button[value=save]")
+    assert "Đã lưu 1 thay đổi." in page.locator(".messages").inner_text()
+    assert Score.objects.get(criterion=cast.leaf["1.1"]).self_points == 2
+    context.close()

@@ -174,3 +174,19 @@ def test_a_demonstration_period_is_never_mailed_but_its_work_is_listed(people, c
     client.force_login(people.staff_a)
     page = client.get(reverse("scoring:work_list")).content.decode()
     assert "Sắp đến hạn tự đánh giá" in page and f"{people.unit_a.name} ({demo.block.name} năm 2024)" in page
+
+
+def test_the_work_list_shows_far_deadlines_and_progress_that_are_not_mailed(people, client):
+    deadline_in(people, timedelta(days=10))
+    Score.objects.create(
+        period=people.period, unit=people.unit_a, criterion=people.leaf["1.1"], self_points=Decimal("1")
+    )
+    submit(people, people.unit_c)
+    client.force_login(people.staff_a)
+    page = client.get(reverse("scoring:work_list")).content.decode()
+    assert "Hồ sơ tự đánh giá của Sở Tư pháp" in page and "đã nhập điểm 1/3 tiêu chí" in page and "còn 9 ngày" in page
+    assert 'Hồ sơ của Sở Tư pháp</a> <span class="small muted">(chưa bắt đầu)</span>' in page
+    client.force_login(people.admin)
+    page = client.get(reverse("scoring:work_list")).content.decode()
+    assert "1/3 đơn vị đã nộp hồ sơ tự đánh giá" in page
+    assert notices.send() == (0, 0) and mail.outbox == []  # neither is mailed
