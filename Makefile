@@ -22,6 +22,7 @@ data: $(STAMP)
 	$(DEV) $(PY) manage.py migrate --noinput
 	$(DEV) $(PY) manage.py import_results fixtures/ket-qua-cong-bo-2022.csv --skip-published
 	$(DEV) $(PY) manage.py import_results fixtures/ket-qua-cong-bo-2020-mot-phan.csv --partial --skip-published
+	$(DEV) $(PY) manage.py loaddata --verbosity 0 fixtures/chi-so-quoc-gia.json
 ifeq ($(DEMO),1)
 	$(DEV) DEMO=1 $(PY) manage.py seed_demo
 	$(DEV) DEMO=1 PORT=$(PORT) $(PY) manage.py create_demo_accounts

@@ -22,5 +22,13 @@ class Year(RowId):
     regex = "[0-9]{4}"
 
 
+class CriterionCode(RowId):
+    regex = "[0-9A-Za-z][0-9A-Za-z.-]{0,19}"  # 1, 3.10, 2.1.a
+
+    def to_python(self, value: str) -> str:
+        return value
+
+
 register_converter(RowId, "id")
+register_converter(CriterionCode, "criterion")
 register_converter(Year, "year")

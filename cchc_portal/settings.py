@@ -74,6 +74,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "cchc_portal.identity.context",
             ],
         },
     },
@@ -142,6 +143,11 @@ EMAIL_PORT = env_int("EMAIL_PORT", 587)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=True)
+# Whose portal this is (cchc_portal/identity.py): shown in the header, the footer, every Excel file and JSON.
+PORTAL_PLACE = env_str("PORTAL_PLACE", "thành phố Huế")
+PORTAL_ISSUER = env_str("PORTAL_ISSUER", "Ủy ban nhân dân thành phố Huế")
+PORTAL_DEPARTMENT = env_str("PORTAL_DEPARTMENT", "Sở Nội vụ thành phố Huế")
+PORTAL_EMBLEM = env_str("PORTAL_EMBLEM", "")
 # The portal's public address, for links in e-mails sent outside a request (the daily notices).
 PORTAL_URL = env_str("PORTAL_URL", "http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Cổng CCHC <khong-tra-loi@localhost>")

@@ -1,52 +1,78 @@
-"""The published ranking table as an xlsx file in the layout of the announcement.
+"""The published ranking table as an xlsx file in the layout of the announcement's annex.
 
-A ranking table has at most a few thousand rows (3,321 communes nationally), so it is built in
-openpyxl's normal mode, which can set the title row's height; the large detailed reports use
-write-only mode.
+Title block: the issuer, the table's title, its source line (the decision, or the announcement it was
+transcribed from); then the table, with the change against the previous published year of the block when
+there is one; then a footer with the source again and the publisher. A ranking table has at most a few
+thousand rows (3,321 communes nationally), so it is built in openpyxl's normal mode, which can set row heights;
+the large detailed reports use write-only mode.
 """
 
 from io import BytesIO
 
 from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from cchc_portal.identity import identity
 from cchc_portal.lib.xlsx_write import HEADER_FILL, number_format, print_setup, put
-from reports.queries import PublishedTable
+from reports.queries import RankingPage
 
 HEADERS = ("TT", "Tên đơn vị", "Điểm đánh giá", "Xếp loại", "Vị thứ")
 WIDTHS = (6, 50, 15, 13, 9)
-HEADER_ROW = 3
+CHANGE_HEADERS = ("Vị thứ năm {year}", "Thay đổi vị thứ", "Ghi chú")
+CHANGE_WIDTHS = (11, 11, 40)
+HEADER_ROW = 5
+PARTIAL = "Nguồn công bố chỉ nêu một phần bảng kết quả."
 
 
-def ranking_workbook(table: PublishedTable) -> bytes:
-    """Title row, header row, one row per unit; numeric scores shown with the published decimals."""
+def ranking_workbook(page: RankingPage) -> bytes:
+    """Title block, header row, one row per unit, footer; scores as numbers with the published decimals."""
+    table, who = page.table, identity()
     workbook = Workbook()
     ws = workbook.active
     ws.title = f"{table.block.code}-{table.period.year}"
+    headers = list(HEADERS)
+    widths = list(WIDTHS)
+    if page.previous:
+        headers += [CHANGE_HEADERS[0].format(year=page.previous.period.year), *CHANGE_HEADERS[1:]]
+        widths += CHANGE_WIDTHS
+    last = get_column_letter(len(headers))
+    put(ws, 1, 1, who.issuer.upper(), bold=True, size=11, align="center", border=False)
+    put(ws, 2, 1, table.title, bold=True, size=14, align="center", border=False, wrap=True)
+    ws.row_dimensions[2].height = 42
+    source = table.period.source_line
+    notes = " ".join(text for text in (source and f"Nguồn: {source}", table.period.is_partial and PARTIAL) if text)
+    put(ws, 3, 1, notes or None, size=11, align="center", border=False, wrap=True)
+    for row in (1, 2, 3):
+        ws.merge_cells(f"A{row}:{last}{row}")
     score_format = number_format(table.decimals)
-    put(ws, 1, 1, table.title, bold=True, size=14, align="center", border=False, wrap=True)
-    ws.row_dimensions[1].height = 42
-    if table.period.is_partial:
-        put(ws, 2, 1, "Nguồn công bố chỉ nêu một phần bảng kết quả.", size=11, align="center", border=False)
-    for column, header in enumerate(HEADERS, start=1):
+    for column, header in enumerate(headers, start=1):
         put(ws, HEADER_ROW, column, header, bold=True, align="center", background=HEADER_FILL, wrap=True)
-    for row_number, row in enumerate(table.rows, start=HEADER_ROW + 1):
+    for row_number, (row, result) in enumerate(zip(page.rows, table.rows, strict=True), start=HEADER_ROW + 1):
         put(ws, row_number, 1, row.position, align="center")
         put(ws, row_number, 2, row.unit_name, wrap=True)
-        put(ws, row_number, 3, row.total, number_format=score_format, align="right")
+        put(ws, row_number, 3, result.total, number_format=score_format, align="right")
         put(ws, row_number, 4, row.grade, align="center")
         put(ws, row_number, 5, row.rank, align="center")
-    _page_setup(ws, last_row=HEADER_ROW + len(table.rows))
+        if page.previous:
+            change = row.change
+            put(ws, row_number, 6, change.previous_rank if change else None, align="center")
+            put(ws, row_number, 7, change.rank_change if change else None, align="center", number_format="+0;-0;0")
+            put(ws, row_number, 8, (change.note or None) if change else None, wrap=True, size=10)
+    footer = HEADER_ROW + len(table.rows) + 2
+    put(ws, footer, 1, f"{who.line}. {('Nguồn: ' + source) if source else ''}".strip(), size=10, border=False)
+    ws.merge_cells(f"A{footer}:{last}{footer}")
+    _page_setup(ws, widths, last, last_row=footer)
     buffer = BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
 
 
-def _page_setup(ws: Worksheet, last_row: int) -> None:
-    for letter, width in zip("ABCDE", WIDTHS, strict=True):
-        ws.column_dimensions[letter].width = width
-    ws.merge_cells("A1:E1")
-    ws.merge_cells("A2:E2")
+def _page_setup(ws: Worksheet, widths: list[int], last: str, last_row: int) -> None:
+    for column, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(column)].width = width
+    ws.row_dimensions[3].height = 30
     ws.freeze_panes = f"A{HEADER_ROW + 1}"
-    ws.print_area = f"A1:E{last_row}"
-    print_setup(ws, title_rows=f"{HEADER_ROW}:{HEADER_ROW}")
+    ws.print_area = f"A1:{last}{last_row}"
+    print_setup(ws, landscape=len(widths) > len(WIDTHS), title_rows=f"{HEADER_ROW}:{HEADER_ROW}")
+    ws.oddFooter.center.text = "Trang &P / &N"

@@ -1,11 +1,14 @@
 """The published tables as the pages, the Excel file and the API all read them."""
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 
+from django.db.models import Max
 from django.http import Http404
 from django.urls import reverse
 
 from cchc_portal.lib.numbers import vn_number
+from reports import succession
 from scoring.models import Period, Result, ResultVersion
 from units.models import Block
 
@@ -52,23 +55,86 @@ class DisplayRow:
     grade: str
     grade_code: str
     rank: int
+    unit_code: str = ""
+    change: succession.Change | None = None
+    score_change: str = ""
 
 
-def display_rows(table: PublishedTable) -> list[DisplayRow]:
+def display_rows(table: PublishedTable, changes: dict | None = None) -> list[DisplayRow]:
     # One reverse() for the whole table: a national commune table has 3,321 rows.
     prefix = reverse("reports:unit_history", args=["-"])[:-2]
-    return [
-        DisplayRow(
-            r.position,
-            r.unit_name,
-            f"{prefix}{r.unit.code}/",
-            vn_number(r.total, table.decimals),
-            r.grade,
-            r.grade_code,
-            r.rank,
+    changes = changes or {}
+    decimals = table.decimals
+    rows = []
+    for r in table.rows:
+        change = changes.get(r.unit_id)
+        rows.append(
+            DisplayRow(
+                r.position,
+                r.unit_name,
+                f"{prefix}{r.unit.code}/",
+                vn_number(r.total, decimals),
+                r.grade,
+                r.grade_code,
+                r.rank,
+                r.unit.code,
+                change,
+                change.score_text(decimals) if change else "",
+            )
         )
-        for r in table.rows
-    ]
+    return rows
+
+
+@dataclass(frozen=True)
+class RankingPage:
+    """A published table with what the ranking page adds: each unit against the previous published year of
+    the block (following mergers and renames), and how many units got each grade."""
+
+    table: PublishedTable
+    rows: list[DisplayRow]
+    previous: PublishedTable | None
+    grade_counts: list[tuple[str, str, int]] = field(default_factory=list)  # (code, label, count)
+
+
+def ranking_page(year: int, block: str) -> RankingPage:
+    """The ranking page in five queries whatever the number of units: the table, the previous year, its
+    table, and the succession links."""
+    table = published_table_or_404(year, block)
+    previous = previous_table(table)
+    changes = {}
+    if previous is not None:
+        links = succession.predecessors_of([table.block.pk])
+        lines = {r.unit_id: r for r in previous.rows}
+        for r in table.rows:
+            changes[r.unit_id] = succession.compare(
+                r,
+                lines,
+                links,
+                year=previous.period.year,
+                decimals=(table.decimals, previous.decimals),
+                partial=previous.period.is_partial,
+            )
+    return RankingPage(table, display_rows(table, changes), previous, grade_counts(table.rows))
+
+
+def grade_counts(rows) -> list[tuple[str, str, int]]:
+    """(code, label, count) of each grade in the table, best grade first (the order ranks meet them)."""
+    counts = Counter((r.grade_code, r.grade) for r in rows)
+    order = list(dict.fromkeys((r.grade_code, r.grade) for r in sorted(rows, key=lambda r: r.rank)))
+    return [(code, label, counts[(code, label)]) for code, label in order]
+
+
+def previous_table(table: PublishedTable) -> PublishedTable | None:
+    """The block's table of the latest published year before this one (two queries), or None."""
+    year = (
+        Period.objects.published()
+        .filter(block=table.period.block_id, year__lt=table.period.year)
+        .aggregate(year=Max("year"))["year"]
+    )
+    if year is None:
+        return None
+    rows = list(Result.objects.published().for_block(year, table.block.code))
+    return PublishedTable(period=rows[0].period, rows=rows) if rows else None
 
 
 def published_table_or_404(year: int, block: str) -> PublishedTable:

@@ -1,18 +1,31 @@
 from django.urls import path
 
 import cchc_portal.converters  # noqa: F401 - registers the "id" and "year" converters
-from reports import views, views_reports
+from reports import api, views, views_reports
 
 app_name = "reports"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("tong-quan/", views.overview, name="overview"),
+    path("phuong-phap/", views.methodology, name="methodology"),
+    path("chi-so-quoc-gia/", views.indices, name="indices"),
+    path("tim-kiem/", views.search, name="search"),
+    path("du-lieu-mo/", api.guide, name="open_data"),
     path("xep-hang/<year:year>/<slug:block>/", views.ranking, name="ranking"),
+    path("xep-hang/so-sanh/<slug:block>/", views.comparison, name="comparison"),
     path("xep-hang/so-sanh/<slug:block>.xlsx", views_reports.comparison_xlsx, name="comparison_xlsx"),
     path("xep-hang/<year:year>/<slug:block>.xlsx", views.ranking_xlsx, name="ranking_xlsx"),
+    path("xep-hang/<year:year>/<slug:block>.csv", views.ranking_csv, name="ranking_csv"),
+    path("tieu-chi/<year:year>/<slug:block>/<criterion:code>/", views.criterion, name="criterion"),
     path("xep-hang/<year:year>/<slug:block>/lan-<id:number>/", views.ranking_version, name="ranking_version"),
     path("don-vi/<slug:code>/", views.unit_history, name="unit_history"),
+    path("api/v1/", api.index, name="api_index"),
+    path("api/v1/schema/", api.schema, name="api_schema"),
+    path("api/v1/periods/", api.periods, name="api_periods"),
     path("api/v1/results/<year:year>/<slug:block>/", views.results_api, name="results_api"),
+    path("api/v1/units/<slug:code>/", api.unit, name="api_unit"),
+    path("api/v1/criteria/<year:year>/<slug:block>/", api.criterion_scores, name="api_criteria"),
     # Sở Nội vụ's report of a period in any status (staff only), beside the period's other staff pages.
     path("cham-diem/ky/<id:pk>/bao-cao-chi-tiet.xlsx", views_reports.detailed_report, name="detailed_report"),
 ]

@@ -3,37 +3,51 @@
 Nothing here shows a result that is not published: every read goes through `published()`.
 """
 
+import csv
 from itertools import groupby
 
-from django.http import Http404, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from cchc_portal.downloads import xlsx_response
+from cchc_portal.identity import identity
 from cchc_portal.lib.numbers import plain_number
+from reports import public
+from reports.api import source_of
 from reports.excel import ranking_workbook
-from reports.queries import changes_between, display_rows, published_table_or_404, version_or_404, versions_of
-from scoring.models import Period, Result
-from units.models import Unit
+from reports.freshness import published_site, published_table
+from reports.queries import (
+    changes_between,
+    display_rows,
+    ranking_page,
+    version_or_404,
+    versions_of,
+)
+from reports.views_reports import _year_range
+from scoring.models import Period
 
 NOT_PUBLISHED = "Không tìm thấy kết quả đã công bố của năm {year}, khối {block}."
 
 
 @require_safe
+@published_site
 def home(request):
     periods = list(Period.objects.for_home())
     years = [(year, list(group)) for year, group in groupby(periods, key=lambda p: p.year)]
-    return render(request, "reports/home.html", {"years": years})
+    return render(request, "reports/home.html", {"years": years, "blocks": public.published_blocks()})
 
 
 @require_safe
+@published_table
 def ranking(request, year: int, block: str):
-    table = published_table_or_404(year, block)
+    page = ranking_page(year, block)
     context = {
-        "table": table,
-        "period": table.period,
-        "rows": display_rows(table),
-        "versions": versions_of(table.period),
+        "page": page,
+        "table": page.table,
+        "period": page.table.period,
+        "rows": page.rows,
+        "versions": versions_of(page.table.period),
     }
     return render(request, "reports/ranking.html", context)
 
@@ -53,22 +67,67 @@ def ranking_version(request, year: int, block: str, number: int):
 
 
 @require_safe
+@published_table
 def ranking_xlsx(request, year: int, block: str):
-    table = published_table_or_404(year, block)
-    filename = f"Kết quả CCHC {table.block_name} năm {year}.xlsx"
-    return xlsx_response(ranking_workbook(table), f"ket-qua-cchc-{block}-{year}.xlsx", filename)
+    page = ranking_page(year, block)
+    filename = f"Kết quả CCHC {page.table.block_name} năm {year}.xlsx"
+    return xlsx_response(ranking_workbook(page), f"ket-qua-cchc-{block}-{year}.xlsx", filename)
+
+
+CSV_HEADER = (
+    "nam",
+    "khoi",
+    "tt",
+    "ma_don_vi",
+    "ten_don_vi",
+    "diem",
+    "xep_loai",
+    "vi_thu",
+    "vi_thu_nam_truoc",
+    "so_sanh_voi",
+    "nguon",
+)
 
 
 @require_safe
+@published_table
+def ranking_csv(request, year: int, block: str):
+    """The table as CSV (UTF-8 with BOM, so Excel reads the diacritics): exact decimal strings, stable codes."""
+    page = ranking_page(year, block)
+    table = page.table
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="ket-qua-cchc-{block}-{year}.csv"'
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow(CSV_HEADER)
+    for row, result in zip(page.rows, table.rows, strict=True):
+        change = row.change
+        writer.writerow(
+            [
+                year,
+                table.block.code,
+                row.position,
+                row.unit_code,
+                row.unit_name,
+                plain_number(result.total, table.decimals),
+                row.grade,
+                row.rank,
+                change.previous_rank if change and change.previous_rank else "",
+                change.compared_with if change else "",
+                table.period.source_line,
+            ]
+        )
+    return response
+
+
+@require_safe
+@published_table
 def results_api(request, year: int, block: str):
     try:
-        table = published_table_or_404(year, block)
+        page = ranking_page(year, block)
     except Http404:
-        return JsonResponse(
-            {"error": NOT_PUBLISHED.format(year=year, block=block)},
-            status=404,
-            json_dumps_params={"ensure_ascii": False},
-        )
+        return _json({"error": NOT_PUBLISHED.format(year=year, block=block)}, status=404)
+    table = page.table
     data = {
         "year": year,
         "block": table.block.code,
@@ -76,29 +135,90 @@ def results_api(request, year: int, block: str):
         "title": table.title,
         "partial": table.period.is_partial,
         "decimals": table.decimals,
+        "version": table.version.number,
+        "source": source_of(table.period),
+        "publisher": identity().as_json(),
+        "previous_year": page.previous.period.year if page.previous else None,
         "results": [
             {
-                "rank": r.rank,
-                "unit": r.unit_name,
-                "unit_code": r.unit.code,
-                "score": plain_number(r.total, table.decimals),
-                "grade": r.grade,
+                "position": row.position,
+                "rank": row.rank,
+                "unit": row.unit_name,
+                "unit_code": row.unit_code,
+                "score": plain_number(result.total, table.decimals),
+                "grade": row.grade,
+                "grade_code": row.grade_code,
+                "change": _change(row.change, table.decimals),
             }
-            for r in table.rows
+            for row, result in zip(page.rows, table.rows, strict=True)
         ],
     }
-    return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+    return _json(data)
+
+
+def _json(data, status: int = 200) -> JsonResponse:
+    return JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+def _change(change, decimals: int) -> dict | None:
+    if change is None:
+        return None
+    return {
+        "kind": change.kind,
+        "previous_year": change.previous_year,
+        "previous_rank": change.previous_rank,
+        "rank_change": change.rank_change,
+        "score_change": plain_number(change.score_change, decimals) if change.score_change is not None else None,
+        "compared_with": change.compared_with or None,
+    }
 
 
 @require_safe
+@published_site
 def unit_history(request, code: str):
-    unit = get_object_or_404(Unit.objects.with_lineage(), code=code)
-    results = list(Result.objects.published().for_unit(unit))
-    context = {
-        "unit": unit,
-        "results": results,
-        "has_partial": any(r.period.is_partial for r in results),
-        # The names the unit's tables printed, when not its name today (a rename keeps its history).
-        "published_names": sorted({r.unit_name for r in results} - {unit.name}),
-    }
-    return render(request, "reports/unit_history.html", context)
+    page = public.unit_page(code)
+    return render(request, "reports/unit_history.html", {"page": page, "unit": page.unit})
+
+
+@require_safe
+@published_site
+def criterion(request, year: int, block: str, code: str):
+    page = public.criterion_page(year, block, code)
+    return render(request, "reports/criterion.html", {"page": page, "period": page.period})
+
+
+@require_safe
+@published_site
+def comparison(request, block: str):
+    try:
+        first, last = _year_range(request.GET)
+    except ValueError as exc:
+        return render(request, "400.html", {"message": str(exc)}, status=400)
+    page = public.comparison_page(block, first, last)
+    return render(request, "reports/comparison.html", {"page": page})
+
+
+@require_safe
+@published_site
+def overview(request):
+    blocks, grades = public.overview_page()
+    return render(request, "reports/overview.html", {"blocks": blocks, "grades": grades})
+
+
+@require_safe
+@published_site
+def methodology(request):
+    return render(request, "reports/methodology.html", {"years": public.methodology_page()})
+
+
+@require_safe
+@published_site
+def indices(request):
+    return render(request, "reports/indices.html", {"series": public.indices_page()})
+
+
+@require_safe
+@published_site
+def search(request):
+    text = request.GET.get("q", "")[:100]
+    return render(request, "reports/search.html", {"q": text, "found": public.search(text) if text.strip() else []})

@@ -5,6 +5,7 @@ audit trail); anything of a published or locked period is read-only everywhere.
 """
 
 from django.contrib import admin
+from django.db import models
 
 from scoring.models import (
     PUBLIC_STATUSES,
@@ -15,6 +16,7 @@ from scoring.models import (
     Evidence,
     GradeBand,
     GradeScheme,
+    NationalIndex,
     Period,
     Result,
     ResultVersion,
@@ -97,6 +99,7 @@ class AssignmentInline(admin.TabularInline):
 
 @admin.register(Period)
 class PeriodAdmin(admin.ModelAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ("year", "block", "status", "deadline", "decision_number", "is_partial", "is_demo")
     list_filter = ("status", "block", "year", "is_demo")
     list_select_related = ("block",)
@@ -173,3 +176,18 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     list_filter = ("action", "period")
     search_fields = ("unit__name", "criterion__code", "reason")
     list_select_related = ("by", "period__block", "unit", "criterion")
+
+
+@admin.register(NationalIndex)
+class NationalIndexAdmin(admin.ModelAdmin):
+    """The province's standing in PAR INDEX, SIPAS, PAPI, PCI…, with the source of each figure (shown on the
+    public page "Chỉ số quốc gia")."""
+
+    list_display = ("kind", "year", "rank", "out_of", "score", "source_publisher", "source_date")
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    list_filter = ("kind",)
+    ordering = ("kind", "-year")
+    fieldsets = (
+        (None, {"fields": ("kind", "year", "rank", "out_of", "score", "note")}),
+        ("Nguồn", {"fields": ("source_title", "source_publisher", "source_date", "source_url")}),
+    )

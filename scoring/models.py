@@ -204,6 +204,12 @@ class Period(models.Model):
     )
     is_demo = models.BooleanField(_("dữ liệu minh họa"), default=False)
     source = models.CharField(_("nguồn"), max_length=500, blank=True, validators=[one_line])
+    # Where a table with no decision in the portal was transcribed from: the announcement, as a reader would
+    # cite it (the public pages, the Excel file and the JSON all print the same line, see `source_line`).
+    source_title = models.CharField(_("tiêu đề nguồn"), max_length=300, blank=True, validators=[one_line])
+    source_publisher = models.CharField(_("nơi đăng"), max_length=200, blank=True, validators=[one_line])
+    source_date = models.DateField(_("ngày đăng"), null=True, blank=True)
+    source_url = models.URLField(_("đường dẫn nguồn"), max_length=500, blank=True)
 
     objects = PeriodManager()
 
@@ -229,6 +235,20 @@ class Period(models.Model):
     @property
     def is_public(self) -> bool:
         return self.status in PUBLIC_STATUSES and not self.is_demo
+
+    @property
+    def source_line(self) -> str:
+        """The table's source in one sentence: its decision where there is one, else the announcement."""
+        if self.decision_number:
+            when = f" ngày {self.decision_date:%d/%m/%Y}" if self.decision_date else ""
+            signer = f", người ký: {self.signer}" if self.signer else ""
+            return f"Quyết định số {self.decision_number}{when}{signer}."
+        if self.source_title or self.source_publisher:
+            title = f"“{self.source_title}”" if self.source_title else "Bản tin"
+            where = f", {self.source_publisher}" if self.source_publisher else ""
+            when = f", ngày {self.source_date:%d/%m/%Y}" if self.source_date else ""
+            return f"Theo {title}{where}{when}."
+        return ""
 
 
 class Score(models.Model):
@@ -550,3 +570,43 @@ class Notice(models.Model):
 
     def __str__(self):
         return self.text
+
+
+class NationalIndex(models.Model):
+    """The province's standing in a national index (PAR INDEX, SIPAS, PAPI, PCI…) in one year, as announced."""
+
+    class Kind(models.TextChoices):
+        PAR_INDEX = "par-index", _("Chỉ số cải cách hành chính (PAR INDEX)")
+        SIPAS = "sipas", _("Chỉ số hài lòng của người dân, tổ chức (SIPAS)")
+        PAPI = "papi", _("Chỉ số hiệu quả quản trị và hành chính công cấp tỉnh (PAPI)")
+        PCI = "pci", _("Chỉ số năng lực cạnh tranh cấp tỉnh (PCI)")
+        DTI = "dti", _("Chỉ số chuyển đổi số (DTI)")
+        ICT = "ict", _("Chỉ số sẵn sàng ứng dụng CNTT (ICT Index)")
+
+    kind = models.CharField(_("chỉ số"), max_length=16, choices=Kind.choices)
+    year = models.PositiveSmallIntegerField(_("năm của chỉ số"))
+    rank = models.PositiveSmallIntegerField(_("xếp hạng toàn quốc"), null=True, blank=True)
+    out_of = models.PositiveSmallIntegerField(_("trên tổng số"), null=True, blank=True, help_text=_("Ví dụ 63 tỉnh."))
+    score = models.DecimalField(_("điểm"), null=True, blank=True, max_digits=8, decimal_places=3)
+    source_title = models.CharField(_("tiêu đề nguồn"), max_length=300, blank=True, validators=[one_line])
+    source_publisher = models.CharField(_("nơi đăng"), max_length=200, blank=True, validators=[one_line])
+    source_date = models.DateField(_("ngày đăng"), null=True, blank=True)
+    source_url = models.URLField(_("đường dẫn nguồn"), max_length=500, blank=True)
+    note = models.CharField(_("ghi chú"), max_length=300, blank=True, validators=[one_line])
+    updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
+
+    class Meta:
+        ordering = ["kind", "-year"]
+        verbose_name = _("chỉ số quốc gia")
+        verbose_name_plural = _("chỉ số quốc gia")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "year"], name="national_index_unique_per_year"),
+            models.CheckConstraint(condition=Q(rank__isnull=False) | Q(score__isnull=False), name="index_has_a_figure"),
+            models.CheckConstraint(
+                condition=Q(rank__isnull=True) | Q(out_of__isnull=True) | Q(rank__lte=F("out_of")),
+                name="index_rank_within_total",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.year}"

@@ -269,7 +269,7 @@ def test_the_entry_page_checks_points_by_the_table_as_they_are_typed(browser, li
         page.goto(f"{live_server.url}/dang-nhap/?next=/cham-diem/ky/{period.period.pk}/don-vi/{period.unit.code}/")
         page.fill("#id_username", "canbo.so")
         page.fill("#id_password", "mat-khau-dai-123")
-        page.click("button[type=submit]")
+        page.click("main button[type=submit]")
         page.wait_for_url(f"**/don-vi/{period.unit.code}/")
         for case in TEXT_CASES:
             leaf = period.leaf[case["maximum"]]

@@ -25,7 +25,7 @@ from openpyxl import load_workbook
 from reports.comparison import comparison_workbook
 from reports.detailed import detailed_workbook
 from reports.excel import ranking_workbook
-from reports.queries import published_table_or_404
+from reports.queries import ranking_page
 from scoring.demo import demo_seed
 from scoring.excel_audit import audit_workbook
 from scoring.imports.score_sheets import KINDS, run_check, score_template
@@ -74,7 +74,7 @@ def workbooks(admin_user, settings, tmp_path) -> dict[str, bytes]:
     assert len(check.errors) >= 2 and check.error_workbook  # (an open period refuses appraisal too)
     units = UnitResource().export(queryset=Unit.objects.filter(block__code="so"))
     return {
-        "xep-hang-2022-so": ranking_workbook(published_table_or_404(2022, "so")),
+        "xep-hang-2022-so": ranking_workbook(ranking_page(2022, "so")),
         "so-sanh-so": comparison_workbook(Block.objects.get(code="so")),
         "bao-cao-chi-tiet": detailed_workbook(period),
         "mau-tu-danh-gia": score_template(period, KINDS["tu-danh-gia"], admin_user),

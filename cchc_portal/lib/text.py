@@ -45,6 +45,13 @@ def name_key(text: str) -> str:
     return normalize_name(text).casefold()
 
 
+def search_key(text: str) -> str:
+    """A name as a search compares it: no case, no diacritics, đ as d ("Quảng Điền" → "quang dien"), so a
+    reader typing without Vietnamese marks still finds it."""
+    decomposed = unicodedata.normalize("NFD", name_key(text).replace("đ", "d"))
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
 def is_control(char: str) -> bool:
     code = ord(char)
     return code < 0x20 or 0x7F <= code <= 0x9F

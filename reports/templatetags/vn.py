@@ -19,3 +19,22 @@ def vn(value, decimals=0):
 def minutes(value) -> int:
     """A duration in whole minutes: {{ cooloff_timedelta|minutes }} → 15"""
     return int(value.total_seconds() // 60) if value else 0
+
+
+@register.simple_tag
+def diff(value, other, decimals=3) -> str:
+    """A signed difference the Vietnamese way: +1,250 / −0,500 / ±0,000."""
+    delta = value - other
+    sign = "+" if delta > 0 else "−" if delta < 0 else "±"
+    return sign + vn_number(abs(delta), int(decimals))
+
+
+@register.simple_tag
+def lookup(mapping, key, default=""):
+    """{% lookup counts code 0 %}: a dictionary's value in a template."""
+    return mapping.get(key, default)
+
+
+@register.filter
+def absval(value):
+    return abs(value) if value is not None else value

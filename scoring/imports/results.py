@@ -7,10 +7,12 @@ row and raises `Refused` with every problem, each naming the row, the column and
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import transaction
 from django.db.models import Count
 from django.utils.text import slugify
@@ -35,6 +37,10 @@ COLUMNS = {
     "grade": ("grade", "xếp loại"),
     "rank": ("rank", "vị thứ"),
     "source": ("source", "nguồn"),
+    "source_title": ("source_title", "tiêu đề nguồn"),
+    "source_publisher": ("source_publisher", "nơi đăng"),
+    "source_date": ("source_date", "ngày đăng"),
+    "source_url": ("source_url", "đường dẫn nguồn"),
 }
 REQUIRED = ("year", "block", "unit", "score")
 MAX_SCORE = Decimal(100)
@@ -42,6 +48,12 @@ SCORE_PLACES = Result._meta.get_field("total").decimal_places
 UNIT_NAME_LENGTH = Unit._meta.get_field("name").max_length
 GRADE_LENGTH = 100
 SOURCE_LENGTH = Period._meta.get_field("source").max_length
+SOURCE_TITLE_LENGTH = Period._meta.get_field("source_title").max_length
+SOURCE_PUBLISHER_LENGTH = Period._meta.get_field("source_publisher").max_length
+SOURCE_URL_LENGTH = Period._meta.get_field("source_url").max_length
+CITED = (("source_title", ""), ("source_publisher", ""), ("source_date", None), ("source_url", ""))
+E_SOURCE_DATE = "Ngày đăng “{value}” không phải một ngày (viết ngày/tháng/năm, ví dụ 14/02/2023)."
+E_SOURCE_URL = "Đường dẫn nguồn “{value}” không hợp lệ (cần bắt đầu bằng http:// hoặc https://)."
 
 E_NO_HEADER = "Tệp không có dòng tiêu đề (dòng 1 trống)."
 E_MISSING_COLUMN = 'thiếu cột "{column}" (dòng tiêu đề cần các cột year, block, unit, score).'
@@ -86,6 +98,7 @@ class ResultRow:
     grade: str
     rank: int | None
     source: str
+    cited: dict = field(default_factory=dict)  # source_title, source_publisher, source_date, source_url
 
 
 # --- Phase one: reading ------------------------------------------------------------------------------
@@ -163,6 +176,7 @@ def _check_records(records, columns, blocks) -> tuple[list[ResultRow], list[Prob
         rank = _parse_rank(row) if "rank" in columns else None
         grade = row.text("grade", label="Xếp loại", max_length=GRADE_LENGTH)
         source = row.text("source", label="Nguồn", max_length=SOURCE_LENGTH)
+        cited = _citation(row)
         if not row.problems:
             key = (year, block.code, name_key(unit_name))
             if key in seen:
@@ -171,8 +185,40 @@ def _check_records(records, columns, blocks) -> tuple[list[ResultRow], list[Prob
             seen.setdefault(key, number)
         problems.extend(row.problems)
         if not row.problems:
-            rows.append(ResultRow(number, year, block, unit_name, score, decimals, grade, rank, source))
+            rows.append(ResultRow(number, year, block, unit_name, score, decimals, grade, rank, source, cited))
     return rows, problems
+
+
+def _citation(row: _Row) -> dict:
+    """Where the table was transcribed from, as the public pages cite it: title, publisher, date, link."""
+    cited = {
+        "source_title": row.text("source_title", label="Tiêu đề nguồn", max_length=SOURCE_TITLE_LENGTH),
+        "source_publisher": row.text("source_publisher", label="Nơi đăng", max_length=SOURCE_PUBLISHER_LENGTH),
+        "source_url": row.text("source_url", label="Đường dẫn nguồn", max_length=SOURCE_URL_LENGTH),
+        "source_date": None,
+    }
+    if cited["source_url"]:
+        try:
+            URLValidator(schemes=["http", "https"])(cited["source_url"])
+        except ValidationError:
+            row.problem("source_url", E_SOURCE_URL.format(value=cited["source_url"]))
+    if "source_date" in row.cells and not row.cells["source_date"].is_blank:
+        value = row.cells["source_date"].value
+        if isinstance(value, datetime):
+            cited["source_date"] = value.date()
+        elif isinstance(value, date):
+            cited["source_date"] = value
+        else:
+            text = shown_input(value)
+            for pattern in ("%d/%m/%Y", "%Y-%m-%d"):
+                try:
+                    cited["source_date"] = datetime.strptime(text, pattern).date()
+                    break
+                except ValueError:
+                    continue
+            else:
+                row.problem("source_date", E_SOURCE_DATE.format(value=text))
+    return cited
 
 
 def _parse_year(row: _Row) -> int | None:
@@ -370,6 +416,7 @@ def _publish_period(year, block, group, places, scheme, partial) -> Period:
             "is_partial": partial,
             "is_demo": False,
             "source": next((r.source for r in group if r.source), ""),
+            **{key: next((r.cited[key] for r in group if r.cited.get(key)), default) for key, default in CITED},
         },
     )
     return period

@@ -31,12 +31,13 @@ def test_the_workbook_has_the_announcement_layout(client, table):
     response = client.get("/xep-hang/2022/so.xlsx")
     assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     ws = open_sheet(response)
-    assert ws["A1"].value == (
+    assert ws["A1"].value == "ỦY BAN NHÂN DÂN THÀNH PHỐ HUẾ"  # the issuer, as the annex of a decision
+    assert ws["A2"].value == (
         "Kết quả đánh giá, xếp loại công tác cải cách hành chính của các sở, ban, ngành cấp tỉnh năm 2022"
     )
-    assert "A1:E1" in {str(r) for r in ws.merged_cells.ranges}
-    assert [c.value for c in ws[3]] == ["TT", "Tên đơn vị", "Điểm đánh giá", "Xếp loại", "Vị thứ"]
-    body = [[c.value for c in row] for row in ws.iter_rows(min_row=4)]
+    assert {"A1:E1", "A2:E2", "A3:E3"} <= {str(r) for r in ws.merged_cells.ranges}
+    assert [c.value for c in ws[5]] == ["TT", "Tên đơn vị", "Điểm đánh giá", "Xếp loại", "Vị thứ"]
+    body = [[c.value for c in row] for row in ws.iter_rows(min_row=6, max_row=8)]
     assert [r[1] for r in body] == [name for name, _ in ROWS]
     assert [Decimal(str(r[2])) for r in body] == [Decimal(total) for _, total in ROWS]
     assert [r[0] for r in body] == [1, 2, 3] and [r[4] for r in body] == [1, 2, 3]
@@ -44,16 +45,16 @@ def test_the_workbook_has_the_announcement_layout(client, table):
 
 def test_scores_are_numbers_shown_with_the_published_decimals(client, table):
     ws = open_sheet(client.get("/xep-hang/2022/so.xlsx"))
-    assert ws["C5"].data_type == "n"
-    assert ws["C5"].value == 88.92
-    assert ws["C5"].number_format == "0.000"
+    assert ws["C7"].data_type == "n"
+    assert ws["C7"].value == 88.92
+    assert ws["C7"].number_format == "0.000"
 
 
 def test_two_decimal_years_use_a_two_decimal_format(client, so):
     publish_table(so, 2020, [("Sở Nội vụ", "87.87")], decimals=2, partial=True)
     ws = open_sheet(client.get("/xep-hang/2020/so.xlsx"))
-    assert ws["C4"].number_format == "0.00"
-    assert ws["A2"].value == "Nguồn công bố chỉ nêu một phần bảng kết quả."
+    assert ws["C6"].number_format == "0.00"
+    assert ws["A3"].value == "Nguồn công bố chỉ nêu một phần bảng kết quả."
 
 
 def test_the_sheet_prints_on_a4_with_the_header_repeated_and_columns_that_fit(client, table):
@@ -61,8 +62,8 @@ def test_the_sheet_prints_on_a4_with_the_header_repeated_and_columns_that_fit(cl
     assert str(ws.page_setup.paperSize) == Worksheet.PAPERSIZE_A4  # "9" is A4
     assert ws.page_setup.orientation == "portrait"
     assert ws.page_setup.fitToWidth == 1
-    assert ws.print_title_rows == "$3:$3"
-    assert ws.freeze_panes == "A4"
+    assert ws.print_title_rows == "$5:$5"
+    assert ws.freeze_panes == "A6"
     longest = max(len(name) for name, _ in ROWS[:2])
     assert ws.column_dimensions["B"].width >= longest
     assert ws.column_dimensions["C"].width >= len("Điểm đánh giá")
@@ -70,8 +71,8 @@ def test_the_sheet_prints_on_a4_with_the_header_repeated_and_columns_that_fit(cl
 
 def test_text_that_looks_like_a_formula_is_written_as_text(client, table):
     ws = open_sheet(client.get("/xep-hang/2022/so.xlsx"))
-    assert ws["B6"].data_type == "s"
-    assert ws["B6"].value.startswith("=HYPERLINK")
+    assert ws["B8"].data_type == "s"
+    assert ws["B8"].value.startswith("=HYPERLINK")
 
 
 def test_the_file_downloads_under_a_vietnamese_name(client, table):

@@ -36,7 +36,7 @@ def test_unit_staff_enter_points_see_subtotals_are_refused_too_much_and_submit(b
     page.goto(f"{live_server.url}/dang-nhap/?next=/cham-diem/ky/{cast.period.pk}/don-vi/{cast.unit_a.code}/")
     page.fill("#id_username", "canbo.a")
     page.fill("#id_password", "mat-khau-dai-123")
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_url(f"**/don-vi/{cast.unit_a.code}/")
 
     leaf = cast.leaf

@@ -1,0 +1,183 @@
+"""The open-data API under /api/v1/: published periods, a period's results, a unit with its lineage and history,
+a published period's scores per criterion — and its OpenAPI 3.1 description, with a page that explains it.
+
+Published data only; numbers are exact decimal strings with the published number of decimals ("90.450"),
+units are named by stable codes, every answer carries the publisher and each table its source line.
+"""
+
+from django.http import Http404, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_safe
+
+from cchc_portal.identity import identity
+from cchc_portal.lib.numbers import plain_number
+from reports import public
+from reports.freshness import published_site, published_table
+from reports.openapi import SCHEMA
+from scoring.models import Criterion, Period, Result, Score
+
+NOT_FOUND = "Không tìm thấy: {what}."
+
+
+def _json(data, status: int = 200) -> JsonResponse:
+    return JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+def _absolute(request, path: str) -> str:
+    return request.build_absolute_uri(path)
+
+
+def source_of(period: Period) -> dict:
+    return {
+        "text": period.source_line,
+        "decision_number": period.decision_number or None,
+        "decision_date": period.decision_date.isoformat() if period.decision_date else None,
+        "signer": period.signer or None,
+        "title": period.source_title or None,
+        "publisher": period.source_publisher or None,
+        "date": period.source_date.isoformat() if period.source_date else None,
+        "url": period.source_url or None,
+    }
+
+
+@require_safe
+@published_site
+def index(request):
+    paths = {
+        "periods": reverse("reports:api_periods"),
+        "results": "/api/v1/results/{year}/{block}/",
+        "unit": "/api/v1/units/{code}/",
+        "criteria": "/api/v1/criteria/{year}/{block}/",
+        "schema": reverse("reports:api_schema"),
+        "guide": reverse("reports:open_data"),
+    }
+    return _json({"name": "API dữ liệu mở kết quả CCHC", "publisher": identity().as_json(), "endpoints": paths})
+
+
+@require_safe
+def schema(request):
+    return _json(SCHEMA)
+
+
+@require_safe
+@published_site
+def periods(request):
+    rows = []
+    for period in Period.objects.for_home():
+        year, block = period.year, period.block.code
+        rows.append(
+            {
+                "year": year,
+                "block": block,
+                "block_name": period.block.name,
+                "units": period.unit_count,
+                "partial": period.is_partial,
+                "decimals": period.published_decimals,
+                "scored_in_portal": period.criteria_set_id is not None,
+                "source": source_of(period),
+                "page": _absolute(request, period.get_absolute_url()),
+                "results": _absolute(request, reverse("reports:results_api", args=[year, block])),
+                "csv": _absolute(request, reverse("reports:ranking_csv", args=[year, block])),
+                "xlsx": _absolute(request, reverse("reports:ranking_xlsx", args=[year, block])),
+            }
+        )
+    return _json({"publisher": identity().as_json(), "periods": rows})
+
+
+@require_safe
+@published_site
+def unit(request, code: str):
+    try:
+        page = public.unit_page(code)
+    except Http404:
+        return _json({"error": NOT_FOUND.format(what=f"đơn vị “{code}”")}, status=404)
+    unit = page.unit
+    history = []
+    for line in page.history:
+        result, change = line.result, line.change
+        decimals = result.period.published_decimals
+        history.append(
+            {
+                "year": result.period.year,
+                "block": result.period.block.code,
+                "name": result.unit_name,
+                "score": plain_number(result.total, decimals),
+                "grade": result.grade,
+                "rank": result.rank,
+                "out_of": line.table_size,
+                "partial": result.period.is_partial,
+                "change": None
+                if change is None
+                else {
+                    "kind": change.kind,
+                    "previous_year": change.previous_year,
+                    "previous_rank": change.previous_rank,
+                    "rank_change": change.rank_change,
+                    "compared_with": change.compared_with or None,
+                },
+            }
+        )
+    return _json(
+        {
+            "code": unit.code,
+            "name": unit.name,
+            "block": unit.block.code,
+            "first_year": unit.first_year,
+            "last_year": unit.last_year,
+            "predecessors": [{"code": u.code, "name": u.name} for u in unit.predecessors.all()],
+            "successors": [{"code": u.code, "name": u.name} for u in unit.successors.all()],
+            "published_names": page.published_names,
+            "history": history,
+        }
+    )
+
+
+@require_safe
+@published_table
+def criterion_scores(request, year: int, block: str):
+    """Every unit's appraised points on every criterion of a published period scored in the portal."""
+    period = Period.objects.published().filter(year=year, block__code=block, criteria_set__isnull=False).first()
+    if period is None:
+        return _json({"error": NOT_FOUND.format(what=f"điểm từng tiêu chí năm {year}, khối {block}")}, status=404)
+    nodes = list(Criterion.objects.filter(criteria_set_id=period.criteria_set_id).select_related("parent"))
+    names = dict(Result.objects.published().filter(period=period).values_list("unit_id", "unit__code"))
+    scores = (
+        Score.objects.filter(period=period, unit_id__in=list(names))
+        .values_list("unit_id", "criterion__code", "appraised_points", "not_applicable")
+        .order_by("unit__code", "criterion__position")
+    )
+    return _json(
+        {
+            "year": year,
+            "block": block,
+            "source": source_of(period),
+            "criteria": [
+                {
+                    "code": n.code,
+                    "title": n.title,
+                    "max_points": plain_number(n.max_points, 3),
+                    "method": n.method,
+                    "parent": n.parent.code if n.parent else None,
+                }
+                for n in sorted(nodes, key=lambda n: n.position)
+            ],
+            "scores": [
+                {
+                    "unit_code": names[unit_id],
+                    "criterion": code,
+                    "points": None if points is None or na else plain_number(points, 3),
+                    "not_applicable": na,
+                }
+                for unit_id, code, points, na in scores
+            ],
+        }
+    )
+
+
+@require_safe
+@published_site
+def guide(request):
+    """The human page of the open data: what there is, the formats, the API with an example of each answer."""
+    latest = Period.objects.for_home().first()
+    return render(request, "reports/open_data.html", {"latest": latest, "schema": SCHEMA})
