@@ -109,6 +109,8 @@ def unit_page(code: str) -> UnitPage:
     )
     years = _published_years_by_block({r.period.block_id for r in results})
     own = [r for r in results if r.unit_id == unit.pk]
+    if not own:  # a unit only in tables not yet published is not public yet
+        raise Http404("Đơn vị chưa có kết quả được công bố.")
     lines: dict[int, dict[int, Result]] = defaultdict(dict)
     for r in results:
         lines[r.period.year][r.unit_id] = r
@@ -437,8 +439,8 @@ class Found:
 
 
 def search(text: str, limit: int = 50) -> list[Found]:
-    """Units whose name, or a name they were published under, holds the words typed — without regard to
-    diacritics or case ("thua thien", "QUANG DIEN"). Two queries."""
+    """Units with published results whose name, or a name they were published under, holds the words typed —
+    without regard to diacritics or case ("thua thien", "QUANG DIEN"). Three queries."""
     words = search_key(text).split()
     if not words:
         return []
@@ -446,7 +448,7 @@ def search(text: str, limit: int = 50) -> list[Found]:
     for unit_id, name in Result.objects.published().values_list("unit_id", "unit_name").distinct():
         names[unit_id].add(name)
     hits = []
-    for unit in Unit.objects.select_related("block").order_by("block__sort_order", "name"):
+    for unit in Unit.objects.filter(pk__in=list(names)).select_related("block").order_by("block__sort_order", "name"):
         for name in [unit.name, *sorted(names.get(unit.pk, ()) - {unit.name})]:
             key = search_key(name)
             if all(word in key for word in words):
