@@ -91,7 +91,8 @@ def test_every_chart_is_drawn_from_its_table_and_pages_fit_a_phone(browser, live
             assert overflow <= 1, f"{name} scrolls {overflow} px sideways at {width} px"
             if name.startswith("xep-hang"):  # the ranking table itself fits, without scrolling in its box
                 box = page.evaluate(
-                    "(() => { const b = document.querySelector('.table-scroll'); return b.scrollWidth - b.clientWidth; })()"
+                    "(() => { const b = document.querySelector('.table-scroll');"
+                    " return b.scrollWidth - b.clientWidth; })()"
                 )
                 assert box <= 1, f"the ranking table scrolls {box} px inside its box at {width} px"
             page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
