@@ -128,6 +128,25 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
     ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if env_bool("BEHIND_TLS_PROXY", default=False) else ["REMOTE_ADDR"]
 )
 
+# The cache: published pages, the public-data generation, rate limits. Redis when REDIS_URL is set (shared by every
+# app server, which also keeps sessions there), this process's memory otherwise (one server; see docs/deploy.md).
+REDIS_URL = env_str("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env_str("CACHE_PREFIX", "cchc"),
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "cchc"}}
+# How long a published page may be served from the cache. Publication, a correction or an edit in the admin
+# renews the whole public cache at once (a new generation); the time only bounds a process-local cache, which
+# other processes cannot renew, so it is short without Redis.
+PUBLIC_CACHE_SECONDS = env_int("PUBLIC_CACHE_SECONDS", 3600 if REDIS_URL else 30)
+
 # Sessions end after this much idleness (each request extends them), and when the browser closes.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30) * 60
 SESSION_SAVE_EVERY_REQUEST = True

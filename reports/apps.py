@@ -4,3 +4,23 @@ from django.apps import AppConfig
 class ReportsConfig(AppConfig):
     name = "reports"
     verbose_name = "Báo cáo, công bố"
+
+    def ready(self):
+        # Edits that change what the public pages print without going through publication (a unit renamed or
+        # merged in the admin, a block renamed, a national index entered, a period's decision filled in) renew
+        # the public cache. Publication itself renews it in scoring.services.result_version_seal (bulk writes
+        # send no signals). A cache, not business logic: receivers are the one place every write path passes.
+        from django.db.models.signals import m2m_changed, post_delete, post_save
+
+        from cchc_portal.public_cache import public_changed
+        from scoring.models import GradeBand, NationalIndex, Period
+        from units.models import Block, Unit
+
+        def renew(sender, **kwargs):
+            public_changed()
+
+        for model in (Unit, Block, NationalIndex, Period, GradeBand):
+            # weak=False: `renew` is local to ready(); a weak reference would let it be collected at once.
+            post_save.connect(renew, sender=model, weak=False, dispatch_uid=f"public-cache-save-{model.__name__}")
+            post_delete.connect(renew, sender=model, weak=False, dispatch_uid=f"public-cache-del-{model.__name__}")
+        m2m_changed.connect(renew, sender=Unit.successors.through, weak=False, dispatch_uid="public-cache-lineage")

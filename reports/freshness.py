@@ -1,17 +1,30 @@
 """Published data never changes in place: a correction is a new version. So every public answer can say when it
-last changed (Last-Modified, ETag) and answer a conditional request with 304, and anyone may cache it a while.
+last changed (Last-Modified, ETag), answer a conditional request with 304, be cached by anyone a while — and be
+served from the portal's own cache without touching the database.
 
 A table's stamp is its current version (its id, number and publication time); a page drawing on every table
 (home, overview, search, a unit's history) uses the site's stamp: the latest publication and the number of
 current tables, plus the national indices' last change. Both cost one small query, kept on the request.
+
+The page cache (Django's cache framework: Redis when REDIS_URL is set) keeps each anonymous public answer —
+body, gzip-compressed body, headers — under the current *generation* of public data. Anything that can change
+what the public reads (a publication, a correction, an imported table, an edit of a unit, a block or an index)
+calls `public_changed()`, which starts a new generation: every cached page is then stale at once, and the next
+request renders afresh. A hit costs two cache reads and no query.
 """
 
+import gzip
+import hashlib
 from functools import wraps
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Max
-from django.utils.cache import patch_cache_control
+from django.http import HttpResponse, HttpResponseNotModified
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.views.decorators.http import condition
 
+from cchc_portal.public_cache import generation
 from scoring.models import NationalIndex, Period, ResultVersion
 
 MAX_AGE = 300  # seconds a browser or proxy may reuse a public answer without asking
@@ -65,17 +78,73 @@ def site_modified(request, *args, **kwargs):
     return max(stamps) if stamps else None
 
 
+KEPT_HEADERS = ("Content-Type", "Content-Disposition", "ETag", "Last-Modified", "Content-Language")
+COMPRESS_TYPES = ("text/", "application/json", "text/csv")
+MIN_COMPRESS = 512
+
+
+def _key(request) -> str:
+    digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
+    return f"page:{generation()}:{digest}"
+
+
+def _accepts_gzip(request) -> bool:
+    return "gzip" in request.META.get("HTTP_ACCEPT_ENCODING", "")
+
+
+def _from_cache(request, stored) -> HttpResponse:
+    etag = stored["headers"].get("ETag")
+    if etag and etag in [t.strip() for t in request.META.get("HTTP_IF_NONE_MATCH", "").split(",")]:
+        response = HttpResponseNotModified()
+    elif stored["gzip"] is not None and _accepts_gzip(request):
+        response = HttpResponse(stored["gzip"], status=stored["status"])
+        response["Content-Encoding"] = "gzip"
+    else:
+        response = HttpResponse(stored["body"], status=stored["status"])
+    for name, value in stored["headers"].items():
+        if response.status_code == 304 and name in ("Content-Type", "Content-Disposition"):
+            continue
+        response[name] = value
+    if stored["gzip"] is not None:
+        patch_vary_headers(response, ["Accept-Encoding"])
+    return response
+
+
+def _store(request, response) -> None:
+    if response.status_code != 200 or response.streaming or response.cookies:
+        return
+    body = response.content
+    compress = len(body) >= MIN_COMPRESS and response.get("Content-Type", "").startswith(COMPRESS_TYPES)
+    stored = {
+        "status": 200,
+        "body": body,
+        "gzip": gzip.compress(body, compresslevel=6, mtime=0) if compress else None,
+        "headers": {name: response[name] for name in KEPT_HEADERS if response.has_header(name)},
+    }
+    cache.set(_key(request), stored, settings.PUBLIC_CACHE_SECONDS)
+
+
 def public(etag_func, modified_func):
-    """A public page or file: conditional requests answered with 304, cacheable by anyone for MAX_AGE (a
-    signed-in person's pages are marked private and never stored: see SecurityHeaders)."""
+    """A public page or file: served from the page cache to anyone not signed in (no query on a hit), compressed
+    when the client accepts it; conditional requests answered with 304; cacheable by anyone for MAX_AGE (a
+    signed-in person's pages carry their name, are rendered each time, and are marked private: SecurityHeaders)."""
 
     def decorate(view):
         conditional = condition(etag_func=etag_func, last_modified_func=modified_func)(view)
 
         @wraps(view)
         def wrapped(request, *args, **kwargs):
+            anonymous = not request.user.is_authenticated
+            if anonymous and request.method in ("GET", "HEAD"):
+                stored = cache.get(_key(request))
+                if stored is not None:
+                    response = _from_cache(request, stored)
+                    patch_cache_control(response, public=True, max_age=MAX_AGE)
+                    return response
             response = conditional(request, *args, **kwargs)
-            if response.status_code in (200, 304) and not request.user.is_authenticated:
+            if anonymous and response.status_code in (200, 304):
+                if request.method == "GET":
+                    _store(request, response)
                 patch_cache_control(response, public=True, max_age=MAX_AGE)
             return response
 

@@ -12,6 +12,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from cchc_portal.lib.text import TextProblem, clean_text
+from cchc_portal.public_cache import public_changed
 from scoring import audit, permissions, ranking
 from scoring.models import (
     PUBLIC_STATUSES,
@@ -183,6 +184,7 @@ def result_version_seal(
     if previous:
         ResultVersion.objects.filter(pk=previous.pk).update(is_current=False)
     ResultVersion.objects.filter(pk=version.pk).update(is_current=True)
+    public_changed()  # every cached public page is stale once this commits
     audit.record(
         period=period,
         by=by,

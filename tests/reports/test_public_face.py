@@ -8,6 +8,7 @@ import re
 from html import unescape
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -36,6 +37,10 @@ def rows_of(html: str, after: str = "") -> list[list[str]]:
 
 
 def queries(client, url) -> int:
+    """The queries of a cold render (nothing in the page cache)."""
+    from django.core.cache import cache
+
+    cache.clear()
     with CaptureQueriesContext(connection) as captured:
         assert client.get(url).status_code == 200
     return len(captured)
@@ -257,7 +262,9 @@ def test_the_public_pages_read_a_fixed_number_of_queries_whatever_the_units(clie
     assert {url: queries(client, url) for url in urls} == before
 
 
-def test_a_published_page_answers_304_to_a_matching_etag_and_changes_with_a_correction(client, cast):
+def test_a_published_page_answers_304_to_a_matching_etag_and_changes_with_a_correction(
+    client, cast, tmp_path, django_capture_on_commit_callbacks
+):
     first = client.get("/xep-hang/2025/so/")
     assert first["ETag"] and first["Last-Modified"] and "public" in first["Cache-Control"]
     again = client.get("/xep-hang/2025/so/", HTTP_IF_NONE_MATCH=first["ETag"])
@@ -265,23 +272,43 @@ def test_a_published_page_answers_304_to_a_matching_etag_and_changes_with_a_corr
     for url in ("/xep-hang/2025/so.xlsx", "/xep-hang/2025/so.csv", "/api/v1/results/2025/so/", "/", "/don-vi/so-y-te/"):
         tag = client.get(url)["ETag"]
         assert client.get(url, HTTP_IF_NONE_MATCH=tag).status_code == 304, url
-    from scoring.models import ResultVersion
-
-    current = ResultVersion.objects.get(period=cast.y2025, is_current=True)
-    correction = ResultVersion.objects.create(
-        period=cast.y2025,
-        number=2,
-        reason="Đính chính",
-        block_name="x",
-        block_phrase="x",
-        published_at=current.published_at,
+    correction = tmp_path / "dinh-chinh.csv"
+    correction.write_text(
+        "year,block,unit,score\n"
+        "2025,so,Sở Y tế,91\n2025,so,Sở Nông nghiệp và Môi trường,89.5\n2025,so,Văn phòng UBND thành phố,88.25\n"
+        "2025,so,Sở Tài chính,87.5\n2025,so,Ban Quản lý dự án đầu tư xây dựng,80\n",
+        encoding="utf-8",
     )
-    from scoring import locks
+    with django_capture_on_commit_callbacks(execute=True):  # as when the import's transaction commits
+        call_command("import_results", str(correction), "--correction", "Sửa điểm Sở Tài chính")
+    fresh = client.get("/xep-hang/2025/so/", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert fresh.status_code == 200 and fresh["ETag"] != first["ETag"]  # the next request shows the correction
+    assert "87,500" in fresh.content.decode() and "Đã đính chính" in fresh.content.decode()
 
-    with locks.suspended(connection):
-        ResultVersion.objects.filter(pk=current.pk).update(is_current=False)
-        ResultVersion.objects.filter(pk=correction.pk).update(is_current=True, sealed=True)
-    assert client.get("/xep-hang/2025/so/", HTTP_IF_NONE_MATCH=first["ETag"]).status_code != 304
+
+def test_a_second_request_of_a_published_page_makes_no_query_and_is_compressed(client, cast):
+    urls = ["/xep-hang/2025/so/", "/xep-hang/2025/so.csv", "/api/v1/results/2025/so/", "/", "/don-vi/so-y-te/"]
+    first = {url: client.get(url) for url in urls}
+    for url in urls:
+        with CaptureQueriesContext(connection) as captured:
+            again = client.get(url, HTTP_ACCEPT_ENCODING="gzip, deflate")
+        assert len(captured) == 0, (url, [q["sql"] for q in captured])
+        assert again.status_code == 200 and again["ETag"] == first[url]["ETag"]
+        assert again["Content-Encoding"] == "gzip" and "Accept-Encoding" in again["Vary"]
+        import gzip
+
+        assert gzip.decompress(again.content) == first[url].content
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(urls[0], HTTP_IF_NONE_MATCH=first[urls[0]]["ETag"]).status_code == 304
+    assert len(captured) == 0
+
+
+def test_an_edit_in_the_admin_renews_the_cached_pages(client, cast, django_capture_on_commit_callbacks):
+    assert "Sở Y tế" in client.get("/don-vi/so-y-te/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        cast.yt.name = "Sở Y tế thành phố"
+        cast.yt.save()
+    assert "<h1>Sở Y tế thành phố</h1>" in client.get("/don-vi/so-y-te/").content.decode()
 
 
 def test_a_signed_in_person_gets_private_pages(cast):
