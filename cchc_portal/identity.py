@@ -15,6 +15,7 @@ class Identity:
     issuer: str  # "Ủy ban nhân dân thành phố Huế": who decides and publishes the results
     department: str  # "Sở Nội vụ thành phố Huế": who runs the evaluation
     emblem: str  # a static path ("img/quoc-huy.svg") or ""
+    former_note: str = ""  # "trước ngày 1/1/2025 là tỉnh Thừa Thiên Huế": older tables name the place so
 
     @property
     def place_title(self) -> str:
@@ -26,7 +27,7 @@ class Identity:
         return f"{self.issuer} — {self.department}"
 
     def as_json(self) -> dict:
-        return {key: value for key, value in asdict(self).items() if key != "emblem"}
+        return {key: value for key, value in asdict(self).items() if key not in ("emblem", "former_note")}
 
 
 def identity() -> Identity:
@@ -35,6 +36,7 @@ def identity() -> Identity:
         issuer=settings.PORTAL_ISSUER,
         department=settings.PORTAL_DEPARTMENT,
         emblem=settings.PORTAL_EMBLEM,
+        former_note=settings.PORTAL_FORMER_NOTE,
     )
 
 

@@ -167,6 +167,7 @@ PORTAL_PLACE = env_str("PORTAL_PLACE", "thành phố Huế")
 PORTAL_ISSUER = env_str("PORTAL_ISSUER", "Ủy ban nhân dân thành phố Huế")
 PORTAL_DEPARTMENT = env_str("PORTAL_DEPARTMENT", "Sở Nội vụ thành phố Huế")
 PORTAL_EMBLEM = env_str("PORTAL_EMBLEM", "")
+PORTAL_FORMER_NOTE = env_str("PORTAL_FORMER_NOTE", "trước ngày 1/1/2025 là tỉnh Thừa Thiên Huế")
 # The portal's public address, for links in e-mails sent outside a request (the daily notices).
 PORTAL_URL = env_str("PORTAL_URL", "http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Cổng CCHC <khong-tra-loi@localhost>")

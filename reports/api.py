@@ -5,23 +5,58 @@ Published data only; numbers are exact decimal strings with the published number
 units are named by stable codes, every answer carries the publisher and each table its source line.
 """
 
+from functools import wraps
+
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
 from cchc_portal.identity import identity
 from cchc_portal.lib.numbers import plain_number
-from reports import public
-from reports.freshness import published_site, published_table
+from reports import freshness, public
+from reports.freshness import published_site, table_etag, table_modified
 from reports.openapi import SCHEMA
 from scoring.models import Criterion, Period, Result, Score
 
 NOT_FOUND = "Không tìm thấy: {what}."
+NOT_ALLOWED = "API chỉ đọc: dùng GET (hoặc HEAD), không dùng {method}."
+CONTENT_TYPE = "application/json; charset=utf-8"
 
 
 def _json(data, status: int = 200) -> JsonResponse:
-    return JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
+    return JsonResponse(data, status=status, content_type=CONTENT_TYPE, json_dumps_params={"ensure_ascii": False})
+
+
+def read_only(view):
+    """An API answer: GET and HEAD only, refused in JSON with 405 otherwise (no form, so no CSRF token: the API
+    changes nothing)."""
+
+    @csrf_exempt
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if request.method not in ("GET", "HEAD"):
+            response = _json({"error": NOT_ALLOWED.format(method=request.method)}, status=405)
+            response["Allow"] = "GET, HEAD"
+            return response
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+@read_only
+def missing(request, rest: str = ""):
+    """Any other address under /api/v1/: a JSON 404 naming what exists."""
+    return _json({"error": NOT_FOUND.format(what=f"/api/v1/{rest}"), "index": reverse("reports:api_index")}, 404)
+
+
+def _scored(request, year: int, block: str, **kwargs):
+    return Period.objects.published().filter(year=year, block__code=block, criteria_set__isnull=False).exists()
+
+
+def scored_etag(request, year: int, block: str, **kwargs):
+    return table_etag(request, year, block) if _scored(request, year, block) else None
 
 
 def _absolute(request, path: str) -> str:
@@ -41,7 +76,7 @@ def source_of(period: Period) -> dict:
     }
 
 
-@require_safe
+@read_only
 @published_site
 def index(request):
     paths = {
@@ -55,12 +90,12 @@ def index(request):
     return _json({"name": "API dữ liệu mở kết quả CCHC", "publisher": identity().as_json(), "endpoints": paths})
 
 
-@require_safe
+@read_only
 def schema(request):
     return _json(SCHEMA)
 
 
-@require_safe
+@read_only
 @published_site
 def periods(request):
     rows = []
@@ -85,7 +120,7 @@ def periods(request):
     return _json({"publisher": identity().as_json(), "periods": rows})
 
 
-@require_safe
+@read_only
 @published_site
 def unit(request, code: str):
     try:
@@ -133,8 +168,8 @@ def unit(request, code: str):
     )
 
 
-@require_safe
-@published_table
+@read_only
+@freshness.public(scored_etag, table_modified)
 def criterion_scores(request, year: int, block: str):
     """Every unit's appraised points on every criterion of a published period scored in the portal."""
     period = Period.objects.published().filter(year=year, block__code=block, criteria_set__isnull=False).first()

@@ -37,7 +37,7 @@ def ranking_workbook(page: RankingPage) -> bytes:
         headers += [CHANGE_HEADERS[0].format(year=page.previous.period.year), *CHANGE_HEADERS[1:]]
         widths += CHANGE_WIDTHS
     last = get_column_letter(len(headers))
-    put(ws, 1, 1, who.issuer.upper(), bold=True, size=11, align="center", border=False)
+    put(ws, 1, 1, table.period.issued_by.upper(), bold=True, size=11, align="center", border=False)
     put(ws, 2, 1, table.title, bold=True, size=14, align="center", border=False, wrap=True)
     ws.row_dimensions[2].height = 42
     source = table.period.source_line
@@ -58,7 +58,8 @@ def ranking_workbook(page: RankingPage) -> bytes:
             change = row.change
             put(ws, row_number, 6, change.previous_rank if change else None, align="center")
             put(ws, row_number, 7, change.rank_change if change else None, align="center", number_format="+0;-0;0")
-            put(ws, row_number, 8, (change.note or None) if change else None, wrap=True, size=10)
+            note = (change.note or ("không so sánh được" if change.kind == "unlisted" else "")) if change else ""
+            put(ws, row_number, 8, note or None, wrap=True, size=10)
     footer = HEADER_ROW + len(table.rows) + 2
     put(ws, footer, 1, f"{who.line}. {('Nguồn: ' + source) if source else ''}".strip(), size=10, border=False)
     ws.merge_cells(f"A{footer}:{last}{footer}")

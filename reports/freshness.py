@@ -47,8 +47,10 @@ def _table(request, year: int, block: str):
 
 
 def table_etag(request, year: int, block: str, **kwargs) -> str | None:
+    """The table's version and the generation of public data: a page also prints the previous year and the
+    units' lineage, which change without a new version of this table."""
     version = _table(request, year, block)
-    return f'"bang-{version["pk"]}-{version["number"]}"' if version else None
+    return f'"bang-{version["pk"]}-{version["number"]}-{generation()[:12]}"' if version else None
 
 
 def table_modified(request, year: int, block: str, **kwargs):
@@ -69,7 +71,8 @@ def _site(request):
 def site_etag(request, *args, **kwargs) -> str:
     tables, indices = _site(request)
     changed = indices["latest"].timestamp() if indices["latest"] else 0
-    return f'"trang-{tables["count"]}-{tables["top"] or 0}-{indices["count"]}-{changed:.0f}"'
+    stamp = f"{tables['count']}-{tables['top'] or 0}-{indices['count']}-{changed:.0f}-{generation()[:12]}"
+    return f'"trang-{stamp}"'
 
 
 def site_modified(request, *args, **kwargs):

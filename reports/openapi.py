@@ -51,6 +51,11 @@ SCHEMAS = {
             "rank_change": {**NULLABLE_INT, "description": "Vị thứ năm trước − vị thứ năm nay (dương: tăng hạng)."},
             "score_change": NULLABLE_DECIMAL,
             "compared_with": {**NULLABLE_TEXT, "description": "Tên đơn vị được so sánh khi khác tên hiện nay."},
+            "also": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "Các đơn vị tiền thân khác (đơn vị đã tiếp nhận), như tên năm trước.",
+            },
         },
         "required": ["kind", "previous_year", "previous_rank", "rank_change", "compared_with"],
         "additionalProperties": False,
@@ -95,6 +100,7 @@ SCHEMAS = {
             "version": {"type": "integer", "description": "Lần công bố (1: bản đầu; lớn hơn: đính chính)."},
             "source": _ref("Source"),
             "publisher": _ref("Publisher"),
+            "issued_by": {"type": "string", "description": "Cơ quan đã công bố bảng này (có thể khác tên hiện nay)."},
             "previous_year": NULLABLE_INT,
             "results": {"type": "array", "items": _ref("Result")},
         }
@@ -166,7 +172,10 @@ def _get(summary: str, schema: str, params: list[str], description: str = "") ->
         }
         for name in params
     ]
-    responses = {"200": {"description": "OK", "content": {"application/json": {"schema": _ref(schema)}}}}
+    responses = {
+        "200": {"description": "OK", "content": {"application/json": {"schema": _ref(schema)}}},
+        "304": {"description": "Không đổi từ lần trước (gửi If-None-Match với ETag đã nhận)."},
+    }
     if params:
         responses["404"] = {"description": "Chưa công bố", "content": {"application/json": {"schema": _ref("Error")}}}
     return {"get": {"summary": summary, "description": description, "parameters": parameters, "responses": responses}}
@@ -180,9 +189,10 @@ SCHEMA = {
         "description": (
             "Chỉ có kết quả đã công bố. Điểm là chuỗi số thập phân chính xác với số chữ số công bố; đơn vị có mã "
             "ổn định; mỗi bảng có câu trích nguồn. Câu trả lời có ETag và Last-Modified: gửi If-None-Match để "
-            "nhận 304 khi dữ liệu không đổi."
+            "nhận 304 khi dữ liệu không đổi. Mọi địa chỉ khác dưới /api/v1/ trả 404 dạng JSON; mọi phương thức "
+            "khác GET, HEAD trả 405."
         ),
-        "license": {"name": "Dữ liệu công khai"},
+        "license": {"name": "Dữ liệu công khai: được sao chép, dùng lại, kể cả thương mại, khi ghi rõ nguồn"},
     },
     "paths": {
         "/api/v1/periods/": _get("Các kỳ đã công bố", "Periods", []),

@@ -300,6 +300,7 @@ class ComparisonPage:
     improved: list[ComparedRow]
     fell: list[ComparedRow]
     partial: list[int]
+    replaced: str = ""  # why the years shown are not the years asked for
 
 
 def comparison_page(block_code: str, first: int | None, last: int | None) -> ComparisonPage:
@@ -310,9 +311,16 @@ def comparison_page(block_code: str, first: int | None, last: int | None) -> Com
     years = sorted(set(Period.objects.published().filter(block=block).values_list("year", flat=True)))
     if not years:
         raise Http404("Khối này chưa có năm nào được công bố.")
+    asked = (first, last)
     last = last if last in years else years[-1]
     earlier = [y for y in years if y < last]
     first = first if first in earlier else (earlier[-1] if earlier else None)
+    replaced = ""
+    if any(year is not None for year in asked) and asked != (first, last):
+        missing = [str(y) for y in asked if y is not None and y not in years]
+        reason = f"Năm {', '.join(missing)} chưa có bảng công bố của khối này" if missing else "Cần hai năm khác nhau"
+        shown = f"năm {last} so với năm {first}" if first else f"năm {last}"
+        replaced = f"{reason}; đang hiện {shown}. Các năm đã công bố: {', '.join(map(str, years))}."
     chosen = [y for y in (first, last) if y is not None]
     report = comparison(block, chosen)
     codes = dict(Unit.objects.filter(block=block).values_list("name", "code"))
@@ -335,6 +343,7 @@ def comparison_page(block_code: str, first: int | None, last: int | None) -> Com
         improved=sorted((r for r in moved if r.rank_change > 0), key=lambda r: -r.rank_change)[:5],
         fell=sorted((r for r in moved if r.rank_change < 0), key=lambda r: r.rank_change)[:5],
         partial=report.partial_years,
+        replaced=replaced,
     )
 
 
@@ -399,6 +408,15 @@ class MethodYear:
     bands: list[GradeBand]
     areas: list[Criterion]
 
+    @property
+    def ranges(self) -> list[tuple[str, Decimal | None, Decimal | None]]:
+        """(grade, from, below) for each band, best first: "Tốt: từ 80 đến dưới 90"."""
+        ordered = sorted(self.bands, key=lambda b: (b.lower_bound is None, -(b.lower_bound or 0)))
+        return [
+            (band.label, band.lower_bound, ordered[i - 1].lower_bound if i else None)
+            for i, band in enumerate(ordered)
+        ]
+
 
 def methodology_page() -> list[MethodYear]:
     """Each published period: its grade bands and, when scored in the portal, its areas (three queries)."""
@@ -441,7 +459,7 @@ class Found:
 def search(text: str, limit: int = 50) -> list[Found]:
     """Units with published results whose name, or a name they were published under, holds the words typed —
     without regard to diacritics or case ("thua thien", "QUANG DIEN"). Three queries."""
-    words = search_key(text).split()
+    words = _searchable(text).split()
     if not words:
         return []
     names = defaultdict(set)
@@ -450,8 +468,9 @@ def search(text: str, limit: int = 50) -> list[Found]:
     hits = []
     for unit in Unit.objects.filter(pk__in=list(names)).select_related("block").order_by("block__sort_order", "name"):
         for name in [unit.name, *sorted(names.get(unit.pk, ()) - {unit.name})]:
-            key = search_key(name)
-            if all(word in key for word in words):
+            key = _searchable(name)
+            initials = _initials(key)
+            if all(word in key or word.replace("&", "") in initials for word in words):
                 hits.append(Found(unit, name, None))
                 break
         if len(hits) >= limit:
@@ -467,6 +486,23 @@ def search(text: str, limit: int = 50) -> list[Found]:
     for hit in hits:
         hit.last = latest.get(hit.unit.pk)
     return hits
+
+
+# Official and everyday spellings of the same words, folded to one before comparing.
+SYNONYMS = (("uy ban nhan dan", "ubnd"), ("hoi dong nhan dan", "hdnd"), ("thanh pho", "tp"))
+
+
+def _searchable(text: str) -> str:
+    key = " " + search_key(text).replace(",", " ") + " "
+    for long, short in SYNONYMS:
+        key = key.replace(f" {long} ", f" {short} ")
+    return " ".join(key.split())
+
+
+def _initials(key: str) -> str:
+    """The initials the press writes for a name: "Sở Lao động, Thương binh và Xã hội" → "sldtbxh" (so LĐTBXH,
+    NN&PTNT, GD&ĐT are found)."""
+    return "".join(word[0] for word in key.replace("&", " ").split() if word not in ("va", "ubnd", "hdnd"))
 
 
 def published_blocks() -> list[tuple[Block, int, int]]:

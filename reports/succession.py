@@ -107,6 +107,9 @@ class Change:
 
     @property
     def note(self) -> str:
+        if self.kind in (SAME, RENAMED) and self.also:
+            old = f"so với {self.compared_with} năm {self.previous_year} (tên cũ); " if self.kind == RENAMED else ""
+            return f"{old}đã tiếp nhận cả {', '.join(self.also)} (năm {self.previous_year} xếp riêng)"
         if self.kind == RENAMED:
             return f"so với {self.compared_with} năm {self.previous_year} (tên cũ)"
         if self.kind == SUCCESSOR:
@@ -124,6 +127,11 @@ def compare(current, previous: dict, predecessors, *, year: int, decimals: tuple
     current_decimals, previous_decimals = decimals
     own = previous.get(current.unit_id)
     kind, also = SAME, []
+    if own is not None:  # a unit that existed and took over others: compared with itself, and says whom
+        taken = nearest_lines(
+            current.unit_id, {k: v for k, v in previous.items() if k != current.unit_id}, predecessors
+        )
+        also = [line.unit_name for line in sorted(taken, key=lambda line: (line.rank, line.position))]
     if own is None:
         found = nearest_lines(current.unit_id, previous, predecessors)
         if not found:

@@ -14,7 +14,8 @@ from cchc_portal.downloads import xlsx_response
 from cchc_portal.identity import identity
 from cchc_portal.lib.numbers import plain_number
 from reports import public
-from reports.api import source_of
+from reports.api import _json as api_json
+from reports.api import read_only, source_of
 from reports.excel import ranking_workbook
 from reports.freshness import published_site, published_table
 from reports.queries import (
@@ -85,6 +86,7 @@ CSV_HEADER = (
     "vi_thu",
     "vi_thu_nam_truoc",
     "so_sanh_voi",
+    "tiep_nhan_ca",
     "nguon",
 )
 
@@ -114,13 +116,14 @@ def ranking_csv(request, year: int, block: str):
                 row.rank,
                 change.previous_rank if change and change.previous_rank else "",
                 change.compared_with if change else "",
+                "; ".join(change.also) if change else "",
                 table.period.source_line,
             ]
         )
     return response
 
 
-@require_safe
+@read_only
 @published_table
 def results_api(request, year: int, block: str):
     try:
@@ -138,6 +141,7 @@ def results_api(request, year: int, block: str):
         "version": table.version.number,
         "source": source_of(table.period),
         "publisher": identity().as_json(),
+        "issued_by": table.period.issued_by,
         "previous_year": page.previous.period.year if page.previous else None,
         "results": [
             {
@@ -157,7 +161,7 @@ def results_api(request, year: int, block: str):
 
 
 def _json(data, status: int = 200) -> JsonResponse:
-    return JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
+    return api_json(data, status)
 
 
 def _change(change, decimals: int) -> dict | None:
@@ -170,6 +174,7 @@ def _change(change, decimals: int) -> dict | None:
         "rank_change": change.rank_change,
         "score_change": plain_number(change.score_change, decimals) if change.score_change is not None else None,
         "compared_with": change.compared_with or None,
+        "also": change.also,
     }
 
 

@@ -210,6 +210,8 @@ class Period(models.Model):
     source_publisher = models.CharField(_("nơi đăng"), max_length=200, blank=True, validators=[one_line])
     source_date = models.DateField(_("ngày đăng"), null=True, blank=True)
     source_url = models.URLField(_("đường dẫn nguồn"), max_length=500, blank=True)
+    # Who issued the table, when not the portal's issuer today (tables of tỉnh Thừa Thiên Huế before 2025).
+    issuer = models.CharField(_("cơ quan công bố"), max_length=200, blank=True, validators=[one_line])
 
     objects = PeriodManager()
 
@@ -235,6 +237,12 @@ class Period(models.Model):
     @property
     def is_public(self) -> bool:
         return self.status in PUBLIC_STATUSES and not self.is_demo
+
+    @property
+    def issued_by(self) -> str:
+        from cchc_portal.identity import identity
+
+        return self.issuer or identity().issuer
 
     @property
     def source_line(self) -> str:

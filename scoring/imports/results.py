@@ -41,6 +41,7 @@ COLUMNS = {
     "source_publisher": ("source_publisher", "nơi đăng"),
     "source_date": ("source_date", "ngày đăng"),
     "source_url": ("source_url", "đường dẫn nguồn"),
+    "issuer": ("issuer", "cơ quan công bố"),
 }
 REQUIRED = ("year", "block", "unit", "score")
 MAX_SCORE = Decimal(100)
@@ -51,7 +52,14 @@ SOURCE_LENGTH = Period._meta.get_field("source").max_length
 SOURCE_TITLE_LENGTH = Period._meta.get_field("source_title").max_length
 SOURCE_PUBLISHER_LENGTH = Period._meta.get_field("source_publisher").max_length
 SOURCE_URL_LENGTH = Period._meta.get_field("source_url").max_length
-CITED = (("source_title", ""), ("source_publisher", ""), ("source_date", None), ("source_url", ""))
+ISSUER_LENGTH = Period._meta.get_field("issuer").max_length
+CITED = (
+    ("source_title", ""),
+    ("source_publisher", ""),
+    ("source_date", None),
+    ("source_url", ""),
+    ("issuer", ""),
+)
 E_SOURCE_DATE = "Ngày đăng “{value}” không phải một ngày (viết ngày/tháng/năm, ví dụ 14/02/2023)."
 E_SOURCE_URL = "Đường dẫn nguồn “{value}” không hợp lệ (cần bắt đầu bằng http:// hoặc https://)."
 
@@ -196,6 +204,7 @@ def _citation(row: _Row) -> dict:
         "source_publisher": row.text("source_publisher", label="Nơi đăng", max_length=SOURCE_PUBLISHER_LENGTH),
         "source_url": row.text("source_url", label="Đường dẫn nguồn", max_length=SOURCE_URL_LENGTH),
         "source_date": None,
+        "issuer": row.text("issuer", label="Cơ quan công bố", max_length=ISSUER_LENGTH),
     }
     if cited["source_url"]:
         try:

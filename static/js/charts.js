@@ -334,10 +334,20 @@
     });
   }
 
-  // Printing: fit the charts to the paper's width.
-  window.addEventListener("beforeprint", function () {
-    charts.forEach(function (chart) { chart.resize(); });
-  });
+  // Printing: fit the charts to the paper's width, finished (never caught halfway through an animation).
+  function forPaper() {
+    charts.forEach(function (chart) {
+      chart.options.animation = false;
+      chart.resize();
+      chart.update("none");
+    });
+  }
+  window.addEventListener("beforeprint", forPaper);
+  if (window.matchMedia) {
+    var print = window.matchMedia("print");
+    var onChange = function (event) { if (event.matches) { forPaper(); } };
+    if (print.addEventListener) { print.addEventListener("change", onChange); } else if (print.addListener) { print.addListener(onChange); }
+  }
 
   window.cchcParseVn = parseVn;
   if (document.readyState === "loading") {

@@ -37,9 +37,10 @@
       while (th.firstChild) { button.appendChild(th.firstChild); }
       th.appendChild(button);
       button.addEventListener("click", function () {
-        // Scores, grades and rank changes sort best first; the rest ascending; a second click reverses.
+        // Columns marked data-sort-first="descending" (scores, changes) sort highest first; the rest ascending
+        // (names, ranks: best first); a second click reverses.
         var current = th.getAttribute("aria-sort");
-        var firstDescending = index === 2 || /So với|tăng/.test(th.textContent);
+        var firstDescending = th.getAttribute("data-sort-first") === "descending";
         var descending = current ? current === "ascending" : firstDescending;
         Array.prototype.forEach.call(headers, function (other) { other.removeAttribute("aria-sort"); });
         th.setAttribute("aria-sort", descending ? "descending" : "ascending");

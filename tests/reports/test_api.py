@@ -18,7 +18,7 @@ def cast(so):
 @pytest.fixture
 def schema(client):
     answer = client.get("/api/v1/schema/")
-    assert answer.status_code == 200 and answer["Content-Type"] == "application/json"
+    assert answer.status_code == 200 and answer["Content-Type"] == "application/json; charset=utf-8"
     document = answer.json()
     assert document["openapi"].startswith("3.1")
     return document
@@ -82,7 +82,8 @@ def test_the_schema_describes_every_path_of_the_api(schema):
         .replace("<slug:block>", "{block}")
         .replace("<slug:code>", "{code}")
         for pattern in get_resolver().url_patterns[-1].url_patterns
-        if str(pattern.pattern).startswith("api/v1/") and str(pattern.pattern) not in ("api/v1/", "api/v1/schema/")
+        if str(pattern.pattern).startswith("api/v1/")
+        and str(pattern.pattern) not in ("api/v1/", "api/v1/schema/", "api/v1/<path:rest>")
     }
     assert served == set(schema["paths"])
 
@@ -91,3 +92,28 @@ def test_the_api_answers_conditional_requests(client, cast):
     first = client.get("/api/v1/results/2025/so/")
     assert client.get("/api/v1/results/2025/so/", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
     assert client.get("/api/v1/periods/", HTTP_IF_NONE_MATCH=client.get("/api/v1/periods/")["ETag"]).status_code == 304
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/api/v1/khong-co/", "/api/v1/results/99999999999999999999/so/", "/api/v1/results/2025/khong-co/x/"],
+)
+def test_any_other_api_address_answers_json_404(client, url):
+    answer = client.get(url)
+    assert answer.status_code == 404 and answer["Content-Type"] == "application/json; charset=utf-8"
+    assert answer.json()["error"].startswith("Không tìm thấy")
+
+
+def test_the_api_refuses_writes_with_405_in_json(client):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    for method in ("post", "put", "delete"):
+        answer = getattr(strict, method)("/api/v1/periods/")
+        assert answer.status_code == 405 and answer["Allow"] == "GET, HEAD"
+        assert "chỉ đọc" in answer.json()["error"]
+
+
+def test_a_criterion_answer_not_scored_here_is_never_304(client, cast):
+    tag = client.get("/api/v1/results/2024/so/")["ETag"]
+    assert client.get("/api/v1/criteria/2024/so/", HTTP_IF_NONE_MATCH=tag).status_code == 404

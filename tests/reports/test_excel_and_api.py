@@ -85,7 +85,7 @@ def test_the_file_downloads_under_a_vietnamese_name(client, table):
 
 def test_the_api_returns_the_table_in_rank_order_with_scores_as_strings(client, table):
     response = client.get("/api/v1/results/2022/so/")
-    assert response["Content-Type"] == "application/json"
+    assert response["Content-Type"] == "application/json; charset=utf-8"
     data = json.loads(response.content)
     assert (data["year"], data["block"], data["block_name"]) == (2022, "so", "Sở, ban, ngành cấp tỉnh")
     assert [(r["rank"], r["unit"], r["score"]) for r in data["results"]] == [

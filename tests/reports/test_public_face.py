@@ -51,7 +51,8 @@ def queries(client, url) -> int:
 
 def test_the_2025_table_compares_each_unit_with_2024_through_mergers_and_renames(client, cast):
     html = client.get("/xep-hang/2025/so/").content.decode()
-    rows = {row[1].split(" so với ")[0].split(" không có")[0]: row for row in rows_of(html)}
+    names = re.findall(r'<td data-value="([^"]+)"><a href="/don-vi/', html)
+    rows = dict(zip(names, rows_of(html), strict=True))
     yte, nnmt, vp, tc, bql = (
         rows["Sở Y tế"],
         rows["Sở Nông nghiệp và Môi trường"],
@@ -64,6 +65,7 @@ def test_the_2025_table_compares_each_unit_with_2024_through_mergers_and_renames
     assert "so với Sở Tài nguyên và Môi trường năm 2024 (đơn vị tiền thân; tiếp nhận cả Sở Nông nghiệp và " in nnmt[1]
     assert vp[5:] == ["= giữ nguyên vị thứ 3 → 3", "+0,250"] and "so với Văn phòng UBND tỉnh năm 2024 (tên cũ)" in vp[1]
     assert tc[5:] == ["▼ 2 giảm 2 bậc 2 → 4", "−2,000"]  # itself, not Kế hoạch và Đầu tư it took over
+    assert "đã tiếp nhận cả Sở Kế hoạch và Đầu tư (năm 2024 xếp riêng)" in tc[1]
     assert bql[5:] == ["mới đơn vị mới", "—"] and "không có đơn vị tiền thân trong bảng năm 2024" in bql[1]
     assert "Xếp loại: Tốt 5." in text(html)
     assert "Nguồn: Quyết định số 25/QĐ-UBND ngày 15/01/2026, người ký: Nguyễn Văn A." in text(html)
@@ -109,11 +111,13 @@ def test_a_unit_page_shows_its_lineage_names_history_and_scored_areas(client, ca
     html = client.get("/don-vi/so-tai-chinh/").content.decode()
     assert "Tiếp nhận từ" in html and 'href="/don-vi/so-kh-dt/">Sở Kế hoạch và Đầu tư</a>' in html
     history = rows_of(html, "Kết quả đã công bố của Sở Tài chính")
-    assert [r[:5] for r in history] == [
-        ["2025", "87,000", "Tốt", "4/5", "▼ 2 giảm 2 bậc"],
-        ["2024", "89,000", "Tốt", "2/6", "▼ 1 giảm 1 bậc"],
-        ["2023", "88,500", "Tốt", "1/2*", "—"],
+    assert [r[:4] for r in history] == [
+        ["2025", "87,000", "Tốt", "4/5"],
+        ["2024", "89,000", "Tốt", "2/6"],
+        ["2023", "88,500", "Tốt", "1/2*"],
     ]
+    assert history[0][4].startswith("▼ 2 giảm 2 bậc so với 2024: 2 → 4 đã tiếp nhận cả Sở Kế hoạch và Đầu tư")
+    assert history[1][4] == "▼ 1 giảm 1 bậc so với 2023: 1 → 2" and history[2][4] == "—"
     chart = rows_of(html, 'data-chart="line"')
     assert chart == [["2023", "88,500", "1/2"], ["2024", "89,000", "2/6"], ["2025", "87,000", "4/5"]]
     areas = rows_of(html, "theo lĩnh vực, so với trung bình của khối năm 2025")
