@@ -18,6 +18,7 @@ from reports.api import _json as api_json
 from reports.api import read_only, source_of
 from reports.excel import ranking_workbook
 from reports.freshness import published_site, published_table
+from reports.html import table_body
 from reports.queries import (
     changes_between,
     display_rows,
@@ -48,6 +49,7 @@ def ranking(request, year: int, block: str):
         "table": page.table,
         "period": page.table.period,
         "rows": page.rows,
+        "body": table_body(page.rows, with_change=page.previous is not None),
         "versions": versions_of(page.table.period),
     }
     return render(request, "reports/ranking.html", context)
