@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "import_export",
     "axes",
     "csp",
+    "django_rq",
     "units",
     "scoring",
     "reports",
@@ -101,6 +102,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Tests may put their database in a file (tests/environment.py does), so threads share it for real.
     if env_str("SQLITE_TEST_NAME"):
         DATABASES["default"]["TEST"] = {"NAME": env_str("SQLITE_TEST_NAME")}
+# A PostgreSQL read replica (streaming replication) for the public pages: anonymous reads of published data go to
+# it, everything else to the primary; a replica that is down or behind the last publication is skipped
+# (cchc_portal/db_router.py, docs/deploy.md).
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=env_int("CONN_MAX_AGE", 60))
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["replica"].setdefault("OPTIONS", {})["connect_timeout"] = env_int("REPLICA_CONNECT_TIMEOUT", 2)
+    # Tests read the replica's copy of the test database, never a test database of their own.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["cchc_portal.db_router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -142,6 +154,11 @@ if REDIS_URL:
     SESSION_ENGINE = "django.contrib.sessions.backends.cache"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "cchc"}}
+# Background jobs (detailed report, year comparison, large imports): on a Redis queue served by
+# `manage.py rqworker cchc` when REDIS_URL is set and JOBS_EAGER is off; otherwise run at once in the request
+# (development, tests, a single small server). See cchc_portal/jobs.py.
+JOBS_EAGER = env_bool("JOBS_EAGER", default=not REDIS_URL)
+RQ_QUEUES = {"cchc": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": env_int("JOB_TIMEOUT", 1800)}}
 # How long a published page may be served from the cache. Publication, a correction or an edit in the admin
 # renews the whole public cache at once (a new generation); the time only bounds a process-local cache, which
 # other processes cannot renew, so it is short without Redis.
@@ -188,8 +205,30 @@ STATIC_MANIFEST = env_bool("STATIC_MANIFEST", default=not DEBUG)
 # In production whitenoise serves the collected files; in development runserver serves them itself.
 if STATIC_MANIFEST:
     MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+# Uploads waiting for confirmation, evidence files and finished job files: a local folder (MEDIA_ROOT) by
+# default; S3-compatible object storage when STORAGE_S3_BUCKET is set, shared by every app server.
+STORAGE_S3_BUCKET = env_str("STORAGE_S3_BUCKET", "")
+if STORAGE_S3_BUCKET:
+    DEFAULT_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": STORAGE_S3_BUCKET,
+            "endpoint_url": env_str("STORAGE_S3_ENDPOINT_URL", "") or None,
+            "region_name": env_str("STORAGE_S3_REGION", "") or None,
+            "access_key": env_str("STORAGE_S3_ACCESS_KEY", "") or None,
+            "secret_key": env_str("STORAGE_S3_SECRET_KEY", "") or None,
+            "location": env_str("STORAGE_S3_PREFIX", ""),
+            # Evidence is private: no public ACL, and links are never handed out (files go through the portal).
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+            "addressing_style": env_str("STORAGE_S3_ADDRESSING", "path"),
+        },
+    }
+else:
+    DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": DEFAULT_STORAGE,
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
