@@ -156,13 +156,18 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "cchc"}}
 # Background jobs (detailed report, year comparison, large imports): on a Redis queue served by
 # `manage.py rqworker cchc` when REDIS_URL is set and JOBS_EAGER is off; otherwise run at once in the request
-# (development, tests, a single small server). See cchc_portal/jobs.py.
+# (development, tests, a single small server). See scoring/jobs.py.
 JOBS_EAGER = env_bool("JOBS_EAGER", default=not REDIS_URL)
 RQ_QUEUES = {"cchc": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": env_int("JOB_TIMEOUT", 1800)}}
 # How long a published page may be served from the cache. Publication, a correction or an edit in the admin
 # renews the whole public cache at once (a new generation); the time only bounds a process-local cache, which
 # other processes cannot renew, so it is short without Redis.
 PUBLIC_CACHE_SECONDS = env_int("PUBLIC_CACHE_SECONDS", 3600 if REDIS_URL else 30)
+# Above these sizes the detailed report (units × criteria), the year comparison (results) and a score-sheet
+# import (values written) are done as jobs; below them in the request, which is quicker for the person waiting.
+JOBS_ABOVE_CELLS = env_int("JOBS_ABOVE_CELLS", 20_000)
+JOBS_ABOVE_ROWS = env_int("JOBS_ABOVE_ROWS", 5_000)
+JOBS_ABOVE_VALUES = env_int("JOBS_ABOVE_VALUES", 20_000)
 
 # Sessions end after this much idleness (each request extends them), and when the browser closes.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30) * 60

@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
+from scoring import views_jobs
+
 admin.site.site_header = "Quản trị kết quả CCHC"
 admin.site.site_title = "Quản trị CCHC"
 admin.site.index_title = "Sở Nội vụ — quản trị dữ liệu"
@@ -27,5 +29,9 @@ urlpatterns = [
     path("quan-tri/", admin.site.urls),
     *accounts,
     path("cham-diem/", include("scoring.urls")),
+    # Background jobs (large reports and imports): progress, status, the finished file.
+    path("viec/<uuid:pk>/", views_jobs.job_page, name="job"),
+    path("viec/<uuid:pk>/tinh-trang/", views_jobs.job_status, name="job_status"),
+    path("viec/<uuid:pk>/tai-ve/", views_jobs.job_download, name="job_download"),
     path("", include("reports.urls")),
 ]

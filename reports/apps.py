@@ -13,6 +13,7 @@ class ReportsConfig(AppConfig):
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
         from cchc_portal.public_cache import public_changed
+        from reports import jobs  # noqa: F401 - registers the report jobs with scoring.jobs
         from scoring.models import GradeBand, NationalIndex, Period
         from units.models import Block, Unit
 

@@ -8,6 +8,7 @@ bottom. Written in openpyxl's write-only mode.
 """
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from io import BytesIO
@@ -86,9 +87,16 @@ def published_years(block: Block, first: int | None = None, last: int | None = N
     return sorted(set(results.order_by().values_list("period__year", flat=True).distinct()))
 
 
-def comparison_workbook(block: Block, years: list[int] | None = None) -> bytes:
-    """The comparison of `years` (default: every published year) as xlsx bytes."""
-    return _write(comparison(block, years))
+def comparison_workbook(
+    block: Block, years: list[int] | None = None, progress: Callable[[int, int], None] | None = None
+) -> bytes:
+    """The comparison of `years` (default: every published year) as xlsx bytes; `progress(done, total)` per row."""
+    return _write(comparison(block, years), progress)
+
+
+def comparison_size(block: Block, years: list[int]) -> int:
+    """How many results the comparison of `years` reads (what its time grows with)."""
+    return Result.objects.published().filter(period__block=block, period__year__in=years).count()
 
 
 def comparison(block: Block, years: list[int] | None = None) -> Comparison:
@@ -182,7 +190,7 @@ def _header(ws, text):
     return cell(ws, text, bold=True, size=11, align="center", background=HEADER_FILL, wrap=True)
 
 
-def _write(report: Comparison) -> bytes:
+def _write(report: Comparison, progress: Callable[[int, int], None] | None = None) -> bytes:
     workbook = Workbook(write_only=True)
     ws = workbook.create_sheet(f"So sánh {report.block.code}")
     groups: list = [None, None]
@@ -226,6 +234,8 @@ def _write(report: Comparison) -> bytes:
                 line.append(cell(ws, change, size=11, align="center", number_format=CHANGE_FORMAT))
         line.append(cell(ws, "; ".join(row.notes), size=11, wrap=True))
         ws.append(line)
+        if progress is not None:
+            progress(position, len(report.rows))
     buffer = BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -13,6 +13,7 @@ A4 pages as its columns need, at a readable size, the unit code and name repeate
 """
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from io import BytesIO
@@ -117,17 +118,40 @@ class DetailedReport:
         return [leaf for area in self.areas for leaf in area.leaves]
 
 
-def detailed_workbook(period: Period) -> bytes:
-    """The four-sheet detailed report of a period as xlsx bytes (any status; callers guard access)."""
+def detailed_workbook(period: Period, progress: Callable[[int, int], None] | None = None) -> bytes:
+    """The four-sheet detailed report of a period as xlsx bytes (any status; callers guard access).
+
+    `progress(done, total)` is told of each unit row written (twice per unit: two sheets have one).
+    """
     report = detailed_report(period)
+    step = _steps(progress, 2 * len(report.units))
     workbook = Workbook(write_only=True)
     _write_summary(workbook.create_sheet(SUMMARY_SHEET), report)
-    _write_results(workbook.create_sheet(RESULTS_SHEET), report)
-    _write_scores(workbook.create_sheet(SCORES_SHEET), report)
+    _write_results(workbook.create_sheet(RESULTS_SHEET), report, step)
+    _write_scores(workbook.create_sheet(SCORES_SHEET), report, step)
     _write_criteria(workbook.create_sheet(CRITERIA_SHEET), report)
     buffer = BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _steps(progress: Callable[[int, int], None] | None, total: int) -> Callable[[], None]:
+    done = 0
+
+    def step() -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done, total)
+
+    return step
+
+
+def cells(period: Period) -> int:
+    """How many unit × leaf cells the detailed report of `period` holds (what its time grows with)."""
+    units = Unit.objects.filter(block_id=period.block_id).active_in(period.year).count()
+    leaves = Criterion.objects.filter(criteria_set_id=period.criteria_set_id, children__isnull=True).count()
+    return units * leaves
 
 
 def detailed_report(period: Period) -> DetailedReport:
@@ -301,7 +325,7 @@ def _points(ws, value, fmt=POINTS_FORMAT):
     return cell(ws, value, size=11, align="right", number_format=fmt)
 
 
-def _write_results(ws, report: DetailedReport) -> None:
+def _write_results(ws, report: DetailedReport, step: Callable[[], None]) -> None:
     period = report.period
     total_format = number_format(period.published_decimals)
     widths = [14, 40]
@@ -354,12 +378,13 @@ def _write_results(ws, report: DetailedReport) -> None:
         row.append(cell(ws, ranked.band.label if ranked else None, size=11, align="center"))
         row.append(cell(ws, ranked.rank if ranked else None, size=11, align="center"))
         ws.append(row)
+        step()
 
 
 # --- Sheet 3: one row per unit and leaf -------------------------------------------------------------
 
 
-def _write_scores(ws, report: DetailedReport) -> None:
+def _write_scores(ws, report: DetailedReport, step: Callable[[], None]) -> None:
     for column, width in enumerate(SCORES_WIDTHS, start=1):
         ws.column_dimensions[get_column_letter(column)].width = width
     ws.freeze_panes = "C3"
@@ -385,6 +410,7 @@ def _write_scores(ws, report: DetailedReport) -> None:
                     cell(ws, YES if not_applicable else "", size=11, align="center"),
                 ]
             )
+        step()
 
 
 # --- Sheet 4: the criteria set ----------------------------------------------------------------------

@@ -2,15 +2,17 @@
 
 import re
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseBadRequest
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_safe
 
 from cchc_portal.downloads import xlsx_response
-from reports.comparison import comparison_workbook, published_years
-from reports.detailed import detailed_workbook
-from scoring import permissions
+from cchc_portal.public_cache import generation
+from reports import detailed
+from reports.comparison import comparison_size, comparison_workbook, published_years
+from scoring import jobs, permissions
 from scoring.models import Period
 from units.models import Block
 
@@ -31,6 +33,16 @@ def comparison_xlsx(request, block: str):
     if not years:
         raise Http404(E_NOTHING_PUBLISHED)
     span = f"{years[0]}-{years[-1]}"
+    if comparison_size(block, years) > settings.JOBS_ABOVE_ROWS:
+        # Published data: one job per table and generation serves every visitor, its file kept for the next.
+        job = jobs.start(
+            "comparison",
+            title=f"So sánh kết quả CCHC {block.name} {span.replace('-', '–')}",
+            params={"block": block.code, "years": years},
+            key=f"comparison:{block.code}:{span}:{generation()}",
+            reuse_done=True,
+        )
+        return redirect("job_download" if job.status == job.Status.DONE and job.file else "job", job.pk)
     return xlsx_response(
         comparison_workbook(block, years),
         f"so-sanh-cchc-{block.code}-{span}.xlsx",
@@ -57,4 +69,14 @@ def _year_range(params) -> tuple[int | None, int | None]:
 def detailed_report(request, pk: int):
     period = get_object_or_404(Period.objects.select_related("block", "criteria_set"), pk=pk)
     permissions.require(permissions.can_view_dashboard(request.user, period))
-    return xlsx_response(detailed_workbook(period), f"bao-cao-chi-tiet-{period.block.code}-{period.year}.xlsx")
+    if detailed.cells(period) > settings.JOBS_ABOVE_CELLS:
+        job = jobs.start(
+            "detailed_report",
+            title=f"Báo cáo chi tiết {period.block.name} năm {period.year}",
+            params={"period": period.pk},
+            owner=request.user,
+            key=f"detailed:{period.pk}:{request.user.pk}",
+        )
+        return redirect("job", job.pk)
+    content = detailed.detailed_workbook(period)
+    return xlsx_response(content, f"bao-cao-chi-tiet-{period.block.code}-{period.year}.xlsx")

@@ -22,3 +22,4 @@ class ScoringConfig(AppConfig):
 
     def ready(self):
         post_migrate.connect(_reinstall_locks, sender=self)
+        from scoring.imports import jobs  # noqa: F401 - registers the score-sheet import job

@@ -41,7 +41,8 @@ E_TOOL = "Lệnh {tool} thất bại: {error}"
 
 
 def _counts() -> dict[str, int]:
-    return {model._meta.db_table: model._base_manager.count() for model in apps.get_models()}
+    # Unmanaged models (a library's view of something else, e.g. a queue dashboard) have no table to count.
+    return {model._meta.db_table: model._base_manager.count() for model in apps.get_models() if model._meta.managed}
 
 
 def _pg_env() -> dict[str, str]:

@@ -1,5 +1,6 @@
 """Criteria sets, grade schemes, evaluation periods, scores and the published results."""
 
+import uuid
 from decimal import Decimal
 
 from django.conf import settings
@@ -618,3 +619,66 @@ class NationalIndex(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.year}"
+
+
+class Job(models.Model):
+    """Work longer than a request may take (a large report, comparison or import), done by a worker.
+
+    Its page shows progress and, when done, offers the file or leads on. See scoring/jobs.py.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Đang chờ đến lượt")
+        RUNNING = "running", _("Đang thực hiện")
+        DONE = "done", _("Đã xong")
+        FAILED = "failed", _("Không thực hiện được")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(_("loại việc"), max_length=40)
+    title = models.CharField(_("tên việc"), max_length=300, validators=[one_line])
+    params = models.JSONField(_("tham số"), default=dict)
+    # The same work asked for again while it runs (or, for published data, after it is done) is not done twice.
+    key = models.CharField(_("khóa"), max_length=200, blank=True, db_index=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("người yêu cầu"),
+        help_text=_("Để trống: việc trên dữ liệu đã công bố, ai cũng xem được."),
+    )
+    status = models.CharField(_("tình trạng"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    done = models.PositiveIntegerField(_("đã xử lý"), default=0)
+    total = models.PositiveIntegerField(_("tổng số"), default=0)
+    message = models.CharField(_("thông báo"), max_length=1000, blank=True)
+    file = models.CharField(_("tệp kết quả"), max_length=255, blank=True)
+    download_name = models.CharField(_("tên tệp tải về"), max_length=255, blank=True)
+    next_url = models.CharField(_("trang tiếp theo"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(_("bắt đầu lúc"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("xong lúc"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("việc chạy nền")
+        verbose_name_plural = _("việc chạy nền")
+        constraints = [
+            models.CheckConstraint(condition=Q(done__lte=F("total")), name="job_done_within_total"),
+            models.CheckConstraint(
+                condition=~Q(status="done") | Q(finished_at__isnull=False), name="job_done_has_finish_time"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.title} ({self.get_status_display()})"
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return self.done * 100 // self.total if self.total else 0
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)

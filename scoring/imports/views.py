@@ -9,6 +9,7 @@ the same stored file first.
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -27,7 +28,7 @@ from cchc_portal.lib.problems import Refused
 from cchc_portal.lib.xlsx_write import XLSX_CONTENT_TYPE
 from cchc_portal.middleware import accepts_uploads
 from cchc_portal.validators import one_line
-from scoring import permissions
+from scoring import jobs, permissions
 from scoring.forms import IdChoice
 from scoring.imports import pending_uploads, upload_limits
 from scoring.imports.criteria import (
@@ -41,6 +42,7 @@ from scoring.imports.criteria import (
     upload_discard,
     upload_store,
 )
+from scoring.imports.jobs import sheet_size
 from scoring.imports.score_sheets import check_sheet, kind_or_none, run_check, scores_import
 from scoring.imports.score_sheets import score_template as template_workbook
 from scoring.models import Period
@@ -161,6 +163,25 @@ def _score_confirm(request, period, sheet, context):
     stored = pending_uploads().open(state["token"]) if state else None
     if stored is None:
         return render(request, "scoring/score_import.html", {**context, "upload_error": E_EXPIRED}, status=400)
+    if sheet_size(period, sheet) > settings.JOBS_ABOVE_VALUES:
+        # A national sheet takes longer to check again and write than a request may last: a job does it.
+        stored.close()
+        request.session.pop(SCORE_SESSION_KEY, None)  # the job discards the upload when it is done
+        job = jobs.start(
+            "score_import",
+            title=f"Nhập {sheet.label} từ tệp “{state['name']}” — {period}",
+            params={
+                "period": period.pk,
+                "kind": sheet.code,
+                "token": state["token"],
+                "name": state["name"],
+                "user": request.user.pk,
+            },
+            owner=request.user,
+        )
+        response = HttpResponse(status=303)
+        response["Location"] = reverse("job", args=[job.pk])
+        return response
     with stored:
         check = run_check(stored, state["name"], period, sheet, request.user)
     if not check.ok:

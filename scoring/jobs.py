@@ -1,0 +1,181 @@
+"""Background jobs: work longer than a request may take, out of the request.
+
+A job is a row (scoring.models.Job) and a registered function. `start()` creates the row and hands its id to the
+queue (RQ on Redis, served by `manage.py rqworker cchc`), or, with JOBS_EAGER (development, tests, one small
+server), runs it at once. The function reports progress through `Progress`, which the job's page polls, and
+returns an `Outcome`: a file kept in the default storage (local folder or object storage) and/or a page to go
+on to. Every read and write of the job row goes to the primary database: a replica may not have it yet.
+"""
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
+from django.db import transaction
+from django.utils import timezone
+
+from scoring.models import Job
+
+log = logging.getLogger(__name__)
+
+PRIMARY = "default"
+FILES = "viec"  # folder of finished files in the default storage
+E_FAILED = (
+    "Không thực hiện được việc này do lỗi của hệ thống; lỗi đã được ghi lại để Sở Nội vụ xử lý. "
+    "Xin thử lại sau ít phút."
+)
+E_TIMED_OUT = "Việc này đã chạy quá {minutes} phút mà chưa xong nên đã dừng. Xin thử lại, hoặc báo Sở Nội vụ."
+
+
+class JobRefused(Exception):
+    """The work cannot be done as asked (the file changed, the period closed…): the message says why."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    message: str
+    content: bytes | None = None
+    download_name: str = ""
+    next_url: str = ""
+
+
+Work = Callable[[dict, "Progress"], Outcome]
+KINDS: dict[str, Work] = {}
+
+
+def kind(name: str) -> Callable[[Work], Work]:
+    """Register a job function under `name` (modules that define jobs are imported when their app is ready)."""
+
+    def register(work: Work) -> Work:
+        KINDS[name] = work
+        return work
+
+    return register
+
+
+class Progress:
+    """How far a job has come: written to its row at most twice a second (and at the end)."""
+
+    INTERVAL = 0.5
+
+    def __init__(self, job: Job):
+        self.job = job
+        self._written = 0.0
+
+    def __call__(self, done: int, total: int, message: str = "") -> None:
+        done, total = max(0, min(done, total)), max(0, total)
+        now = time.monotonic()
+        if done < total and now - self._written < self.INTERVAL and not message:
+            return
+        self._written = now
+        fields = {"done": done, "total": total}
+        if message:
+            fields["message"] = message[:1000]
+        Job.objects.using(PRIMARY).filter(pk=self.job.pk).update(**fields)
+
+
+def timeout() -> timedelta:
+    return timedelta(seconds=settings.RQ_QUEUES["cchc"]["DEFAULT_TIMEOUT"])
+
+
+def current(key: str, *, reuse_done: bool) -> Job | None:
+    """The job already doing (or, with `reuse_done`, having done) the work of `key`, if any."""
+    statuses = [Job.Status.QUEUED, Job.Status.RUNNING] + ([Job.Status.DONE] if reuse_done else [])
+    since = timezone.now() - timeout()
+    for job in Job.objects.using(PRIMARY).filter(key=key, status__in=statuses).order_by("-created_at")[:3]:
+        if job.status == Job.Status.DONE and job.file and not storages["default"].exists(job.file):
+            continue
+        if job.status != Job.Status.DONE and job.created_at < since:
+            continue  # a job its worker lost: not waited for
+        return job
+    return None
+
+
+def start(name: str, *, title: str, params: dict, owner=None, key: str = "", reuse_done: bool = False) -> Job:
+    """The job doing `name` with `params`: one already under way for `key`, or a new one, queued or run now."""
+    if name not in KINDS:
+        raise KeyError(name)
+    if key and (job := current(key, reuse_done=reuse_done)) is not None:
+        return job
+    job = Job.objects.using(PRIMARY).create(kind=name, title=title[:300], params=params, owner=owner, key=key)
+    if settings.JOBS_EAGER:
+        run(str(job.pk))
+        job.refresh_from_db(using=PRIMARY)
+    else:
+        transaction.on_commit(lambda: enqueue(job), using=PRIMARY)
+    return job
+
+
+def enqueue(job: Job) -> None:
+    import django_rq
+
+    queue = django_rq.get_queue("cchc")
+    queue.enqueue(run, str(job.pk), job_id=f"cchc-{job.pk}", result_ttl=3600, failure_ttl=7 * 86400)
+
+
+def run(job_id: str) -> None:
+    """Do one job (in a worker, or at once with JOBS_EAGER). Never raises: a failure is written on the job."""
+    claimed = (
+        Job.objects.using(PRIMARY)
+        .filter(pk=job_id, status=Job.Status.QUEUED)
+        .update(status=Job.Status.RUNNING, started_at=timezone.now())
+    )
+    if not claimed:  # done already, or taken by another worker
+        return
+    job = Job.objects.using(PRIMARY).get(pk=job_id)
+    try:
+        outcome = KINDS[job.kind](job.params, Progress(job))
+    except JobRefused as refused:
+        _finish(job, Job.Status.FAILED, message=str(refused))
+        return
+    except Exception:
+        log.exception("job %s (%s) failed", job.pk, job.kind)
+        _finish(job, Job.Status.FAILED, message=E_FAILED)
+        return
+    name = ""
+    if outcome.content is not None:
+        name = storages["default"].save(f"{FILES}/{job.pk}.xlsx", ContentFile(outcome.content))
+    _finish(
+        job,
+        Job.Status.DONE,
+        message=outcome.message,
+        file=name,
+        download_name=outcome.download_name,
+        next_url=outcome.next_url,
+    )
+
+
+def _finish(job: Job, status: str, **fields) -> None:
+    job.refresh_from_db(using=PRIMARY)
+    Job.objects.using(PRIMARY).filter(pk=job.pk).update(
+        status=status, finished_at=timezone.now(), done=job.total if status == Job.Status.DONE else job.done, **fields
+    )
+
+
+def state(job: Job) -> Job:
+    """The job as its page shows it: one whose worker was lost (past the queue's timeout) is shown as failed."""
+    if not job.finished and job.created_at < timezone.now() - timeout():
+        minutes = int(timeout().total_seconds() // 60)
+        Job.objects.using(PRIMARY).filter(pk=job.pk, status=job.status).update(
+            status=Job.Status.FAILED, finished_at=timezone.now(), message=E_TIMED_OUT.format(minutes=minutes)
+        )
+        job.refresh_from_db(using=PRIMARY)
+    return job
+
+
+def clear_finished(days: int) -> int:
+    """Remove jobs finished more than `days` ago, with their files; the number removed."""
+    old = Job.objects.using(PRIMARY).filter(finished_at__lt=timezone.now() - timedelta(days=days))
+    storage = storages["default"]
+    count = 0
+    for job in old.iterator():
+        if job.file:
+            storage.delete(job.file)
+        job.delete(using=PRIMARY)
+        count += 1
+    return count
