@@ -6,6 +6,8 @@ audit trail); anything of a published or locked period is read-only everywhere.
 
 from django.contrib import admin
 from django.db import models
+from django.urls import reverse
+from django.utils.html import format_html
 
 from scoring.models import (
     PUBLIC_STATUSES,
@@ -168,6 +170,18 @@ class SubmissionAdmin(ReadOnlyAdmin):
 class EvidenceAdmin(ReadOnlyAdmin):
     list_display = ("score", "original_name", "link", "kind", "size", "uploaded_by", "uploaded_at", "removed")
     list_select_related = ("score__unit", "score__criterion", "uploaded_by")
+    # The file is offered through the portal's download, which checks who may see it; the field itself would
+    # show the storage's own address (a signed link to the bucket on object storage).
+    exclude = ("file",)
+    readonly_fields = ("download",)
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    @admin.display(description="Tệp")
+    def download(self, obj):
+        if not obj.file:
+            return "—"
+        url = reverse("scoring:evidence_download", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, obj.original_name)
 
 
 @admin.register(AuditEntry)

@@ -6,13 +6,17 @@
   `database.sqlite3` (SQLite's online backup: a consistent copy while the portal runs);
 - `media/`: the evidence files (uploads still waiting for confirmation are left out).
 
-`backup_restore` puts an archive back into an empty database and an empty media folder, refuses anything
+The files are read and written through the default storage only (its listdir, open, save), so the same
+archive comes from, and goes back into, a local media folder or an S3-compatible bucket.
+
+`backup_restore` puts an archive back into an empty database and an empty storage, refuses anything
 else, and then checks every table's row count against the manifest and that the lock triggers are in
 place. Restore PostgreSQL as the owner of the tables (then run create_app_role again for the app's role).
 """
 
 import json
 import os
+import posixpath
 import shutil
 import sqlite3
 import subprocess
@@ -22,17 +26,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from django.apps import apps
-from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import storages
 from django.db import connection
 
 from scoring import locks
 
 MANIFEST = "manifest.json"
 PG_DUMP, SQLITE_COPY = "database.dump", "database.sqlite3"
-SKIPPED_MEDIA = ("imports",)  # uploads awaiting confirmation: not worth keeping
+SKIPPED_MEDIA = ("imports", "viec")  # uploads awaiting confirmation, finished job files: made again on demand
 
 E_NOT_EMPTY_DATABASE = "CSDL đích không trống ({tables} bảng); chỉ khôi phục vào CSDL trống."
-E_NOT_EMPTY_MEDIA = "Thư mục tệp đích “{folder}” không trống; chỉ khôi phục vào thư mục trống."
+E_NOT_EMPTY_MEDIA = "Nơi lưu tệp đích “{folder}” không trống; chỉ khôi phục vào thư mục hoặc bucket trống."
+E_MEDIA_RENAMED = "Tệp “{name}” được lưu lại dưới tên khác (“{saved}”); nơi lưu tệp đích không trống."
 E_NOT_A_BACKUP = "Tệp “{file}” không phải bản sao lưu của cổng (thiếu manifest.json)."
 E_OTHER_DATABASE = "Bản sao lưu của CSDL {found}, không khôi phục được vào CSDL {here}."
 E_COUNTS = "Sau khi khôi phục, số dòng không khớp bản sao lưu: {tables}."
@@ -60,21 +66,47 @@ def _run(tool: list[str]) -> None:
         raise RuntimeError(E_TOOL.format(tool=tool[0], error=done.stderr.strip()[-500:]))
 
 
-def _media_files(media: Path) -> list[Path]:
-    if not media.is_dir():
-        return []
-    return sorted(p for p in media.rglob("*") if p.is_file() and p.relative_to(media).parts[0] not in SKIPPED_MEDIA)
+def _listdir(storage, folder: str) -> tuple[list[str], list[str]]:
+    try:
+        return storage.listdir(folder)
+    except FileNotFoundError:  # a local media folder nothing was ever saved to
+        return [], []
+
+
+def stored_files(storage, folder: str = "") -> list[str]:
+    """The names of every file the storage holds under `folder`, pending uploads left out, sorted."""
+    folders, files = _listdir(storage, folder)
+    names = [posixpath.join(folder, file) for file in files]
+    for sub in folders:
+        if folder or sub not in SKIPPED_MEDIA:
+            names += stored_files(storage, posixpath.join(folder, sub))
+    return sorted(names)
+
+
+def _storage_label(storage) -> str:
+    """Where the storage keeps its files, for a message: a folder, or s3://bucket/prefix."""
+    if getattr(storage, "bucket_name", None):
+        return f"s3://{storage.bucket_name}/{storage.location}".rstrip("/")
+    return str(getattr(storage, "location", ""))
+
+
+def _archive_file(archive: tarfile.TarFile, storage, name: str) -> None:
+    with storage.open(name, "rb") as handle:
+        info = tarfile.TarInfo(f"media/{name}")
+        info.size, info.mode = handle.size, 0o644
+        info.mtime = storage.get_modified_time(name).timestamp()
+        archive.addfile(info, handle)
 
 
 def backup_write(target: Path) -> dict:
     """Write the archive to `target`; return its manifest."""
-    media = Path(settings.MEDIA_ROOT)
-    files = _media_files(media)
+    storage = storages["default"]
+    files = stored_files(storage)
     manifest = {
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "vendor": connection.vendor,
         "tables": _counts(),
-        "media": [str(p.relative_to(media)) for p in files],
+        "media": files,
     }
     with tempfile.TemporaryDirectory() as work:
         work = Path(work)
@@ -93,8 +125,8 @@ def backup_write(target: Path) -> dict:
         with tarfile.open(target, "w:gz") as archive:
             archive.add(work / MANIFEST, MANIFEST)
             archive.add(dump, dump.name)
-            for path in files:
-                archive.add(path, f"media/{path.relative_to(media)}")
+            for name in files:
+                _archive_file(archive, storage, name)
     return manifest
 
 
@@ -104,8 +136,8 @@ def _database_is_empty() -> int:
 
 
 def backup_restore(source: Path) -> dict:
-    """Put the archive back into this (empty) database and (empty) media folder; return its manifest."""
-    media = Path(settings.MEDIA_ROOT)
+    """Put the archive back into this (empty) database and (empty) storage; return its manifest."""
+    storage = storages["default"]
     with tarfile.open(source, "r:gz") as archive, tempfile.TemporaryDirectory() as work:
         names = archive.getnames()
         if MANIFEST not in names:
@@ -116,8 +148,9 @@ def backup_restore(source: Path) -> dict:
         tables = _database_is_empty()
         if tables:
             raise ValueError(E_NOT_EMPTY_DATABASE.format(tables=tables))
-        if media.is_dir() and any(media.iterdir()):
-            raise ValueError(E_NOT_EMPTY_MEDIA.format(folder=media))
+        folders, files = _listdir(storage, "")
+        if folders or files:
+            raise ValueError(E_NOT_EMPTY_MEDIA.format(folder=_storage_label(storage)))
         archive.extractall(work, filter="data")
         work = Path(work)
         if connection.vendor == "postgresql":
@@ -134,11 +167,22 @@ def backup_restore(source: Path) -> dict:
         else:
             connection.close()
             shutil.copyfile(work / SQLITE_COPY, connection.settings_dict["NAME"])
-        if (work / "media").is_dir():
-            shutil.copytree(work / "media", media, dirs_exist_ok=True)
+        _restore_files(storage, work / "media")
     connection.close()
     _verify(manifest)
     return manifest
+
+
+def _restore_files(storage, folder: Path) -> None:
+    """Save every file extracted into `folder` under its own name (the name the database refers to)."""
+    if not folder.is_dir():
+        return
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        name = path.relative_to(folder).as_posix()
+        with path.open("rb") as handle:
+            saved = storage.save(name, File(handle, name=name))
+        if saved != name:
+            raise ValueError(E_MEDIA_RENAMED.format(name=name, saved=saved))
 
 
 def _verify(manifest: dict) -> None:

@@ -436,7 +436,8 @@ def evidence_download(request, pk: int):
     if not item.file:
         raise Http404
     try:
-        handle = item.file.open("rb")
+        # Through the storage only (a local folder or a private bucket): never a path or a link to the bucket.
+        handle = item.file.storage.open(item.file.name, "rb")
     except FileNotFoundError:  # the database came back without its files (see docs/deploy.md, backup)
         return render(request, "404.html", {"message": E_EVIDENCE_MISSING.format(name=item.original_name)}, status=404)
     return FileResponse(

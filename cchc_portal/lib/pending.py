@@ -49,9 +49,12 @@ class PendingUploads:
     def open(self, token, suffix: str = ""):
         """The stored file opened for reading, or None when the token is malformed or the file is gone."""
         name = self._name(token, suffix)
-        if name is None or not self.storage.exists(name):
+        if name is None:
             return None
-        return self.storage.open(name, "rb")
+        try:  # one request to object storage, and no gap between a check and the read
+            return self.storage.open(name, "rb")
+        except FileNotFoundError:
+            return None
 
     def discard(self, token, suffixes: tuple[str, ...] = SUFFIXES) -> None:
         """Forget an upload and what was derived from it (nothing happens for an unknown token); `suffixes`

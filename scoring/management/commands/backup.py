@@ -1,4 +1,4 @@
-"""Back up the database and the evidence files into one archive."""
+"""Back up the database and the evidence files (from the media folder or the bucket) into one archive."""
 
 from datetime import datetime
 from pathlib import Path
@@ -9,7 +9,10 @@ from scoring.backup import backup_write
 
 
 class Command(BaseCommand):
-    help = "Sao lưu CSDL (pg_dump hoặc bản sao SQLite nhất quán) và tệp minh chứng vào một tệp .tar.gz."
+    help = (
+        "Sao lưu CSDL (pg_dump hoặc bản sao SQLite nhất quán) và tệp minh chứng (từ thư mục media hoặc bucket S3) "
+        "vào một tệp .tar.gz."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("-o", "--output", help="Tệp sẽ ghi (mặc định backups/cchc-<ngày giờ>.tar.gz).")

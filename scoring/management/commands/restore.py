@@ -1,4 +1,5 @@
-"""Restore an archive made by `backup` into an empty database and an empty media folder, then check it."""
+"""Restore an archive made by `backup` into an empty database and an empty storage (media folder or bucket),
+then check it."""
 
 from pathlib import Path
 
@@ -9,8 +10,8 @@ from scoring.backup import backup_restore
 
 class Command(BaseCommand):
     help = (
-        "Khôi phục bản sao lưu (tệp của lệnh backup) vào CSDL trống và thư mục tệp trống, rồi đối chiếu số dòng "
-        "từng bảng và trigger khóa dữ liệu."
+        "Khôi phục bản sao lưu (tệp của lệnh backup) vào CSDL trống và nơi lưu tệp trống (thư mục media hoặc "
+        "bucket S3), rồi đối chiếu số dòng từng bảng và trigger khóa dữ liệu."
     )
 
     def add_arguments(self, parser):
