@@ -124,11 +124,21 @@ SCHEMAS = {
             "code": CODE,
             "name": {"type": "string"},
             "block": BLOCK,
-            "first_year": NULLABLE_INT,
-            "last_year": NULLABLE_INT,
+            "first_year": {
+                **NULLABLE_INT,
+                "description": "Năm đơn vị bắt đầu hoạt động (thành lập, sáp nhập); null: có từ trước khi có dữ liệu.",
+            },
+            "last_year": {
+                **NULLABLE_INT,
+                "description": "Năm cuối đơn vị còn hoạt động (trước khi sáp nhập, giải thể); null: vẫn hoạt động.",
+            },
             "predecessors": {"type": "array", "items": _ref("UnitLink")},
             "successors": {"type": "array", "items": _ref("UnitLink")},
-            "published_names": {"type": "array", "items": {"type": "string"}},
+            "published_names": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "Những tên khác tên hiện nay mà đơn vị từng được công bố (đổi tên); rỗng nếu không có.",
+            },
             "history": {"type": "array", "items": _ref("HistoryLine")},
         }
     ),

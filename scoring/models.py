@@ -682,3 +682,8 @@ class Job(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def next_label(self) -> str:
+        """What the link to the page after the job says."""
+        return {"comparison": "Xem trang so sánh"}.get(self.kind, "Về trang kỳ đánh giá")

@@ -36,6 +36,8 @@
       button.className = "sort";
       while (th.firstChild) { button.appendChild(th.firstChild); }
       th.appendChild(button);
+      // Printed, the header is repeated on every page, where Chromium paints no button: the label is printed instead.
+      th.setAttribute("data-label", button.textContent.trim());
       button.addEventListener("click", function () {
         // Columns marked data-sort-first="descending" (scores, changes) sort highest first; the rest ascending
         // (names, ranks: best first); a second click reverses.
