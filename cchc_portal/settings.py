@@ -53,6 +53,8 @@ MIDDLEWARE = [
     "cchc_portal.middleware.RefuseNullCharacters",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After the user is known (read from the primary): anonymous reads of the public pages go to the read replica.
+    "cchc_portal.replica_middleware.PublicReadsFromReplica",
     "cchc_portal.middleware.UploadGate",
     "cchc_portal.middleware.SecurityHeaders",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -110,8 +112,12 @@ if DATABASE_REPLICA_URL:
     DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=env_int("CONN_MAX_AGE", 60))
     DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["replica"].setdefault("OPTIONS", {})["connect_timeout"] = env_int("REPLICA_CONNECT_TIMEOUT", 2)
-    # Tests read the replica's copy of the test database, never a test database of their own.
-    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    # No TEST settings: the test suite never sets DATABASE_REPLICA_URL. tests/test_replica.py defines this alias
+    # from REPLICA_TEST_URL: the replica server and the name of the *test* database, which physical replication
+    # copies there with every other database of the cluster (a TEST MIRROR would reuse the primary's settings and
+    # test nothing; a test database of its own cannot be created on a read-only server).
+# A replica that cannot be reached is left alone for this many seconds (per process) before it is tried again.
+REPLICA_RETRY_SECONDS = env_int("REPLICA_RETRY_SECONDS", 5)
 DATABASE_ROUTERS = ["cchc_portal.db_router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -158,16 +164,16 @@ else:
 # `manage.py rqworker cchc` when REDIS_URL is set and JOBS_EAGER is off; otherwise run at once in the request
 # (development, tests, a single small server). See scoring/jobs.py.
 JOBS_EAGER = env_bool("JOBS_EAGER", default=not REDIS_URL)
-RQ_QUEUES = {"cchc": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": env_int("JOB_TIMEOUT", 1800)}}
-# How long a published page may be served from the cache. Publication, a correction or an edit in the admin
-# renews the whole public cache at once (a new generation); the time only bounds a process-local cache, which
-# other processes cannot renew, so it is short without Redis.
-PUBLIC_CACHE_SECONDS = env_int("PUBLIC_CACHE_SECONDS", 3600 if REDIS_URL else 30)
 # Above these sizes the detailed report (units × criteria), the year comparison (results) and a score-sheet
 # import (values written) are done as jobs; below them in the request, which is quicker for the person waiting.
 JOBS_ABOVE_CELLS = env_int("JOBS_ABOVE_CELLS", 20_000)
 JOBS_ABOVE_ROWS = env_int("JOBS_ABOVE_ROWS", 5_000)
 JOBS_ABOVE_VALUES = env_int("JOBS_ABOVE_VALUES", 20_000)
+RQ_QUEUES = {"cchc": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": env_int("JOB_TIMEOUT", 1800)}}
+# How long a published page may be served from the cache. Publication, a correction or an edit in the admin
+# renews the whole public cache at once (a new generation); the time only bounds a process-local cache, which
+# other processes cannot renew, so it is short without Redis.
+PUBLIC_CACHE_SECONDS = env_int("PUBLIC_CACHE_SECONDS", 3600 if REDIS_URL else 30)
 
 # Sessions end after this much idleness (each request extends them), and when the browser closes.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30) * 60

@@ -6,7 +6,7 @@ import time
 from django.core.management import call_command
 
 
-def test_stale_unconfirmed_uploads_are_removed_and_fresh_ones_kept(settings, tmp_path, capsys):
+def test_stale_unconfirmed_uploads_are_removed_and_fresh_ones_kept(db, settings, tmp_path, capsys):
     settings.MEDIA_ROOT = tmp_path
     folder = tmp_path / "imports"
     folder.mkdir()
@@ -20,7 +20,7 @@ def test_stale_unconfirmed_uploads_are_removed_and_fresh_ones_kept(settings, tmp
     assert "Đã xóa 1 tệp" in capsys.readouterr().out
 
 
-def test_nothing_to_clear_when_no_upload_was_ever_made(settings, tmp_path, capsys):
+def test_nothing_to_clear_when_no_upload_was_ever_made(db, settings, tmp_path, capsys):
     settings.MEDIA_ROOT = tmp_path / "chua-co"
     call_command("clear_imports", "--hours", "1")
     assert "Đã xóa 0 tệp" in capsys.readouterr().out

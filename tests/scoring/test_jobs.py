@@ -257,3 +257,12 @@ def test_a_score_sheet_job_refuses_a_period_published_meanwhile(so, scheme, sett
     job.refresh_from_db()
     assert job.status == Job.Status.FAILED and "không nhập điểm được nữa" in job.message
     assert not Score.objects.exists()
+
+
+def test_the_daily_clear_imports_also_clears_old_jobs(period, admin, capsys):
+    from django.core.management import call_command
+
+    job = jobs.start("detailed_report", title="Báo cáo", params={"period": period.pk}, owner=admin)
+    Job.objects.filter(pk=job.pk).update(finished_at=timezone.now() - timedelta(days=8))
+    call_command("clear_imports")
+    assert "Đã xóa 1 việc chạy nền" in capsys.readouterr().out and not Job.objects.exists()

@@ -1,19 +1,29 @@
-"""Delete uploaded workbooks whose import was never confirmed (run daily, e.g. from cron)."""
+"""Delete uploaded workbooks whose import was never confirmed, and finished background jobs with their files
+(run daily, e.g. from cron)."""
 
 from datetime import timedelta
 
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from scoring import jobs
 from scoring.imports import pending_uploads
 
 
 class Command(BaseCommand):
-    help = "Xóa các tệp Excel đã tải lên để xem trước nhưng không được xác nhận nhập, cũ hơn số giờ cho trước."
+    help = (
+        "Xóa các tệp Excel đã tải lên để xem trước nhưng không được xác nhận nhập, cũ hơn số giờ cho trước, "
+        "và các việc chạy nền đã xong từ quá số ngày cho trước cùng tệp kết quả của chúng."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--hours", type=int, default=24, help="Chỉ xóa tệp cũ hơn số giờ này (mặc định 24).")
+        parser.add_argument(
+            "--job-days", type=int, default=7, help="Xóa việc chạy nền đã xong từ quá số ngày này (mặc định 7)."
+        )
 
-    def handle(self, *args, hours, **options):
+    def handle(self, *args, hours, job_days, **options):
         removed = pending_uploads().clear_stale(older_than=timedelta(hours=hours), now=timezone.now())
         self.stdout.write(f"Đã xóa {removed} tệp nhập chưa xác nhận cũ hơn {hours} giờ.")
+        cleared = jobs.clear_finished(days=job_days)
+        self.stdout.write(f"Đã xóa {cleared} việc chạy nền đã xong từ quá {job_days} ngày.")

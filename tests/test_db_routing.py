@@ -1,0 +1,46 @@
+"""Where queries go without a replica, and what a public request holds steady (tests/test_replica.py has the rest,
+against a real replica)."""
+
+from django.db import DEFAULT_DB_ALIAS
+
+from cchc_portal import db_router, public_cache
+from cchc_portal.db_router import REPLICA, ReplicaRouter
+from cchc_portal.replica_middleware import PUBLIC_VIEWS
+from scoring.models import Result
+
+STAFF_VIEWS = {"reports:detailed_report"}
+
+
+def test_every_reports_address_is_named_public_or_staff():
+    # A new address must be sorted: public (may read the replica) or staff (the primary).
+    from reports.urls import app_name, urlpatterns
+
+    names = {f"{app_name}:{pattern.name}" for pattern in urlpatterns}
+    assert names - PUBLIC_VIEWS == STAFF_VIEWS
+    assert names >= PUBLIC_VIEWS
+
+
+def test_writes_and_migrations_stay_on_the_primary_and_objects_of_both_relate():
+    router = ReplicaRouter()
+    assert router.db_for_write(Result) == DEFAULT_DB_ALIAS
+    assert router.allow_migrate(DEFAULT_DB_ALIAS, "scoring") is True
+    assert router.allow_migrate(REPLICA, "scoring") is False
+    one, other = Result(), Result()
+    one._state.db, other._state.db = DEFAULT_DB_ALIAS, REPLICA
+    assert router.allow_relation(one, other) is True
+
+
+def test_without_a_replica_a_public_request_reads_the_primary():
+    router = ReplicaRouter()
+    assert router.db_for_read(Result) is None
+    with db_router.request_reads():
+        db_router.allow_replica()
+        assert router.db_for_read(Result) is None
+
+
+def test_a_request_keeps_the_generation_it_first_saw():
+    with public_cache.request_generation():
+        seen = public_cache.generation()
+        public_cache._renew()  # a publication commits while the page is being rendered
+        assert public_cache.generation() == seen  # so the page is stored under the generation it was looked up in
+    assert public_cache.generation() != seen
