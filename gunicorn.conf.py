@@ -20,9 +20,11 @@ workers = _int("GUNICORN_WORKERS", 2 * multiprocessing.cpu_count() + 1)
 timeout = _int("GUNICORN_TIMEOUT", 120)
 graceful_timeout = 30
 keepalive = 5
-# A worker is replaced after this many requests (with jitter), so no slow leak can grow without bound.
-max_requests = 2000
-max_requests_jitter = 200
+# A worker is replaced after this many requests (with jitter), so no slow leak can grow without bound. Not fewer:
+# on results day a worker answers over a thousand requests a second, and each replacement costs a second of
+# start-up and (without Redis) the worker's page cache.
+max_requests = _int("GUNICORN_MAX_REQUESTS", 50_000)
+max_requests_jitter = 5_000
 # Request line and headers stay small; bodies are bounded by the portal itself (413 before reading).
 limit_request_line = 4094
 limit_request_fields = 100

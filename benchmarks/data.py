@@ -1,12 +1,14 @@
 """The national-scale data the benchmarks run on, built deterministically from a fixed seed.
 
 A criteria set of 100 leaves in 8 areas (maxima in 0.25 steps, summing to 100), the appraised
-points of every unit on every leaf, and a published-results CSV to import.
+points of every unit on every leaf, the previous year's published table of the same units, and a
+published-results CSV to import. How many units and criteria: benchmarks/sizes.py.
 """
 
 import csv
 import random
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -15,16 +17,16 @@ from django.test.utils import override_settings
 
 from scoring import locks, ranking
 from scoring.models import AuditEntry, CriteriaSet, Criterion, GradeScheme, Method, Period, Result, ResultVersion, Score
+from scoring.services import result_version_seal
 from units.models import Block, Unit
 
 SEED = 20250601
-COMMUNES = 3321  # communes, wards and townships nationally (the xã block)
 SMALL_UNITS = 21  # a province's departments (the sở block): the baseline table
-LEAVES = 100
-AREA_SIZES = (13, 13, 13, 13, 12, 12, 12, 12)
+AREAS = 8
 QUARTERS_TOTAL = 400  # 100 points in steps of 0.25
-YEAR = 2024
-IMPORT_YEAR = 2023
+YEAR = 2024  # the scored periods; the xã table of YEAR - 1 is the one the ranking page compares with
+IMPORT_YEAR = 2022
+DETAILED_YEAR = 2025  # the detailed report's period (huyện block, units of that year only)
 SCORE_BATCH = 5000
 
 _QUARTER = [Decimal(q) / 4 for q in range(QUARTERS_TOTAL + 1)]
@@ -66,25 +68,32 @@ def make_rng(salt: str) -> random.Random:
     return random.Random(f"{SEED}-{salt}")  # noqa: S311 - reproducible test data, not security
 
 
-def make_scores(names: list[str], salt: str) -> Scores:
+def make_scores(names: list[str], salt: str, leaves: int) -> Scores:
     rng = make_rng(salt)
-    quarters = _leaf_quarters(rng)
-    methods = [_area_method(area) for area, size in enumerate(AREA_SIZES, start=1) for _ in range(size)]
+    quarters = _leaf_quarters(rng, leaves)
+    sizes = area_sizes(leaves)
+    methods = [_area_method(area, len(sizes)) for area, size in enumerate(sizes, start=1) for _ in range(size)]
     points = [_unit_points(rng, quarters) for _ in names]
     return Scores(names=names, maxima=[_QUARTER[q] for q in quarters], methods=methods, points=points)
 
 
-def _leaf_quarters(rng: random.Random) -> list[int]:
-    """100 leaf maxima in quarter points: at least 0.5 each, 100 points in all."""
-    quarters = [2] * LEAVES
+def area_sizes(leaves: int) -> list[int]:
+    """The leaves split over (at most) 8 areas, the first ones one larger: 100 is 13, 13, 13, 13, 12, 12, 12, 12."""
+    areas = min(AREAS, leaves)
+    return [leaves // areas + (1 if i < leaves % areas else 0) for i in range(areas)]
+
+
+def _leaf_quarters(rng: random.Random, leaves: int) -> list[int]:
+    """Leaf maxima in quarter points: at least 0.5 each, 100 points in all (at most 200 leaves)."""
+    quarters = [2] * leaves
     for _ in range(QUARTERS_TOTAL - sum(quarters)):
-        quarters[rng.randrange(LEAVES)] += 1
+        quarters[rng.randrange(leaves)] += 1
     return quarters
 
 
-def _area_method(area: int) -> str:
+def _area_method(area: int, areas: int) -> str:
     # The last area is the satisfaction survey, as in the real indices.
-    return Method.SURVEY if area == len(AREA_SIZES) else Method.SELF
+    return Method.SURVEY if area == areas else Method.SELF
 
 
 def _unit_points(rng: random.Random, quarters: list[int]) -> list[Decimal]:
@@ -92,9 +101,9 @@ def _unit_points(rng: random.Random, quarters: list[int]) -> list[Decimal]:
     return [_QUARTER[rng.randint(int(q * quality), q)] for q in quarters]
 
 
-def commune_names(count: int) -> list[str]:
+def commune_names(count: int, salt: str = "names") -> list[str]:
     """Distinct Vietnamese commune names ("UBND phường Hương Thủy 2"), in creation order."""
-    rng = make_rng("names")
+    rng = make_rng(salt)
     names: list[str] = []
     seen: set[str] = set()
     while len(names) < count:
@@ -115,15 +124,19 @@ def department_names() -> list[str]:
 # --- Database ---------------------------------------------------------------------------------
 
 
-def build_scored_period(block_code: str, scores: Scores, year: int) -> Period:
-    """Criteria set, units, a period in appraisal and every Score row, in one transaction.
+def build_scored_period(
+    block_code: str, scores: Scores, year: int, *, tag: str = "bench", only_year: bool = False
+) -> Period:
+    """Criteria set, units, an approved period and every Score row, in one transaction.
 
-    Built with DEBUG off so the 332,100-row insert is not slowed by Django's query log.
+    Units get codes `<block>-<tag>-00001`…; with `only_year` they exist in that year only, so another period of
+    the block does not count them. Built with DEBUG off so the 332,100-row insert is not slowed by Django's
+    query log.
     """
     with override_settings(DEBUG=False), transaction.atomic():
         block = Block.objects.get(code=block_code)
         leaves = _criteria(block, year, scores)
-        units = _units(block, scores.names)
+        units = _units(block, scores.names, tag, year if only_year else None)
         period = Period.objects.create(
             year=year,
             block=block,
@@ -138,7 +151,7 @@ def build_scored_period(block_code: str, scores: Scores, year: int) -> Period:
 def _criteria(block: Block, year: int, scores: Scores) -> list[Criterion]:
     criteria_set = CriteriaSet.objects.create(year=year, block=block, name=f"Bộ tiêu chí {block.code} {year}")
     position, leaves, start = 0, [], 0
-    for area_number, size in enumerate(AREA_SIZES, start=1):
+    for area_number, size in enumerate(area_sizes(len(scores.maxima)), start=1):
         maxima = scores.maxima[start : start + size]
         position += 1
         area = Criterion.objects.create(
@@ -164,10 +177,11 @@ def _criteria(block: Block, year: int, scores: Scores) -> list[Criterion]:
     return list(Criterion.objects.filter(criteria_set=criteria_set, parent__isnull=False).order_by("position"))
 
 
-def _units(block: Block, names: list[str]) -> list[Unit]:
-    prefix = f"{block.code}-bench-"
+def _units(block: Block, names: list[str], tag: str, year: int | None) -> list[Unit]:
+    prefix = f"{block.code}-{tag}-"
     Unit.objects.bulk_create(
-        Unit(code=f"{prefix}{i:05d}", name=name, block=block) for i, name in enumerate(names, start=1)
+        Unit(code=f"{prefix}{i:05d}", name=name, block=block, first_year=year, last_year=year)
+        for i, name in enumerate(names, start=1)
     )
     return list(Unit.objects.filter(code__startswith=prefix).order_by("code"))
 
@@ -184,6 +198,32 @@ def _insert_scores(period: Period, units: list[Unit], leaves: list[Criterion], p
             batch = []
     if batch:
         Score.objects.bulk_create(batch)
+
+
+def publish_previous_year(period: Period) -> Period:
+    """The published table of the year before `period`, for the same units, as the ranking page compares with.
+
+    Written the way an import publishes (a sealed version through `result_version_seal`), with totals drawn
+    at random: the page only needs a table to compare with, not one computed from scores.
+    """
+    rng = make_rng(f"previous-{period.block.code}")
+    units = list(Unit.objects.filter(block=period.block).active_in(period.year).values_list("pk", "name"))
+    previous = Period.objects.create(
+        year=period.year - 1,
+        block=period.block,
+        status=Period.Status.PUBLISHED,
+        grade_scheme=period.grade_scheme,
+        decision_number="99/QĐ-BENCH",
+        decision_date=date(period.year, 2, 1),
+    )
+    entries = [
+        ranking.Entry(key=pk, name=name, total=Decimal(rng.randint(40_000, 99_999)) / 1000) for pk, name in units
+    ]
+    table = ranking.rank_entries(entries, decimals=previous.published_decimals)
+    with override_settings(DEBUG=False), transaction.atomic():
+        result_version_seal(period=previous, rows=[(row.key, row) for row in table], by=bench_admin(),
+                            decision_number=previous.decision_number, decision_date=previous.decision_date)  # fmt: skip
+    return previous
 
 
 def unpublish(period: Period) -> None:

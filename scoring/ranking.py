@@ -7,6 +7,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, Inexact, localcontext
+from functools import lru_cache
 
 from cchc_portal.lib.numbers import round_score
 
@@ -296,8 +297,11 @@ def _clusters(text: str) -> list[tuple[str, str]]:
     return clusters
 
 
+@lru_cache(maxsize=4096)
 def _element(base: str, marks: str) -> tuple[tuple[int, int], int, int, str]:
-    """(primary, tone, case, other marks) for one base character and its marks."""
+    """(primary, tone, case, other marks) for one base character and its marks.
+
+    Remembered: names are written with a few hundred distinct characters, and a national table sorts 3,321."""
     lower = base.lower()
     letter = lower
     for mark in _LETTER_MODIFIERS:

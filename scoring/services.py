@@ -5,10 +5,11 @@ transaction. Error messages are Vietnamese and kept here as constants.
 """
 
 from datetime import date
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Count, F, Max, Q, Sum
 from django.utils import timezone
 
 from cchc_portal.lib.text import TextProblem, clean_text
@@ -89,10 +90,81 @@ def period_publish(
 
 
 def _entries_from_scores(period: Period) -> list[ranking.Entry]:
-    units = list(Unit.objects.filter(block=period.block).active_in(period.year))
+    units = list(Unit.objects.filter(block=period.block).active_in(period.year).values_list("pk", "name"))
     if not units:
         raise ValidationError(E_NO_UNITS.format(period=period))
     leaves = list(Criterion.objects.leaves_of(period.criteria_set_id))
+    entries = _entries_from_sums(period, units, leaves)
+    return entries if entries is not None else _entries_from_each_score(period, units, leaves)
+
+
+def _entries_from_sums(period: Period, units: list[tuple[int, str]], leaves: list[Criterion]):
+    """Every unit's total from sums the database adds up per unit, or None unless every unit has every leaf
+    answered (points, or not applicable) within its maximum — then `_entries_from_each_score` says what is wrong.
+
+    A national period has over 300,000 scores: reading each into Python cost seconds, the sums cost a query. The
+    total is the engine's, computed from one leaf per sum: the applicable scored points against their maxima, the
+    bonus and the deduction add up to the same index and total as the leaves themselves (docs/scoring.md)."""
+    if not leaves or any(leaf.method not in ranking.METHODS or leaf.max_points < 0 for leaf in leaves):
+        return None
+    methods = {leaf.method for leaf in leaves}
+    applicable = Q(not_applicable=False)
+    sums = {
+        "answered": Count("pk", filter=Q(not_applicable=True) | Q(appraised_points__isnull=False)),
+        "out_of_range": Count(
+            "pk", filter=Q(appraised_points__gt=F("criterion__max_points")) | Q(appraised_points__lt=0)
+        ),
+    }
+    # Only the sums this criteria set has leaves for: each one more is computed for every score of the period.
+    for name, kinds in (
+        ("scored", ranking.SCORED_METHODS),
+        ("bonus", {ranking.METHOD_BONUS}),
+        ("deduction", {ranking.METHOD_DEDUCTION}),
+    ):
+        if methods & kinds:
+            counted = applicable if methods <= kinds else applicable & Q(criterion__method__in=sorted(kinds))
+            sums[name] = Sum("appraised_points", filter=counted)
+            sums[f"{name}_max"] = Sum("criterion__max_points", filter=counted)
+    rows = (
+        Score.objects.filter(period=period, criterion__in=[leaf.pk for leaf in leaves])
+        .order_by()
+        .values("unit_id")
+        .annotate(**sums)
+    )
+    by_unit = {row["unit_id"]: row for row in rows}
+    entries = []
+    for pk, name in units:
+        row = by_unit.get(pk)
+        if row is None or row["answered"] != len(leaves) or row["out_of_range"] or not row.get("scored_max"):
+            return None
+        total = ranking.compute_total(
+            [
+                ranking.Leaf("scored", _exact(row["scored_max"]), _exact(row["scored"])),
+                ranking.Leaf("bonus", _exact(row.get("bonus_max")), _exact(row.get("bonus")), ranking.METHOD_BONUS),
+                ranking.Leaf(
+                    "deduction",
+                    _exact(row.get("deduction_max")),
+                    _exact(row.get("deduction")),
+                    ranking.METHOD_DEDUCTION,
+                ),
+            ]
+        ).total
+        entries.append(ranking.Entry(key=pk, name=name, total=total))
+    return entries
+
+
+_POINTS_STEP = Decimal(1).scaleb(-Score._meta.get_field("appraised_points").decimal_places)
+
+
+def _exact(value) -> Decimal:
+    """A sum of points as the exact decimal it is. PostgreSQL adds numerics exactly; SQLite adds the stored binary
+    floats, off by far less than half a thousandth for any sum of points, so rounding to the points' places
+    restores the exact sum."""
+    return Decimal(0) if value is None else Decimal(value).quantize(_POINTS_STEP)
+
+
+def _entries_from_each_score(period: Period, units: list[tuple[int, str]], leaves: list[Criterion]):
+    """Every unit's total from its leaves one by one; lists every unit that lacks points or exceeds a maximum."""
     # Only the columns the totals need, unordered: a national period has over 300,000 scores.
     scores = {
         (unit_id, criterion_id): (points, not_applicable)
@@ -101,14 +173,14 @@ def _entries_from_scores(period: Period) -> list[ranking.Entry]:
         .values_list("unit_id", "criterion_id", "appraised_points", "not_applicable")
     }
     entries, problems = [], []
-    for unit in units:
+    for pk, name in units:
         missing, above = [], []
-        unit_leaves = [_leaf(c, scores.get((unit.pk, c.pk)), missing, above) for c in leaves]
+        unit_leaves = [_leaf(c, scores.get((pk, c.pk)), missing, above) for c in leaves]
         if missing or above:
-            problems.append(_unit_problem(unit, missing, above))
+            problems.append(_unit_problem(name, missing, above))
             continue
         total = ranking.compute_total(unit_leaves).total
-        entries.append(ranking.Entry(key=unit.pk, name=unit.name, total=total))
+        entries.append(ranking.Entry(key=pk, name=name, total=total))
     if problems:
         # One message, a screenful at most: the units, and for each the first criteria it lacks.
         more = len(problems) - SHOWN_UNITS
@@ -122,10 +194,10 @@ def _codes(codes: list[str]) -> str:
     return ", ".join(codes[:SHOWN_CODES]) + (f" và {more} tiêu chí khác" if more > 0 else "")
 
 
-def _unit_problem(unit: Unit, missing: list[str], above: list[str]) -> str:
-    parts = [E_UNIT_MISSING.format(unit=unit.name, codes=_codes(missing))] if missing else []
+def _unit_problem(unit: str, missing: list[str], above: list[str]) -> str:
+    parts = [E_UNIT_MISSING.format(unit=unit, codes=_codes(missing))] if missing else []
     if above:
-        parts.append(E_UNIT_ABOVE.format(unit=unit.name, codes=_codes(above)))
+        parts.append(E_UNIT_ABOVE.format(unit=unit, codes=_codes(above)))
     return "; ".join(parts)
 
 

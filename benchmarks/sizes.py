@@ -1,0 +1,35 @@
+"""How much data and time each benchmark gets: the national size, or a tiny one (BENCH_SIZE=tiny) for the smoke
+run, which only shows that every benchmark still runs and reports."""
+
+import os
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Size:
+    """How much data and time each benchmark gets."""
+
+    name: str
+    communes: int  # the large table: communes, wards and townships (xã block)
+    leaves: int  # criteria of the large period and of the score sheet
+    sheet_units: int  # units of the score-sheet import (huyện block)
+    detailed_units: int  # units x criteria of the detailed report
+    detailed_leaves: int
+    http_seconds: float  # one round of HTTP load on one address
+    runs: int  # calls of an in-process timing; the fastest counts
+
+
+SIZES = {
+    # 3,321 communes nationally; a province's districts; a criteria set larger than any in use for the report.
+    "full": Size("full", communes=3321, leaves=100, sheet_units=200, detailed_units=300, detailed_leaves=150,
+                 http_seconds=3.0, runs=3),
+    "tiny": Size("tiny", communes=40, leaves=10, sheet_units=20, detailed_units=30, detailed_leaves=15,
+                 http_seconds=1.0, runs=1),
+}  # fmt: skip
+
+
+def size_from_env() -> Size:
+    name = os.environ.get("BENCH_SIZE", "full")
+    if name not in SIZES:
+        raise SystemExit(f"BENCH_SIZE must be one of {', '.join(SIZES)}; got {name!r}")
+    return SIZES[name]
