@@ -41,7 +41,8 @@ def predecessors_of(block_ids) -> dict[int, list[int]]:
 
 
 def nearest_lines(unit_id: int, lines: dict, predecessors: dict[int, list[int]]) -> list:
-    """The lines (by unit id in `lines`) of the nearest generation of the unit's predecessors that has any."""
+    """The lines (by unit id in `lines`) of the nearest generation of the unit's predecessors that has any; never
+    the unit's own line, even where the links loop back to it."""
     seen = {unit_id}
     generation = [p for p in predecessors.get(unit_id, []) if p not in seen]
     for _ in range(MAX_GENERATIONS):
@@ -128,9 +129,7 @@ def compare(current, previous: dict, predecessors, *, year: int, decimals: tuple
     own = previous.get(current.unit_id)
     kind, also = SAME, []
     if own is not None:  # a unit that existed and took over others: compared with itself, and says whom
-        taken = nearest_lines(
-            current.unit_id, {k: v for k, v in previous.items() if k != current.unit_id}, predecessors
-        )
+        taken = nearest_lines(current.unit_id, previous, predecessors)  # never the unit's own line
         also = [line.unit_name for line in sorted(taken, key=lambda line: (line.rank, line.position))]
     if own is None:
         found = nearest_lines(current.unit_id, previous, predecessors)

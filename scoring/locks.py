@@ -580,6 +580,16 @@ def uninstall(connection) -> None:
     _execute(connection, uninstall_sql(connection.vendor))
 
 
+def lift_locks(apps, schema_editor) -> None:
+    """A migration's first step when it makes SQLite rebuild a locked table (to add a column): triggers of other
+    tables name that table, so every lock is lifted first and installed again by `restore_locks` after."""
+    uninstall(schema_editor.connection)
+
+
+def restore_locks(apps, schema_editor) -> None:
+    install(schema_editor.connection)
+
+
 @contextmanager
 def suspended(connection):
     """Lift the locks for the block, and put them back however it ends (tests, benchmark resets)."""

@@ -1,7 +1,9 @@
 """A background job's page (progress, then the file or the next page), its status as JSON, and its file."""
 
+from django.core.files.storage import storages
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -21,8 +23,6 @@ def _job(request, pk) -> Job:
 
 
 def _status(job: Job) -> dict:
-    from django.urls import reverse
-
     return {
         "status": job.status,
         "status_label": job.get_status_display(),
@@ -55,8 +55,6 @@ def job_download(request, pk):
     job = _job(request, pk)
     if job.status != Job.Status.DONE or not job.file:
         raise Http404("Việc này chưa có tệp kết quả.")
-    from django.core.files.storage import storages
-
     try:
         handle = storages["default"].open(job.file, "rb")
     except FileNotFoundError:

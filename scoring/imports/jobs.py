@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 
-from scoring import permissions
+from scoring import jobs, permissions
 from scoring.imports import pending_uploads
 from scoring.imports.score_sheets import check_sheet, kind_or_none, scores_import, sheet_leaves
 from scoring.jobs import JobRefused, Outcome, Progress, kind
@@ -24,6 +24,16 @@ def sheet_size(period: Period, sheet) -> int:
     """How many values a sheet of `period` can hold: its units × its criteria (what writing it grows with)."""
     units = period.block.units.active_in(period.year).count()
     return units * len(sheet_leaves(period, sheet))
+
+
+def start_score_import(period: Period, sheet, token: str, name: str, user):
+    """The job writing a checked and confirmed sheet (`token`: its pending upload)."""
+    return jobs.start(
+        "score_import",
+        title=f"Nhập {sheet.label} từ tệp “{name}” — {period}",
+        params={"period": period.pk, "kind": sheet.code, "token": token, "name": name, "user": user.pk},
+        owner=user,
+    )
 
 
 @kind("score_import")

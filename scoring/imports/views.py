@@ -28,7 +28,7 @@ from cchc_portal.lib.problems import Refused
 from cchc_portal.lib.xlsx_write import XLSX_CONTENT_TYPE
 from cchc_portal.middleware import accepts_uploads
 from cchc_portal.validators import one_line
-from scoring import jobs, permissions
+from scoring import permissions
 from scoring.forms import IdChoice
 from scoring.imports import pending_uploads, upload_limits
 from scoring.imports.criteria import (
@@ -42,7 +42,7 @@ from scoring.imports.criteria import (
     upload_discard,
     upload_store,
 )
-from scoring.imports.jobs import sheet_size
+from scoring.imports.jobs import sheet_size, start_score_import
 from scoring.imports.score_sheets import check_sheet, kind_or_none, run_check, scores_import
 from scoring.imports.score_sheets import score_template as template_workbook
 from scoring.models import Period
@@ -167,18 +167,7 @@ def _score_confirm(request, period, sheet, context):
         # A national sheet takes longer to check again and write than a request may last: a job does it.
         stored.close()
         request.session.pop(SCORE_SESSION_KEY, None)  # the job discards the upload when it is done
-        job = jobs.start(
-            "score_import",
-            title=f"Nhập {sheet.label} từ tệp “{state['name']}” — {period}",
-            params={
-                "period": period.pk,
-                "kind": sheet.code,
-                "token": state["token"],
-                "name": state["name"],
-                "user": request.user.pk,
-            },
-            owner=request.user,
-        )
+        job = start_score_import(period, sheet, state["token"], state["name"], request.user)
         response = HttpResponse(status=303)
         response["Location"] = reverse("job", args=[job.pk])
         return response

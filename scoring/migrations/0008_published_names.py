@@ -3,19 +3,7 @@
 from django.db import migrations, models
 from django.db.models import OuterRef, Subquery
 
-
-def lift_locks(apps, schema_editor):
-    """SQLite rebuilds scoring_result to add a column, and triggers of other tables name it: lift the locks
-    for this migration (and for the fill of the new columns), and put them back at its end."""
-    from scoring import locks
-
-    locks.uninstall(schema_editor.connection)
-
-
-def restore_locks(apps, schema_editor):
-    from scoring import locks
-
-    locks.install(schema_editor.connection)
+from scoring.locks import lift_locks, restore_locks
 
 
 def fill_published_names(apps, schema_editor):

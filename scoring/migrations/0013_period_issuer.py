@@ -3,18 +3,7 @@
 import cchc_portal.validators
 from django.db import migrations, models
 
-
-def lift_locks(apps, schema_editor):
-    """SQLite rebuilds scoring_period to add a column, and triggers of other tables name it (see 0008)."""
-    from scoring import locks
-
-    locks.uninstall(schema_editor.connection)
-
-
-def restore_locks(apps, schema_editor):
-    from scoring import locks
-
-    locks.install(schema_editor.connection)
+from scoring.locks import lift_locks, restore_locks
 
 
 class Migration(migrations.Migration):
