@@ -12,7 +12,6 @@ the header row, leaf codes as text, "KAD" for a leaf that does not apply. The de
 A4 pages as its columns need, at a readable size, the unit code and name repeated on each.
 """
 
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -156,11 +155,9 @@ def cells(period: Period) -> int:
 
 def detailed_report(period: Period) -> DetailedReport:
     """Criteria, units, scores and grade bands in four queries, whatever the number of units."""
-    nodes = _tree(
-        list(Criterion.objects.filter(criteria_set_id=period.criteria_set_id).order_by("position", "pk"))
-        if period.criteria_set_id
-        else []
-    )
+    tree = Criterion.objects.tree_of(period.criteria_set_id)
+    as_node = {n.pk: Node(n.pk, n.code, n.title, n.max_points, n.method, tree.depth(n) + 1) for n in tree}
+    nodes = list(as_node.values())
     units = list(
         Unit.objects.filter(block_id=period.block_id)
         .active_in(period.year)
@@ -176,7 +173,7 @@ def detailed_report(period: Period) -> DetailedReport:
     }
     # One query for the bands: the scheme row itself is not needed, only its key.
     bands = engine_bands(GradeScheme(pk=period.grade_scheme_id))
-    areas = _areas(nodes)
+    areas = [Area(as_node[a.pk], tuple(as_node[leaf.pk] for leaf in tree.leaves_under(a))) for a in tree.areas]
     leaves = [leaf for area in areas for leaf in area.leaves]
     entries = []
     for pk, _code, name in units:
@@ -194,35 +191,6 @@ def detailed_report(period: Period) -> DetailedReport:
         )
     )
     return DetailedReport(period=period, nodes=nodes, areas=areas, units=lines, scores=scores)
-
-
-def _tree(criteria: list[Criterion]) -> list[Node]:
-    """The criteria in depth-first order (children by position), each with its depth."""
-    children: dict[int | None, list[Criterion]] = defaultdict(list)
-    for criterion in criteria:
-        children[criterion.parent_id].append(criterion)
-    nodes: list[Node] = []
-
-    def visit(parent_id: int | None, level: int) -> None:
-        for c in children.get(parent_id, []):
-            nodes.append(Node(c.pk, c.code, c.title, c.max_points, c.method, level))
-            visit(c.pk, level + 1)
-
-    visit(None, 1)
-    return nodes
-
-
-def _areas(nodes: list[Node]) -> list[Area]:
-    areas: list[Area] = []
-    for index, node in enumerate(nodes):
-        if node.level == 1:
-            areas.append(Area(node, ()))
-            continue
-        is_leaf = index + 1 == len(nodes) or nodes[index + 1].level <= node.level
-        if is_leaf:
-            areas[-1] = Area(areas[-1].node, (*areas[-1].leaves, node))
-    # An area without children is scored directly: it is its own (only) leaf.
-    return [area if area.leaves else Area(area.node, (area.node,)) for area in areas]
 
 
 def _total(unit_id: int, leaves: list[Node], scores) -> Decimal | None:

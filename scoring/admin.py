@@ -4,8 +4,12 @@ Points change only through the entry pages and imports (which check roles, state
 audit trail); anything of a published or locked period is read-only everywhere.
 """
 
+from decimal import Decimal
+
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -25,6 +29,7 @@ from scoring.models import (
     Score,
     Submission,
 )
+from scoring.tree import CriterionRow, in_order, parent, tree_problems
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -44,19 +49,68 @@ def _set_is_published(criteria_set) -> bool:
     return criteria_set is not None and criteria_set.periods.filter(status__in=PUBLIC_STATUSES).exists()
 
 
+class CriteriaFormSet(BaseInlineFormSet):
+    """The whole tree as one form, checked by the importer's rules (`scoring.tree.tree_problems`): the admin
+    refuses exactly the trees a workbook import refuses. A node's parent is the code before its last dot, as
+    in a workbook, so there is no parent to pick (and none to pick wrongly)."""
+
+    def clean(self):
+        super().clean()
+        kept = [
+            f
+            for f in self.forms
+            if f.has_changed() or f.instance.pk
+            if not self._should_delete_form(f) and not f.errors
+        ]
+        if any(f.errors for f in self.forms):
+            return
+        kept.sort(key=lambda f: (f.cleaned_data.get("position") or 0, self.forms.index(f)))
+        rows = [
+            CriterionRow(
+                number,
+                f.cleaned_data.get("code"),
+                f.cleaned_data.get("title", ""),
+                f.cleaned_data.get("max_points"),
+                f.cleaned_data.get("method"),
+            )
+            for number, f in enumerate(kept, start=1)
+        ]
+        total = self.instance.total_points if self.instance.total_points is not None else Decimal(100)
+        problems = tree_problems(rows, total, _admin_place) if rows else []
+        if problems:
+            raise ValidationError([str(p) for p in in_order(problems)])
+
+    def save(self, commit=True):
+        saved = super().save(commit)
+        if commit:
+            link_parents(self.instance)
+        return saved
+
+
+def _admin_place(row: int, field: str) -> dict:
+    labels = {"code": "mã", "max_points": "điểm tối đa", "method": "cách chấm"}
+    return {"row": row or None, "label": labels.get(field, field)}
+
+
+def link_parents(criteria_set) -> None:
+    """Give every node of the set the parent its code names (3.2.1 → 3.2)."""
+    nodes = list(Criterion.objects.filter(criteria_set=criteria_set))
+    by_code = {n.code: n for n in nodes}
+    changed = []
+    for node in nodes:
+        up = by_code.get(parent(node.code))
+        if node.parent_id != (up.pk if up else None):
+            node.parent = up
+            changed.append(node)
+    Criterion.objects.bulk_update(changed, ["parent"])
+
+
 class CriterionInline(admin.TabularInline):
     model = Criterion
-    fields = ("position", "code", "title", "parent", "max_points", "method")
+    formset = CriteriaFormSet
+    fields = ("position", "code", "title", "max_points", "method")
     ordering = ("position",)
     extra = 0
-
-    def get_formset(self, request, obj=None, **kwargs):
-        # The parent list offers only this set's nodes, loaded once for every row.
-        formset = super().get_formset(request, obj, **kwargs)
-        queryset = Criterion.objects.filter(criteria_set=obj) if obj else Criterion.objects.none()
-        if "parent" in formset.form.base_fields:
-            formset.form.base_fields["parent"].queryset = queryset
-        return formset
 
     def has_add_permission(self, request, obj=None):
         return super().has_add_permission(request, obj) and not _set_is_published(obj)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cchc_portal.validators import multi_line, one_line
 from scoring import ranking
+from scoring.tree import CriteriaTree
 from units.models import Block, Unit
 
 POINTS = {"max_digits": 7, "decimal_places": 3}
@@ -49,11 +50,19 @@ class CriteriaSet(models.Model):
     def __str__(self):
         return f"{self.name} ({self.year})"
 
+    def tree(self) -> CriteriaTree:
+        """The set's criteria as a tree (one query)."""
+        return CriteriaTree(self.criteria.all())
+
 
 class CriterionQuerySet(models.QuerySet):
     def leaves_of(self, criteria_set_id: int | None):
         """The scored nodes (leaves) of a criteria set, in the order the set shows them."""
         return self.filter(criteria_set_id=criteria_set_id, children__isnull=True).order_by("position")
+
+    def tree_of(self, criteria_set_id: int | None) -> CriteriaTree:
+        """A criteria set's nodes as a tree, in one query (an empty tree for no set)."""
+        return CriteriaTree(self.filter(criteria_set_id=criteria_set_id) if criteria_set_id else [])
 
 
 class Criterion(models.Model):

@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 
 from scoring.demo import demo_seed
 from scoring.models import Period, Result
+from tests.browser import submit_page
 from tests.conftest import make_units, publish_table
 
 LISTS = [
@@ -48,12 +49,37 @@ def test_each_admin_list_opens_with_a_fixed_number_of_queries(staff_client, so, 
     assert counts[0] < 25, counts  # a list paginated at 100 rows would hide a query per row otherwise
 
 
-def test_the_criteria_tree_is_editable_in_one_page(staff_client, so):
-    build(so, 3)
+def _criteria_page(staff_client, so):
+    demo_seed()
     period = Period.objects.get(is_demo=True)
-    response = staff_client.get(f"/quan-tri/scoring/criteriaset/{period.criteria_set_id}/change/")
+    url = f"/quan-tri/scoring/criteriaset/{period.criteria_set_id}/change/"
+    page = staff_client.get(url)
+    names = {c.code: i for i, c in enumerate(period.criteria_set.criteria.order_by("position"))}
+    return period.criteria_set, url, page, names
+
+
+def test_the_criteria_tree_is_editable_in_one_page(staff_client, so):
+    criteria_set, url, page, index = _criteria_page(staff_client, so)
+    assert page.status_code == 200
+    leaf = criteria_set.criteria.filter(parent__isnull=False, children__isnull=True).order_by("position").first()
+    assert f'value="{leaf.code}"' in page.content.decode()
+    changes = {f"criteria-{index[leaf.code]}-title": "Nội dung mới"}
+    response = submit_page(staff_client, url, changes, page=page, button="_save")
+    assert response.status_code == 302
+    parent = leaf.parent
+    leaf.refresh_from_db()
+    assert leaf.title == "Nội dung mới" and leaf.parent == parent
+
+
+def test_the_admin_refuses_the_trees_the_importer_refuses(staff_client, so):
+    criteria_set, url, page, index = _criteria_page(staff_client, so)
+    leaf = criteria_set.criteria.filter(parent__isnull=False, children__isnull=True).order_by("position").first()
+    changes = {f"criteria-{index[leaf.code]}-max_points": str(leaf.max_points + 1)}
+    response = submit_page(staff_client, url, changes, page=page, button="_save")
     assert response.status_code == 200
-    assert "3.2.1" in response.content.decode() or "3.2" in response.content.decode()
+    text = response.content.decode()
+    assert f"tiêu chí &quot;{leaf.parent.code}&quot; có điểm tối đa" in text
+    assert criteria_set.criteria.get(pk=leaf.pk).max_points == leaf.max_points
 
 
 def test_published_results_cannot_be_edited_or_deleted_in_the_admin(staff_client, so):

@@ -23,9 +23,9 @@ from cchc_portal.lib.reading import Cell, Merge, open_table
 from cchc_portal.lib.text import TextProblem, clean_text, name_key, normalize_name
 from scoring import permissions
 from scoring.imports import pending_uploads, upload_limits
-from scoring.imports.criteria_tree import CriterionRow, in_order, shown, tree_problems
 from scoring.models import CriteriaSet, Criterion, GradeScheme, Method, Period
 from scoring.services import assignments_copy
+from scoring.tree import CriterionRow, in_order, shown, tree_problems
 from units.models import Block, Unit
 
 DEFAULT_TOTAL = Decimal(100)

@@ -292,15 +292,12 @@ def _explanations_sheet(ws, period: Period, leaves, units, titles, current) -> N
 def _leaf_titles(period: Period) -> dict[int, tuple[str, str]]:
     """Each criterion's area ("1. Công tác chỉ đạo…") and its title below the area ("Kế hoạch CCHC năm:
     Ban hành đầy đủ, kịp thời"), so a column says what it scores, not only its code."""
-    nodes = {c.pk: c for c in Criterion.objects.filter(criteria_set_id=period.criteria_set_id)}
+    tree = Criterion.objects.tree_of(period.criteria_set_id)
     titles = {}
-    for pk, node in nodes.items():
-        path, top = [node.title], node
-        while top.parent_id:
-            top = nodes[top.parent_id]
-            if top.parent_id:
-                path.insert(0, top.title)
-        titles[pk] = (f"{top.code}. {top.title}", ": ".join(path) if node.parent_id else node.title)
+    for node in tree:
+        area, path = tree.area_of(node), tree.path(node)
+        below = ": ".join(n.title for n in path[1:]) or node.title
+        titles[node.pk] = (f"{area.code}. {area.title}", below)
     return titles
 
 
