@@ -210,11 +210,13 @@ def saver(n, period, leaves, stats, started, stop, ledger, ledger_lock):
             time.sleep(0.2)
             continue
         form = {"csrfmiddlewaretoken": token.group(1), "action": "save"}
-        form.update(re.findall(r'<input type="hidden" name="(seen-[a-z]+-\d+)" value="([^"]*)"', page))
-        form.update({k.removeprefix("seen-"): v for k, v in list(form.items()) if k.startswith("seen-")})
+        # What the page showed (each field's hidden initial value), sent back as a browser would, with one change.
+        seen = dict(re.findall(r'<input type="hidden" name="(initial-[^"]+)"(?: value="([^"]*)")?', page))
+        form.update(seen)
+        form.update({name.removeprefix("initial-"): value for name, value in seen.items()})
         leaf = rng.choice(leaves)
         value = f"{rng.randrange(0, 41) / 4:g}"
-        form[f"self-{leaf}"] = value.replace(".", ",")
+        form[f"{leaf}-self_points"] = value.replace(".", ",")
         status, _ = timed(stats, "lưu điểm", started, lambda form=form: browser.request("POST", url, form))
         key, exact = f"{unit}/{leaf}", str(Decimal(value).normalize())
         with ledger_lock:

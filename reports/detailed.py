@@ -24,7 +24,7 @@ from cchc_portal.lib.xlsx_write import HEADER_FILL, cell, number_format, print_s
 from scoring import ranking
 from scoring.imports.score_sheets import SHEET_LAYOUT
 from scoring.models import Criterion, GradeScheme, Method, Period, Score
-from scoring.services import engine_bands
+from scoring.results import engine_bands
 from units.models import Unit
 
 SUMMARY_SHEET = "Tóm tắt"

@@ -1,64 +1,132 @@
-"""Turning the entry page's POST into checked changes, and the small forms of the period actions."""
+"""The entry page's forms (one per leaf, built from `scoring.entry_fields`), and the small forms of the period
+actions."""
 
 from django import forms
 from django.core.exceptions import ValidationError
 
+from cchc_portal.lib.numbers import show
 from cchc_portal.validators import multi_line, one_line
+from scoring import entry_fields
+from scoring.entry_fields import EntryField
 from scoring.models import LONG_TEXT_LIMIT
-from scoring.queries import EntrySheet
+from scoring.queries import EntrySheet, SheetRow
 from scoring.scores import Change
 
-# Form field prefixes on the entry page: one input per leaf and field.
-FIELDS = {
-    "self": "self_points",
-    "appr": "appraised_points",
-    "expl": "explanation",
-    "cmt": "appraiser_comment",
-    "na": "not_applicable",
-    "resp": "response",
+TEXT_HINTS = {
+    "explanation": "Giải trình (bắt buộc nếu có điểm mà chưa có minh chứng)",
+    "response": "Giải thích, bổ sung căn cứ cho điểm đã tự đánh giá",
 }
 
 
-def field_name(prefix: str, criterion_id: int) -> str:
-    return f"{prefix}-{criterion_id}"
+class LeafForm(forms.Form):
+    """One leaf's row of the entry sheet: exactly the fields the viewer may change (`scoring.entry_fields`), named
+    "<leaf id>-<field>" (`entry_fields.key`), each carrying in a hidden input the value the viewer saw when the
+    page was drawn (`show_hidden_initial`): `changed_data` is what the person changed, and the value they saw
+    lets the service tell their change from a colleague's made meanwhile."""
+
+    def __init__(self, *args, row: SheetRow, **kwargs):
+        self.row = row
+        self.problems: dict[str, str] = {}  # field -> what is wrong with it, from the service
+        super().__init__(*args, prefix=str(row.node.pk), initial=_stored(row.score), **kwargs)
+        for entry in row.fields:
+            self.fields[entry.name] = _field(entry, row)
+
+    def mark(self, name: str, text: str) -> None:
+        """Show the service's message at the field (or on the row, for a field the form does not have)."""
+        self.problems[name] = (self.problems.get(name, "") + " " + text).strip()
+        if name in self.fields:
+            self.fields[name].widget.attrs["aria-invalid"] = "true"
+
+    def changes(self) -> list[Change]:
+        """The fields the person changed, each with the value they saw."""
+        found = []
+        for name in self.changed_data:
+            bound, field = self[name], self.fields[name]
+            seen = self._widget_data_value(field.hidden_widget(), bound.html_initial_name)
+            if isinstance(field, forms.BooleanField):
+                seen = field.to_python(seen)
+            found.append(Change(name, self.row.node.pk, bound.data, seen))
+        return found
 
 
-def seen_name(prefix: str, criterion_id: int) -> str:
-    """The hidden input that carries what the user saw in a field when the page was drawn."""
-    return f"seen-{prefix}-{criterion_id}"
+def _stored(score) -> dict:
+    if score is None:
+        return {}
+    return {
+        "self_points": show(score.self_points),
+        "appraised_points": show(score.appraised_points),
+        "explanation": score.explanation,
+        "appraiser_comment": score.appraiser_comment,
+        "response": score.response,
+        "not_applicable": score.not_applicable,
+    }
 
 
-def entry_changes(sheet: EntrySheet, data) -> list[Change]:
-    """The changes the viewer may make, read from the POST with what they saw: fields they may not edit are
-    ignored."""
-    changes = []
+def _field(entry: EntryField, row: SheetRow) -> forms.Field:
+    code, name = row.node.code, entry_fields.key(row.node.pk, entry.name)
+    described = {"aria-describedby": f"err-{name}"}
+    if entry.kind == entry_fields.FLAG:
+        return forms.BooleanField(label=entry.label, required=False, show_hidden_initial=True)
+    if entry.kind == entry_fields.TEXT:
+        attrs = {"rows": 2, "maxlength": LONG_TEXT_LIMIT, "aria-label": f"{entry.label} tiêu chí {code}", **described}
+        if entry.name in TEXT_HINTS:
+            attrs["placeholder"] = TEXT_HINTS[entry.name]
+        return forms.CharField(
+            label=entry.label, required=False, strip=False, show_hidden_initial=True, widget=forms.Textarea(attrs)
+        )
+    attrs = {
+        "class": "points",
+        "inputmode": "decimal",
+        "autocomplete": "off",
+        "data-max": format(row.node.max_points, "f"),
+        "data-kind": row.self_kind if entry.name == "self_points" else row.appraised_kind,
+        "data-area": row.area_code,
+        "aria-label": f"{entry.label} tiêu chí {code}",
+        **described,
+    }
+    return forms.CharField(
+        label=entry.label, required=False, strip=False, show_hidden_initial=True, widget=forms.TextInput(attrs)
+    )
 
-    def read(prefix: str, field: str, pk: int, checkbox: bool = False) -> None:
-        if field_name(prefix, pk) not in data and seen_name(prefix, pk) not in data:
-            return  # a field the page did not show is left as it is
-        value = data.get(field_name(prefix, pk)) == "on" if checkbox else data.get(field_name(prefix, pk), "")
-        seen = data.get(seen_name(prefix, pk))
-        if checkbox and seen is not None:
-            seen = seen == "on"
-        changes.append(Change(field, pk, value, seen))
 
-    for row in sheet.rows:
-        if not row.is_leaf:
+def leaf_forms(sheet: EntrySheet, data=None) -> dict[int, LeafForm]:
+    """A form for each leaf the viewer may change something on, by leaf id."""
+    return {row.node.pk: LeafForm(data, row=row) for row in sheet.rows if row.is_leaf and row.fields}
+
+
+def stale_fields(forms_by_leaf: dict[int, LeafForm], data) -> list[tuple[int, str, str]]:
+    """(leaf id, field, value) of the fields the POST changed that the page as it is now has no input for: the
+    person's page was drawn before the period or the file moved on. Their values are not saved."""
+    stale = []
+    for name in data:
+        parsed = entry_fields.parse_key(name)
+        if parsed is None:
             continue
-        pk = row.node.pk
-        if sheet.can_edit_self and not row.is_survey:
-            read("self", "self_points", pk)
-        if sheet.can_edit_self:
-            read("expl", "explanation", pk)
-        if sheet.can_explain and not row.is_survey:
-            read("resp", "response", pk)
-        if (sheet.can_appraise and not row.is_survey) or (sheet.can_enter_survey and row.is_survey):
-            read("appr", "appraised_points", pk)
-        if sheet.can_appraise:
-            read("cmt", "appraiser_comment", pk)
-        if sheet.can_mark_na:
-            read("na", "not_applicable", pk, checkbox=True)
-    return changes
+        pk, field = parsed
+        form = forms_by_leaf.get(pk)
+        if form is not None and field in form.fields:
+            continue
+        seen, value = data.get(f"initial-{name}"), data.get(name)
+        if seen is None or str(seen) != str(value):
+            stale.append((pk, field, value))
+    return stale
+
+
+def shown_again(form: LeafForm, typed: dict[str, str]) -> LeafForm:
+    """The form as stored now, with the values of `typed` (field name -> text) shown as the person typed them and
+    the stored value as what they "saw" — after a conflict, saving again overwrites on purpose."""
+    data = {}
+    for name, field in form.fields.items():
+        bound = form[name]
+        stored = form.initial.get(name, "" if not isinstance(field, forms.BooleanField) else False)
+        data[bound.html_initial_name] = stored
+        value = typed.get(name, stored)
+        if isinstance(field, forms.BooleanField):
+            if value in (True, "on", "True"):
+                data[bound.html_name] = "on"
+        else:
+            data[bound.html_name] = value
+    return LeafForm(data, row=form.row)
 
 
 class OpenForm(forms.Form):

@@ -518,6 +518,7 @@ class AuditEntry(models.Model):
         SELF_POINTS = "self_points", _("Điểm tự đánh giá")
         APPRAISED_POINTS = "appraised_points", _("Điểm thẩm định")
         SURVEY_POINTS = "survey_points", _("Điểm điều tra xã hội học")
+        DEDUCTION_POINTS = "deduction_points", _("Điểm trừ")
         NOT_APPLICABLE = "not_applicable", _("Không áp dụng")
         EXPLANATION = "explanation", _("Giải trình")
         COMMENT = "appraiser_comment", _("Ý kiến thẩm định")

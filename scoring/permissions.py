@@ -112,8 +112,9 @@ def can_appraise(user, period, unit) -> bool:
     )
 
 
-def can_enter_survey(user, period) -> bool:
-    """Survey points (điều tra xã hội học) are entered by Sở Nội vụ only, never self-assessed."""
+def can_enter_department_points(user, period) -> bool:
+    """Survey points (điều tra xã hội học) and deductions (điểm trừ) are Sở Nội vụ's alone, never self-assessed,
+    entered from the opening of self-assessment to the end of appraisal."""
     return is_administrator(user) and period.status in ("open", "appraisal", "explanation", "appraisal_2")
 
 

@@ -7,16 +7,17 @@ self-assessed ones); survey points are their own column; the projected total is 
 applicable leaf of the unit has its appraised (or survey) points.
 """
 
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db.models import Max
 from django.utils import timezone
 
 from cchc_portal.lib.numbers import vn_number
-from scoring import ranking
+from scoring.figures import NO_POINTS, needs_points
 from scoring.models import Criterion, Method, Period, Score, Submission
-from scoring.services import engine_bands
+from scoring.results import period_standings, points_of
 from units.models import Unit
 
 ZERO = Decimal(0)
@@ -40,6 +41,8 @@ class UnitProgress:
     self_total: Decimal = ZERO
     appraised_total: Decimal = ZERO  # over the self-assessed leaves, to compare with self_total
     survey_total: Decimal = ZERO
+    bonus: Decimal = ZERO
+    deduction: Decimal = ZERO
     projected: Decimal | None = None
     grade: str = ""
     rank: int | None = None
@@ -47,7 +50,8 @@ class UnitProgress:
 
     @property
     def complete(self) -> bool:
-        return self.to_appraise > 0 and self.appraised == self.to_appraise
+        """Every leaf the total waits for has its points (the engine's total exists)."""
+        return self.projected is not None
 
     @property
     def missing_appraisal(self) -> int:
@@ -101,22 +105,19 @@ def names(units: list[UnitProgress], detail=None) -> str:
 
 
 def period_progress(period: Period) -> Progress:
-    """Every unit of the period's block that existed that year, with its progress and totals (4 queries)."""
-    leaves = list(Criterion.objects.leaves_of(period.criteria_set_id)) if period.criteria_set_id else []
+    """Every unit of the period's block that existed that year, with its progress and figures (5 queries)."""
+    tree = Criterion.objects.tree_of(period.criteria_set_id)
     units = list(Unit.objects.filter(block_id=period.block_id).active_in(period.year).order_by("name"))
     submissions = {
         s.unit_id: s for s in Submission.objects.filter(period=period).only("unit_id", "status", "submitted_at")
     }
-    scores: dict[int, dict[int, tuple]] = defaultdict(dict)
-    last_change = {}
-    for unit_id, criterion_id, own, appraised, na, changed in (
-        Score.objects.filter(period=period)
-        .order_by()
-        .values_list("unit_id", "criterion_id", "self_points", "appraised_points", "not_applicable", "updated_at")
-    ):
-        scores[unit_id][criterion_id] = (own, appraised, na)
-        if last_change.get(unit_id) is None or changed > last_change[unit_id]:
-            last_change[unit_id] = changed
+    last_change = dict(
+        Score.objects.filter(period=period).order_by().values("unit_id").annotate(at=Max("updated_at")).values_list(
+            "unit_id", "at"
+        )
+    )
+    points = points_of(period)
+    standing = period_standings(period, [(u.pk, u.name) for u in units], tree, points)
     rows = []
     for unit in units:
         submission = submissions.get(unit.pk)
@@ -126,56 +127,34 @@ def period_progress(period: Period) -> Progress:
             submitted_at=submission.submitted_at if submission else None,
             last_change=last_change.get(unit.pk),
         )
-        _tally(row, leaves, scores.get(unit.pk, {}))
+        _tally(row, tree, points.get(unit.pk, {}), standing[unit.pk])
         rows.append(row)
-    _project(period, rows, leaves, scores)
-    return Progress(period=period, units=rows, leaves=len(leaves))
+    return Progress(period=period, units=rows, leaves=len(tree.leaves))
 
 
-def _tally(row: UnitProgress, leaves: list[Criterion], scores: dict) -> None:
-    for leaf in leaves:
-        own, appraised, na = scores.get(leaf.pk, (None, None, False))
-        if na:
+def _tally(row: UnitProgress, tree, points: dict, standing) -> None:
+    figures = standing.figures
+    for leaf in tree.leaves:
+        p = points.get(leaf.pk, NO_POINTS)
+        if p.not_applicable:
             continue
         if leaf.method == Method.SELF:
             row.must_fill += 1
-            row.filled += own is not None
-            row.self_total += own or ZERO
-            row.appraised_total += appraised or ZERO
-        elif leaf.method == Method.SURVEY:
-            row.survey_total += appraised or ZERO
-        # Every applicable leaf needs its appraised points before the table can be published, a bonus or a
-        # deduction too (0 when there is none): the same rule as publication.
-        row.to_appraise += 1
-        row.appraised += appraised is not None
-
-
-def _project(period: Period, rows: list[UnitProgress], leaves: list[Criterion], scores) -> None:
-    """The engine's total for every unit whose applicable leaves all have their points, and the grade and
-    rank those units would get among themselves if the table were published now."""
-    entries = []
-    for row in rows:
-        if not row.complete:
-            continue
-        engine_leaves = []
-        for leaf in leaves:
-            _own, appraised, na = scores[row.unit.pk].get(leaf.pk, (None, None, False))
-            engine_leaves.append(
-                ranking.Leaf(leaf.code, leaf.max_points, appraised, method=leaf.method, applicable=not na)
-            )
-        try:
-            row.projected = ranking.compute_total(engine_leaves).total
-        except ValueError:
-            continue  # points above a maximum: the entry sheet says which
-        entries.append(ranking.Entry(key=row.unit.pk, name=row.unit.name, total=row.projected))
-    if not entries:
-        return
-    table = ranking.rank_entries(entries, decimals=period.published_decimals, bands=engine_bands(period.grade_scheme))
-    by_unit = {r.key: r for r in table}
-    for row in rows:
-        ranked = by_unit.get(row.unit.pk)
-        if ranked:
-            row.grade, row.rank = ranked.band.label, ranked.rank
+            row.filled += p.self_points is not None
+        # What the total waits for: scored leaves, and a bonus the unit proposed (a deduction left blank is none).
+        if needs_points(leaf, p) or (p.appraised is not None and leaf.method != Method.DEDUCTION):
+            row.to_appraise += 1
+            row.appraised += p.appraised is not None
+    row.self_total, row.appraised_total, row.survey_total = (
+        figures.self_total,
+        figures.appraised_total,
+        figures.survey_total,
+    )
+    row.bonus, row.deduction = figures.bonus, figures.deduction
+    if figures.total is not None:
+        row.projected = figures.total.total
+    if standing.ranked is not None:
+        row.grade, row.rank = standing.ranked.band.label, standing.ranked.rank
 
 
 # --- What each move needs ----------------------------------------------------------------------------

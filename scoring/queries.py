@@ -8,16 +8,24 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from scoring import permissions, ranking
+from scoring import entry_fields, permissions, ranking
+from scoring.entry_fields import EntryField, Viewer
+from scoring.figures import AreaFigures, Figures, Points, unit_figures
 from scoring.models import AuditEntry, Criterion, Evidence, Method, Period, Score, Submission
+from scoring.results import engine_bands
+from scoring.tree import CriteriaTree
 from units.models import Unit
 
 ZERO = Decimal(0)
+# What an input or a shown value adds up to on the entry page (its "data-kind", read by static/js/entry.js).
+SELF_KINDS = {Method.SELF: "self", Method.BONUS: "proposed"}
+APPRAISED_KINDS = {Method.SELF: "appr", Method.SURVEY: "survey", Method.BONUS: "bonus", Method.DEDUCTION: "deduction"}
 
 
 @dataclass
 class SheetRow:
-    """One node of the criteria tree on the entry page; leaves carry the unit's score and evidence."""
+    """One node of the criteria tree on the entry page; leaves carry the unit's score, evidence and the fields the
+    viewer may change (`scoring.entry_fields`)."""
 
     node: Criterion
     depth: int
@@ -25,7 +33,32 @@ class SheetRow:
     is_leaf: bool
     score: Score | None = None
     evidence: list[Evidence] = field(default_factory=list)
+    fields: list[EntryField] = field(default_factory=list)
     attention: str = ""  # why this leaf needs the viewer's work now ("" when it does not)
+    form: object = None  # the row's LeafForm, when the viewer may change something on it
+    totals: AreaFigures | None = None  # an area's figures (on its first row)
+
+    @property
+    def self_kind(self) -> str:
+        """What the unit's own points on this leaf add up to on the page ("" where the unit gives none)."""
+        return SELF_KINDS.get(self.node.method, "")
+
+    @property
+    def appraised_kind(self) -> str:
+        """What the appraised (or survey, bonus, deduction) points of this leaf add up to on the page."""
+        return APPRAISED_KINDS[self.node.method]
+
+    @property
+    def appraised_label(self) -> str:
+        return entry_fields.label_of("appraised_points", self.node.method)
+
+    @property
+    def is_area(self) -> bool:
+        return self.depth == 0
+
+    @property
+    def method(self) -> str:
+        return self.node.method
 
     @property
     def is_survey(self) -> bool:
@@ -34,6 +67,19 @@ class SheetRow:
     @property
     def is_self(self) -> bool:
         return self.node.method == Method.SELF
+
+    @property
+    def is_bonus(self) -> bool:
+        return self.node.method == Method.BONUS
+
+    @property
+    def is_deduction(self) -> bool:
+        return self.node.method == Method.DEDUCTION
+
+    @property
+    def unit_scored(self) -> bool:
+        """The unit gives its own points on this leaf (self-assessed, or a bonus it proposes)."""
+        return self.node.method in (Method.SELF, Method.BONUS)
 
     @property
     def not_applicable(self) -> bool:
@@ -57,41 +103,39 @@ class SheetRow:
 
 
 @dataclass
-class Area:
-    code: str
-    title: str
-    max_points: Decimal
-    self_total: Decimal = ZERO
-    appraised_total: Decimal = ZERO  # appraised points of self-assessed leaves and survey points of the area
-    self_assessed: bool = False  # has leaves the unit scores itself (a survey area has none)
-
-
-@dataclass
 class EntrySheet:
-    """A unit's self-assessment for one period, and what the viewer may do with it."""
+    """A unit's self-assessment for one period, its figures, and what the viewer may do with it."""
 
     period: Period
     unit: Unit
     submission: Submission
+    tree: CriteriaTree
     rows: list[SheetRow]
-    areas: list[Area]
+    figures: Figures
     history: list[AuditEntry]
     can_edit_self: bool
     can_explain: bool
     can_withdraw: bool
     can_appraise: bool
-    can_enter_survey: bool
+    can_enter_department: bool
     can_mark_na: bool
+    grade: str = ""  # the grade the figures' total would get, once there is a total
 
     @property
     def can_save(self) -> bool:
-        return self.can_edit_self or self.can_explain or self.can_appraise or self.can_enter_survey or self.can_mark_na
+        return any(row.fields for row in self.rows)
 
-    self_total: Decimal = ZERO  # over the self-assessed leaves
-    appraised_total: Decimal = ZERO  # over the same leaves, to compare
-    survey_total: Decimal = ZERO
-    projected: Decimal | None = None  # the engine's total, once every applicable leaf has its points
-    projected_grade: str = ""
+    @property
+    def areas(self):
+        return self.figures.areas
+
+    @property
+    def has_bonus(self) -> bool:
+        return any(row.is_leaf and row.is_bonus for row in self.rows)
+
+    @property
+    def has_deduction(self) -> bool:
+        return any(row.is_leaf and row.is_deduction for row in self.rows)
 
     @property
     def attention_rows(self) -> list[SheetRow]:
@@ -123,13 +167,23 @@ class EntrySheet:
 
 
 def entry_sheet(period: Period, unit: Unit, user, history_limit: int = 200) -> EntrySheet:
-    nodes = list(Criterion.objects.filter(criteria_set_id=period.criteria_set_id).order_by("position"))
+    """Everything the entry page shows, in a fixed number of queries."""
+    tree = Criterion.objects.tree_of(period.criteria_set_id)
     scores = {s.criterion_id: s for s in Score.objects.filter(period=period, unit=unit)}
     evidence: dict[int, list[Evidence]] = {}
     for item in Evidence.objects.filter(score__period=period, score__unit=unit, removed=False).select_related("score"):
         evidence.setdefault(item.score.criterion_id, []).append(item)
     submission = Submission.objects.filter(period=period, unit=unit).first() or Submission(period=period, unit=unit)
-    rows, areas = _tree(nodes, scores, evidence)
+    viewer = Viewer(user, period, unit, submission.status)
+    rows = []
+    for node in tree:
+        is_leaf, score = tree.is_leaf(node), scores.get(node.pk)
+        row = SheetRow(node, tree.depth(node), tree.area_of(node).code, is_leaf)
+        if is_leaf:
+            row.score, row.evidence = score, evidence.get(node.pk, [])
+            row.fields = entry_fields.editable(viewer, node, score)
+        rows.append(row)
+    points = {pk: Points(s.self_points, s.appraised_points, s.not_applicable) for pk, s in scores.items()}
     history = list(
         AuditEntry.objects.filter(period=period, unit=unit).select_related("by", "criterion")[:history_limit]
     )
@@ -138,93 +192,43 @@ def entry_sheet(period: Period, unit: Unit, user, history_limit: int = 200) -> E
         period=period,
         unit=unit,
         submission=submission,
+        tree=tree,
         rows=rows,
-        areas=areas,
+        figures=unit_figures(tree, points),
         history=history,
         can_edit_self=permissions.can_edit_self(user, period, unit, status),
         can_explain=permissions.can_explain(user, period, unit, status),
         can_withdraw=permissions.can_withdraw(user, period, unit, status),
         can_appraise=permissions.can_appraise(user, period, unit),
-        can_enter_survey=permissions.can_enter_survey(user, period),
+        can_enter_department=permissions.can_enter_department_points(user, period),
         can_mark_na=permissions.can_mark_not_applicable(user, period),
     )
-    _totals(sheet)
+    by_area = {a.node.pk: a for a in sheet.figures.areas}
+    for row in rows:
+        row.totals = by_area.get(row.node.pk)
+    if sheet.figures.total is not None:
+        bands = engine_bands(period.grade_scheme)
+        sheet.grade = ranking.grade_for(sheet.figures.total.total, bands, period.published_decimals).label
     _attention(sheet)
     return sheet
 
 
-def _tree(nodes, scores, evidence) -> tuple[list[SheetRow], list[Area]]:
-    children = {n.parent_id for n in nodes if n.parent_id}
-    by_id = {n.pk: n for n in nodes}
-    rows, areas = [], {}
-    for node in nodes:
-        depth, top = 0, node
-        while top.parent_id:
-            top, depth = by_id[top.parent_id], depth + 1
-        if top.code not in areas:
-            areas[top.code] = Area(code=top.code, title=top.title, max_points=top.max_points)
-        is_leaf = node.pk not in children
-        if is_leaf and node.method == Method.SELF:
-            areas[top.code].self_assessed = True
-        score = scores.get(node.pk) if is_leaf else None
-        if score and not score.not_applicable:
-            if node.method == Method.SELF:
-                areas[top.code].self_total += score.self_points or ZERO
-            if node.method in (Method.SELF, Method.SURVEY):
-                areas[top.code].appraised_total += score.appraised_points or ZERO
-        rows.append(SheetRow(node, depth, top.code, is_leaf, score, evidence.get(node.pk, [])))
-    return rows, list(areas.values())
-
-
-def _totals(sheet: EntrySheet) -> None:
-    """Self-assessment and appraisal over the same leaves, survey points apart, and the engine's total and grade
-    once every applicable leaf has its appraised (or survey, bonus, deduction) points."""
-    leaves, complete = [], True
-    for row in sheet.rows:
-        if not row.is_leaf:
-            continue
-        score, applicable = row.score, not row.not_applicable
-        appraised = score.appraised_points if score else None
-        if applicable and row.is_self:
-            sheet.self_total += (score.self_points if score else None) or ZERO
-            sheet.appraised_total += appraised or ZERO
-        elif applicable and row.is_survey:
-            sheet.survey_total += appraised or ZERO
-        complete &= appraised is not None or not applicable
-        leaves.append(
-            ranking.Leaf(row.node.code, row.node.max_points, appraised, method=row.node.method, applicable=applicable)
-        )
-    if not complete or not leaves:
-        return
-    try:
-        sheet.projected = ranking.compute_total(leaves).total
-    except ValueError:
-        return  # a point above its maximum: the row says which
-    bands = [ranking.Band(b.code, b.label, b.lower_bound) for b in sheet.period.grade_scheme.bands.all()]
-    sheet.projected_grade = ranking.grade_for(sheet.projected, bands, sheet.period.published_decimals).label
-
-
 def _attention(sheet: EntrySheet) -> None:
     """Mark the leaves that need the viewer's work now, and say why."""
-    backed = {row.node.pk for row in sheet.rows if row.evidence}
+    missing = {leaf.pk for leaf in sheet.figures.missing}
     for row in sheet.rows:
         if not row.is_leaf or row.not_applicable:
             continue
-        score = row.score
+        score, names = row.score, {f.name for f in row.fields}
         own = score.self_points if score else None
-        if sheet.can_edit_self and row.is_self:
-            if own is None:
-                row.attention = "chưa có điểm tự đánh giá"
-            elif own > 0 and row.node.pk not in backed and not (score.explanation or "").strip():
-                row.attention = "có điểm nhưng chưa có minh chứng hay giải trình"
-        elif sheet.can_explain and row.cut and not (score.response or "").strip():
+        if "self_points" in names and row.is_self and own is None:
+            row.attention = "chưa có điểm tự đánh giá"
+        elif "explanation" in names and own and not row.evidence and not (score.explanation or "").strip():
+            row.attention = "có điểm nhưng chưa có minh chứng hay giải trình"
+        elif "response" in names and row.cut and not (score.response or "").strip():
             row.attention = "bị trừ điểm ở vòng 1, chưa giải trình"
-        elif _appraises(sheet, row) and (score is None or score.appraised_points is None):
-            row.attention = "chưa có điểm thẩm định" if not row.is_survey else "chưa có điểm điều tra"
-
-
-def _appraises(sheet: EntrySheet, row: SheetRow) -> bool:
-    return (sheet.can_appraise and not row.is_survey) or (sheet.can_enter_survey and row.is_survey)
+        elif "appraised_points" in names and row.node.pk in missing:
+            row.attention = "chưa có điểm điều tra" if row.is_survey else "chưa có điểm thẩm định"
 
 
 def days_left(period: Period) -> int | None:

@@ -138,7 +138,7 @@ def _index(achieved: Decimal, applicable_max: Decimal) -> Decimal:
 
 def _counted_points(leaves: list[Leaf], method: str) -> Decimal:
     return sum(
-        (leaf.points for leaf in leaves if leaf.method == method and leaf.applicable),
+        (leaf.points for leaf in leaves if leaf.method == method and leaf.applicable and leaf.points is not None),
         _ZERO,
     )
 
@@ -159,7 +159,8 @@ def _validate_leaf(leaf: Leaf) -> None:
     if leaf.max_points < 0:
         raise ValueError(f"leaf {leaf.code}: max_points {leaf.max_points} is negative")
     if leaf.points is None:
-        if leaf.applicable:
+        # A bonus or a deduction left blank is none given (0); a scored leaf must have its points.
+        if leaf.applicable and leaf.method in SCORED_METHODS:
             raise ValueError(f"leaf {leaf.code}: points missing on an applicable leaf")
         return
     _check_number(leaf.points, "points", leaf.code)

@@ -17,8 +17,9 @@ from django.utils import timezone
 from cchc_portal.lib.filetypes import EvidenceFileError, check_evidence_file, safe_storage_name
 from cchc_portal.lib.numbers import NumberProblem, parse_number, show
 from cchc_portal.lib.text import TextProblem, clean_text, without_controls
-from scoring import audit, permissions
-from scoring.models import LONG_TEXT_LIMIT, AuditEntry, Criterion, Evidence, Method, Period, Score, Submission
+from scoring import audit, entry_fields, permissions
+from scoring.entry_fields import Viewer
+from scoring.models import LONG_TEXT_LIMIT, AuditEntry, Criterion, Evidence, Period, Score, Submission
 from scoring.workflow import submission_for
 
 E_CONFLICT = (
@@ -64,7 +65,7 @@ class Change:
 class Conflict:
     """A value someone else changed after the user's form was drawn: theirs is kept, the user's is not."""
 
-    key: str  # "<field>_<criterion id>", as validation errors are keyed
+    key: str  # "<criterion id>-<field>", as validation errors are keyed (entry_fields.key)
     message: str
 
 
@@ -81,19 +82,12 @@ TEXT_LABELS = {
     "appraiser_comment": "Ý kiến thẩm định",
     "response": "Giải trình sau vòng 1",
 }
-FIELD_ACTIONS = {
-    "self_points": AuditEntry.Action.SELF_POINTS,
-    "appraised_points": AuditEntry.Action.APPRAISED_POINTS,
-    "explanation": AuditEntry.Action.EXPLANATION,
-    "appraiser_comment": AuditEntry.Action.COMMENT,
-    "not_applicable": AuditEntry.Action.NOT_APPLICABLE,
-    "response": AuditEntry.Action.RESPONSE,
-}
 
 
 @transaction.atomic
 def scores_save(*, period: Period, unit, changes: list[Change], by, reason: str = "") -> Saved:
-    """One unit's changes from the entry page; errors are keyed "<field>_<criterion id>"."""
+    """One unit's changes from the entry page; errors are keyed "<criterion id>-<field>" (`entry_fields.key`), the
+    name of the form field on the page."""
     return scores_save_many(period=period, changes={unit: changes}, by=by, reason=reason)
 
 
@@ -102,34 +96,39 @@ def scores_save_many(*, period: Period, changes: dict, by, reason: str = "") -> 
     """Validate every change of every unit first (any error refuses all); then write, in bulk with one audit
     entry each, the values that differ from the database.
 
+    Who may change which field is `scoring.entry_fields`' table, the same the page is drawn from.
+
     A change that says what the user saw is written only if the user changed it (typed something else
     than they saw), and only if nobody changed it since they saw it: such a value is a conflict, kept as
     the other person left it and reported, while the user's other values are saved. So a form loaded
     earlier never silently reverts a colleague's work, and the audit log records only what people did."""
-    period = Period.objects.select_for_update().get(pk=period.pk)
+    period = Period.objects.select_for_update(of=("self",)).get(pk=period.pk)
     if period.is_public:
         raise ValidationError(E_PERIOD_CLOSED)
     reason = _clean_reason(reason)
     leaves = {c.pk: c for c in Criterion.objects.leaves_of(period.criteria_set_id)}
     statuses = _submission_statuses(period, changes)
+    existing = {
+        (s.unit_id, s.criterion_id): s for s in Score.objects.filter(period=period, unit_id__in=[u.pk for u in changes])
+    }
     errors: dict[str, list[str]] = {}
     parsed = []
     for unit, unit_changes in changes.items():
-        allowed = _Allowed(by, period, unit, statuses.get(unit.pk, Submission.Status.NOT_STARTED))
+        viewer = Viewer(by, period, unit, statuses.get(unit.pk, Submission.Status.NOT_STARTED))
         for change in unit_changes:
             leaf = leaves.get(change.criterion_id)
             if leaf is None:
                 raise ValidationError(E_NOT_A_LEAF.format(code=change.criterion_id))
-            permissions.require(allowed(leaf, change.field))
+            permissions.require(entry_fields.may_edit(viewer, change.field, leaf, existing.get((unit.pk, leaf.pk))))
             try:
                 parsed.append((unit, change, leaf, _clean(change, leaf), _seen(change, leaf)))
             except ValidationError as exc:
-                errors.setdefault(f"{change.field}_{leaf.pk}", []).extend(exc.messages)
+                errors.setdefault(entry_fields.key(leaf.pk, change.field), []).extend(exc.messages)
     if errors:
         raise ValidationError(errors)
-    written, touched, conflicts = _write(period, parsed, by, reason)
+    written, touched, conflicts = _write(period, parsed, existing, by, reason)
     _start_drafts(period, touched, statuses, by)
-    return Saved(changed=written, conflicts=_explain(period, conflicts))
+    return Saved(changed=written, conflicts=_explain(period, conflicts, by))
 
 
 _UNSEEN = object()
@@ -149,7 +148,7 @@ def _same(a, b) -> bool:
     return a == b or (a in (None, "") and b in (None, ""))
 
 
-def _explain(period, conflicts) -> list[Conflict]:
+def _explain(period, conflicts, by) -> list[Conflict]:
     """Each conflict with who changed the value and when (one query for all of them)."""
     if not conflicts:
         return []
@@ -165,11 +164,13 @@ def _explain(period, conflicts) -> list[Conflict]:
     for unit, leaf, field, mine, theirs, action in conflicts:
         entry = latest.get((unit.pk, leaf.pk, action))
         who = (entry.by.get_full_name() or entry.by.get_username()) if entry and entry.by else "người khác"
+        if entry and entry.by_id is not None and entry.by_id == getattr(by, "pk", None):
+            who = "chính bạn (ở một thẻ hoặc cửa sổ khác)"
         at = timezone.localtime(entry.at).strftime("%H:%M %d/%m") if entry else "vừa rồi"
         message = E_CONFLICT.format(
             code=leaf.code, field=FIELD_LABELS[field], who=who, at=at, theirs=show(theirs), mine=show(mine)
         )
-        explained.append(Conflict(f"{field}_{leaf.pk}", message))
+        explained.append(Conflict(entry_fields.key(leaf.pk, field), message))
     return explained
 
 
@@ -187,19 +188,6 @@ def _submission_statuses(period, changes) -> dict[int, str]:
     )
 
 
-class _Allowed:
-    """Who may change which field of one unit, decided once per field and method, not per cell."""
-
-    def __init__(self, user, period, unit, status):
-        self.args, self.cache = (user, period, unit, status), {}
-
-    def __call__(self, leaf, field) -> bool:
-        key = (field, leaf.method)
-        if key not in self.cache:
-            self.cache[key] = _may_change(*self.args, leaf, field)
-        return self.cache[key]
-
-
 def _start_drafts(period, touched_units, statuses, by) -> None:
     """A unit member's first save turns "not started" into "draft"."""
     mine = [u for u in touched_units if permissions.is_member(by, u)]
@@ -208,22 +196,6 @@ def _start_drafts(period, touched_units, statuses, by) -> None:
     )
     started = [u.pk for u in mine if statuses.get(u.pk) == Submission.Status.NOT_STARTED]
     Submission.objects.filter(period=period, unit_id__in=started).update(status=Submission.Status.DRAFT)
-
-
-def _may_change(user, period, unit, status, leaf, field) -> bool:
-    if field == "self_points":
-        return leaf.method == Method.SELF and permissions.can_edit_self(user, period, unit, status)
-    if field == "explanation":
-        return permissions.can_edit_self(user, period, unit, status)
-    if field == "response":
-        return permissions.can_explain(user, period, unit, status)
-    if field == "appraised_points" and leaf.method == Method.SURVEY:
-        return permissions.can_enter_survey(user, period)
-    if field in ("appraised_points", "appraiser_comment"):
-        return permissions.can_appraise(user, period, unit)
-    if field == "not_applicable":
-        return permissions.can_mark_not_applicable(user, period)
-    return False
 
 
 def _clean(change: Change, leaf: Criterion):
@@ -237,17 +209,14 @@ def _clean(change: Change, leaf: Criterion):
         raise ValidationError(f"Tiêu chí {leaf.code}: {problem.message}") from None
 
 
-def _write(period, parsed, by, reason) -> tuple[int, list, list]:
+def _write(period, parsed, existing, by, reason) -> tuple[int, list, list]:
     units = {unit.pk: unit for unit, *_ in parsed}
-    existing = {(s.unit_id, s.criterion_id): s for s in Score.objects.filter(period=period, unit_id__in=list(units))}
     entries, new, dirty, conflicts, now = [], {}, {}, [], timezone.now()
     for unit, change, leaf, value, seen in parsed:
         key = (unit.pk, leaf.pk)
         score = existing.get(key) or new.get(key) or Score(period=period, unit=unit, criterion=leaf)
         old = getattr(score, change.field)
-        action = FIELD_ACTIONS[change.field]
-        if change.field == "appraised_points" and leaf.method == Method.SURVEY:
-            action = AuditEntry.Action.SURVEY_POINTS
+        action = entry_fields.action_for(change.field, leaf.method)
         if seen is not _UNSEEN and _same(value, seen):
             continue  # the user left it as they saw it: whatever it is now stays
         if seen is not _UNSEEN and not _same(old, seen) and not _same(old, value):
@@ -264,7 +233,7 @@ def _write(period, parsed, by, reason) -> tuple[int, list, list]:
             )
         )
     Score.objects.bulk_create(new.values(), batch_size=2000)
-    Score.objects.bulk_update(dirty.values(), [*FIELD_ACTIONS, "updated_at"], batch_size=2000)
+    Score.objects.bulk_update(dirty.values(), [*entry_fields.NAMES, "updated_at"], batch_size=2000)
     AuditEntry.objects.bulk_create(entries, batch_size=2000)
     touched = {unit_id: units[unit_id] for unit_id, _ in (*new, *dirty)}
     return len(entries), list(touched.values()), conflicts

@@ -15,17 +15,18 @@ from django.utils import timezone
 from cchc_portal.lib.text import TextProblem, clean_text
 from cchc_portal.public_cache import public_changed
 from scoring import audit, permissions, ranking
+from scoring.figures import unit_figures
 from scoring.models import (
     PUBLIC_STATUSES,
     AppraiserAssignment,
     AuditEntry,
     Criterion,
-    GradeScheme,
     Period,
     Result,
     ResultVersion,
     Score,
 )
+from scoring.results import engine_bands, points_of
 from units.models import Unit
 
 E_ALREADY_PUBLISHED = "Kỳ đánh giá {period} đã được công bố."
@@ -38,10 +39,6 @@ E_UNIT_ABOVE = "{unit} (điểm vượt điểm tối đa: {codes})"
 SHOWN_UNITS, SHOWN_CODES = 10, 5
 E_NOT_APPROVED = "Kỳ đánh giá {period} chưa được phê duyệt, chưa thể công bố."
 E_NO_DECISION = "Cần nhập số quyết định công bố."
-
-
-def engine_bands(scheme: GradeScheme) -> tuple[ranking.Band, ...]:
-    return tuple(ranking.Band(code=b.code, label=b.label, lower_bound=b.lower_bound) for b in scheme.bands.all())
 
 
 @transaction.atomic
@@ -108,9 +105,18 @@ def _entries_from_sums(period: Period, units: list[tuple[int, str]], leaves: lis
     if not leaves or any(leaf.method not in ranking.METHODS or leaf.max_points < 0 for leaf in leaves):
         return None
     methods = {leaf.method for leaf in leaves}
+    scored_leaves = sum(1 for leaf in leaves if leaf.method in ranking.SCORED_METHODS)
     applicable = Q(not_applicable=False)
+    # What the total waits for (scoring/figures.py needs_points): every scored leaf answered, and every bonus the
+    # unit proposed given its appraised points; a deduction or an unproposed bonus left blank counts 0.
+    scored = Q(criterion__method__in=sorted(ranking.SCORED_METHODS))
     sums = {
-        "answered": Count("pk", filter=Q(not_applicable=True) | Q(appraised_points__isnull=False)),
+        "answered": Count("pk", filter=scored & (Q(not_applicable=True) | Q(appraised_points__isnull=False))),
+        "unconfirmed": Count(
+            "pk",
+            filter=Q(criterion__method=ranking.METHOD_BONUS, not_applicable=False, appraised_points__isnull=True)
+            & Q(self_points__gt=0),
+        ),
         "out_of_range": Count(
             "pk", filter=Q(appraised_points__gt=F("criterion__max_points")) | Q(appraised_points__lt=0)
         ),
@@ -135,7 +141,13 @@ def _entries_from_sums(period: Period, units: list[tuple[int, str]], leaves: lis
     entries = []
     for pk, name in units:
         row = by_unit.get(pk)
-        if row is None or row["answered"] != len(leaves) or row["out_of_range"] or not row.get("scored_max"):
+        if (
+            row is None
+            or row["answered"] != scored_leaves
+            or row["unconfirmed"]
+            or row["out_of_range"]
+            or not row.get("scored_max")
+        ):
             return None
         total = ranking.compute_total(
             [
@@ -164,23 +176,23 @@ def _exact(value) -> Decimal:
 
 
 def _entries_from_each_score(period: Period, units: list[tuple[int, str]], leaves: list[Criterion]):
-    """Every unit's total from its leaves one by one; lists every unit that lacks points or exceeds a maximum."""
-    # Only the columns the totals need, unordered: a national period has over 300,000 scores.
-    scores = {
-        (unit_id, criterion_id): (points, not_applicable)
-        for unit_id, criterion_id, points, not_applicable in Score.objects.filter(period=period)
-        .order_by()
-        .values_list("unit_id", "criterion_id", "appraised_points", "not_applicable")
-    }
+    """Every unit's total from its figures (scoring/figures.py); lists every unit that lacks points or exceeds a
+    maximum."""
+    tree = Criterion.objects.tree_of(period.criteria_set_id)
+    points = points_of(period)
     entries, problems = [], []
     for pk, name in units:
-        missing, above = [], []
-        unit_leaves = [_leaf(c, scores.get((pk, c.pk)), missing, above) for c in leaves]
-        if missing or above:
-            problems.append(_unit_problem(name, missing, above))
+        mine = points.get(pk, {})
+        figures = unit_figures(tree, mine)
+        above = [
+            leaf.code
+            for leaf in tree.leaves
+            if (p := mine.get(leaf.pk)) and p.appraised is not None and p.appraised > leaf.max_points
+        ]
+        if figures.missing or above:
+            problems.append(_unit_problem(name, [leaf.code for leaf in figures.missing], above))
             continue
-        total = ranking.compute_total(unit_leaves).total
-        entries.append(ranking.Entry(key=pk, name=name, total=total))
+        entries.append(ranking.Entry(key=pk, name=name, total=figures.total.total))
     if problems:
         # One message, a screenful at most: the units, and for each the first criteria it lacks.
         more = len(problems) - SHOWN_UNITS
@@ -199,22 +211,6 @@ def _unit_problem(unit: str, missing: list[str], above: list[str]) -> str:
     if above:
         parts.append(E_UNIT_ABOVE.format(unit=unit, codes=_codes(above)))
     return "; ".join(parts)
-
-
-def _leaf(criterion: Criterion, score: tuple | None, missing: list[str], above: list[str]) -> ranking.Leaf:
-    points, not_applicable = score or (None, False)
-    applicable = not not_applicable
-    if applicable and points is None:
-        missing.append(criterion.code)
-    elif points is not None and points > criterion.max_points:
-        above.append(criterion.code)
-    return ranking.Leaf(
-        code=criterion.code,
-        max_points=criterion.max_points,
-        points=points,
-        method=criterion.method,
-        applicable=applicable,
-    )
 
 
 def result_version_seal(

@@ -23,17 +23,18 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from cchc_portal.downloads import xlsx_response
 from cchc_portal.lib.filetypes import KINDS
 from cchc_portal.middleware import accepts_uploads
-from scoring import notices, permissions, services, workflow
+from scoring import entry_fields, notices, permissions, services, workflow
 from scoring.excel_audit import audit_workbook
 from scoring.forms import (
-    FIELDS,
     AssignForm,
     ConfirmForm,
     EvidenceForm,
     OpenForm,
     PublishForm,
     ReasonForm,
-    entry_changes,
+    leaf_forms,
+    shown_again,
+    stale_fields,
 )
 from scoring.imports.views import IMPORTED_SESSION_KEY
 from scoring.models import AppraiserAssignment, AuditEntry, Criterion, Evidence, Period, Submission
@@ -235,79 +236,68 @@ E_READ_ONLY = "Kỳ đánh giá đã công bố hoặc đã khóa: mọi số li
 @login_required
 def entry(request, pk: int, code: str):
     period, unit = _period_and_unit(request, pk, code)
-    if request.method == "POST" and period.is_public:
-        messages.error(request, E_READ_ONLY)
-        return redirect("scoring:entry", pk=period.pk, code=unit.code)
     sheet = entry_sheet(period, unit, request.user)
     if request.method == "GET":
-        return _entry_page(request, sheet, Outcome())
+        return _entry_page(request, sheet, Outcome(forms=leaf_forms(sheet)))
     outcome = _save_and_act(sheet, request)
     if outcome.target:
         return redirect(outcome.target)
-    if outcome.conflicts or outcome.refused:  # the page again, fresh from the database (and what was unsaved)
-        sheet = entry_sheet(period, unit, request.user)
-    return _entry_page(request, sheet, outcome)
+    return _entry_page(request, outcome.sheet or sheet, outcome)
 
 
 @dataclass
 class Outcome:
-    """What a POST of the entry sheet led to: where to go next, or what to show again and why."""
+    """What a POST of the entry sheet led to: where to go next, or the page to show again and why."""
 
     target: str = ""
-    errors: dict = field(default_factory=dict)
-    values: object = field(default_factory=dict)
+    forms: dict = field(default_factory=dict)  # leaf id -> LeafForm, as the page shows them
+    errors: dict = field(default_factory=dict)  # "<leaf id>-<field>" or "__all__" -> messages
     conflicts: list = field(default_factory=list)
     refused: bool = False  # the values were saved, the move after them was refused
+    stale: str = ""  # why values the page sent were not saved (the period or the file moved on)
+    unsaved: list = field(default_factory=list)  # (criterion code, field label, value typed) of those values
+    sheet: object = None  # the sheet read again after a save
 
 
 def _entry_page(request, sheet, outcome: Outcome):
     errors = outcome.errors
-    attention = _flagged(errors) | {r.node.pk for r in sheet.attention_rows}
+    for key, texts in errors.items():
+        parsed = entry_fields.parse_key(key)
+        form = outcome.forms.get(parsed[0]) if parsed else None
+        if form is not None:
+            form.mark(parsed[1], " ".join(texts))
+    flagged = {p[0] for p in map(entry_fields.parse_key, errors) if p}
+    attention = flagged | {r.node.pk for r in sheet.attention_rows}
+    tree = sheet.tree
+    for row in sheet.rows:
+        row.form = outcome.forms.get(row.node.pk)
     context = {
         "sheet": sheet,
+        "forms": outcome.forms,
         "errors": errors,
-        "values": outcome.values,
-        "partial": bool(outcome.conflicts),
+        "error_lines": _error_lines(sheet, errors),
+        "dirty": any(f.is_bound for f in outcome.forms.values()),
         "refused": outcome.refused,
+        "stale": outcome.stale,
+        "unsaved": outcome.unsaved,
         "session_seconds": settings.SESSION_COOKIE_AGE,
         "conflicts": outcome.conflicts,
         "general_errors": errors.get("__all__", []),
         "attention": attention,
-        "attention_groups": _ancestors(sheet, attention),
+        "attention_groups": {a.pk for leaf in attention if (node := tree.get(leaf)) for a in tree.ancestors(node)},
     }
-    status = 409 if outcome.conflicts else (400 if errors else 200)
+    status = 409 if outcome.conflicts else (400 if errors or outcome.stale else 200)
     return render(request, "scoring/entry.html", context, status=status)
 
 
-def _ancestors(sheet, leaves: set[int]) -> set[int]:
-    """The areas and groups above the given leaves: the headings the "only what needs work" filter keeps."""
-    parents = {row.node.pk: row.node.parent_id for row in sheet.rows}
-    found = set()
-    for pk in leaves:
-        parent = parents.get(pk)
-        while parent is not None and parent not in found:
-            found.add(parent)
-            parent = parents.get(parent)
-    return found
-
-
-def _flagged(errors: dict) -> set[int]:
-    """The leaves an error is keyed to ("self_points_12" → 12)."""
-    ids = (key.rpartition("_")[2] for key in errors)
-    return {int(pk) for pk in ids if pk.isdigit()}
-
-
-FIELD_PREFIXES = {field: prefix for prefix, field in FIELDS.items()}
-
-
-def _typed(data, conflicts) -> dict:
-    """What the user typed in each field that was not saved, by input name."""
-    typed = {}
-    for conflict in conflicts:
-        field_name, _, pk = conflict.key.rpartition("_")
-        name = f"{FIELD_PREFIXES[field_name]}-{pk}"
-        typed[name] = data.get(name, "")
-    return typed
+def _error_lines(sheet, errors: dict) -> list[tuple[int, str]]:
+    """(leaf id, its messages) in the order of the sheet: the links at the top of the page."""
+    by_leaf: dict[int, list[str]] = {}
+    for key, texts in errors.items():
+        parsed = entry_fields.parse_key(key)
+        if parsed:
+            by_leaf.setdefault(parsed[0], []).extend(texts)
+    return [(row.node.pk, " ".join(by_leaf[row.node.pk])) for row in sheet.rows if row.node.pk in by_leaf]
 
 
 ACTIONS = {
@@ -319,33 +309,44 @@ ACTIONS = {
 
 
 def _save_and_act(sheet, request) -> Outcome:
-    """Save what the user changed, then make the move asked for ("evidence:<id>": open that leaf's evidence
+    """Save what the person changed, then make the move asked for ("evidence:<id>": open that leaf's evidence
     page once saved).
 
-    An invalid value saves nothing (the page shows everything again as typed, and says so). Valid values are
-    saved even when the move is then refused — a refused submission keeps what was typed, and the page,
-    read again from the database, marks what the move still needs."""
+    An invalid value saves nothing (the page shows everything again as typed, and says so); so do values the page
+    as it is now has no input for (the period moved on since the page was drawn: the page says what happened).
+    Valid values are saved even when the move is then refused — a refused submission keeps what was typed, and
+    the page, read again from the database, marks what the move still needs."""
     action = request.POST.get("action", "save")
+    forms = leaf_forms(sheet, request.POST)
+    stale = stale_fields(forms, request.POST)
+    if stale:
+        unsaved = [(sheet.tree.get(pk), name, value) for pk, name, value in stale if sheet.tree.get(pk)]
+        lines = [(n.code, entry_fields.label_of(name, n.method), value) for n, name, value in unsaved]
+        return Outcome(forms=forms, stale=workflow.what_moved(sheet.period, sheet.unit), unsaved=lines)
     changed, conflicts = 0, []
-    if sheet.can_save and action != "withdraw":
+    if forms and action != "withdraw":
         try:
             with transaction.atomic():
                 saved = scores_save(
                     period=sheet.period,
                     unit=sheet.unit,
-                    changes=entry_changes(sheet, request.POST),
+                    changes=[change for form in forms.values() for change in form.changes()],
                     by=request.user,
                     reason=request.POST.get("reason", "").strip(),
                 )
         except ValidationError as exc:
             errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-            return Outcome(errors=errors, values=request.POST)
+            return Outcome(forms=forms, errors=errors)
         changed, conflicts = saved.changed, saved.conflicts
     if changed:
         messages.success(request, f"Đã lưu {changed} thay đổi.")
     if conflicts:
+        fresh = entry_sheet(sheet.period, sheet.unit, request.user)
         return Outcome(
-            errors={c.key: [c.message] for c in conflicts}, values=_typed(request.POST, conflicts), conflicts=conflicts
+            forms=_with_conflicts(fresh, forms, conflicts),
+            errors={c.key: [c.message] for c in conflicts},
+            conflicts=conflicts,
+            sheet=fresh,
         )
     if action in ACTIONS:
         service, text = ACTIONS[action]
@@ -354,11 +355,22 @@ def _save_and_act(sheet, request) -> Outcome:
                 service(period=sheet.period, unit=sheet.unit, by=request.user)
         except ValidationError as exc:
             errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-            return Outcome(errors=errors, refused=True)
+            fresh = entry_sheet(sheet.period, sheet.unit, request.user)
+            return Outcome(forms=leaf_forms(fresh), errors=errors, refused=True, sheet=fresh)
         messages.success(request, text)
     elif not changed and not action.startswith("evidence:"):
         messages.info(request, "Không có thay đổi nào cần lưu.")
     return Outcome(target=_next_page(sheet, action))
+
+
+def _with_conflicts(sheet, sent: dict, conflicts) -> dict:
+    """The page read again: what is stored now everywhere, except the values that were not saved, shown as typed."""
+    typed: dict[int, dict[str, str]] = {}
+    for conflict in conflicts:
+        pk, name = entry_fields.parse_key(conflict.key)
+        typed.setdefault(pk, {})[name] = sent[pk][name].data
+    forms = leaf_forms(sheet)
+    return {pk: shown_again(form, typed[pk]) if pk in typed else form for pk, form in forms.items()}
 
 
 def _next_page(sheet, action: str) -> str:
@@ -404,14 +416,15 @@ def evidence(request, pk: int, code: str, criterion_id: int):
             score__period=period, score__unit=unit, score__criterion=criterion, removed=False
         ).select_related("uploaded_by")
     )
-    sheet = entry_sheet(period, unit, request.user, history_limit=0)
+    status = workflow.submission_status(period, unit)
     context = {
         "period": period,
         "unit": unit,
         "criterion": criterion,
         "items": items,
         "form": form,
-        "can_add": sheet.can_edit_self or sheet.can_explain,
+        "can_add": permissions.can_edit_self(request.user, period, unit, status)
+        or permissions.can_explain(request.user, period, unit, status),
     }
     return render(request, "scoring/evidence.html", context, status=400 if form.errors else 200)
 

@@ -10,11 +10,13 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from cchc_portal.lib.text import TextProblem, clean_text
 from scoring import audit, permissions
+from scoring.entry_fields import key
+from scoring.figures import NO_POINTS, Points, needs_points
 from scoring.models import LONG_TEXT_LIMIT, AuditEntry, Criterion, Evidence, Method, Period, Score, Submission
 from scoring.progress import period_progress, readiness
 
@@ -188,6 +190,12 @@ def period_lock(*, period: Period, by) -> Period:
     return _move(period=period, to=S.LOCKED, by=by)
 
 
+def submission_status(period: Period, unit) -> str:
+    """Where the unit's file stands (not started when it has none yet)."""
+    found = Submission.objects.filter(period=period, unit=unit).values_list("status", flat=True).first()
+    return found or Submission.Status.NOT_STARTED
+
+
 def submission_for(period: Period, unit) -> Submission:
     submission, _ = Submission.objects.select_for_update().get_or_create(period=period, unit=unit)
     return submission
@@ -219,8 +227,8 @@ def submission_submit(*, period: Period, unit, by) -> Submission:
     missing, unexplained = _incomplete(period, unit)
     if missing or unexplained:
         # One summary, and each criterion's message keyed to its field, so the sheet can point at the rows.
-        errors = {f"self_points_{leaf.pk}": [E_MISSING_SELF.format(code=leaf.code)] for leaf in missing}
-        errors |= {f"explanation_{leaf.pk}": [E_NEEDS_EXPLANATION.format(code=leaf.code)] for leaf in unexplained}
+        errors = {key(leaf.pk, "self_points"): [E_MISSING_SELF.format(code=leaf.code)] for leaf in missing}
+        errors |= {key(leaf.pk, "explanation"): [E_NEEDS_EXPLANATION.format(code=leaf.code)] for leaf in unexplained}
         parts = [E_COUNT_MISSING.format(n=len(missing))] if missing else []
         parts += [E_COUNT_UNEXPLAINED.format(n=len(unexplained))] if unexplained else []
         errors["__all__"] = [E_NOT_SUBMITTED.format(parts="; ".join(parts))]
@@ -230,8 +238,9 @@ def submission_submit(*, period: Period, unit, by) -> Submission:
 
 
 def _incomplete(period: Period, unit) -> tuple[list, list]:
-    """The self-assessed leaves without points, and those with points but neither evidence nor explanation."""
-    leaves = Criterion.objects.leaves_of(period.criteria_set_id).filter(method=Method.SELF)
+    """The self-assessed leaves without points, and those with points (a bonus proposed too) but neither evidence
+    nor explanation."""
+    leaves = Criterion.objects.leaves_of(period.criteria_set_id).filter(method__in=(Method.SELF, Method.BONUS))
     scores = {s.criterion_id: s for s in Score.objects.filter(period=period, unit=unit)}
     backed = set(
         Evidence.objects.filter(score__period=period, score__unit=unit, removed=False).values_list(
@@ -243,9 +252,9 @@ def _incomplete(period: Period, unit) -> tuple[list, list]:
         score = scores.get(leaf.pk)
         if score and score.not_applicable:
             continue
-        if score is None or score.self_points is None:
+        if (score is None or score.self_points is None) and leaf.method == Method.SELF:
             missing.append(leaf)
-        elif score.self_points > 0 and leaf.pk not in backed and not score.explanation.strip():
+        elif score and score.self_points and leaf.pk not in backed and not score.explanation.strip():
             unexplained.append(leaf)
     return missing, unexplained
 
@@ -286,23 +295,22 @@ def appraisal_complete(*, period: Period, unit, by) -> Submission:
     if missing:
         raise ValidationError(
             {"__all__": [E_ROUND_INCOMPLETE.format(n=len(missing))]}
-            | {f"appraised_points_{leaf.pk}": [E_MISSING_APPRAISAL.format(code=leaf.code)] for leaf in missing}
+            | {key(leaf.pk, "appraised_points"): [E_MISSING_APPRAISAL.format(code=leaf.code)] for leaf in missing}
         )
     _set_submission(submission, status, by)
     return submission
 
 
 def _unappraised(period: Period, unit) -> list[Criterion]:
-    """The applicable leaves the appraiser scores (not survey ones: the Department enters those) still without
-    appraised points."""
-    leaves = Criterion.objects.leaves_of(period.criteria_set_id).exclude(method=Method.SURVEY)
+    """The leaves the appraiser must give points on before the round is done: the applicable self-assessed ones,
+    and the bonus leaves the unit proposed points on (survey points and deductions are Sở Nội vụ's)."""
+    leaves = Criterion.objects.leaves_of(period.criteria_set_id).filter(method__in=(Method.SELF, Method.BONUS))
     scores = {s.criterion_id: s for s in Score.objects.filter(period=period, unit=unit)}
-    return [
-        leaf
-        for leaf in leaves
-        if not (scores.get(leaf.pk) and scores[leaf.pk].not_applicable)
-        and (leaf.pk not in scores or scores[leaf.pk].appraised_points is None)
-    ]
+    return [leaf for leaf in leaves if needs_points(leaf, _points(scores.get(leaf.pk)))]
+
+
+def _points(score) -> Points:
+    return Points(score.self_points, score.appraised_points, score.not_applicable) if score else NO_POINTS
 
 
 def period_move(
@@ -323,3 +331,24 @@ def period_move(
         return period_open(period=period, deadline=deadline, by=by)
     with transaction.atomic():
         return _move(period=period, to=move.target, by=by, reason=reason if move.takes_reason else "")
+
+
+E_MOVED = "Trang này đã cũ: {what}. Những gì bạn vừa nhập chưa được lưu."
+E_MOVED_UNKNOWN = "Trang này đã cũ: hồ sơ không còn sửa được ở bước này. Những gì bạn vừa nhập chưa được lưu."
+
+
+def what_moved(period: Period, unit=None) -> str:
+    """What changed since a page was drawn, in a sentence: the period's or the unit's file's latest move, when and
+    by whom ("kỳ đánh giá đã chuyển sang “Đã công bố” lúc 14:02 ngày 03/12/2026, do quantri thực hiện")."""
+    moves = AuditEntry.objects.filter(period=period, action=AuditEntry.Action.PERIOD_STATUS)
+    if unit is not None:
+        moves = AuditEntry.objects.filter(period=period).filter(
+            Q(action=AuditEntry.Action.PERIOD_STATUS) | Q(action=AuditEntry.Action.SUBMISSION, unit=unit)
+        )
+    latest = moves.select_related("by").order_by("-at", "-pk").first()
+    if latest is None:
+        return E_MOVED_UNKNOWN
+    what = "kỳ đánh giá" if latest.action == AuditEntry.Action.PERIOD_STATUS else f"hồ sơ của {unit.name}"
+    when = timezone.localtime(latest.at).strftime("%H:%M ngày %d/%m/%Y")
+    who = f", do {latest.by.get_full_name() or latest.by.get_username()} thực hiện" if latest.by else ""
+    return E_MOVED.format(what=f"{what} đã chuyển sang “{latest.new}” lúc {when}{who}")

@@ -201,6 +201,26 @@ def form_data(
     return data, action or None
 
 
+def load_form(client, url: str, *, form: str | None = None, button: str | None = None, page=None) -> Form:
+    """The form of the page at `url` as it was drawn now (to post later, as an older tab does)."""
+    page = page if page is not None else client.get(url)
+    assert page.status_code == 200, f"GET {url} answered {page.status_code}"
+    chosen = _pick_form(forms_of(page.content.decode()), form, button)
+    chosen.attrs.setdefault("_url", url)
+    return chosen
+
+
+def post_form(client, loaded: Form, changes: dict | None = None, *, button: str | None = None, follow: bool = False):
+    """Fill in `changes` on a form loaded earlier, press `button` and POST it."""
+    url = loaded.attrs["_url"]
+    data, formaction = form_data(loaded, changes, button)
+    target = urljoin(url, formaction or loaded.attrs.get("action") or url)
+    grouped: dict[str, list[str]] = {}
+    for name, value in data:
+        grouped.setdefault(name, []).append(value)
+    return client.post(target, grouped, follow=follow)
+
+
 def submit_page(
     client,
     url: str,
@@ -212,12 +232,5 @@ def submit_page(
     follow: bool = False,
 ):
     """GET `url` (or use the `page` response already fetched), fill in `changes`, press `button`, POST it."""
-    page = page if page is not None else client.get(url)
-    assert page.status_code == 200, f"GET {url} answered {page.status_code}"
-    chosen = _pick_form(forms_of(page.content.decode()), form, button)
-    data, formaction = form_data(chosen, changes, button)
-    target = urljoin(url, formaction or chosen.attrs.get("action") or url)
-    grouped: dict[str, list[str]] = {}
-    for name, value in data:
-        grouped.setdefault(name, []).append(value)
-    return client.post(target, grouped, follow=follow)
+    loaded = load_form(client, url, form=form, button=button, page=page)
+    return post_form(client, loaded, changes, button=button, follow=follow)

@@ -100,7 +100,9 @@ def test_a_backup_restores_into_an_empty_database_and_media_folder_with_everythi
         assert "đã được đối chiếu" in out
         counts = json.loads(run(["-c", CHECK], env).stdout.strip().splitlines()[-1])
         tables = manifest["tables"]
-        assert counts["units"] == tables["units_unit"] and counts["scores"] == tables["scoring_score"] == 1
+        assert (
+            counts["units"] == tables["units_unit"] and counts["scores"] == tables["scoring_score"] == 2
+        )  # with the cast's not-applicable leaf
         assert counts["audit"] == tables["scoring_auditentry"] > 0
         assert counts["versions"] == tables["scoring_resultversion"] == 2 and counts["results"] == 30
         assert counts["triggers"] == len(__import__("scoring.locks").locks.trigger_names(connection.vendor))

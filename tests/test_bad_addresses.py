@@ -54,9 +54,9 @@ def test_a_form_sent_after_the_session_changed_gets_a_vietnamese_explanation(cas
     client.force_login(cast.staff_a)
     answer = client.post(
         f"/cham-diem/ky/{cast.period.pk}/don-vi/{cast.unit_a.code}/",
-        {f"self-{cast.leaf['1.1'].pk}": "1", "action": "save"},
+        {f"{cast.leaf['1.1'].pk}-self_points": "1", "action": "save"},
     )
     assert answer.status_code == 403
     text = answer.content.decode()
     assert "Biểu mẫu đã hết hiệu lực, chưa gửi được" in text and "chưa lưu gì" in text
-    assert not cast.period.scores.exists()
+    assert not cast.period.scores.filter(unit=cast.unit_a).exists()

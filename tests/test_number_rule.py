@@ -273,15 +273,15 @@ def test_the_entry_page_checks_points_by_the_table_as_they_are_typed(browser, li
         page.wait_for_url(f"**/don-vi/{period.unit.code}/")
         for case in TEXT_CASES:
             leaf = period.leaf[case["maximum"]]
-            page.fill(f"#self-{leaf.pk}", case["raw"])
-            message = page.locator(f"#err-self-{leaf.pk}").inner_text() or None
+            page.fill(f"#id_{leaf.pk}-self_points", case["raw"])
+            message = page.locator(f"#err-{leaf.pk}-self_points").inner_text() or None
             if case["outcome"] in REFUSALS:
                 assert_outcome(case["outcome"], message=message)
             else:
                 assert message is None, (case["id"], message)
                 total = Decimal(page.locator("#total-self").inner_text().replace(".", "").replace(",", "."))
                 assert total == Decimal(0 if case["outcome"] == "blank" else case["outcome"]), case["id"]
-            page.fill(f"#self-{leaf.pk}", "")
+            page.fill(f"#id_{leaf.pk}-self_points", "")
         page.close()
     finally:
         clear_locked_data()

@@ -21,6 +21,7 @@ from openpyxl import Workbook, load_workbook
 from cchc_portal.lib.text import TextProblem, clean_text
 from scoring.models import AuditEntry, Period, Score
 from scoring.scores import Change, scores_save
+from tests.browser import submit_page
 from tests.conftest import publish_table
 from units.models import Block, Unit
 
@@ -116,7 +117,7 @@ def test_the_entry_service_and_page_refuse_such_an_explanation(cast, case):
     client = Client()
     client.force_login(cast.staff_a)
     url = f"/cham-diem/ky/{cast.period.pk}/don-vi/{cast.unit_a.code}/"
-    response = client.post(url, {"action": "save", f"expl-{leaf.pk}": HOSTILE[case]})
+    response = submit_page(client, url, {f"{leaf.pk}-explanation": HOSTILE[case]}, button="save")
     assert response.status_code == 400 and REASON[case] in response.content.decode()
     assert not Score.objects.exclude(explanation="").exists()
 

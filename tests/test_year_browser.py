@@ -144,9 +144,9 @@ def test_the_whole_year_with_three_people_and_a_citizen(browser, live_server, pe
     entry = f"{period_page}don-vi/{justice.code}/"
     staff.click(f"a[href='{entry}']")
     leaves = {c.code: c.pk for c in period.criteria_set.criteria.all()}
-    staff.page.fill(f"#self-{leaves['1.1']}", "3,5")
-    staff.page.fill(f"#self-{leaves['1.2']}", "6")
-    staff.page.fill(f"#self-{leaves['2']}", "55")
+    staff.page.fill(f"#id_{leaves['1.1']}-self_points", "3,5")
+    staff.page.fill(f"#id_{leaves['1.2']}-self_points", "6")
+    staff.page.fill(f"#id_{leaves['2']}-self_points", "55")
     assert staff.text("#total-self") == "64,500"
     staff.shot("03-don-vi-nhap-diem")
     staff.click(f"button[value='evidence:{leaves['1.1']}']")
@@ -157,7 +157,7 @@ def test_the_whole_year_with_three_people_and_a_citizen(browser, live_server, pe
     assert "Đã thêm minh chứng." in staff.text(".messages")
     staff.shot("04-minh-chung")
     staff.click("text=← Về hồ sơ tự đánh giá")
-    assert staff.page.input_value(f"#self-{leaves['2']}") == "55"  # kept: saved before the evidence page
+    assert staff.page.input_value(f"#id_{leaves['2']}-self_points") == "55"  # kept: saved before the evidence page
     staff.click("button[value=submit]")
     summary = staff.text("#loi")
     assert "Chưa nộp được hồ sơ: 2 tiêu chí có điểm nhưng chưa có minh chứng hay giải trình" in summary
@@ -166,8 +166,10 @@ def test_the_whole_year_with_three_people_and_a_citizen(browser, live_server, pe
     assert staff.page.locator("tr.leaf:visible").count() == 2
     staff.shot("05-nop-thieu-giai-trinh")
     staff.page.uncheck("#chi-can-xu-ly")
-    staff.page.fill(f"textarea[name=expl-{leaves['1.2']}]", "Báo cáo số 5/BC-STP, số 9/BC-STP")
-    staff.page.fill(f"textarea[name=expl-{leaves['2']}]", "Tỷ lệ đúng hạn 92% theo Hệ thống thông tin giải quyết TTHC")
+    staff.page.fill(f"textarea[name=\"{leaves['1.2']}-explanation\"]", "Báo cáo số 5/BC-STP, số 9/BC-STP")
+    staff.page.fill(
+        f"textarea[name=\"{leaves['2']}-explanation\"]", "Tỷ lệ đúng hạn 92% theo Hệ thống thông tin giải quyết TTHC"
+    )
     staff.click("button[value=submit]")
     assert "Đã nộp hồ sơ tự đánh giá." in staff.text(".messages")
     staff.shot("06-da-nop")
@@ -212,15 +214,15 @@ def test_the_whole_year_with_three_people_and_a_citizen(browser, live_server, pe
     appraiser.click(".todo a")
     appraiser.click(f"a[href='{entry}']")
     for code, points in (("1.1", "3,5"), ("1.2", "6"), ("2", "45")):
-        appraiser.page.fill(f"#appr-{leaves[code]}", points)
-    appraiser.page.fill(f"textarea[name=cmt-{leaves['2']}]", "Chưa có số liệu kiểm chứng tỷ lệ 92%")
+        appraiser.page.fill(f"#id_{leaves[code]}-appraised_points", points)
+    appraiser.page.fill(f"textarea[name=\"{leaves['2']}-appraiser_comment\"]", "Chưa có số liệu kiểm chứng tỷ lệ 92%")
     assert appraiser.text("#total-appr") == "54,500" and appraiser.text("#total-self") == "64,500"
     appraiser.shot("09-tham-dinh-vong-1")
     appraiser.click("button[value=appraised]")
     assert "Đã thẩm định vòng 1" in appraiser.text("#submission-status")
     appraiser.go(f"{period_page}don-vi/{health.code}/")
     for code, points in (("1.1", "4"), ("1.2", "5,5"), ("2", "58")):
-        appraiser.page.fill(f"#appr-{leaves[code]}", points)
+        appraiser.page.fill(f"#id_{leaves[code]}-appraised_points", points)
     appraiser.click("button[value=appraised]")
 
     # 6. Explanation: the unit sees the criterion that was cut, first, and answers beside its explanation.
@@ -231,7 +233,7 @@ def test_the_whole_year_with_three_people_and_a_citizen(browser, live_server, pe
     staff.click(".todo a")
     assert "1 tiêu chí bị trừ điểm ở vòng 1" in staff.text("#bi-tru")
     assert staff.page.locator("tr.leaf.cut").count() == 1
-    staff.page.fill(f"#resp-{leaves['2']}", "Bổ sung Báo cáo 15/BC-STP kèm số liệu từ Hệ thống một cửa điện tử")
+    staff.page.fill(f"#id_{leaves['2']}-response", "Bổ sung Báo cáo 15/BC-STP kèm số liệu từ Hệ thống một cửa điện tử")
     staff.shot("10-giai-trinh")
     staff.click("button[value=explain]")
     assert "Đã giải trình" in staff.text("#submission-status")
@@ -249,8 +251,8 @@ def test_the_whole_year_with_three_people_and_a_citizen(browser, live_server, pe
     row = appraiser.page.locator(f"#tc-{leaves['2']}")
     assert "Vòng 1" in row.inner_text() and "Chưa có số liệu kiểm chứng" in row.inner_text()
     assert "Bổ sung Báo cáo 15/BC-STP" in row.inner_text()
-    appraiser.page.fill(f"#appr-{leaves['2']}", "52")
-    appraiser.page.fill(f"textarea[name=cmt-{leaves['2']}]", "Đã đủ căn cứ sau giải trình")
+    appraiser.page.fill(f"#id_{leaves['2']}-appraised_points", "52")
+    appraiser.page.fill(f"textarea[name=\"{leaves['2']}-appraiser_comment\"]", "Đã đủ căn cứ sau giải trình")
     appraiser.shot("11-tham-dinh-vong-2")
     appraiser.click("button[value=appraised]")
 

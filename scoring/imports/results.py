@@ -24,7 +24,8 @@ from cchc_portal.lib.text import TextProblem, clean_text, name_key, normalize_na
 from scoring import ranking
 from scoring.imports import upload_limits
 from scoring.models import GradeScheme, Period, Result
-from scoring.services import engine_bands, result_version_seal
+from scoring.results import engine_bands
+from scoring.services import result_version_seal
 from units.models import Block, Unit
 
 # Header names accepted for each field: the English ones of the documented format, and the

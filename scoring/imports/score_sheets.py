@@ -36,9 +36,10 @@ from cchc_portal.lib.xlsx_write import (
     put,
     safe_text,
 )
-from scoring import permissions
+from scoring import entry_fields, permissions
+from scoring.entry_fields import Viewer
 from scoring.imports import upload_limits
-from scoring.models import LONG_TEXT_LIMIT, Criterion, Method, Period, Score, Submission
+from scoring.models import LONG_TEXT_LIMIT, Criterion, Period, Score, Submission
 from scoring.scores import Change, scores_save_many
 from units.models import Unit
 
@@ -85,20 +86,28 @@ W_TEXT_NUMBER = "Ô {cell} lưu dạng văn bản “{value}”, đã đọc là
 
 @dataclass(frozen=True)
 class SheetKind:
-    """Which points a sheet carries: self-assessed, appraised or survey."""
+    """Which points a sheet carries, by who fills them (`scoring.entry_fields`): the unit's own points, the
+    appraiser's, or Sở Nội vụ's (survey points and deductions). Its columns are the leaves whose field the role
+    fills, so a sheet offers exactly the cells the entry page offers that role."""
 
     code: str
     label: str
     field: str
-    methods: tuple[str, ...]
+    role: str
+
+    @property
+    def methods(self) -> tuple[str, ...]:
+        return entry_fields.methods_of(self.field, self.role)
 
 
 KINDS = {
-    "tu-danh-gia": SheetKind("tu-danh-gia", "điểm tự đánh giá", "self_points", (Method.SELF,)),
-    "tham-dinh": SheetKind(
-        "tham-dinh", "điểm thẩm định", "appraised_points", (Method.SELF, Method.BONUS, Method.DEDUCTION)
+    "tu-danh-gia": SheetKind(
+        "tu-danh-gia", "điểm tự đánh giá", "self_points", entry_fields.UNIT
     ),
-    "dieu-tra": SheetKind("dieu-tra", "điểm điều tra xã hội học", "appraised_points", (Method.SURVEY,)),
+    "tham-dinh": SheetKind("tham-dinh", "điểm thẩm định", "appraised_points", entry_fields.APPRAISER),
+    "dieu-tra": SheetKind(
+        "dieu-tra", "điểm điều tra xã hội học và điểm trừ", "appraised_points", entry_fields.DEPARTMENT
+    ),
 }
 # The command line speaks English: --kind self|appraised|survey.
 KIND_ALIASES = {"self": "tu-danh-gia", "appraised": "tham-dinh", "survey": "dieu-tra"}
@@ -170,7 +179,7 @@ def score_template(period: Period, kind: SheetKind, user) -> bytes:
     second sheet with one explanation per unit and leaf."""
     leaves, units = sheet_leaves(period, kind), sheet_units(period, kind, user)
     titles = _leaf_titles(period)
-    fields = [kind.field] + (["explanation"] if kind.code == "tu-danh-gia" else [])
+    fields = [kind.field] + (["explanation"] if kind.role == entry_fields.UNIT else [])
     current = {
         (row[0], row[1]): row[2:]
         for row in Score.objects.filter(period=period, unit__in=units)
@@ -335,7 +344,7 @@ class _Reading:
             .values_list("unit_id", "criterion_id", kind.field)
         }
         self.explanations = {}
-        if kind.code == "tu-danh-gia":
+        if kind.role == entry_fields.UNIT:
             self.explanations = {
                 (u, c): text
                 for u, c, text in Score.objects.filter(period=period)
@@ -384,7 +393,7 @@ def check_sheet(file, name: str, period: Period, kind: SheetKind, user) -> Itera
                 yield done, max(expected, done)
         yield done, done
         _merged_data(table, header, reading)
-        if kind.code == "tu-danh-gia" and _has_sheet(table, SHEET_LAYOUT.explanations_sheet):
+        if kind.role == entry_fields.UNIT and _has_sheet(table, SHEET_LAYOUT.explanations_sheet):
             file.seek(0)
             explanations = open_table(
                 file, name, limits=upload_limits(), accept=(XLSX_KIND,), sheet=SHEET_LAYOUT.explanations_sheet
@@ -508,17 +517,13 @@ def _text(value) -> str:
 
 
 def _allowed_units(period: Period, kind: SheetKind, user) -> set[int]:
-    """The units this user may import this kind of points for, decided with one query for the statuses."""
+    """The units this user may import this kind of points for (the entry fields' rule of the sheet's role),
+    decided with one query for the statuses."""
     units = sheet_units(period, kind, user)
-    if kind.code == "dieu-tra":
-        return {u.pk for u in units} if permissions.can_enter_survey(user, period) else set()
-    if kind.code == "tham-dinh":
-        return {u.pk for u in units if permissions.can_appraise(user, period, u)}
     statuses = dict(Submission.objects.filter(period=period).values_list("unit_id", "status"))
+    rule = entry_fields.role_rule(kind.field, kind.role)
     return {
-        u.pk
-        for u in units
-        if permissions.can_edit_self(user, period, u, statuses.get(u.pk, Submission.Status.NOT_STARTED))
+        u.pk for u in units if rule(Viewer(user, period, u, statuses.get(u.pk, Submission.Status.NOT_STARTED)))
     }
 
 

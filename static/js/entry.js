@@ -44,17 +44,22 @@
     return text === "" ? result.milli : 0;
   }
 
+  // Which column of the area subtotals each kind of points adds to: the unit's own points (self-assessed, and the
+  // bonus it proposes), and the appraised column (appraised, survey, bonus given, deduction).
+  var COLUMN = { self: "self", proposed: "self", appr: "appr", survey: "appr", bonus: "appr", deduction: "appr" };
+
   function recompute() {
-    // Area subtotals of the appraisal column include survey points (that column holds them); the totals keep
-    // self-assessment, appraisal of the same leaves and survey points apart, as the server does.
-    var totals = { self: 0, appr: 0, survey: 0 };
+    // The totals keep self-assessment, appraisal of the same leaves, survey points, the bonus proposed and given
+    // and the deduction apart, as the server does (scoring/figures.py).
+    var totals = { self: 0, proposed: 0, appr: 0, survey: 0, bonus: 0, deduction: 0 };
     var areas = { self: {}, appr: {} };
     form.querySelectorAll("[data-kind]").forEach(function (el) {
       var row = el.closest("tr");
       if (row && row.classList.contains("not-applicable")) { return; }
       // Thousandths are exact in integer arithmetic: no 0.1 + 0.2 drift in the displayed sums.
       var milli = el.tagName === "INPUT" ? check(el) : (parse(el.dataset.value).milli || 0);
-      var kind = el.dataset.kind, column = kind === "self" ? "self" : "appr";
+      var kind = el.dataset.kind, column = COLUMN[kind];
+      if (!column) { return; }
       totals[kind] += milli;
       areas[column][el.dataset.area] = (areas[column][el.dataset.area] || 0) + milli;
     });
@@ -91,7 +96,7 @@
   });
   form.addEventListener("change", function (event) {
     if (event.target.name) { dirty = true; }
-    if (event.target.type === "checkbox" && event.target.name.indexOf("na-") === 0) {
+    if (event.target.type === "checkbox" && /-not_applicable$/.test(event.target.name)) {
       event.target.closest("tr").classList.toggle("not-applicable", event.target.checked);
       recompute();
     }
@@ -145,7 +150,7 @@
       return;
     }
     recompute();
-    var bad = form.querySelector('[aria-invalid="true"]');
+    var bad = form.querySelector('input.points[aria-invalid="true"]');  // text fields the server marked may be fixed
     if (bad) {
       event.preventDefault();
       bad.focus();

@@ -9,6 +9,7 @@ from django.test import Client
 
 from scoring.models import AuditEntry, Period, Score
 from scoring.permissions import can_view_dashboard, is_administrator, is_member
+from tests.browser import submit_page
 from tests.conftest import make_units
 
 
@@ -50,10 +51,9 @@ def test_the_administrator_marks_a_criterion_not_applicable_for_one_unit(cast):
     client = Client()
     client.force_login(cast.admin)
     leaf = cast.leaf["1.2"]
-    response = client.post(
-        f"/cham-diem/ky/{cast.period.pk}/don-vi/{cast.unit_a.code}/",
-        {f"na-{leaf.pk}": "on", "reason": "Đơn vị không có nhiệm vụ này"},
-    )
+    url = f"/cham-diem/ky/{cast.period.pk}/don-vi/{cast.unit_a.code}/"
+    changes = {f"{leaf.pk}-not_applicable": True, "reason": "Đơn vị không có nhiệm vụ này"}
+    response = submit_page(client, url, changes, button="save")
     assert response.status_code == 302
     score = Score.objects.get(unit=cast.unit_a, criterion=leaf)
     assert score.not_applicable and score.self_points is None
@@ -62,6 +62,7 @@ def test_the_administrator_marks_a_criterion_not_applicable_for_one_unit(cast):
     assert not Score.objects.filter(unit=cast.unit_b, not_applicable=True).exists()
     staff = Client()
     staff.force_login(cast.staff_a)
-    staff.post(f"/cham-diem/ky/{cast.period.pk}/don-vi/{cast.unit_a.code}/", {f"na-{leaf.pk}": ""})
+    assert f"{leaf.pk}-not_applicable" not in staff.get(url).content.decode()
+    staff.post(url, {f"{leaf.pk}-not_applicable": "", f"initial-{leaf.pk}-not_applicable": "True", "action": "save"})
     assert Score.objects.get(unit=cast.unit_a, criterion=leaf).not_applicable  # only the administrator decides
     assert Decimal(leaf.max_points) == Decimal("7.5")

@@ -44,25 +44,25 @@ def test_unit_staff_enter_points_see_subtotals_are_refused_too_much_and_submit(b
     total = page.locator("#total-self")
     assert (subtotal.inner_text(), total.inner_text()) == ("0,000", "0,000")
 
-    page.fill(f"#self-{leaf['1.1'].pk}", "2,25")
-    page.fill(f"#self-{leaf['1.2'].pk}", "7")
+    page.fill(f"#id_{leaf['1.1'].pk}-self_points", "2,25")
+    page.fill(f"#id_{leaf['1.2'].pk}-self_points", "7")
     assert subtotal.inner_text() == "9,250"
-    page.fill(f"#self-{leaf['2'].pk}", "55,5")
+    page.fill(f"#id_{leaf['2'].pk}-self_points", "55,5")
     assert total.inner_text() == "64,750"
 
-    page.fill(f"#self-{leaf['1.1'].pk}", "3")
-    error = page.locator(f"#err-self-{leaf['1.1'].pk}")
+    page.fill(f"#id_{leaf['1.1'].pk}-self_points", "3")
+    error = page.locator(f"#err-{leaf['1.1'].pk}-self_points")
     assert error.inner_text() == "Điểm 3 vượt quá điểm tối đa 2,5."
-    assert page.get_attribute(f"#self-{leaf['1.1'].pk}", "aria-invalid") == "true"
+    assert page.get_attribute(f"#id_{leaf['1.1'].pk}-self_points", "aria-invalid") == "true"
     page.screenshot(path=str(ARTIFACTS / "cham-diem-loi-vuot-toi-da.png"), full_page=True)
     page.click("button[value=save]")  # refused in the page: nothing is sent
-    assert not Score.objects.filter(self_points__isnull=False).exists()
+    assert not Score.objects.filter(unit=cast.unit_a).exists()
 
-    page.fill(f"#self-{leaf['1.1'].pk}", "2,5")
+    page.fill(f"#id_{leaf['1.1'].pk}-self_points", "2,5")
     assert error.inner_text() == ""
     assert subtotal.inner_text() == "9,500"
     for code in ("1.1", "1.2", "2"):
-        page.fill(f"textarea[name=expl-{leaf[code].pk}]", f"Văn bản số {code}/BC-STP")
+        page.fill(f'textarea[name="{leaf[code].pk}-explanation"]', f"Văn bản số {code}/BC-STP")
     page.click("button[value=submit]")
     page.wait_for_load_state()
     assert "Đã nộp hồ sơ tự đánh giá." in page.locator(".messages").inner_text()
@@ -70,7 +70,9 @@ def test_unit_staff_enter_points_see_subtotals_are_refused_too_much_and_submit(b
     assert page.locator("input.points").count() == 0  # read-only once submitted
     page.screenshot(path=str(ARTIFACTS / "cham-diem-da-nop.png"), full_page=True)
 
-    saved = {s.criterion.code: s.self_points for s in Score.objects.select_related("criterion")}
+    saved = {
+        s.criterion.code: s.self_points for s in Score.objects.filter(unit=cast.unit_a).select_related("criterion")
+    }
     assert {code: str(value) for code, value in saved.items() if value is not None} == {
         "1.1": "2.500",
         "1.2": "7.000",
@@ -100,7 +102,7 @@ def test_an_expired_session_keeps_the_typing_on_the_page_until_the_user_signs_in
     page.fill("#id_password", "mat-khau-dai-123")
     page.click("main button[type=submit]")
     page.wait_for_url(entry)
-    field = f"#self-{cast.leaf['1.1'].pk}"
+    field = f"#id_{cast.leaf['1.1'].pk}-self_points"
     page.fill(field, "2")
     Session.objects.all().delete()  # the session expires while the user types
     page.evaluate("document.getElementById('entry-form').dataset.pingAfter = '0'")
@@ -109,7 +111,7 @@ def test_an_expired_session_keeps_the_typing_on_the_page_until_the_user_signs_in
     banner.wait_for(state="visible")
     assert "Phiên làm việc đã hết hạn nên chưa lưu được" in banner.inner_text()
     assert page.url == entry and page.input_value(field) == "2"
-    assert not Score.objects.exists()
+    assert not Score.objects.filter(unit=cast.unit_a).exists()
     page.screenshot(path=str(ARTIFACTS / "cham-diem-het-phien.png"), full_page=False)
 
     other = context.new_page()  # signs in again in another tab: a new session, a new form token

@@ -13,6 +13,7 @@ from openpyxl import Workbook, load_workbook
 
 from cchc_portal.lib.filetypes import MAX_EVIDENCE_BYTES
 from scoring.models import AuditEntry, Evidence
+from tests.browser import submit_page
 from tests.conftest import make_units
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -114,9 +115,9 @@ def test_the_dashboard_runs_the_same_queries_for_3_or_9_units(cast, so):
 def test_the_audit_export_lists_every_change_with_who_when_old_and_new(cast):
     client = login(cast, "staff_a")
     leaf = cast.leaf["1.1"]
-    client.post(f"/cham-diem/ky/{cast.period.pk}/don-vi/{cast.unit_a.code}/", {f"self-{leaf.pk}": "1,5"})
-    client.post(f"/cham-diem/ky/{cast.period.pk}/don-vi/{cast.unit_a.code}/", {f"self-{leaf.pk}": "=2"})
-    client.post(f"/cham-diem/ky/{cast.period.pk}/don-vi/{cast.unit_a.code}/", {f"self-{leaf.pk}": "2"})
+    url = f"/cham-diem/ky/{cast.period.pk}/don-vi/{cast.unit_a.code}/"
+    for typed in ("1,5", "=2", "2"):
+        submit_page(client, url, {f"{leaf.pk}-self_points": typed}, button="save")
     assert login(cast, "staff_a").get(f"/cham-diem/ky/{cast.period.pk}/nhat-ky.xlsx").status_code == 403
     response = login(cast, "admin").get(f"/cham-diem/ky/{cast.period.pk}/nhat-ky.xlsx")
     ws = load_workbook(io.BytesIO(response.content)).active

@@ -18,15 +18,7 @@ S = Period.Status
 
 @pytest.fixture
 def published(cast):
-    for unit in (cast.unit_a, cast.unit_b, cast.unit_c):
-        for leaf in cast.leaf.values():
-            Score.objects.create(
-                period=cast.period,
-                unit=unit,
-                criterion=leaf,
-                self_points=leaf.max_points,
-                appraised_points=leaf.max_points / 2,
-            )
+    cast.score_everything()
     cast.set_status(S.APPROVED)
     period_publish(period=cast.period, decision_number="7/QĐ-UBND", decision_date=None, by=cast.admin)
     cast.period.refresh_from_db()
@@ -46,10 +38,12 @@ def test_the_entry_form_changes_nothing_after_publication(published):
     client = Client()
     client.force_login(cast.admin)
     leaf = cast.leaf["2"]
-    client.post(
+    response = client.post(
         f"/cham-diem/ky/{cast.period.pk}/don-vi/{cast.unit_a.code}/",
-        {f"appr-{leaf.pk}": "1", f"na-{leaf.pk}": "on", "action": "save"},
+        {f"{leaf.pk}-appraised_points": "1", f"{leaf.pk}-not_applicable": "on", "action": "save"},
     )
+    assert response.status_code == 400
+    assert "kỳ đánh giá đã chuyển sang “Đã công bố”" in response.content.decode()
     assert frozen(cast) == before
 
 
@@ -121,13 +115,13 @@ def test_every_staff_page_of_a_published_period_is_read_only_with_one_message(pu
         text = answer.content.decode()
         assert text.count("Kỳ đánh giá đã công bố hoặc đã khóa") == 1, url
         assert "Dòng" not in text
-    answer = client.post(f"/cham-diem/ky/{pk}/don-vi/{code}/", {f"appr-{leaf.pk}": "1", "action": "save"}, follow=True)
-    assert answer.content.decode().count("Kỳ đánh giá đã công bố hoặc đã khóa") == 1
+    answer = client.post(f"/cham-diem/ky/{pk}/don-vi/{code}/", {f"{leaf.pk}-appraised_points": "1", "action": "save"})
+    assert answer.content.decode().count("kỳ đánh giá đã chuyển sang") == 1
     client.force_login(cast.staff_a)  # evidence is the unit's to add
     evidence = f"/cham-diem/ky/{pk}/don-vi/{code}/minh-chung/{cast.leaf['1.1'].pk}/"
     answer = client.post(evidence, {"link": "https://example.gov.vn/a"}, follow=True)
     assert answer.content.decode().count("Kỳ đánh giá đã công bố hoặc đã khóa") == 1
     assert 'type="file"' not in answer.content.decode() and "minh chứng chỉ để xem" in answer.content.decode()
-    answer = client.post(f"/cham-diem/ky/{pk}/don-vi/{code}/", {f"appr-{leaf.pk}": "1", "action": "save"}, follow=True)
-    assert answer.content.decode().count("Kỳ đánh giá đã công bố hoặc đã khóa") == 1
+    answer = client.post(f"/cham-diem/ky/{pk}/don-vi/{code}/", {f"{leaf.pk}-self_points": "1", "action": "save"})
+    assert answer.content.decode().count("kỳ đánh giá đã chuyển sang") == 1
     assert frozen(cast) == before

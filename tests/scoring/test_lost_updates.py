@@ -3,7 +3,6 @@ other's older form, a real clash is refused for that field only and says who cha
 records only what people did — and two saves at the same moment, from two threads on two connections, both
 succeed or meet that message, never a server error, on SQLite and PostgreSQL."""
 
-import re
 import threading
 from decimal import Decimal
 
@@ -13,24 +12,25 @@ from django.test import Client
 
 from scoring.models import AuditEntry, Score
 from scoring.permissions import UNIT_STAFF
+from tests.browser import load_form, post_form
 from tests.conftest import clear_locked_data, restore_reference_data
 from tests.scoring.workflow_cast import user
 
 
-def form_of(client: Client, url: str) -> dict:
-    """Every input of the entry form as the page drew it (what the user saw), ready to post back."""
-    page = client.get(url).content.decode()
-    fields = dict(re.findall(r'<input type="hidden" name="(seen-[a-z]+-\d+)" value="([^"]*)"', page))
-    data = {name.removeprefix("seen-"): value for name, value in fields.items()}
-    data.update(fields)
-    data["csrfmiddlewaretoken"] = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-    data["action"] = "save"
-    return data
+def self_points(cast, code: str) -> str:
+    return f"{cast.leaf[code].pk}-self_points"
 
 
 def points(cast, code: str):
     score = Score.objects.filter(period=cast.period, unit=cast.unit_a, criterion=cast.leaf[code]).first()
     return score.self_points if score else None
+
+
+class clash_page:
+    """A response shown again (status 400 or 409) read as the page the person now has in front of them."""
+
+    def __init__(self, response):
+        self.status_code, self.content = 200, response.content
 
 
 def trail(cast) -> list[tuple[str, str, str]]:
@@ -52,46 +52,43 @@ def two(cast):
 
 def test_an_older_form_saves_its_own_change_and_reverts_nothing(cast, two):
     (a, b), url = two
-    form_a, form_b = form_of(a, url), form_of(b, url)  # both open the sheet
-    leaf = cast.leaf
-    assert a.post(url, {**form_a, f"self-{leaf['1.1'].pk}": "2"}).status_code == 302
-    assert b.post(url, {**form_b, f"self-{leaf['1.2'].pk}": "5"}).status_code == 302  # from the older form
+    form_a, form_b = load_form(a, url), load_form(b, url)  # both open the sheet
+    assert post_form(a, form_a, {self_points(cast, "1.1"): "2"}, button="save").status_code == 302
+    assert post_form(b, form_b, {self_points(cast, "1.2"): "5"}, button="save").status_code == 302  # the older form
     assert (points(cast, "1.1"), points(cast, "1.2")) == (Decimal("2"), Decimal("5"))
     assert trail(cast) == [("1.1", "2", "canbo.a"), ("1.2", "5", "canbo.a2")]  # no revert recorded
 
 
 def test_a_real_clash_keeps_the_first_value_and_tells_the_second_who_changed_it(cast, two):
     (a, b), url = two
-    form_a, form_b = form_of(a, url), form_of(b, url)
-    leaf = cast.leaf
-    assert a.post(url, {**form_a, f"self-{leaf['1.1'].pk}": "2"}).status_code == 302
-    clash = b.post(url, {**form_b, f"self-{leaf['1.1'].pk}": "1", f"self-{leaf['1.2'].pk}": "5"})
+    form_a, form_b = load_form(a, url), load_form(b, url)
+    assert post_form(a, form_a, {self_points(cast, "1.1"): "2"}, button="save").status_code == 302
+    clash = post_form(b, form_b, {self_points(cast, "1.1"): "1", self_points(cast, "1.2"): "5"}, button="save")
     assert clash.status_code == 409
     page = clash.content.decode()
     assert "1 giá trị chưa được lưu" in page
     assert "Tiêu chí 1.1: điểm tự đánh giá đã được canbo.a sửa thành “2”" in page and "(“1”) chưa được lưu" in page
-    assert 'value="1" inputmode' in page  # what the second typed is still in the field
+    typed = load_form(b, url, page=clash_page(clash))
+    assert {c.name: c.value for c in typed.controls}[self_points(cast, "1.1")] == "1"  # still in the field
     assert (points(cast, "1.1"), points(cast, "1.2")) == (Decimal("2"), Decimal("5"))  # the other value is saved
     assert trail(cast) == [("1.1", "2", "canbo.a"), ("1.2", "5", "canbo.a2")]
     # Having seen the clash, saving again means it: the page now carries the current value as "seen".
-    again = form_of(b, url)
-    assert b.post(url, {**again, f"self-{leaf['1.1'].pk}": "1"}).status_code == 302
+    assert post_form(b, typed, button="save").status_code == 302
     assert points(cast, "1.1") == Decimal("1")
 
 
 def test_a_refused_save_keeps_what_the_user_first_saw(cast, two):
     """A save refused for a bad value must not let the corrected resubmit overwrite a colleague's change."""
     (a, b), url = two
-    form_b = form_of(b, url)
-    leaf = cast.leaf
-    assert b.post(url, {**form_b, f"self-{leaf['1.2'].pk}": "mười"}).status_code == 400
-    form_a = form_of(a, url)
-    assert a.post(url, {**form_a, f"self-{leaf['1.1'].pk}": "2"}).status_code == 302
-    # b corrects the page drawn after its refused save: its "seen" is still the empty 1.1 of its first load
-    resent = b.post(url, {**form_b, f"self-{leaf['1.2'].pk}": "mười"}).content.decode()
-    seen = re.search(rf'name="seen-self-{leaf["1.1"].pk}" value="([^"]*)"', resent).group(1)
+    form_b = load_form(b, url)
+    refused = post_form(b, form_b, {self_points(cast, "1.2"): "mười"}, button="save")
+    assert refused.status_code == 400
+    assert post_form(a, load_form(a, url), {self_points(cast, "1.1"): "2"}, button="save").status_code == 302
+    # b corrects the page drawn after its refused save: what it "saw" of 1.1 is still the empty value of its first load
+    again = load_form(b, url, page=clash_page(refused))
+    seen = {c.name: c.value for c in again.controls}[f"initial-{self_points(cast, '1.1')}"]
     assert seen == ""
-    assert b.post(url, {**form_b, f"self-{leaf['1.2'].pk}": "5"}).status_code == 302
+    assert post_form(b, again, {self_points(cast, "1.2"): "5"}, button="save").status_code == 302
     assert points(cast, "1.1") == Decimal("2")
 
 
@@ -113,16 +110,16 @@ def test_two_saves_at_the_same_moment_never_fail(same_field):
                 client = Client()
                 client.force_login(account)
                 clients.append(client)
-            forms = [form_of(c, url) for c in clients]
+            forms = [load_form(c, url) for c in clients]
             fields = ["1.1", "1.1"] if same_field else ["1.1", "1.2"]
             # Values never met before, within the leaves' maxima (2,5 and 7,5).
             values = [f"{Decimal('0.1') * (round_ + 1)}", f"{Decimal('1.5') + Decimal('0.1') * round_}"]
             statuses, barrier = [None, None], threading.Barrier(2)
-            posts = [{**forms[i], f"self-{cast.leaf[fields[i]].pk}": values[i]} for i in (0, 1)]
+            posts = [(forms[i], {self_points(cast, fields[i]): values[i]}) for i in (0, 1)]
 
-            def save(i, client, data, statuses=statuses, barrier=barrier):
+            def save(i, client, post, statuses=statuses, barrier=barrier):
                 barrier.wait()
-                statuses[i] = client.post(url, data).status_code
+                statuses[i] = post_form(client, post[0], post[1], button="save").status_code
                 connection.close()  # each thread's own connection
 
             threads = [threading.Thread(target=save, args=(i, clients[i], posts[i])) for i in (0, 1)]

@@ -10,6 +10,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from scoring.models import AppraiserAssignment, AuditEntry, Period, Score, Submission
+from tests.browser import submit_page
 from tests.conftest import make_units
 
 pytestmark = pytest.mark.django_db
@@ -83,11 +84,11 @@ def test_approval_needs_every_applicable_leaf_of_every_unit_appraised(cast):
     appraise(cast, units=[cast.unit_b], leaves={"1.1", "2"})
     admin = client_for(cast.admin)
     page = admin.get(page_of(cast)).content.decode()
-    assert "2 đơn vị chưa được thẩm định đủ: Sở Xây dựng (thiếu 4 tiêu chí); Sở Y tế (thiếu 2 tiêu chí)." in page
+    assert "2 đơn vị chưa được thẩm định đủ: Sở Xây dựng (thiếu 3 tiêu chí); Sở Y tế (thiếu 2 tiêu chí)." in page
     refused = move(admin, cast, "approve")
     assert cast.period.status == S.APPRAISAL_2
     assert errors_of(refused) == [
-        "Chưa thể “Phê duyệt kết quả”: 2 đơn vị chưa được thẩm định đủ: Sở Xây dựng (thiếu 4 tiêu chí); "
+        "Chưa thể “Phê duyệt kết quả”: 2 đơn vị chưa được thẩm định đủ: Sở Xây dựng (thiếu 3 tiêu chí); "
         "Sở Y tế (thiếu 2 tiêu chí)."
     ]
     appraise(cast)
@@ -257,11 +258,10 @@ def test_round_history_is_shown_side_by_side_and_cut_criteria_come_first(cast):
     page = client_for(cast.staff_a).get(entry).content.decode()
     top = page[: page.index('id="bang-cham-diem"')]
     assert "1 tiêu chí bị trừ điểm ở vòng 1" in top and "tự đánh giá 60, vòng 1 còn 30" in top
-    assert f'class="leaf attention cut" id="tc-{leaf.pk}"' in page
+    assert f'class="leaf area attention cut" id="tc-{leaf.pk}"' in page  # area 2 is scored directly: one row
     assert "bị trừ điểm ở vòng 1, chưa giải trình" in page
-    client_for(cast.staff_a).post(
-        entry, {f"resp-{leaf.pk}": "Bổ sung Quyết định 12/QĐ-STP", f"seen-resp-{leaf.pk}": "", "action": "explain"}
-    )
+    answer = {f"{leaf.pk}-response": "Bổ sung Quyết định 12/QĐ-STP"}
+    assert submit_page(client_for(cast.staff_a), entry, answer, button="explain").status_code == 302
     assert Score.objects.get(criterion=leaf).response == "Bổ sung Quyết định 12/QĐ-STP"
     assert Submission.objects.get(unit=cast.unit_a).status == U.EXPLAINED
     cast.set_status(S.APPRAISAL_2)

@@ -69,7 +69,7 @@ def read_table(heading: str, columns: list[str]) -> list[dict[str, str]]:
 
 
 def parse_leaf(spec: str) -> Leaf:
-    """`code:[method ]points/max`, with `na` as points for a leaf that does not apply."""
+    """`code:[method ]points/max`, with `na` as points for a leaf that does not apply and `blank` for none given."""
     code, _, rest = spec.strip().partition(":")
     points_and_max = rest.split()[-1]
     method = rest.split()[0] if len(rest.split()) == 2 else METHOD_SELF
@@ -79,7 +79,7 @@ def parse_leaf(spec: str) -> Leaf:
     return Leaf(
         code=code,
         max_points=Decimal(max_points),
-        points=Decimal(points) if applicable else None,
+        points=Decimal(points) if applicable and points != "blank" else None,
         method=method,
         applicable=applicable,
     )

@@ -1,4 +1,8 @@
-"""The workflow cast: a small criteria set, three units, one account per role."""
+"""The workflow cast: a small criteria set with a leaf of every kind, three units, one account per role.
+
+The set has the shapes of real provincial sets: a ragged area (1, with two sub-criteria), an area scored directly
+(2), a survey area (3), a bonus group (6, two leaves; its own row is marked self-assessed, as a workbook leaves
+it) and a single-leaf deduction area (7). Unit C does not have criterion 1.2 (không áp dụng)."""
 
 from datetime import timedelta
 from decimal import Decimal
@@ -7,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from scoring.models import AppraiserAssignment, CriteriaSet, Criterion, Method, Period
+from scoring.models import AppraiserAssignment, CriteriaSet, Criterion, Method, Period, Score
 from scoring.permissions import ADMINISTRATOR, APPRAISER, UNIT_STAFF
 from tests.conftest import make_units
 from units.models import UnitMembership
@@ -19,7 +23,13 @@ TREE = [
     ("1.2", "1", "7.5", Method.SELF),
     ("2", None, "60", Method.SELF),
     ("3", None, "30", Method.SURVEY),
+    ("6", None, "2", Method.SELF),
+    ("6.1", "6", "1.5", Method.BONUS),
+    ("6.2", "6", "0.5", Method.BONUS),
+    ("7", None, "1", Method.DEDUCTION),
 ]
+LEAVES = ("1.1", "1.2", "2", "3", "6.1", "6.2", "7")
+NOT_APPLICABLE = ("unit_c", "1.2")
 
 
 def user(username, group=None, unit=None):
@@ -47,7 +57,7 @@ class Cast:
                 method=method,
                 position=position,
             )
-        self.leaf = {code: nodes[code] for code in ("1.1", "1.2", "2", "3")}
+        self.leaf = {code: nodes[code] for code in LEAVES}
         self.unit_a, self.unit_b, self.unit_c = make_units(so, ["Sở Tư pháp", "Sở Y tế", "Sở Xây dựng"])
         self.period = Period.objects.create(
             year=2025,
@@ -57,6 +67,8 @@ class Cast:
             status=status,
             deadline=timezone.now() + timedelta(days=10),
         )
+        unit, code = NOT_APPLICABLE
+        Score.objects.create(period=self.period, unit=getattr(self, unit), criterion=nodes[code], not_applicable=True)
         self.staff_a = user("canbo.a", UNIT_STAFF, self.unit_a)
         self.staff_b = user("canbo.b", UNIT_STAFF, self.unit_b)
         self.appraiser = user("thamdinh", APPRAISER)
@@ -68,3 +80,16 @@ class Cast:
     def set_status(self, status):
         Period.objects.filter(pk=self.period.pk).update(status=status)
         self.period.refresh_from_db()
+
+    def score(self, unit, code, **values):
+        """Store a unit's values on a leaf (the leaf that does not apply to unit C stays marked so)."""
+        score, _ = Score.objects.update_or_create(
+            period=self.period, unit=unit, criterion=self.leaf[code], defaults=values
+        )
+        return score
+
+    def score_everything(self, own=lambda leaf: leaf.max_points, appraised=lambda leaf: leaf.max_points / 2):
+        """Every unit's every leaf scored (own and appraised points from the leaf), as a finished appraisal."""
+        for unit in (self.unit_a, self.unit_b, self.unit_c):
+            for code, leaf in self.leaf.items():
+                self.score(unit, code, self_points=own(leaf), appraised_points=appraised(leaf))

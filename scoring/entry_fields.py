@@ -1,0 +1,188 @@
+"""Who enters which field of which leaf, and when: one table, read by the write service (`scoring.scores`), the
+entry page and its form (`scoring.forms.LeafForm`), its template, and the Excel score sheets
+(`scoring.imports.score_sheets`). A field appears on a page exactly when the service accepts it.
+
+The rules (docs/scoring.md, "Who enters what"):
+
+- the unit scores its self-assessed leaves, explains them, and may propose points on a bonus leaf with its
+  evidence, while self-assessment is open and its file is not submitted;
+- between the appraisal rounds the unit answers round 1 (giải trình sau vòng 1) on the leaves round 1 cut or
+  commented on;
+- the appraiser assigned to the unit (or Sở Nội vụ) gives appraised points and comments on self-assessed leaves
+  and confirms or corrects a proposed bonus, in the appraisal rounds;
+- survey points and deductions are Sở Nội vụ's alone, from the opening to the end of appraisal; a deduction
+  carries Sở Nội vụ's reason in the comment;
+- Sở Nội vụ marks a leaf as not applicable to a unit until approval.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from scoring import permissions
+from scoring.models import AuditEntry, Method
+
+POINTS, TEXT, FLAG = "points", "text", "flag"
+# Who fills a field, which is also which score sheet carries it.
+UNIT, APPRAISER, DEPARTMENT = "unit", "appraiser", "department"
+ALL_METHODS = frozenset(Method.values)
+
+
+@dataclass
+class Viewer:
+    """A person looking at one unit's sheet in one period: each permission asked once, then remembered."""
+
+    user: object
+    period: object
+    unit: object
+    status: str  # the unit's submission status
+    _answers: dict = field(default_factory=dict)
+
+    def may(self, rule: Callable) -> bool:
+        if rule not in self._answers:
+            self._answers[rule] = rule(self)
+        return self._answers[rule]
+
+
+def _edits_self(v: Viewer) -> bool:
+    return permissions.can_edit_self(v.user, v.period, v.unit, v.status)
+
+
+def _explains(v: Viewer) -> bool:
+    return permissions.can_explain(v.user, v.period, v.unit, v.status)
+
+
+def _appraises(v: Viewer) -> bool:
+    return permissions.can_appraise(v.user, v.period, v.unit)
+
+
+def _department(v: Viewer) -> bool:
+    return permissions.can_enter_department_points(v.user, v.period)
+
+
+def _marks_not_applicable(v: Viewer) -> bool:
+    return permissions.can_mark_not_applicable(v.user, v.period)
+
+
+def _answered_round_one(score) -> bool:
+    """The unit answers round 1 where round 1 cut its points or commented (or it answered already)."""
+    if score is None:
+        return False
+    cut = score.round1_points is not None and score.self_points is not None and score.round1_points < score.self_points
+    return cut or bool(score.round1_comment) or bool(score.response)
+
+
+@dataclass(frozen=True)
+class EntryField:
+    """One field of a leaf's row: the Score column it writes, the leaf methods it exists for, who fills it and
+    when, and how the audit log names a change."""
+
+    name: str  # the Score column, and the form field's name
+    methods: frozenset[str]
+    label: str
+    role: str
+    rule: Callable[[Viewer], bool]
+    kind: str
+    action: str
+    shown_for: Callable[[object], bool] | None = None  # a condition on the leaf's stored score, if any
+
+
+FIELDS = (
+    EntryField(
+        "self_points", frozenset({Method.SELF}), "Điểm tự đánh giá", UNIT, _edits_self, POINTS,
+        AuditEntry.Action.SELF_POINTS,
+    ),
+    EntryField(
+        "self_points", frozenset({Method.BONUS}), "Điểm thưởng đơn vị đề nghị", UNIT, _edits_self, POINTS,
+        AuditEntry.Action.SELF_POINTS,
+    ),
+    EntryField(
+        "explanation", frozenset({Method.SELF, Method.BONUS}), "Giải trình", UNIT, _edits_self, TEXT,
+        AuditEntry.Action.EXPLANATION,
+    ),
+    EntryField(
+        "response", frozenset({Method.SELF, Method.BONUS, Method.DEDUCTION}), "Giải trình sau vòng 1", UNIT, _explains,
+        TEXT, AuditEntry.Action.RESPONSE, shown_for=_answered_round_one,
+    ),
+    EntryField(
+        "appraised_points", frozenset({Method.SELF}), "Điểm thẩm định", APPRAISER, _appraises, POINTS,
+        AuditEntry.Action.APPRAISED_POINTS,
+    ),
+    EntryField(
+        "appraised_points", frozenset({Method.BONUS}), "Điểm thưởng được công nhận", APPRAISER, _appraises, POINTS,
+        AuditEntry.Action.APPRAISED_POINTS,
+    ),
+    EntryField(
+        "appraiser_comment", frozenset({Method.SELF, Method.BONUS}), "Ý kiến thẩm định", APPRAISER, _appraises, TEXT,
+        AuditEntry.Action.COMMENT,
+    ),
+    EntryField(
+        "appraised_points", frozenset({Method.SURVEY}), "Điểm điều tra xã hội học", DEPARTMENT, _department, POINTS,
+        AuditEntry.Action.SURVEY_POINTS,
+    ),
+    EntryField(
+        "appraised_points", frozenset({Method.DEDUCTION}), "Điểm trừ", DEPARTMENT, _department, POINTS,
+        AuditEntry.Action.DEDUCTION_POINTS,
+    ),
+    EntryField(
+        "appraiser_comment", frozenset({Method.DEDUCTION}), "Lý do trừ điểm", DEPARTMENT, _department, TEXT,
+        AuditEntry.Action.COMMENT,
+    ),
+    EntryField(
+        "not_applicable", ALL_METHODS, "Không áp dụng", DEPARTMENT, _marks_not_applicable, FLAG,
+        AuditEntry.Action.NOT_APPLICABLE,
+    ),
+)  # fmt: skip
+NAMES = tuple(dict.fromkeys(f.name for f in FIELDS))
+
+
+def field_for(name: str, method: str) -> EntryField | None:
+    """The field `name` of a leaf scored by `method`, or None when such a leaf has no such field."""
+    return next((f for f in FIELDS if f.name == name and method in f.methods), None)
+
+
+def may_edit(viewer: Viewer, name: str, leaf, score=None) -> bool:
+    """Whether the viewer may change field `name` of this leaf now (the service's one check)."""
+    entry = field_for(name, leaf.method)
+    return (
+        entry is not None and viewer.may(entry.rule) and (entry.shown_for is None or entry.shown_for(score))
+    )
+
+
+def editable(viewer: Viewer, leaf, score=None) -> list[EntryField]:
+    """The fields of this leaf the viewer may change now, in the order of the table; a field shown only on some
+    rows (the answer to round 1) is left out where it is not shown."""
+    return [
+        f
+        for f in FIELDS
+        if leaf.method in f.methods and viewer.may(f.rule) and (f.shown_for is None or f.shown_for(score))
+    ]
+
+
+def methods_of(name: str, role: str) -> tuple[str, ...]:
+    """The leaf methods whose field `name` is filled by `role`: the columns of that role's score sheet."""
+    return tuple(m for m in Method.values if any(f.name == name and f.role == role and m in f.methods for f in FIELDS))
+
+
+def role_rule(name: str, role: str) -> Callable[[Viewer], bool]:
+    """The permission rule of a role's field (the same for every method it covers)."""
+    return next(f.rule for f in FIELDS if f.name == name and f.role == role)
+
+
+def label_of(name: str, method: str) -> str:
+    entry = field_for(name, method)
+    return entry.label if entry else name
+
+
+def action_for(name: str, method: str) -> str:
+    entry = field_for(name, method)
+    return entry.action if entry else AuditEntry.Action(name).value
+
+
+def key(criterion_id, name: str) -> str:
+    """How a leaf's field is named everywhere: the form field on the page ("12-self_points"), an error, a conflict."""
+    return f"{criterion_id}-{name}"
+
+
+def parse_key(text: str) -> tuple[int, str] | None:
+    pk, _, name = text.partition("-")
+    return (int(pk), name) if pk.isdigit() and name in NAMES else None

@@ -1,0 +1,170 @@
+"""One set of figures per unit and period, computed once, from plain values: no database, no Django.
+
+Every page, workbook and API answer that shows a unit's points — the entry sheet, the period page, the detailed
+report, the public unit and criterion pages — takes them from `unit_figures`, so they cannot disagree:
+
+- per area (lĩnh vực, and the bonus and deduction groups): its maximum, the maximum of its applicable leaves,
+  the self-assessed points and the appraised points;
+- the self-assessment and the appraisal over the same leaves (the self-assessed ones), survey points apart;
+- the bonus the unit proposed, the bonus and the deduction given;
+- the engine's index and total (scoring/ranking.py) once every leaf that needs points has them, and which leaves
+  still need them.
+
+Which leaves need points before a total exists (docs/scoring.md): every applicable self-assessed and survey leaf;
+a bonus leaf the unit proposed points on (the appraiser confirms or corrects the proposal); never a deduction
+leaf, nor a bonus leaf nobody proposed — left blank, those count 0.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from scoring import ranking
+from scoring.tree import DEDUCTION, CriteriaTree
+
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True)
+class Points:
+    """What is stored of one leaf for one unit."""
+
+    self_points: Decimal | None = None
+    appraised: Decimal | None = None
+    not_applicable: bool = False
+
+
+NO_POINTS = Points()
+
+
+@dataclass(frozen=True)
+class AreaFigures:
+    """One top-level node of the set: an area, a bonus group or a deduction group."""
+
+    node: object
+    kind: str  # tree.SCORED, tree.BONUS or tree.DEDUCTION
+    max_points: Decimal
+    applicable_max: Decimal  # the maximum of its applicable leaves
+    self_points: Decimal | None  # the unit's own points on its self-assessed leaves (a bonus group: the proposal)
+    appraised: Decimal | None  # appraised (or survey) points of its applicable leaves; None when none is given
+    applicable: bool  # some leaf of it applies to the unit
+
+    @property
+    def self_assessed(self) -> bool:
+        return self.self_points is not None
+
+    @property
+    def signed(self) -> Decimal | None:
+        """Its points as they count in the total: a deduction subtracts."""
+        if self.appraised is None:
+            return None
+        return -self.appraised if self.kind == DEDUCTION else self.appraised
+
+
+@dataclass(frozen=True)
+class Figures:
+    """A unit's figures in one period."""
+
+    areas: tuple[AreaFigures, ...]
+    self_total: Decimal  # own points on the applicable self-assessed leaves
+    appraised_total: Decimal  # appraised points on the same leaves
+    survey_total: Decimal
+    bonus_proposed: Decimal
+    bonus: Decimal
+    deduction: Decimal
+    missing: tuple  # the leaves that still need their appraised (or survey, or confirmed bonus) points
+    total: ranking.Total | None  # the engine's, once nothing is missing and every point is within its maximum
+    problem: str = ""  # why there is no total although nothing is missing (a point above its maximum)
+
+    @property
+    def complete(self) -> bool:
+        return self.total is not None
+
+    def area(self, code: str) -> AreaFigures | None:
+        return next((a for a in self.areas if a.node.code == code), None)
+
+
+def needs_points(leaf, points: Points) -> bool:
+    """Whether the total waits for this leaf's appraised points."""
+    if points.not_applicable or points.appraised is not None:
+        return False
+    if leaf.method in ranking.SCORED_METHODS:
+        return True
+    return leaf.method == ranking.METHOD_BONUS and bool(points.self_points)
+
+
+def unit_figures(tree: CriteriaTree, points: Mapping[object, Points]) -> Figures:
+    """The figures of one unit, from its points on each leaf (by the leaf's pk; absent: nothing stored)."""
+    sums = {"self": ZERO, "appraised": ZERO, "survey": ZERO, "proposed": ZERO, "bonus": ZERO, "deduction": ZERO}
+    missing, engine_leaves = [], []
+    for leaf in tree.leaves:
+        p = points.get(leaf.pk, NO_POINTS)
+        if needs_points(leaf, p):
+            missing.append(leaf)
+        engine_leaves.append(
+            ranking.Leaf(leaf.code, leaf.max_points, p.appraised, method=leaf.method, applicable=not p.not_applicable)
+        )
+        if p.not_applicable:
+            continue
+        if leaf.method == ranking.METHOD_SELF:
+            sums["self"] += p.self_points or ZERO
+            sums["appraised"] += p.appraised or ZERO
+        elif leaf.method == ranking.METHOD_SURVEY:
+            sums["survey"] += p.appraised or ZERO
+        elif leaf.method == ranking.METHOD_BONUS:
+            sums["proposed"] += p.self_points or ZERO
+            sums["bonus"] += p.appraised or ZERO
+        else:
+            sums["deduction"] += p.appraised or ZERO
+    total, problem = None, ""
+    if not missing and engine_leaves:
+        try:
+            total = ranking.compute_total(engine_leaves)
+        except ValueError as error:
+            problem = str(error)
+    return Figures(
+        areas=tuple(_area(tree, area, points) for area in tree.areas),
+        self_total=sums["self"],
+        appraised_total=sums["appraised"],
+        survey_total=sums["survey"],
+        bonus_proposed=sums["proposed"],
+        bonus=sums["bonus"],
+        deduction=sums["deduction"],
+        missing=tuple(missing),
+        total=total,
+        problem=problem,
+    )
+
+
+def _area(tree: CriteriaTree, area, points: Mapping[object, Points]) -> AreaFigures:
+    leaves = tree.leaves_under(area)
+    applicable = [(leaf, points.get(leaf.pk, NO_POINTS)) for leaf in leaves]
+    applicable = [(leaf, p) for leaf, p in applicable if not p.not_applicable]
+    own = [p.self_points for leaf, p in applicable if leaf.method in (ranking.METHOD_SELF, ranking.METHOD_BONUS)]
+    given = [p.appraised for _, p in applicable if p.appraised is not None]
+    return AreaFigures(
+        node=area,
+        kind=tree.kind(area),
+        max_points=area.max_points,
+        applicable_max=sum((leaf.max_points for leaf, _ in applicable), ZERO),
+        self_points=sum((v for v in own if v is not None), ZERO) if own else None,
+        appraised=sum(given, ZERO) if given else None,
+        applicable=bool(applicable),
+    )
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A unit's figures and, once complete, its grade and rank among the complete units of the period."""
+
+    figures: Figures
+    ranked: ranking.Ranked | None
+
+
+def standings(
+    units: Sequence[tuple[object, str, Figures]], *, decimals: int, bands: Sequence[ranking.Band]
+) -> dict[object, Standing]:
+    """Rank the complete units (key, name, figures) as publication would; the others stand unranked."""
+    entries = [ranking.Entry(key, name, f.total.total) for key, name, f in units if f.total is not None]
+    table = {row.key: row for row in ranking.rank_entries(entries, decimals=decimals, bands=bands)}
+    return {key: Standing(f, table.get(key)) for key, _name, f in units}
