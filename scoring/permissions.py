@@ -9,7 +9,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils import timezone
 
-UNIT_STAFF = "Cán bộ đơn vị"
+from units.models import UNIT_STAFF
+
 APPRAISER = "Thẩm định viên"
 ADMINISTRATOR = "Quản trị Sở Nội vụ"
 
