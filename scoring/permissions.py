@@ -126,6 +126,11 @@ def can_manage_period(user) -> bool:
     return is_administrator(user)
 
 
+def can_manage_unit_accounts(user) -> bool:
+    """Sở Nội vụ creates, deactivates and re-invites unit staff accounts from the portal."""
+    return is_administrator(user)
+
+
 def require(allowed: bool) -> None:
     if not allowed:
         raise PermissionDenied(E_NOT_ALLOWED)

@@ -1,0 +1,83 @@
+"""What the accounts page reads: the current units by block, each with its staff accounts, in two queries."""
+
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import Group
+from django.db.models import Exists, OuterRef, Q
+
+from scoring.ranking import vietnamese_sort_key
+from units.models import UNIT_STAFF, Block, Unit, UnitMembership
+
+
+@dataclass(frozen=True)
+class AccountRow:
+    """One staff account of a unit, and whether it is in the unit staff group (without it, it opens nothing)."""
+
+    user: object
+    in_group: bool
+
+    @property
+    def works(self) -> bool:
+        """It can sign in and open the unit's sheet, and it is the one reminders go to."""
+        return self.user.is_active and self.in_group
+
+    @property
+    def password_set(self) -> bool:
+        return self.user.has_usable_password()
+
+
+@dataclass
+class UnitRow:
+    unit: Unit
+    accounts: list[AccountRow] = field(default_factory=list)
+    current: bool = True
+
+    @property
+    def has_account(self) -> bool:
+        return any(account.works for account in self.accounts)
+
+
+@dataclass
+class BlockRows:
+    block: Block
+    units: list[UnitRow] = field(default_factory=list)
+
+    @property
+    def without_account(self) -> list[UnitRow]:
+        return [row for row in self.units if not row.has_account]
+
+
+@dataclass
+class AccountsListing:
+    """The page's data: every block with its units and their accounts, and the units an account can be made for."""
+
+    blocks: list[BlockRows]
+    current_units: list[Unit]
+
+    def unit_by_code(self, code: str) -> Unit | None:
+        return next((unit for unit in self.current_units if unit.code == code), None)
+
+
+def unit_accounts(*, year: int) -> AccountsListing:
+    """Units still evaluated in `year` (one that ended last year is still evaluated for it), and any other unit
+    that still has an account, with their accounts; two queries whatever the number of units or accounts."""
+    current = Q(last_year__isnull=True) | Q(last_year__gte=year - 1)
+    units = sorted(
+        Unit.objects.filter(current | Q(pk__in=UnitMembership.objects.values("unit_id"))).select_related("block"),
+        key=lambda unit: (unit.block.sort_order, unit.block.code, vietnamese_sort_key(unit.name)),
+    )
+    in_group = Exists(Group.objects.filter(name=UNIT_STAFF, user=OuterRef("user_id")))
+    # Every membership: each one's unit is in the list above.
+    memberships = UnitMembership.objects.select_related("user").annotate(in_group=in_group).order_by("user__username")
+    accounts: dict[int, list[AccountRow]] = {}
+    for membership in memberships:
+        accounts.setdefault(membership.unit_id, []).append(AccountRow(membership.user, membership.in_group))
+    blocks: dict[int, BlockRows] = {}
+    for unit in units:
+        is_current = unit.last_year is None or unit.last_year >= year - 1
+        row = UnitRow(unit, accounts.get(unit.pk, []), is_current)
+        blocks.setdefault(unit.block_id, BlockRows(unit.block)).units.append(row)
+    return AccountsListing(
+        blocks=list(blocks.values()),
+        current_units=[row.unit for block in blocks.values() for row in block.units if row.current],
+    )
