@@ -35,6 +35,11 @@ def is_appraiser(user) -> bool:
     return user.is_authenticated and user.is_active and APPRAISER in _groups(user)
 
 
+def in_unit_staff_group(user) -> bool:
+    """The unit staff role alone: without a membership it opens no sheet (member_unit_ids is then empty)."""
+    return user.is_authenticated and user.is_active and UNIT_STAFF in _groups(user)
+
+
 def member_unit_ids(user) -> frozenset[int]:
     if not user.is_authenticated or not user.is_active or UNIT_STAFF not in _groups(user):
         return frozenset()

@@ -24,6 +24,7 @@ from cchc_portal.downloads import xlsx_response
 from cchc_portal.lib.filetypes import KINDS
 from cchc_portal.middleware import accepts_uploads
 from scoring import notices, permissions, services, workflow
+from scoring.accounts.selectors import role_problem
 from scoring.excel_audit import audit_workbook
 from scoring.forms import (
     FIELDS,
@@ -85,6 +86,7 @@ def work_list(request):
         "is_admin": permissions.is_administrator(request.user),
         "is_unit_staff": bool(units),
         "todo": notices.due(user=request.user),
+        "role_problem": role_problem(request.user),
     }
     return render(request, "scoring/work_list.html", context)
 

@@ -1,12 +1,39 @@
-"""What the accounts page reads: the current units by block, each with its staff accounts, in two queries."""
+"""What the accounts page reads (the current units by block, each with its staff accounts, in two queries), and
+why a signed-in person whose account is incomplete sees nothing on their work list."""
 
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import Group
 from django.db.models import Exists, OuterRef, Q
 
+from scoring import permissions
 from scoring.ranking import vietnamese_sort_key
 from units.models import UNIT_STAFF, Block, Unit, UnitMembership
+
+E_NO_ROLE = (
+    "Tài khoản của bạn chưa được giao vai trò nào trên cổng (cán bộ đơn vị, thẩm định viên hay quản trị), nên chưa "
+    "có việc gì để hiện ở đây. Xin liên hệ quản trị Sở Nội vụ để được giao vai trò."
+)
+E_NO_UNIT = (
+    "Tài khoản của bạn có vai trò Cán bộ đơn vị nhưng chưa gắn với đơn vị nào, nên chưa có hồ sơ nào để hiện ở đây. "
+    "Xin liên hệ quản trị Sở Nội vụ để gắn tài khoản với đơn vị của bạn."
+)
+E_NO_GROUP = (
+    "Tài khoản của bạn đã gắn với {units} nhưng chưa được giao vai trò Cán bộ đơn vị, nên chưa mở được hồ sơ của "
+    "đơn vị. Xin liên hệ quản trị Sở Nội vụ để được thêm vào nhóm Cán bộ đơn vị."
+)
+
+
+def role_problem(user) -> str:
+    """Why this signed-in person's account shows them nothing, and whom to ask; "" when its roles are whole."""
+    if permissions.is_administrator(user):
+        return ""
+    if permissions.in_unit_staff_group(user):
+        return "" if permissions.member_unit_ids(user) else E_NO_UNIT
+    units = [m.unit.name for m in user.unit_memberships.select_related("unit")]
+    if units:
+        return E_NO_GROUP.format(units=", ".join(sorted(units, key=vietnamese_sort_key)))
+    return "" if permissions.is_appraiser(user) else E_NO_ROLE
 
 
 @dataclass(frozen=True)
