@@ -1,5 +1,6 @@
-"""What the accounts page reads (the current units by block, each with its staff accounts, in two queries), and
-why a signed-in person whose account is incomplete sees nothing on their work list."""
+"""What the accounts page reads (the current units by block, each with its staff accounts, in two queries), the
+units of a period that no account works for, and why a signed-in person whose account is incomplete sees
+nothing on their work list."""
 
 from dataclasses import dataclass, field
 
@@ -22,6 +23,17 @@ E_NO_GROUP = (
     "Tài khoản của bạn đã gắn với {units} nhưng chưa được giao vai trò Cán bộ đơn vị, nên chưa mở được hồ sơ của "
     "đơn vị. Xin liên hệ quản trị Sở Nội vụ để được thêm vào nhóm Cán bộ đơn vị."
 )
+
+
+def units_without_account(period, units: list[Unit]) -> list[Unit]:
+    """Those of the period's `units` that no active account in the unit staff group works for: nobody there can
+    fill in the self-assessment, and no reminder reaches them. One query, in Vietnamese alphabetical order."""
+    covered = set(
+        UnitMembership.objects.filter(
+            unit__block_id=period.block_id, user__is_active=True, user__groups__name=UNIT_STAFF
+        ).values_list("unit_id", flat=True)
+    )
+    return sorted((unit for unit in units if unit.pk not in covered), key=lambda unit: vietnamese_sort_key(unit.name))
 
 
 def role_problem(user) -> str:
