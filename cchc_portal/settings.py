@@ -310,6 +310,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
-    # Every failed login and every lockout, with the account and the address.
-    "loggers": {"axes": {"handlers": ["console"], "level": "INFO", "propagate": False}},
+    "loggers": {
+        # Every failed login and every lockout, with the account and the address.
+        "axes": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # Every unit account made, deactivated or reactivated from the portal, and every link mailed to one.
+        "scoring.accounts": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }

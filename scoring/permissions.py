@@ -9,7 +9,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils import timezone
 
-UNIT_STAFF = "Cán bộ đơn vị"
+from units.models import UNIT_STAFF
+
 APPRAISER = "Thẩm định viên"
 ADMINISTRATOR = "Quản trị Sở Nội vụ"
 
@@ -32,6 +33,11 @@ def is_administrator(user) -> bool:
 
 def is_appraiser(user) -> bool:
     return user.is_authenticated and user.is_active and APPRAISER in _groups(user)
+
+
+def in_unit_staff_group(user) -> bool:
+    """The unit staff role alone: without a membership it opens no sheet (member_unit_ids is then empty)."""
+    return user.is_authenticated and user.is_active and UNIT_STAFF in _groups(user)
 
 
 def member_unit_ids(user) -> frozenset[int]:
@@ -123,6 +129,11 @@ def can_mark_not_applicable(user, period) -> bool:
 
 
 def can_manage_period(user) -> bool:
+    return is_administrator(user)
+
+
+def can_manage_unit_accounts(user) -> bool:
+    """Sở Nội vụ creates, deactivates and re-invites unit staff accounts from the portal."""
     return is_administrator(user)
 
 

@@ -2,6 +2,7 @@ from django.urls import path
 
 import cchc_portal.converters  # noqa: F401 - registers the "id" and "year" converters
 from scoring import views
+from scoring.accounts import views as accounts
 from scoring.imports import views as imports
 
 app_name = "scoring"
@@ -18,6 +19,11 @@ urlpatterns = [
     path("ky/<id:pk>/don-vi/<slug:code>/minh-chung/<id:criterion_id>/", views.evidence, name="evidence"),
     path("minh-chung/<id:pk>/tai-ve/", views.evidence_download, name="evidence_download"),
     path("minh-chung/<id:pk>/go/", views.evidence_withdraw, name="evidence_withdraw"),
+    # Unit staff accounts, managed by Sở Nội vụ.
+    path("tai-khoan/", accounts.unit_accounts_page, name="unit_accounts"),
+    path("tai-khoan/<id:user_id>/khoa/", accounts.unit_account_deactivate, name="unit_account_deactivate"),
+    path("tai-khoan/<id:user_id>/mo-lai/", accounts.unit_account_activate, name="unit_account_activate"),
+    path("tai-khoan/<id:user_id>/gui-lai-thu/", accounts.unit_account_invite_again, name="unit_account_invite"),
     # Files coming in: criteria sets and score sheets.
     path("bo-tieu-chi/nhap/", imports.criteria_import_page, name="criteria_import"),
     path("ky/<id:pk>/mau-nhap-<slug:kind>.xlsx", imports.score_template, name="score_template"),

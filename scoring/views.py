@@ -24,6 +24,7 @@ from cchc_portal.downloads import xlsx_response
 from cchc_portal.lib.filetypes import KINDS
 from cchc_portal.middleware import accepts_uploads
 from scoring import entry_fields, notices, permissions, services, workflow
+from scoring.accounts.selectors import role_problem, units_without_account
 from scoring.excel_audit import audit_workbook
 from scoring.forms import (
     AssignForm,
@@ -86,6 +87,7 @@ def work_list(request):
         "is_admin": permissions.is_administrator(request.user),
         "is_unit_staff": bool(units),
         "todo": notices.due(user=request.user),
+        "role_problem": role_problem(request.user),
     }
     return render(request, "scoring/work_list.html", context)
 
@@ -128,6 +130,8 @@ def dashboard(request, pk: int):
         "imported": _just_imported(request, progress),
         "assignments": period.assignments.select_related("appraiser", "unit").order_by("appraiser__username"),
         "assign_form": AssignForm(period=period) if can_manage and not period.is_public else None,
+        # A published period needs no more work from the units, so no account either.
+        "without_account": [] if period.is_public else units_without_account(period, [u.unit for u in progress.units]),
     }
     return render(request, "scoring/dashboard.html", context)
 

@@ -1,17 +1,49 @@
-"""The staff admin for blocks, units and unit accounts; blocks and units also import and export as Excel."""
+"""The staff admin for blocks, units and unit accounts; blocks and units also import and export as Excel.
 
+A unit account needs two things to open its unit's sheet: the group "Cán bộ đơn vị" and a membership. The
+membership form refuses an account without the group (or adds it, when asked to); the user page warns when
+an account has one without the other.
+"""
+
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import Group
+from django.db.models import Exists, OuterRef
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 
 from cchc_portal.lib.problems import Refused
-from units.models import Block, Unit, UnitMembership
+from units.models import UNIT_STAFF, Block, Unit, UnitMembership
 from units.resources import BlockResource, SafeXLSX, UnitResource, import_errors
 
 UNREADABLE = _("Không đọc được tệp: tệp hỏng hoặc không phải bảng tính Excel .xlsx.")
 IMPORT_REFUSED = _("Không nhập được tệp “%(file)s”, nên không có dòng nào được ghi: %(errors)s")
+E_NOT_IN_GROUP = _(
+    "Tài khoản “%(user)s” chưa thuộc nhóm “Cán bộ đơn vị”: gắn với đơn vị mà thiếu nhóm này thì người dùng vẫn "
+    "không mở được hồ sơ của đơn vị (bị từ chối truy cập) và không thấy kỳ đánh giá nào."
+)
+FIX_WITH_CHECKBOX = _(
+    "Đánh dấu ô “Thêm tài khoản vào nhóm Cán bộ đơn vị” bên dưới rồi lưu lại, hoặc thêm nhóm “Cán bộ đơn vị” ở "
+    "trang của tài khoản (Người dùng → %(user)s → Nhóm) trước."
+)
+FIX_ON_USER_PAGE = _(
+    "Cần thêm nhóm “Cán bộ đơn vị” ở trang của tài khoản (Người dùng → %(user)s → Nhóm; việc của người có quyền "
+    "sửa tài khoản) trước khi gắn tài khoản với đơn vị."
+)
+W_GROUP_WITHOUT_UNIT = _(
+    "Tài khoản “{user}” thuộc nhóm “Cán bộ đơn vị” nhưng chưa gắn với đơn vị nào: người dùng đăng nhập sẽ không "
+    'thấy hồ sơ nào. <a href="{link}">Gắn tài khoản với đơn vị</a>.'
+)
+W_UNIT_WITHOUT_GROUP = _(
+    "Tài khoản “{user}” được gắn với {units} nhưng không thuộc nhóm “Cán bộ đơn vị”: người dùng sẽ bị từ chối khi "
+    "mở hồ sơ của đơn vị. Chọn nhóm “Cán bộ đơn vị” ở mục Nhóm rồi lưu lại."
+)
 
 
 class ExcelImportExportAdmin(ImportExportModelAdmin):
@@ -70,10 +102,92 @@ class UnitAdmin(ExcelImportExportAdmin):
     ordering = ("block__sort_order", "name")
 
 
+def _in_unit_staff(user_ref):
+    return Exists(Group.objects.filter(name=UNIT_STAFF, user=user_ref))
+
+
+class UnitMembershipForm(forms.ModelForm):
+    """A membership, refused when its account is not in the group "Cán bộ đơn vị" unless asked to add it."""
+
+    add_to_group = forms.BooleanField(
+        label=_("Thêm tài khoản vào nhóm Cán bộ đơn vị"),
+        required=False,
+        help_text=_("Tài khoản cần cả nhóm này và đơn vị mới mở được hồ sơ của đơn vị."),
+    )
+
+    class Meta:
+        model = UnitMembership
+        fields = ("user", "unit")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Offered only to whoever may change accounts (UnitMembershipAdmin.get_fields leaves it out otherwise).
+        if "add_to_group" not in (self._meta.fields or ()):
+            del self.fields["add_to_group"]
+
+    def clean(self):
+        data = super().clean()
+        user = data.get("user")
+        if user is None or data.get("add_to_group") or user.groups.filter(name=UNIT_STAFF).exists():
+            return data
+        name = {"user": user.get_username()}
+        fix = FIX_WITH_CHECKBOX if "add_to_group" in self.fields else FIX_ON_USER_PAGE
+        self.add_error("user", f"{E_NOT_IN_GROUP % name} {fix % name}")
+        return data
+
+
 @admin.register(UnitMembership)
 class UnitMembershipAdmin(admin.ModelAdmin):
-    list_display = ("user", "unit")
+    form = UnitMembershipForm
+    list_display = ("user", "unit", "in_group")
     list_filter = ("unit__block",)
     search_fields = ("user__username", "unit__name")
-    autocomplete_fields = ("unit",)
+    autocomplete_fields = ("user", "unit")
     list_select_related = ("user", "unit")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(in_unit_staff=_in_unit_staff(OuterRef("user_id")))
+
+    @admin.display(description=_("thuộc nhóm Cán bộ đơn vị"), boolean=True, ordering="in_unit_staff")
+    def in_group(self, obj):
+        return obj.in_unit_staff
+
+    def get_fields(self, request, obj=None):
+        # Adding the group is a change of the account: only for whoever may change accounts.
+        may_add = request.user.has_perm("auth.change_user")
+        return ("user", "unit", "add_to_group") if may_add else ("user", "unit")
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if form.cleaned_data.get("add_to_group") and request.user.has_perm("auth.change_user"):
+            obj.user.groups.add(Group.objects.get(name=UNIT_STAFF))
+
+
+admin.site.unregister(get_user_model())
+
+
+@admin.register(get_user_model())
+class AccountAdmin(UserAdmin):
+    """Django's user admin, warning when an account has the unit staff group without a unit, or the reverse."""
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "GET":
+            user = self.get_object(request, unquote(object_id))
+            if user is not None:
+                self._warn(request, user)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def response_change(self, request, obj):
+        if "_continue" not in request.POST:  # otherwise the page it goes back to warns
+            self._warn(request, obj)
+        return super().response_change(request, obj)
+
+    def _warn(self, request, user):
+        in_group = user.groups.filter(name=UNIT_STAFF).exists()
+        units = [m.unit.name for m in user.unit_memberships.select_related("unit").order_by("unit__name")]
+        name = user.get_username()
+        if in_group and not units:
+            link = reverse("admin:units_unitmembership_add") + f"?user={user.pk}"
+            messages.warning(request, format_html(str(W_GROUP_WITHOUT_UNIT), user=name, link=link))
+        elif units and not in_group:
+            messages.warning(request, str(W_UNIT_WITHOUT_GROUP).format(user=name, units=", ".join(units)))

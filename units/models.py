@@ -1,6 +1,6 @@
 """Blocks (khối) and the units that are ranked within them."""
 
-__all__ = ["Block", "Unit", "UnitMembership", "name_key", "normalize_name"]
+__all__ = ["UNIT_STAFF", "Block", "Unit", "UnitMembership", "name_key", "normalize_name"]
 
 from django.conf import settings
 from django.db import models
@@ -10,6 +10,10 @@ from django.utils.translation import gettext_lazy as _
 
 from cchc_portal.lib.text import name_key, normalize_name
 from cchc_portal.validators import one_line
+
+# The group (role) of a unit's staff account. A membership alone opens nothing: scoring/permissions.py asks for
+# the group and the membership both, so the admin refuses a membership whose account is not in the group.
+UNIT_STAFF = "Cán bộ đơn vị"
 
 
 class Block(models.Model):
