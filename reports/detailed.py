@@ -22,9 +22,10 @@ from openpyxl.utils import get_column_letter
 
 from cchc_portal.lib.xlsx_write import HEADER_FILL, cell, number_format, print_setup
 from scoring import ranking
+from scoring.figures import Figures
 from scoring.imports.score_sheets import SHEET_LAYOUT
-from scoring.models import Criterion, GradeScheme, Method, Period, Score
-from scoring.results import engine_bands
+from scoring.models import Criterion, Method, Period
+from scoring.results import period_standings, points_of
 from units.models import Unit
 
 SUMMARY_SHEET = "Tóm tắt"
@@ -93,12 +94,13 @@ class Area:
 
 @dataclass(frozen=True)
 class UnitLine:
-    """A unit as the report lists it; `ranked` is None while any applicable leaf lacks appraised points."""
+    """A unit as the report lists it, with its figures; `ranked` is None while its total waits for points."""
 
     pk: int
     code: str
     name: str
     ranked: ranking.Ranked | None
+    figures: Figures
 
 
 @dataclass(frozen=True)
@@ -164,24 +166,17 @@ def detailed_report(period: Period) -> DetailedReport:
         .order_by()
         .values_list("pk", "code", "name")
     )
-    # Only the columns shown, unordered: a national period has over 300,000 scores.
+    # What counts: the scores, with the corrections of published versions laid over them (scoring/results.py).
+    points = points_of(period)
     scores = {
-        (unit_id, criterion_id): (self_points, appraised, not_applicable)
-        for unit_id, criterion_id, self_points, appraised, not_applicable in Score.objects.filter(period=period)
-        .order_by()
-        .values_list("unit_id", "criterion_id", "self_points", "appraised_points", "not_applicable")
+        (unit_id, criterion_id): (p.self_points, p.appraised, p.not_applicable)
+        for unit_id, leaves in points.items()
+        for criterion_id, p in leaves.items()
     }
-    # One query for the bands: the scheme row itself is not needed, only its key.
-    bands = engine_bands(GradeScheme(pk=period.grade_scheme_id))
     areas = [Area(as_node[a.pk], tuple(as_node[leaf.pk] for leaf in tree.leaves_under(a))) for a in tree.areas]
-    leaves = [leaf for area in areas for leaf in area.leaves]
-    entries = []
-    for pk, _code, name in units:
-        total = _total(pk, leaves, scores)
-        if total is not None:
-            entries.append(ranking.Entry(key=pk, name=name, total=total))
-    table = {row.key: row for row in ranking.rank_entries(entries, decimals=period.published_decimals, bands=bands)}
-    lines = [UnitLine(pk, code, name, table.get(pk)) for pk, code, name in units]
+    # Totals, grades and ranks as every other page has them: the figures of scoring/figures.py.
+    standing = period_standings(period, [(pk, name) for pk, _code, name in units], tree, points)
+    lines = [UnitLine(pk, code, name, standing[pk].ranked, standing[pk].figures) for pk, code, name in units]
     lines.sort(
         key=lambda line: (
             line.ranked is None,
@@ -193,37 +188,16 @@ def detailed_report(period: Period) -> DetailedReport:
     return DetailedReport(period=period, nodes=nodes, areas=areas, units=lines, scores=scores)
 
 
-def _total(unit_id: int, leaves: list[Node], scores) -> Decimal | None:
-    """The unit's unrounded total from its appraised points, or None while it cannot be computed."""
-    engine_leaves = []
-    for leaf in leaves:
-        _self_points, appraised, not_applicable = scores.get((unit_id, leaf.pk), _NO_SCORE)
-        if appraised is None and not not_applicable:
-            return None
-        engine_leaves.append(
-            ranking.Leaf(leaf.code, leaf.max_points, appraised, method=leaf.method, applicable=not not_applicable)
-        )
-    if not engine_leaves:
+def _subtotal(unit: "UnitLine", area: Area) -> Decimal | str | None:
+    """The area's appraised points as the unit's figures have them; blank while one it waits for is missing, KAD if
+    none of its leaves applies."""
+    figures = unit.figures.area(area.node.code)
+    if not figures.applicable:
+        return NOT_APPLICABLE
+    missing = {leaf.pk for leaf in unit.figures.missing}
+    if any(leaf.pk in missing for leaf in area.leaves):
         return None
-    try:
-        return ranking.compute_total(engine_leaves).total
-    except ValueError:
-        # Points above a maximum or nothing applicable: possible while appraisal is in progress;
-        # the leaf cells show the points, the total stays blank until they are corrected.
-        return None
-
-
-def _subtotal(unit_id: int, area: Area, scores) -> Decimal | str | None:
-    """Sum of the area's applicable appraised points; blank while one is missing, KAD if none applies."""
-    total, applicable = Decimal(0), False
-    for leaf in area.leaves:
-        _self_points, appraised, not_applicable = scores.get((unit_id, leaf.pk), _NO_SCORE)
-        if not_applicable:
-            continue
-        if appraised is None:
-            return None
-        total, applicable = total + appraised, True
-    return total if applicable else NOT_APPLICABLE
+    return figures.appraised or Decimal(0)
 
 
 # --- Sheet 1: the summary, one row per unit, one column per area ----------------------------------
@@ -267,7 +241,7 @@ def _write_summary(ws, report: DetailedReport) -> None:
             grades[ranked.band.label] = grades.get(ranked.band.label, 0) + 1
         ws.append(
             [cell(ws, number, size=11, align="center"), cell(ws, unit.name, size=11, wrap=True)]
-            + [_points(ws, _subtotal(unit.pk, area, report.scores)) for area in report.areas]
+            + [_points(ws, _subtotal(unit, area)) for area in report.areas]
             + [
                 _points(ws, ranked.shown if ranked else None, total_format),
                 cell(ws, ranked.band.label if ranked else None, size=11, align="center"),
@@ -340,7 +314,7 @@ def _write_results(ws, report: DetailedReport, step: Callable[[], None]) -> None
             for leaf in area.leaves:
                 _self_points, appraised, not_applicable = report.scores.get((unit.pk, leaf.pk), _NO_SCORE)
                 row.append(_points(ws, NOT_APPLICABLE if not_applicable else appraised))
-            row.append(_points(ws, _subtotal(unit.pk, area, report.scores)))
+            row.append(_points(ws, _subtotal(unit, area)))
         ranked = unit.ranked
         row.append(_points(ws, ranked.shown if ranked else None, total_format))
         row.append(cell(ws, ranked.band.label if ranked else None, size=11, align="center"))

@@ -8,14 +8,17 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Avg, Count, Max, Min, Q, Sum
+from django.db.models import Count, Max, Min, Sum
 from django.http import Http404
 
 from cchc_portal.lib.numbers import round_score, vn_number
 from cchc_portal.lib.text import search_key
 from reports import succession
 from reports.comparison import comparison
-from scoring.models import Criterion, GradeBand, Method, NationalIndex, Period, Result, Score
+from scoring.figures import NO_POINTS, unit_figures
+from scoring.models import Criterion, GradeBand, NationalIndex, Period, Result
+from scoring.results import leaf_averages, points_of, unit_points
+from scoring.tree import DEDUCTION, SCORED, CriteriaTree
 from units.models import Block, Unit
 
 ZERO = Decimal(0)
@@ -43,11 +46,21 @@ class HistoryLine:
 
 @dataclass
 class AreaLine:
+    """An area (or the bonus or deduction group) of a scored year: the unit's points against the block's average,
+    signed as they count (a deduction subtracts), so "Chênh lệch" reads the same way on every line."""
+
     code: str
     title: str
     maximum: Decimal
     points: Decimal | None
     block_average: Decimal | None
+    kind: str = SCORED
+
+    @property
+    def difference(self) -> Decimal | None:
+        if self.points is None or self.block_average is None:
+            return None
+        return self.points - self.block_average
 
 
 @dataclass
@@ -62,11 +75,14 @@ class WeakCriterion:
 
 @dataclass
 class ScoredYear:
-    """A year the portal scored: the unit's points by area against the block's average, its weakest leaves."""
+    """A year the portal scored: the unit's points by area against the block's average, its weakest leaves, and its
+    total from the same figures (the published total, corrections included)."""
 
     period: Period
     areas: list[AreaLine]
     weakest: list[WeakCriterion]
+    total: Decimal | None = None
+    index_note: bool = False  # some criterion does not apply: the total is the areas' points over 100
 
 
 @dataclass
@@ -147,70 +163,66 @@ def _published_years_by_block(block_ids) -> dict[int, list[tuple[int, int, bool]
 
 
 def _scored_years(unit: Unit, periods: list[Period]) -> list[ScoredYear]:
-    """Three queries for every scored year together: the criteria, the unit's points, the block's averages."""
+    """Four queries for every scored year together: the criteria, the unit's points, the block's averages (and the
+    corrections they carry)."""
     scored = [p for p in periods if p.criteria_set_id]
     if not scored:
         return []
-    sets = {p.criteria_set_id for p in scored}
-    nodes = list(Criterion.objects.filter(criteria_set_id__in=sets).order_by("position"))
-    applicable = Q(not_applicable=False, appraised_points__isnull=False)
-    mine = {
-        (s["period_id"], s["criterion_id"]): s["appraised_points"]
-        for s in Score.objects.filter(applicable, unit=unit, period__in=scored).values(
-            "period_id", "criterion_id", "appraised_points"
-        )
-    }
-    averages = {
-        (s["period_id"], s["criterion_id"]): s["average"]
-        for s in Score.objects.filter(applicable, period__in=scored)
-        .values("period_id", "criterion_id")
-        .annotate(average=Avg("appraised_points"))
-        .order_by()
-    }
-    by_set = defaultdict(list)
-    for node in nodes:
-        by_set[node.criteria_set_id].append(node)
+    trees = _trees({p.criteria_set_id for p in scored})
+    mine = unit_points(unit.pk, scored)
+    averages = leaf_averages(scored)
     out, previous_by_code = [], {}
     for period in sorted(scored, key=lambda p: p.year):
-        tree = by_set[period.criteria_set_id]
-        parents = {n.parent_id for n in tree if n.parent_id}
-        top = {n.pk: n for n in tree if n.parent_id is None}
-        area_of = {}
-        for n in tree:
-            a = n
-            while a.parent_id:
-                a = next(x for x in tree if x.pk == a.parent_id)
-            area_of[n.pk] = a.pk
-        leaves = [n for n in tree if n.pk not in parents]
-        areas = []
-        for area in top.values():
-            own = [mine.get((period.pk, leaf.pk)) for leaf in leaves if area_of[leaf.pk] == area.pk]
-            avg = [averages.get((period.pk, leaf.pk)) for leaf in leaves if area_of[leaf.pk] == area.pk]
-            areas.append(
-                AreaLine(
-                    area.code,
-                    area.title,
-                    area.max_points,
-                    sum((p for p in own if p is not None), ZERO) if any(p is not None for p in own) else None,
-                    sum((a for a in avg if a is not None), ZERO) if any(a is not None for a in avg) else None,
-                )
-            )
-        gaps = []
-        for leaf in leaves:
-            points, average = mine.get((period.pk, leaf.pk)), averages.get((period.pk, leaf.pk))
-            if points is None or average is None or leaf.method == Method.BONUS or not leaf.max_points:
-                continue
-            gap = (points - average) / leaf.max_points
-            if gap < 0:
-                gaps.append((gap, leaf, points, average))
-        gaps.sort(key=lambda g: (g[0], g[1].position))
-        weakest = [
-            WeakCriterion(leaf.code, leaf.title, leaf.max_points, points, average, previous_by_code.get(leaf.code))
-            for _, leaf, points, average in gaps[:5]
-        ]
-        previous_by_code = {leaf.code: mine.get((period.pk, leaf.pk)) for leaf in leaves}
-        out.append(ScoredYear(period, areas, weakest))
+        tree, points = trees[period.criteria_set_id], mine[period.pk]
+        figures = unit_figures(tree, points)
+        areas = [_area_line(tree, a, averages, period) for a in figures.areas]
+        weakest = _weakest(tree, points, averages, period, previous_by_code)
+        previous_by_code = {leaf.code: points.get(leaf.pk, NO_POINTS).appraised for leaf in tree.leaves}
+        total = figures.total.total if figures.total else None
+        partly = any(a.applicable_max != a.max_points for a in figures.areas if a.kind == SCORED)
+        out.append(ScoredYear(period, areas, weakest, total, partly))
     return list(reversed(out))
+
+
+def _trees(sets) -> dict[int, CriteriaTree]:
+    nodes = defaultdict(list)
+    for node in Criterion.objects.filter(criteria_set_id__in=sets):
+        nodes[node.criteria_set_id].append(node)
+    return {key: CriteriaTree(found) for key, found in nodes.items()}
+
+
+def _area_line(tree: CriteriaTree, area, averages, period) -> AreaLine:
+    sign = -1 if area.kind == DEDUCTION else 1
+    given = [averages.get((period.pk, leaf.pk)) for leaf in tree.leaves_under(area.node)]
+    given = [a for a in given if a is not None]
+    return AreaLine(
+        area.node.code,
+        area.node.title,
+        area.max_points,
+        area.signed,
+        sign * sum(given, ZERO) if given else None,
+        area.kind,
+    )
+
+
+def _weakest(tree: CriteriaTree, points, averages, period, previous_by_code) -> list[WeakCriterion]:
+    """The five scored leaves where the unit stands furthest below the block's average (bonus and deduction leaves
+    read the other way, and are not criteria a unit falls short on)."""
+    gaps = []
+    for leaf in tree.leaves:
+        mine, average = points.get(leaf.pk, NO_POINTS), averages.get((period.pk, leaf.pk))
+        if mine.appraised is None or mine.not_applicable or average is None or not leaf.max_points:
+            continue
+        if tree.kind(leaf) != SCORED:
+            continue
+        gap = (mine.appraised - average) / leaf.max_points
+        if gap < 0:
+            gaps.append((gap, leaf.position, leaf, mine.appraised, average))
+    gaps.sort(key=lambda g: (g[0], g[1]))
+    return [
+        WeakCriterion(leaf.code, leaf.title, leaf.max_points, points_, average, previous_by_code.get(leaf.code))
+        for _, _, leaf, points_, average in gaps[:5]
+    ]
 
 
 # --- A criterion ----------------------------------------------------------------------------------------
@@ -231,34 +243,33 @@ class CriterionPage:
 
 def criterion_page(year: int, block: str, code: str) -> CriterionPage:
     """How the units of a published, portal-scored year scored on one criterion (a leaf, or an area or group as
-    the sum of its leaves)."""
+    the sum of its leaves), from the points that count (corrections included)."""
     period = Period.objects.published().filter(year=year, block__code=block, criteria_set__isnull=False).first()
     if period is None:
         raise Http404("Không có bộ tiêu chí của năm và khối này trên cổng.")
-    nodes = list(Criterion.objects.filter(criteria_set_id=period.criteria_set_id).order_by("position"))
-    criterion = next((n for n in nodes if n.code == code), None)
+    tree = Criterion.objects.tree_of(period.criteria_set_id)
+    criterion = tree.find(code)
     if criterion is None:
         raise Http404("Không có tiêu chí này.")
-    under = _descendants(criterion, nodes)
-    parents = {n.parent_id for n in nodes if n.parent_id}
-    leaves = [n.pk for n in under if n.pk not in parents] or [criterion.pk]
-    names = dict(
-        Result.objects.published().filter(period=period).values_list("unit_id", "unit_name")
-    )  # only units of the published table
-    totals = (
-        Score.objects.filter(period=period, criterion_id__in=leaves, unit_id__in=list(names), not_applicable=False)
-        .exclude(appraised_points=None)
-        .values("unit_id", "unit__code")
-        .annotate(points=Sum("appraised_points"))
-        .order_by()
-    )
-    lines = sorted(((names[t["unit_id"]], t["unit__code"], t["points"]) for t in totals), key=lambda x: (-x[2], x[0]))
+    leaves = [leaf.pk for leaf in tree.leaves_under(criterion)]
+    published = {
+        unit_id: (name, unit_code)
+        for unit_id, name, unit_code in Result.objects.published()
+        .filter(period=period)
+        .values_list("unit_id", "unit_name", "unit__code")
+    }  # only units of the published table
+    lines = []
+    for unit_id, found in points_of(period, list(published), criteria=leaves).items():
+        given = [p.appraised for p in found.values() if not p.not_applicable and p.appraised is not None]
+        if given and unit_id in published:
+            lines.append((*published[unit_id], sum(given, ZERO)))
+    lines.sort(key=lambda x: (-x[2], x[0]))
     values = [points for _, _, points in lines]
     counts = Counter(values)
     return CriterionPage(
         period=period,
         criterion=criterion,
-        children=[n for n in nodes if n.parent_id == criterion.pk],
+        children=tree.children(criterion),
         count=len(values),
         average=sum(values, ZERO) / len(values) if values else None,
         full_marks=sum(1 for v in values if v >= criterion.max_points),
@@ -266,15 +277,6 @@ def criterion_page(year: int, block: str, code: str) -> CriterionPage:
         top=lines[:5],
         bottom=list(reversed(lines[-5:])) if len(lines) > 5 else [],
     )
-
-
-def _descendants(node: Criterion, nodes: list[Criterion]) -> list[Criterion]:
-    found, frontier = [], [node.pk]
-    while frontier:
-        children = [n for n in nodes if n.parent_id in frontier]
-        found += children
-        frontier = [n.pk for n in children]
-    return found
 
 
 # --- Two years compared ---------------------------------------------------------------------------------

@@ -12,7 +12,9 @@ The rules (docs/scoring.md, "Who enters what"):
   and confirms or corrects a proposed bonus, in the appraisal rounds;
 - survey points and deductions are Sở Nội vụ's alone, from the opening to the end of appraisal; a deduction
   carries Sở Nội vụ's reason in the comment;
-- Sở Nội vụ marks a leaf as not applicable to a unit until approval.
+- Sở Nội vụ marks a leaf as not applicable to a unit until approval;
+- after publication, while a correction (đính chính) is open, Sở Nội vụ changes the points that count (appraised,
+  survey, bonus, deduction) and what does not apply: the changes wait in the correction until it is published.
 """
 
 from collections.abc import Callable
@@ -23,7 +25,7 @@ from scoring.models import AuditEntry, Method
 
 POINTS, TEXT, FLAG = "points", "text", "flag"
 # Who fills a field, which is also which score sheet carries it.
-UNIT, APPRAISER, DEPARTMENT = "unit", "appraiser", "department"
+UNIT, APPRAISER, DEPARTMENT, CORRECTION = "unit", "appraiser", "department", "correction"
 ALL_METHODS = frozenset(Method.values)
 
 
@@ -61,6 +63,10 @@ def _department(v: Viewer) -> bool:
 
 def _marks_not_applicable(v: Viewer) -> bool:
     return permissions.can_mark_not_applicable(v.user, v.period)
+
+
+def _corrects(v: Viewer) -> bool:
+    return permissions.can_correct(v.user, v.period)
 
 
 def _answered_round_one(score) -> bool:
@@ -131,6 +137,14 @@ FIELDS = (
         "not_applicable", ALL_METHODS, "Không áp dụng", DEPARTMENT, _marks_not_applicable, FLAG,
         AuditEntry.Action.NOT_APPLICABLE,
     ),
+    EntryField(
+        "appraised_points", ALL_METHODS, "Điểm sau đính chính", CORRECTION, _corrects, POINTS,
+        AuditEntry.Action.CORRECTION,
+    ),
+    EntryField(
+        "not_applicable", ALL_METHODS, "Không áp dụng (đính chính)", CORRECTION, _corrects, FLAG,
+        AuditEntry.Action.CORRECTION,
+    ),
 )  # fmt: skip
 NAMES = tuple(dict.fromkeys(f.name for f in FIELDS))
 
@@ -140,22 +154,30 @@ def field_for(name: str, method: str) -> EntryField | None:
     return next((f for f in FIELDS if f.name == name and method in f.methods), None)
 
 
-def may_edit(viewer: Viewer, name: str, leaf, score=None) -> bool:
-    """Whether the viewer may change field `name` of this leaf now (the service's one check)."""
-    entry = field_for(name, leaf.method)
-    return (
-        entry is not None and viewer.may(entry.rule) and (entry.shown_for is None or entry.shown_for(score))
+def allowed(viewer: Viewer, name: str, leaf, score=None) -> EntryField | None:
+    """The row of the table that lets the viewer change field `name` of this leaf now, or None (the service's one
+    check); a field shown only on some rows (the answer to round 1) is allowed only where it is shown."""
+    return next(
+        (
+            f
+            for f in FIELDS
+            if f.name == name
+            and leaf.method in f.methods
+            and viewer.may(f.rule)
+            and (f.shown_for is None or f.shown_for(score))
+        ),
+        None,
     )
 
 
+def may_edit(viewer: Viewer, name: str, leaf, score=None) -> bool:
+    return allowed(viewer, name, leaf, score) is not None
+
+
 def editable(viewer: Viewer, leaf, score=None) -> list[EntryField]:
-    """The fields of this leaf the viewer may change now, in the order of the table; a field shown only on some
-    rows (the answer to round 1) is left out where it is not shown."""
-    return [
-        f
-        for f in FIELDS
-        if leaf.method in f.methods and viewer.may(f.rule) and (f.shown_for is None or f.shown_for(score))
-    ]
+    """The fields of this leaf the viewer may change now, once each, in the order of the table."""
+    found = (allowed(viewer, name, leaf, score) for name in NAMES)
+    return [f for f in found if f is not None]
 
 
 def methods_of(name: str, role: str) -> tuple[str, ...]:
@@ -171,11 +193,6 @@ def role_rule(name: str, role: str) -> Callable[[Viewer], bool]:
 def label_of(name: str, method: str) -> str:
     entry = field_for(name, method)
     return entry.label if entry else name
-
-
-def action_for(name: str, method: str) -> str:
-    entry = field_for(name, method)
-    return entry.action if entry else AuditEntry.Action(name).value
 
 
 def key(criterion_id, name: str) -> str:

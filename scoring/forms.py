@@ -27,7 +27,7 @@ class LeafForm(forms.Form):
     def __init__(self, *args, row: SheetRow, **kwargs):
         self.row = row
         self.problems: dict[str, str] = {}  # field -> what is wrong with it, from the service
-        super().__init__(*args, prefix=str(row.node.pk), initial=_stored(row.score), **kwargs)
+        super().__init__(*args, prefix=str(row.node.pk), initial=_stored(row), **kwargs)
         for entry in row.fields:
             self.fields[entry.name] = _field(entry, row)
 
@@ -49,16 +49,16 @@ class LeafForm(forms.Form):
         return found
 
 
-def _stored(score) -> dict:
-    if score is None:
-        return {}
+def _stored(row: SheetRow) -> dict:
+    """What the row's fields hold now: the score's texts, and the points that count (corrections included)."""
+    score, points = row.score, row.points
     return {
-        "self_points": show(score.self_points),
-        "appraised_points": show(score.appraised_points),
-        "explanation": score.explanation,
-        "appraiser_comment": score.appraiser_comment,
-        "response": score.response,
-        "not_applicable": score.not_applicable,
+        "self_points": show(points.self_points),
+        "appraised_points": show(points.appraised),
+        "explanation": score.explanation if score else "",
+        "appraiser_comment": score.appraiser_comment if score else "",
+        "response": score.response if score else "",
+        "not_applicable": points.not_applicable,
     }
 
 

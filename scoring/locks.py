@@ -5,7 +5,8 @@ write path (admin, raw ORM, raw SQL, a bug):
 
 1. scoring_score: INSERT / UPDATE / DELETE of a score of a published or locked period;
 2. scoring_evidence: INSERT / UPDATE / DELETE of evidence whose score belongs to such a period;
-3. scoring_result: UPDATE / DELETE of a result of such a period; INSERT into a sealed version;
+3. scoring_result: INSERT into, UPDATE or DELETE of a result of, a sealed version (a correction being prepared
+   is a version not yet sealed: its rows may change until it is published);
 4. scoring_resultversion: DELETE of a sealed version; UPDATE of a sealed version, except of is_current
    alone (a correction supersedes the old version with ``.update(is_current=False)``);
 5. scoring_period: DELETE of a published or locked period; UPDATE of one, except re-saving it unchanged
@@ -16,7 +17,9 @@ write path (admin, raw ORM, raw SQL, a bug):
 9. scoring_resultversion's is_current moves only as a correction moves it: the current version gives way
    only to a newer sealed one, a superseded version never comes back, and a version is sealed only with
    its results in it — so no update can make a published table vanish or return to an old state;
-10. PostgreSQL only: TRUNCATE of any of these tables while any period is published or locked.
+10. scoring_scorecorrection: INSERT / UPDATE / DELETE of a correction of a sealed version (a correction is
+    prepared in a version not yet sealed, and fixed for good with it);
+11. PostgreSQL only: TRUNCATE of any of these tables while any period is published or locked.
 
 Every refusal is an error whose message starts with "cchc_locked:" and a Vietnamese explanation
 (SQLite: IntegrityError, PostgreSQL: InternalError; both are django.db.DatabaseError).
@@ -44,7 +47,7 @@ _STATUSES_SQL = ", ".join(f"'{s}'" for s in LOCKED_STATUSES)
 
 MSG_SCORE = "cchc_locked: kỳ đánh giá đã công bố hoặc đã khóa, không được sửa điểm."
 MSG_EVIDENCE = "cchc_locked: kỳ đánh giá đã công bố hoặc đã khóa, không được sửa tài liệu kiểm chứng."
-MSG_RESULT = "cchc_locked: kỳ đánh giá đã công bố hoặc đã khóa, không được sửa kết quả."
+MSG_RESULT = "cchc_locked: kết quả đã công bố, không được sửa (đính chính là một lần công bố mới)."
 MSG_RESULT_SEALED = "cchc_locked: lần công bố đã niêm phong, không được thêm kết quả."
 MSG_VERSION_DELETE = "cchc_locked: lần công bố đã niêm phong, không được xóa."
 MSG_VERSION_UPDATE = "cchc_locked: lần công bố đã niêm phong, chỉ được đổi trạng thái hiệu lực."
@@ -56,6 +59,7 @@ MSG_GRADE_BAND = "cchc_locked: thang xếp loại đã dùng cho kỳ đánh gi�
 MSG_VERSION_CURRENT = "cchc_locked: chỉ một lần đính chính mới hơn, đã niêm phong, mới thay được bản đang có hiệu lực."
 MSG_VERSION_EMPTY = "cchc_locked: không niêm phong một lần công bố chưa có kết quả."
 MSG_DEMO = "cchc_locked: cờ dữ liệu minh họa của kỳ đánh giá không được đổi sau khi tạo."
+MSG_CORRECTION = "cchc_locked: lần đính chính đã công bố, không được sửa điểm đính chính."
 MSG_TRUNCATE = "cchc_locked: có kỳ đánh giá đã công bố hoặc đã khóa, không được xóa sạch bảng."
 
 # The columns of a locked row that are meant to move; every other column is frozen.
@@ -94,6 +98,10 @@ def _scheme_locked_sqlite(scheme_id_expr):
         f"EXISTS (SELECT 1 FROM scoring_period WHERE grade_scheme_id = {scheme_id_expr} "
         f"AND status IN ({_STATUSES_SQL}))"
     )
+
+
+def _sealed_sqlite(row):
+    return f"EXISTS (SELECT 1 FROM scoring_resultversion WHERE id = {row}.version_id AND sealed = 1)"
 
 
 _NEWER_SEALED = (
@@ -145,10 +153,10 @@ def _sqlite_triggers(version_frozen, period_frozen):
             "cchc_lock_result_update",
             "scoring_result",
             "UPDATE",
-            f"{_period_locked_sqlite('OLD.period_id')} OR {_period_locked_sqlite('NEW.period_id')}",
+            f"{_sealed_sqlite('OLD')} OR {_sealed_sqlite('NEW')}",
             MSG_RESULT,
         ),
-        ("cchc_lock_result_delete", "scoring_result", "DELETE", _period_locked_sqlite("OLD.period_id"), MSG_RESULT),
+        ("cchc_lock_result_delete", "scoring_result", "DELETE", _sealed_sqlite("OLD"), MSG_RESULT),
         # 4. Result versions.
         (
             "cchc_lock_resultversion_update",
@@ -217,6 +225,16 @@ def _sqlite_triggers(version_frozen, period_frozen):
         # 7. The audit log.
         ("cchc_lock_auditentry_update", "scoring_auditentry", "UPDATE", None, MSG_AUDIT),
         ("cchc_lock_auditentry_delete", "scoring_auditentry", "DELETE", None, MSG_AUDIT),
+        # 10. Corrections of a sealed version.
+        ("cchc_lock_correction_insert", "scoring_scorecorrection", "INSERT", _sealed_sqlite("NEW"), MSG_CORRECTION),
+        (
+            "cchc_lock_correction_update",
+            "scoring_scorecorrection",
+            "UPDATE",
+            f"{_sealed_sqlite('OLD')} OR {_sealed_sqlite('NEW')}",
+            MSG_CORRECTION,
+        ),
+        ("cchc_lock_correction_delete", "scoring_scorecorrection", "DELETE", _sealed_sqlite("OLD"), MSG_CORRECTION),
         # 8. Grade bands.
         (
             "cchc_lock_gradeband_insert",
@@ -359,12 +377,37 @@ BEGIN
         END IF;
         RETURN NEW;
     END IF;
-    IF cchc_period_is_locked(OLD.period_id) THEN
+    SELECT sealed INTO v_sealed FROM scoring_resultversion WHERE id = OLD.version_id FOR SHARE;
+    IF coalesce(v_sealed, false) THEN
         RAISE EXCEPTION {_sql_str(MSG_RESULT)};
     END IF;
     IF TG_OP = 'UPDATE' THEN
-        IF cchc_period_is_locked(NEW.period_id) THEN
+        SELECT sealed INTO v_sealed FROM scoring_resultversion WHERE id = NEW.version_id FOR SHARE;
+        IF coalesce(v_sealed, false) THEN
             RAISE EXCEPTION {_sql_str(MSG_RESULT)};
+        END IF;
+        RETURN NEW;
+    END IF;
+    RETURN OLD;
+END;
+$$""",
+        # 10. Corrections.
+        "cchc_lock_scorecorrection()": f"""
+CREATE OR REPLACE FUNCTION cchc_lock_scorecorrection() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_sealed boolean;
+BEGIN
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        SELECT sealed INTO v_sealed FROM scoring_resultversion WHERE id = OLD.version_id FOR SHARE;
+        IF coalesce(v_sealed, false) THEN
+            RAISE EXCEPTION {_sql_str(MSG_CORRECTION)};
+        END IF;
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        SELECT sealed INTO v_sealed FROM scoring_resultversion WHERE id = NEW.version_id FOR SHARE;
+        IF coalesce(v_sealed, false) THEN
+            RAISE EXCEPTION {_sql_str(MSG_CORRECTION)};
         END IF;
         RETURN NEW;
     END IF;
@@ -493,6 +536,7 @@ PG_TRIGGERS = (
     ("cchc_lock_criterion", "scoring_criterion", "INSERT OR UPDATE OR DELETE", "cchc_lock_criterion"),
     ("cchc_lock_auditentry", "scoring_auditentry", "UPDATE OR DELETE", "cchc_lock_auditentry"),
     ("cchc_lock_gradeband", "scoring_gradeband", "INSERT OR UPDATE OR DELETE", "cchc_lock_gradeband"),
+    ("cchc_lock_scorecorrection", "scoring_scorecorrection", "INSERT OR UPDATE OR DELETE", "cchc_lock_scorecorrection"),
 )
 # Tables whose TRUNCATE (a statement, which fires no row trigger) is refused while anything is published.
 PG_TRUNCATE_TABLES = (
@@ -500,6 +544,7 @@ PG_TRUNCATE_TABLES = (
     "scoring_evidence",
     "scoring_result",
     "scoring_resultversion",
+    "scoring_scorecorrection",
     "scoring_period",
     "scoring_criterion",
     "scoring_criteriaset",
@@ -526,18 +571,25 @@ def install_sql(connection) -> list[str]:
     if connection.vendor not in ("sqlite", "postgresql"):
         return []
     version, period = frozen_columns(connection, "scoring_resultversion"), frozen_columns(connection, "scoring_period")
+    # A migration older than a locked table installs the locks before that table exists: those wait for the migration
+    # that creates it (which installs them again, as every migrate does after its last step).
+    with connection.cursor() as cursor:
+        tables = set(connection.introspection.table_names(cursor))
     statements = uninstall_sql(connection.vendor, keep_functions=True)
     if connection.vendor == "sqlite":
-        return statements + [_sqlite_create(*trigger) for trigger in _sqlite_triggers(version, period)]
+        triggers = [t for t in _sqlite_triggers(version, period) if t[1] in tables]
+        return statements + [_sqlite_create(*trigger) for trigger in triggers]
     statements += [sql.strip() for sql in _pg_functions(version, period).values()]
     statements += [
         f"CREATE TRIGGER {name} BEFORE {events} ON {table} FOR EACH ROW EXECUTE FUNCTION {function}()"
         for name, table, events, function in PG_TRIGGERS
+        if table in tables
     ]
     statements += [
         f"CREATE TRIGGER cchc_lock_truncate BEFORE TRUNCATE ON {table} FOR EACH STATEMENT "
         "EXECUTE FUNCTION cchc_lock_truncate()"
         for table in PG_TRUNCATE_TABLES
+        if table in tables
     ]
     return statements
 

@@ -325,6 +325,7 @@ class ResultVersion(models.Model):
     reason = models.TextField(_("lý do đính chính"), blank=True, validators=[multi_line, LONG_TEXT])
     decision_number = models.CharField(_("số quyết định"), max_length=100, blank=True, validators=[one_line])
     decision_date = models.DateField(_("ngày quyết định"), null=True, blank=True)
+    signer = models.CharField(_("người ký"), max_length=200, blank=True, default="", validators=[one_line])
     published_at = models.DateTimeField(_("công bố lúc"), null=True, blank=True)
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -347,6 +348,8 @@ class ResultVersion(models.Model):
             models.UniqueConstraint(fields=["period"], condition=Q(is_current=True), name="one_current_result_version"),
             models.CheckConstraint(condition=Q(number__gte=1), name="result_version_number_positive"),
             models.CheckConstraint(condition=Q(number=1) | ~Q(reason=""), name="correction_needs_a_reason"),
+            # A correction being prepared is a version not yet sealed: one at a time.
+            models.UniqueConstraint(fields=["period"], condition=Q(sealed=False), name="one_draft_version"),
         ]
 
     def __str__(self):
@@ -354,6 +357,20 @@ class ResultVersion(models.Model):
 
     def get_absolute_url(self):
         return reverse("reports:ranking_version", args=[self.period.year, self.period.block.code, self.number])
+
+    @property
+    def is_correction(self) -> bool:
+        return self.number > 1
+
+    @property
+    def decision_line(self) -> str:
+        """This version's decision in a sentence: "Quyết định số 25/QĐ-UBND ngày 14/02/2025, người ký: …"."""
+        if not self.decision_number:
+            return ""
+        when = f" ngày {self.decision_date:%d/%m/%Y}" if self.decision_date else ""
+        signer = f", người ký: {self.signer}" if self.signer else ""
+        return f"Quyết định số {self.decision_number}{when}{signer}"
+
 
 
 class ResultQuerySet(models.QuerySet):
@@ -414,6 +431,47 @@ class Result(models.Model):
 
     def __str__(self):
         return f"{self.unit} — {self.period.year}: {self.rank}"
+
+
+class ScoreCorrection(models.Model):
+    """A correction (đính chính) of one unit's points on one leaf, made by a version of the period's table. The score
+    itself never changes after publication: what counts is the score with the corrections of the sealed versions
+    laid over it, the latest last (scoring/results.py)."""
+
+    version = models.ForeignKey(
+        ResultVersion, on_delete=models.PROTECT, related_name="corrections", verbose_name=_("lần công bố")
+    )
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("đơn vị"))
+    criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, related_name="+", verbose_name=_("tiêu chí"))
+    appraised_points = models.DecimalField(_("điểm sau đính chính"), null=True, blank=True, **POINTS)
+    not_applicable = models.BooleanField(_("không áp dụng"), default=False)
+    # What counted before this correction, kept beside it so every change reads "cũ → mới".
+    old_points = models.DecimalField(_("điểm trước đính chính"), null=True, blank=True, **POINTS)
+    old_not_applicable = models.BooleanField(_("không áp dụng trước đính chính"), default=False)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("người sửa"),
+    )
+    changed_at = models.DateTimeField(_("sửa lúc"), auto_now=True)
+
+    class Meta:
+        ordering = ["version", "unit", "criterion__position"]
+        verbose_name = _("điểm đính chính")
+        verbose_name_plural = _("điểm đính chính")
+        constraints = [
+            models.UniqueConstraint(fields=["version", "unit", "criterion"], name="correction_unique_per_leaf"),
+            models.CheckConstraint(
+                condition=Q(appraised_points__isnull=True) | Q(appraised_points__gte=0),
+                name="correction_points_not_negative",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.unit} — {self.criterion.code}: {self.old_points} → {self.appraised_points}"
 
 
 class Submission(models.Model):
@@ -519,6 +577,7 @@ class AuditEntry(models.Model):
         APPRAISED_POINTS = "appraised_points", _("Điểm thẩm định")
         SURVEY_POINTS = "survey_points", _("Điểm điều tra xã hội học")
         DEDUCTION_POINTS = "deduction_points", _("Điểm trừ")
+        CORRECTION = "correction", _("Đính chính điểm")
         NOT_APPLICABLE = "not_applicable", _("Không áp dụng")
         EXPLANATION = "explanation", _("Giải trình")
         COMMENT = "appraiser_comment", _("Ý kiến thẩm định")

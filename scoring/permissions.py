@@ -128,6 +128,16 @@ def can_mark_not_applicable(user, period) -> bool:
     return is_administrator(user) and period.status in ("draft", "open", "appraisal", "explanation", "appraisal_2")
 
 
+def can_correct(user, period) -> bool:
+    """Sở Nội vụ changes the points of a published period only inside a correction (đính chính) it has opened."""
+    if not is_administrator(user) or not period.is_public:
+        return False
+    cached = getattr(period, "_cchc_draft", None)
+    if cached is None:
+        cached = period._cchc_draft = period.versions.filter(sealed=False).exists()
+    return cached
+
+
 def can_manage_period(user) -> bool:
     return is_administrator(user)
 

@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from scoring import entry_fields, permissions, ranking
 from scoring.entry_fields import EntryField, Viewer
-from scoring.figures import AreaFigures, Figures, Points, unit_figures
-from scoring.models import AuditEntry, Criterion, Evidence, Method, Period, Score, Submission
-from scoring.results import engine_bands
+from scoring.figures import NO_POINTS, AreaFigures, Figures, Points, unit_figures
+from scoring.models import AuditEntry, Criterion, Evidence, Method, Period, Score, ScoreCorrection, Submission
+from scoring.results import corrections_of, engine_bands
 from scoring.tree import CriteriaTree
 from units.models import Unit
 
@@ -35,6 +35,8 @@ class SheetRow:
     evidence: list[Evidence] = field(default_factory=list)
     fields: list[EntryField] = field(default_factory=list)
     attention: str = ""  # why this leaf needs the viewer's work now ("" when it does not)
+    points: Points = NO_POINTS  # what counts: the score, with the corrections of the published versions over it
+    correction: ScoreCorrection | None = None  # the latest correction of this leaf, published or being prepared
     form: object = None  # the row's LeafForm, when the viewer may change something on it
     totals: AreaFigures | None = None  # an area's figures (on its first row)
 
@@ -83,7 +85,7 @@ class SheetRow:
 
     @property
     def not_applicable(self) -> bool:
-        return bool(self.score and self.score.not_applicable)
+        return self.points.not_applicable
 
     @property
     def cut(self) -> bool:
@@ -175,15 +177,20 @@ def entry_sheet(period: Period, unit: Unit, user, history_limit: int = 200) -> E
         evidence.setdefault(item.score.criterion_id, []).append(item)
     submission = Submission.objects.filter(period=period, unit=unit).first() or Submission(period=period, unit=unit)
     viewer = Viewer(user, period, unit, submission.status)
-    rows = []
+    corrected = {leaf: c for (_, leaf), c in corrections_of(period, [unit.pk], draft=True).items()}
+    rows, points = [], {}
     for node in tree:
         is_leaf, score = tree.is_leaf(node), scores.get(node.pk)
         row = SheetRow(node, tree.depth(node), tree.area_of(node).code, is_leaf)
         if is_leaf:
             row.score, row.evidence = score, evidence.get(node.pk, [])
             row.fields = entry_fields.editable(viewer, node, score)
+            row.points = Points(score.self_points, score.appraised_points, score.not_applicable) if score else NO_POINTS
+            if (correction := corrected.get(node.pk)) is not None:
+                row.correction = correction
+                row.points = Points(row.points.self_points, correction.appraised_points, correction.not_applicable)
+            points[node.pk] = row.points
         rows.append(row)
-    points = {pk: Points(s.self_points, s.appraised_points, s.not_applicable) for pk, s in scores.items()}
     history = list(
         AuditEntry.objects.filter(period=period, unit=unit).select_related("by", "criterion")[:history_limit]
     )

@@ -6,10 +6,13 @@ published versions laid over them: a correction never edits a score in place.
 """
 
 from collections.abc import Iterable
+from decimal import Decimal
+
+from django.db.models import Count, Sum
 
 from scoring import ranking
-from scoring.figures import Figures, Points, Standing, standings, unit_figures
-from scoring.models import Criterion, GradeScheme, Period, Score
+from scoring.figures import NO_POINTS, Figures, Points, Standing, standings, unit_figures
+from scoring.models import Criterion, GradeScheme, Period, Score, ScoreCorrection
 from scoring.tree import CriteriaTree
 
 
@@ -18,16 +21,49 @@ def engine_bands(scheme: GradeScheme) -> tuple[ranking.Band, ...]:
     return tuple(ranking.Band(code=b.code, label=b.label, lower_bound=b.lower_bound) for b in scheme.bands.all())
 
 
-def points_of(period: Period, unit_ids: Iterable[int] | None = None) -> dict[int, dict[int, Points]]:
-    """unit id -> leaf id -> the points that count (one query), for some units or all of them."""
+def corrections_of(
+    period: Period, unit_ids: Iterable[int] | None = None, *, upto: int | None = None, draft: bool = False
+) -> dict[tuple[int, int], ScoreCorrection]:
+    """(unit id, leaf id) -> the correction that counts (one query): the latest of the sealed versions (up to version
+    number `upto`), or of the correction being prepared too (`draft`, what confirming it would publish)."""
+    if not period.is_public:
+        return {}
+    found = ScoreCorrection.objects.filter(version__period=period).select_related("version").order_by("version__number")
+    found = found if draft else found.filter(version__sealed=True)
+    if upto is not None:
+        found = found.filter(version__number__lte=upto)
+    if unit_ids is not None:
+        found = found.filter(unit_id__in=list(unit_ids))
+    return {(c.unit_id, c.criterion_id): c for c in found}
+
+
+def points_of(
+    period: Period,
+    unit_ids: Iterable[int] | None = None,
+    *,
+    criteria: Iterable[int] | None = None,
+    upto: int | None = None,
+    draft: bool = False,
+) -> dict[int, dict[int, Points]]:
+    """unit id -> leaf id -> the points that count (two queries), for some units (or leaves) or all of them: the
+    scores, with the corrections of the published versions laid over them (see `corrections_of`)."""
     scores = Score.objects.filter(period=period).order_by()
     if unit_ids is not None:
-        scores = scores.filter(unit_id__in=list(unit_ids))
+        unit_ids = list(unit_ids)
+        scores = scores.filter(unit_id__in=unit_ids)
+    if criteria is not None:
+        criteria = list(criteria)
+        scores = scores.filter(criterion_id__in=criteria)
     found: dict[int, dict[int, Points]] = {}
     for unit_id, criterion_id, own, appraised, na in scores.values_list(
         "unit_id", "criterion_id", "self_points", "appraised_points", "not_applicable"
     ):
         found.setdefault(unit_id, {})[criterion_id] = Points(own, appraised, na)
+    for (unit_id, criterion_id), c in corrections_of(period, unit_ids, upto=upto, draft=draft).items():
+        if criteria is not None and criterion_id not in criteria:
+            continue
+        own = found.get(unit_id, {}).get(criterion_id, NO_POINTS).self_points
+        found.setdefault(unit_id, {})[criterion_id] = Points(own, c.appraised_points, c.not_applicable)
     return found
 
 
@@ -45,3 +81,66 @@ def period_standings(
     figures = [(pk, name, unit_figures(tree, points.get(pk, {}))) for pk, name in units]
     bands = engine_bands(GradeScheme(pk=period.grade_scheme_id))
     return standings(figures, decimals=period.published_decimals, bands=bands)
+
+
+def _overlay_of(periods, unit_id: int | None = None) -> dict[tuple[int, int, int], ScoreCorrection]:
+    """(period id, unit id, leaf id) -> the published correction that counts, for published periods (one query)."""
+    public = [p.pk for p in periods if p.is_public]
+    if not public:
+        return {}
+    found = ScoreCorrection.objects.filter(version__period_id__in=public, version__sealed=True)
+    if unit_id is not None:
+        found = found.filter(unit_id=unit_id)
+    found = found.select_related("version").order_by("version__number")
+    return {(c.version.period_id, c.unit_id, c.criterion_id): c for c in found}
+
+
+def unit_points(unit_id: int, periods) -> dict[int, dict[int, Points]]:
+    """period id -> leaf id -> what counts for one unit, in several periods at once (two queries)."""
+    found: dict[int, dict[int, Points]] = {p.pk: {} for p in periods}
+    for period_id, leaf, own, appraised, na in (
+        Score.objects.filter(unit_id=unit_id, period__in=list(found))
+        .order_by()
+        .values_list("period_id", "criterion_id", "self_points", "appraised_points", "not_applicable")
+    ):
+        found[period_id][leaf] = Points(own, appraised, na)
+    for (period_id, _unit, leaf), c in _overlay_of(periods, unit_id).items():
+        own = found[period_id].get(leaf, NO_POINTS).self_points
+        found[period_id][leaf] = Points(own, c.appraised_points, c.not_applicable)
+    return found
+
+
+_STEP = Decimal(1).scaleb(-Score._meta.get_field("appraised_points").decimal_places)
+
+
+def leaf_averages(periods) -> dict[tuple[int, int], Decimal]:
+    """(period id, leaf id) -> the average of the points that count over the units the leaf applies to and that have
+    points on it: the database adds up the scores (one query for every period), the corrections are then applied to
+    those sums (two small queries), so a national period is never read row by row."""
+    sums: dict[tuple[int, int], list] = {}
+    for row in (
+        Score.objects.filter(period__in=[p.pk for p in periods], not_applicable=False, appraised_points__isnull=False)
+        .values("period_id", "criterion_id")
+        .annotate(total=Sum("appraised_points"), n=Count("pk"))
+        .order_by()
+    ):
+        # SQLite adds the stored binary floats: back to the exact sum of points with 3 decimals.
+        sums[(row["period_id"], row["criterion_id"])] = [Decimal(row["total"]).quantize(_STEP), row["n"]]
+    overlay = _overlay_of(periods)
+    if overlay:
+        originals = {
+            (s.period_id, s.unit_id, s.criterion_id): s
+            for s in Score.objects.filter(
+                period_id__in={k[0] for k in overlay}, unit_id__in={k[1] for k in overlay}
+            ).only("period_id", "unit_id", "criterion_id", "appraised_points", "not_applicable")
+        }
+        for (period_id, unit_id, leaf), c in overlay.items():
+            entry = sums.setdefault((period_id, leaf), [Decimal(0), 0])
+            before = originals.get((period_id, unit_id, leaf))
+            if before is not None and not before.not_applicable and before.appraised_points is not None:
+                entry[0] -= before.appraised_points
+                entry[1] -= 1
+            if not c.not_applicable and c.appraised_points is not None:
+                entry[0] += c.appraised_points
+                entry[1] += 1
+    return {key: total / n for key, (total, n) in sums.items() if n}

@@ -17,7 +17,7 @@ from django.utils import timezone
 from cchc_portal.lib.filetypes import EvidenceFileError, check_evidence_file, safe_storage_name
 from cchc_portal.lib.numbers import NumberProblem, parse_number, show
 from cchc_portal.lib.text import TextProblem, clean_text, without_controls
-from scoring import audit, entry_fields, permissions
+from scoring import audit, corrections, entry_fields, permissions
 from scoring.entry_fields import Viewer
 from scoring.models import LONG_TEXT_LIMIT, AuditEntry, Criterion, Evidence, Period, Score, Submission
 from scoring.workflow import submission_for
@@ -103,7 +103,8 @@ def scores_save_many(*, period: Period, changes: dict, by, reason: str = "") -> 
     the other person left it and reported, while the user's other values are saved. So a form loaded
     earlier never silently reverts a colleague's work, and the audit log records only what people did."""
     period = Period.objects.select_for_update(of=("self",)).get(pk=period.pk)
-    if period.is_public:
+    draft = corrections.draft_of(period, lock=True) if period.is_public else None
+    if period.is_public and draft is None:
         raise ValidationError(E_PERIOD_CLOSED)
     reason = _clean_reason(reason)
     leaves = {c.pk: c for c in Criterion.objects.leaves_of(period.criteria_set_id)}
@@ -119,13 +120,17 @@ def scores_save_many(*, period: Period, changes: dict, by, reason: str = "") -> 
             leaf = leaves.get(change.criterion_id)
             if leaf is None:
                 raise ValidationError(E_NOT_A_LEAF.format(code=change.criterion_id))
-            permissions.require(entry_fields.may_edit(viewer, change.field, leaf, existing.get((unit.pk, leaf.pk))))
+            entry = entry_fields.allowed(viewer, change.field, leaf, existing.get((unit.pk, leaf.pk)))
+            permissions.require(entry is not None)
             try:
-                parsed.append((unit, change, leaf, _clean(change, leaf), _seen(change, leaf)))
+                parsed.append((unit, change, leaf, _clean(change, leaf), _seen(change, leaf), entry.action))
             except ValidationError as exc:
                 errors.setdefault(entry_fields.key(leaf.pk, change.field), []).extend(exc.messages)
     if errors:
         raise ValidationError(errors)
+    if draft is not None:  # after publication: the changes wait in the correction being prepared
+        written, conflicts = corrections.write(period=period, draft=draft, parsed=parsed, by=by)
+        return Saved(changed=written, conflicts=_explain(period, conflicts, by))
     written, touched, conflicts = _write(period, parsed, existing, by, reason)
     _start_drafts(period, touched, statuses, by)
     return Saved(changed=written, conflicts=_explain(period, conflicts, by))
@@ -212,11 +217,10 @@ def _clean(change: Change, leaf: Criterion):
 def _write(period, parsed, existing, by, reason) -> tuple[int, list, list]:
     units = {unit.pk: unit for unit, *_ in parsed}
     entries, new, dirty, conflicts, now = [], {}, {}, [], timezone.now()
-    for unit, change, leaf, value, seen in parsed:
+    for unit, change, leaf, value, seen, action in parsed:
         key = (unit.pk, leaf.pk)
         score = existing.get(key) or new.get(key) or Score(period=period, unit=unit, criterion=leaf)
         old = getattr(score, change.field)
-        action = entry_fields.action_for(change.field, leaf.method)
         if seen is not _UNSEEN and _same(value, seen):
             continue  # the user left it as they saw it: whatever it is now stays
         if seen is not _UNSEEN and not _same(old, seen) and not _same(old, value):

@@ -83,6 +83,7 @@ def period_publish(
         by=by,
         decision_number=period.decision_number,
         decision_date=decision_date,
+        signer=period.signer,
     )
 
 
@@ -214,24 +215,40 @@ def _unit_problem(unit: str, missing: list[str], above: list[str]) -> str:
 
 
 def result_version_seal(
-    *, period: Period, rows, by, reason: str = "", decision_number: str = "", decision_date: date | None = None
+    *,
+    period: Period,
+    rows,
+    by,
+    reason: str = "",
+    decision_number: str = "",
+    decision_date: date | None = None,
+    signer: str = "",
+    version: ResultVersion | None = None,
 ) -> ResultVersion:
-    """Write a new version of the period's table and make it the current one; older versions stay.
+    """Write a version of the period's table and make it the current one; older versions stay.
 
-    `rows` are (unit id, ranking.Ranked) in table order. The caller holds the transaction."""
+    `rows` are (unit id, ranking.Ranked) in table order. `version` is a correction prepared beforehand (with its
+    reason and decision), else a new version is made. The caller holds the transaction."""
     previous = period.versions.filter(is_current=True).first()
-    number = (period.versions.aggregate(n=Max("number"))["n"] or 0) + 1
-    block = period.block
-    version = ResultVersion.objects.create(
-        period=period,
-        number=number,
-        block_name=block.name,
-        block_phrase=block.title_phrase,
-        reason=reason,
-        decision_number=decision_number,
-        decision_date=decision_date,
-        published_by=by if by is not None and by.is_authenticated else None,
-    )
+    if version is None:
+        number = (period.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+        block = period.block
+        version = ResultVersion.objects.create(
+            period=period,
+            number=number,
+            block_name=block.name,
+            block_phrase=block.title_phrase,
+            reason=reason,
+            decision_number=decision_number,
+            decision_date=decision_date,
+            signer=signer,
+            published_by=by if by is not None and by.is_authenticated else None,
+        )
+    else:
+        number, reason = version.number, version.reason
+        ResultVersion.objects.filter(pk=version.pk).update(
+            published_by=by if by is not None and by.is_authenticated else None
+        )
     Result.objects.bulk_create(
         Result(
             period=period,

@@ -1,7 +1,7 @@
 from django.urls import path
 
 import cchc_portal.converters  # noqa: F401 - registers the "id" and "year" converters
-from scoring import views
+from scoring import correction_pages, views
 from scoring.accounts import views as accounts
 from scoring.imports import views as imports
 
@@ -15,6 +15,7 @@ urlpatterns = [
     path("ky/<id:pk>/nhat-ky.xlsx", views.audit_export, name="audit_export"),
     path("ky/<id:pk>/phan-cong/", views.assignment_add, name="assignment_add"),
     path("ky/<id:pk>/phan-cong/<id:assignment_id>/bo/", views.assignment_remove, name="assignment_remove"),
+    path("ky/<id:pk>/dinh-chinh/", correction_pages.correction, name="correction"),
     path("ky/<id:pk>/don-vi/<slug:code>/", views.entry, name="entry"),
     path("ky/<id:pk>/don-vi/<slug:code>/minh-chung/<id:criterion_id>/", views.evidence, name="evidence"),
     path("minh-chung/<id:pk>/tai-ve/", views.evidence_download, name="evidence_download"),

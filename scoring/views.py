@@ -125,6 +125,7 @@ def dashboard(request, pk: int):
         "days_left": days_left(period) if period.status == Period.Status.OPEN else None,
         "can_manage": can_manage,
         "read_only": period.is_public,
+        "correcting": period.is_public and period.versions.filter(sealed=False).exists(),
         "moves": moves,
         "preview": _preview(progress) if period.status == Period.Status.APPROVED else None,
         "imported": _just_imported(request, progress),

@@ -146,3 +146,19 @@ def cast(so, scheme):
     from tests.scoring.workflow_cast import Cast
 
     return Cast(so, scheme)
+
+
+CORRECTION_DECISION = ("--decision-number", "99/QĐ-UBND", "--decision-date", "20/02/2025", "--signer", "Chủ tịch")
+
+
+def correction_options() -> list[str]:
+    """What `import_results --correction` needs besides the reason: the administrator and the decision."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from scoring.permissions import ADMINISTRATOR
+
+    user, created = get_user_model().objects.get_or_create(username="quantri.dinhchinh")
+    if created:
+        user.groups.add(Group.objects.get(name=ADMINISTRATOR))
+    return ["--user", user.username, *CORRECTION_DECISION]

@@ -24,7 +24,7 @@ from cchc_portal import db_router
 from cchc_portal.db_router import REPLICA
 from scoring.models import Result
 from scoring.permissions import ADMINISTRATOR
-from tests.conftest import clear_locked_data, restore_reference_data
+from tests.conftest import clear_locked_data, correction_options, restore_reference_data
 from tests.scoring.workflow_cast import user
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -187,7 +187,7 @@ def test_a_lagging_replica_is_skipped_and_nothing_stale_is_cached(client, publis
     try:
         _wait_until(lambda: _on_replica("SELECT pg_get_wal_replay_pause_state()") == "paused", "pause")
         # Committed on the primary; its on_commit starts a new generation with the primary's WAL position.
-        call_command("import_results", str(correction), "--correction", "Cộng sót điểm")
+        call_command("import_results", str(correction), "--correction", "Cộng sót điểm", *correction_options())
         current = Result.objects.using(REPLICA).get(unit_name="Sở Y tế", version__is_current=True)
         assert current.total == Decimal("88.351")  # the replica really is behind: it still has the old table
 

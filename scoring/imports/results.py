@@ -30,14 +30,17 @@ from units.models import Block, Unit
 
 # Header names accepted for each field: the English ones of the documented format, and the
 # Vietnamese ones of the published tables.
+# The portal's own downloads (the CSV's "nam, khoi, ten_don_vi, diem…", the Excel table's "Tên đơn vị, Điểm đánh
+# giá…") read back as they are.
 COLUMNS = {
-    "year": ("year", "năm"),
-    "block": ("block", "khối"),
-    "unit": ("unit", "tên đơn vị", "đơn vị"),
-    "score": ("score", "điểm", "điểm đánh giá"),
-    "grade": ("grade", "xếp loại"),
-    "rank": ("rank", "vị thứ"),
-    "source": ("source", "nguồn"),
+    "year": ("year", "năm", "nam"),
+    "block": ("block", "khối", "khoi"),
+    "unit_code": ("unit_code", "mã đơn vị", "ma_don_vi"),
+    "unit": ("unit", "tên đơn vị", "đơn vị", "ten_don_vi"),
+    "score": ("score", "điểm", "điểm đánh giá", "diem"),
+    "grade": ("grade", "xếp loại", "xep_loai"),
+    "rank": ("rank", "vị thứ", "vi_thu"),
+    "source": ("source", "nguồn", "nguon"),
     "source_title": ("source_title", "tiêu đề nguồn"),
     "source_publisher": ("source_publisher", "nơi đăng"),
     "source_date": ("source_date", "ngày đăng"),
@@ -45,6 +48,7 @@ COLUMNS = {
     "issuer": ("issuer", "cơ quan công bố"),
 }
 REQUIRED = ("year", "block", "unit", "score")
+HEADER_SCAN_ROWS = 15  # the Excel download has a title block above its header row
 MAX_SCORE = Decimal(100)
 SCORE_PLACES = Result._meta.get_field("total").decimal_places
 UNIT_NAME_LENGTH = Unit._meta.get_field("name").max_length
@@ -65,7 +69,10 @@ E_SOURCE_DATE = "Ngày đăng “{value}” không phải một ngày (viết ng
 E_SOURCE_URL = "Đường dẫn nguồn “{value}” không hợp lệ (cần bắt đầu bằng http:// hoặc https://)."
 
 E_NO_HEADER = "Tệp không có dòng tiêu đề (dòng 1 trống)."
-E_MISSING_COLUMN = 'thiếu cột "{column}" (dòng tiêu đề cần các cột year, block, unit, score).'
+E_MISSING_COLUMN = (
+    'thiếu cột "{column}" (dòng tiêu đề cần các cột năm, khối, tên đơn vị, điểm — hoặc year, block, unit, score; '
+    "tệp CSV và Excel tải từ cổng cũng đọc được)."
+)
 E_NO_ROWS = "Tệp không có dòng dữ liệu nào."
 E_YEAR = 'năm "{value}" không hợp lệ (cần số nguyên từ 2000 đến 2100).'
 E_BLOCK = 'không có khối "{value}" (dùng mã so, huyen, xa hoặc tên khối).'
@@ -80,6 +87,13 @@ E_NO_DEFAULT_SCHEME = "Chưa có thang xếp loại mặc định."
 E_ALREADY_PUBLISHED_IMPORT = (
     "Năm {year}, khối {block}: kết quả đã công bố, không ghi đè. "
     'Muốn đính chính, hãy chạy lại với --correction "<lý do>".'
+)
+E_CORRECTION_DECISION = (
+    "Năm {year}, khối {block}: bản đính chính cần số quyết định đính chính (--decision-number), ngày và người ký."
+)
+E_UNKNOWN_UNIT = 'không có đơn vị "{value}" trong bảng đã công bố năm {year} của khối {block}.'
+E_OTHER_TABLE = (
+    "dòng này thuộc năm {year}, khối {block}; tệp đính chính chỉ được có bảng năm {want_year}, khối {want_block}."
 )
 E_CORRECTION_OF_NOTHING = "Năm {year}, khối {block}: chưa công bố nên không có gì để đính chính."
 E_CORRECTION_DECIMALS = (
@@ -108,22 +122,28 @@ class ResultRow:
     rank: int | None
     source: str
     cited: dict = field(default_factory=dict)  # source_title, source_publisher, source_date, source_url
+    unit_code: str = ""  # the unit's code in the portal, when the file gives it (the portal's own CSV does)
 
 
 # --- Phase one: reading ------------------------------------------------------------------------------
 
 
-def read_result_rows(source, blocks: list[Block], name: str | None = None) -> list[ResultRow]:
+def read_result_rows(source, blocks: list[Block], name: str | None = None, *, year=None, block=None) -> list[ResultRow]:
     """Read and check the whole file (a path or a binary file); raise Refused with every problem, or return
-    the rows."""
+    the rows. `year` and `block` stand for the columns a file of one table may leave out (the Excel download)."""
     name = name or Path(str(source)).name
     rows = list(open_table(source, name, limits=upload_limits()).rows())
-    if not rows or rows[0][0] != 1 or all(c.is_blank for c in rows[0][1]):
+    if not rows or all(all(c.is_blank for c in cells) for _, cells in rows):
         raise Refused([E_NO_HEADER])
-    header = [normalize_name(shown_input(c.value)) for c in rows[0][1]]
-    columns = _find_columns(header)
-    records = [(number, cells) for number, cells in rows[1:] if not all(c.is_blank for c in cells)]
-    checked, problems = _check_records(records, columns, blocks)
+    given = {"year": year, "block": block.code if block is not None else None}
+    number, columns = _header(rows, {field for field, value in given.items() if value is not None})
+    # A row with neither a unit nor a score is not a result line: a footer, a note, a blank line.
+    records = [
+        (n, cells)
+        for n, cells in rows
+        if n > number and not all(_cell(cells, columns, field).is_blank for field in ("unit", "score"))
+    ]
+    checked, problems = _check_records(records, columns, blocks, given)
     if not checked and not problems:
         problems = [Problem(E_NO_ROWS)]
     if problems:
@@ -131,16 +151,40 @@ def read_result_rows(source, blocks: list[Block], name: str | None = None) -> li
     return checked
 
 
-def _find_columns(header: list[str]) -> dict[str, tuple[int, str]]:
+def _header(rows, given: set[str]) -> tuple[int, dict[str, tuple[int, str]]]:
+    """The header row: the first of the top rows that names a unit and a score column, else the first non-blank."""
+    first = None
+    for number, cells in rows[:HEADER_SCAN_ROWS]:
+        if all(c.is_blank for c in cells):
+            continue
+        first = first or (number, cells)
+        header = [normalize_name(shown_input(c.value)) for c in cells]
+        columns = _found_columns(header)
+        if {"unit", "score"} <= set(columns):
+            return number, _require(columns, given, number)
+    number, cells = first
+    return number, _require(_found_columns([normalize_name(shown_input(c.value)) for c in cells]), given, number)
+
+
+def _cell(cells, columns, field) -> Cell:
+    index = columns[field][0] if field in columns else None
+    return cells[index] if index is not None and index < len(cells) else Cell(0, 0)
+
+
+def _found_columns(header: list[str]) -> dict[str, tuple[int, str]]:
     wanted = {alias: field for field, aliases in COLUMNS.items() for alias in aliases}
     columns: dict[str, tuple[int, str]] = {}
     for index, title in enumerate(header):
         field = wanted.get(title.casefold())
         if field and field not in columns:
             columns[field] = (index, title)
-    missing = [Problem(E_MISSING_COLUMN.format(column=field), row=1) for field in REQUIRED if field not in columns]
+    return columns
+
+
+def _require(columns, given: set[str], row: int) -> dict[str, tuple[int, str]]:
+    missing = [f for f in REQUIRED if f not in columns and f not in given]
     if missing:
-        raise Refused(missing)
+        raise Refused([Problem(E_MISSING_COLUMN.format(column=field), row=row) for field in missing])
     return columns
 
 
@@ -152,6 +196,9 @@ class _Row:
         self.cells = {f: cells[i] if i < len(cells) else Cell(number, i + 1) for f, (i, _) in columns.items()}
 
     def problem(self, field: str, message: str) -> None:
+        if field not in self.columns:  # a value given for the whole file (its year, its block), not read from a cell
+            self.problems.append(Problem(message, row=self.number))
+            return
         index, label = self.columns[field]
         value = self.cells[field].value
         self.problems.append(Problem(message, row=self.number, column=index + 1, label=label, value=value))
@@ -166,7 +213,8 @@ class _Row:
             return ""
 
 
-def _check_records(records, columns, blocks) -> tuple[list[ResultRow], list[Problem]]:
+def _check_records(records, columns, blocks, given=None) -> tuple[list[ResultRow], list[Problem]]:
+    given = given or {}
     by_name = {}
     for block in blocks:
         by_name[block.code.casefold()] = block
@@ -174,10 +222,11 @@ def _check_records(records, columns, blocks) -> tuple[list[ResultRow], list[Prob
     rows, problems, seen = [], [], {}
     for number, cells in records:
         row = _Row(number, cells, columns)
-        year = _parse_year(row)
-        block = by_name.get(name_key(shown_input(row.cells["block"].value)))
+        year = _parse_year(row) if "year" in columns else given["year"]
+        block_text = shown_input(row.cells["block"].value) if "block" in columns else given["block"]
+        block = by_name.get(name_key(block_text))
         if block is None:
-            row.problem("block", E_BLOCK.format(value=shown_input(row.cells["block"].value)))
+            row.problem("block", E_BLOCK.format(value=block_text))
         unit_name = row.text("unit", label="Tên đơn vị", max_length=UNIT_NAME_LENGTH)
         if row.cells["unit"].is_blank:
             row.problem("unit", E_UNIT_EMPTY)
@@ -194,7 +243,8 @@ def _check_records(records, columns, blocks) -> tuple[list[ResultRow], list[Prob
             seen.setdefault(key, number)
         problems.extend(row.problems)
         if not row.problems:
-            rows.append(ResultRow(number, year, block, unit_name, score, decimals, grade, rank, source, cited))
+            code = row.text("unit_code", label="Mã đơn vị", max_length=64)
+            rows.append(ResultRow(number, year, block, unit_name, score, decimals, grade, rank, source, cited, code))
     return rows, problems
 
 
@@ -307,6 +357,9 @@ def results_import(
     skip_published: bool = False,
     dry_run: bool = False,
     by=None,
+    decision_number: str = "",
+    decision_date=None,
+    signer: str = "",
 ) -> ImportSummary:
     """Publish the results of every year and block in `rows`, all or nothing.
 
@@ -328,7 +381,9 @@ def results_import(
         if published and skip_published and not correction:
             summary.skipped.append((year, block.code))
             continue
-        problem = _import_problem(period, published, correction, decimals, year, block)
+        problem = _import_problem(period, published, correction, decimals, year, block) or (
+            _correction_problem(period, decision_number, year, block) if published and correction.strip() else ""
+        )
         if problem:
             errors.append(problem)
             continue
@@ -356,7 +411,13 @@ def results_import(
                 period = _publish_period(year, block, group, places, scheme, partial)
             by_key = {name_key(r.unit_name): units[(block.pk, name_key(r.unit_name))].pk for r in group}
             result_version_seal(
-                period=period, rows=[(by_key[row.key], row) for row in table], by=by, reason=correction.strip()
+                period=period,
+                rows=[(by_key[row.key], row) for row in table],
+                by=by,
+                reason=correction.strip(),
+                decision_number=decision_number.strip() if correction.strip() else "",
+                decision_date=decision_date if correction.strip() else None,
+                signer=signer.strip() if correction.strip() else "",
             )
     return summary
 
@@ -382,6 +443,56 @@ def _import_problem(period, published, correction, decimals, year, block) -> str
     if period is not None and not published and period.score_count:
         return E_PERIOD_IN_PROGRESS.format(year=year, block=block.code)
     return ""
+
+
+def _correction_problem(period, decision_number: str, year, block) -> str:
+    """A correction from a file is for a table transcribed from an announcement, with its own decision; a table the
+    portal computed is corrected point by point (scoring/corrections.py), one correction at a time."""
+    from scoring.corrections import E_DRAFT_OPEN, E_SCORED_PERIOD, draft_of, is_scored
+
+    if is_scored(period):
+        return E_SCORED_PERIOD.format(year=year, block=block.name)
+    if (draft := draft_of(period)) is not None:
+        return E_DRAFT_OPEN.format(number=draft.number, at=draft.published_at.strftime("%H:%M %d/%m/%Y"))
+    if not decision_number.strip():
+        return E_CORRECTION_DECISION.format(year=year, block=block.code)
+    return ""
+
+
+def match_units(period: Period, rows: list[ResultRow]) -> dict[int, Unit]:
+    """Row number -> the unit of the period's published table each row of a correction names: by its code when the
+    file gives one (the portal's CSV does), else by the name it was published under or its name today. Refused,
+    naming every row, when a row is of another table or names no unit of the table."""
+    current = Result.objects.filter(period=period, version__is_current=True).select_related("unit")
+    by_code, by_name = {}, {}
+    for result in current:
+        by_code[result.unit.code] = result.unit
+        by_name[name_key(result.unit_name)] = by_name[name_key(result.unit.name)] = result.unit
+    found, problems = {}, []
+    for row in rows:
+        if (row.year, row.block.pk) != (period.year, period.block_id):
+            problems.append(
+                Problem(
+                    E_OTHER_TABLE.format(
+                        year=row.year,
+                        block=row.block.name,
+                        want_year=period.year,
+                        want_block=period.block.name,
+                    ),
+                    row=row.row,
+                )
+            )
+            continue
+        unit = by_code.get(row.unit_code) if row.unit_code else by_name.get(name_key(row.unit_name))
+        if unit is None:
+            value = row.unit_code or row.unit_name
+            text = E_UNKNOWN_UNIT.format(value=value, year=period.year, block=period.block.name)
+            problems.append(Problem(text, row=row.row, label="unit", value=value))
+            continue
+        found[row.row] = unit
+    if problems:
+        raise Refused(problems)
+    return found
 
 
 def _units_by_key(groups) -> dict[tuple[int, str], Unit]:

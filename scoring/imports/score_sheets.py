@@ -40,6 +40,7 @@ from scoring import entry_fields, permissions
 from scoring.entry_fields import Viewer
 from scoring.imports import upload_limits
 from scoring.models import LONG_TEXT_LIMIT, Criterion, Period, Score, Submission
+from scoring.results import points_of
 from scoring.scores import Change, scores_save_many
 from units.models import Unit
 
@@ -108,6 +109,8 @@ KINDS = {
     "dieu-tra": SheetKind(
         "dieu-tra", "điểm điều tra xã hội học và điểm trừ", "appraised_points", entry_fields.DEPARTMENT
     ),
+    # After publication, inside a correction: the detailed report's sheet of points, edited and read back.
+    "dinh-chinh": SheetKind("dinh-chinh", "điểm đính chính", "appraised_points", entry_fields.CORRECTION),
 }
 # The command line speaks English: --kind self|appraised|survey.
 KIND_ALIASES = {"self": "tu-danh-gia", "appraised": "tham-dinh", "survey": "dieu-tra"}
@@ -337,12 +340,19 @@ class _Reading:
         self.check = SheetCheck(kind=kind)
         self.units = {u.code: u for u in Unit.objects.filter(block_id=period.block_id).active_in(period.year)}
         self.allowed = _allowed_units(period, kind, user)
-        self.current = {
-            (u, c): v
-            for u, c, v in Score.objects.filter(period=period)
-            .order_by()
-            .values_list("unit_id", "criterion_id", kind.field)
-        }
+        if kind.role == entry_fields.CORRECTION:  # what the correction being prepared counts now
+            self.current = {
+                (unit, leaf): p.appraised
+                for unit, leaves in points_of(period, draft=True).items()
+                for leaf, p in leaves.items()
+            }
+        else:
+            self.current = {
+                (u, c): v
+                for u, c, v in Score.objects.filter(period=period)
+                .order_by()
+                .values_list("unit_id", "criterion_id", kind.field)
+            }
         self.explanations = {}
         if kind.role == entry_fields.UNIT:
             self.explanations = {

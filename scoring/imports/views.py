@@ -28,7 +28,7 @@ from cchc_portal.lib.problems import Refused
 from cchc_portal.lib.xlsx_write import XLSX_CONTENT_TYPE
 from cchc_portal.middleware import accepts_uploads
 from cchc_portal.validators import one_line
-from scoring import permissions
+from scoring import entry_fields, permissions
 from scoring.forms import IdChoice
 from scoring.imports import pending_uploads, upload_limits
 from scoring.imports.criteria import (
@@ -99,7 +99,8 @@ def _may_upload_sheet(request, pk: int, kind: str) -> bool:
 def score_import_page(request, pk: int, kind: str):
     period, sheet = _period_kind(request, pk, kind)
     context = {"period": period, "kind": sheet, "max_mb": megabytes(upload_limits().file_bytes)}
-    if period.is_public:  # one message, not one refusal per row
+    correcting = sheet.role == entry_fields.CORRECTION and permissions.can_correct(request.user, period)
+    if period.is_public and not correcting:  # one message, not one refusal per row
         if request.method == "POST":
             _score_forget(request)
             messages.error(request, E_CLOSED)
@@ -185,7 +186,9 @@ def _score_confirm(request, period, sheet, context):
     _score_forget(request)
     imported = [plan.unit for plan in check.units if plan.changes]
     messages.success(request, f"Đã nhập {written} giá trị từ tệp “{state['name']}” cho {len(imported)} đơn vị.")
-    if permissions.can_view_dashboard(request.user, period):
+    if period.is_public:  # a correction: back to its preview
+        target = reverse("scoring:correction", args=[period.pk])
+    elif permissions.can_view_dashboard(request.user, period):
         # The period page lists what was just imported, each unit linked to its sheet.
         request.session[IMPORTED_SESSION_KEY] = {"period": period.pk, "units": [u.pk for u in imported]}
         target = reverse("scoring:dashboard", args=[period.pk])

@@ -8,6 +8,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from tests.conftest import correction_options
+
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 REASON = "Cộng sót điểm tiêu chí 7.2 của Sở Y tế"
 
@@ -18,7 +20,7 @@ def corrected(db, tmp_path):
     call_command("import_results", str(source))
     path = tmp_path / "dinh-chinh.csv"
     path.write_text(source.read_text(encoding="utf-8").replace("Sở Y tế,88.351", "Sở Y tế,90.351"), encoding="utf-8")
-    call_command("import_results", str(path), "--correction", REASON)
+    call_command("import_results", str(path), "--correction", REASON, *correction_options())
 
 
 def test_the_table_shows_the_corrected_version_and_says_so(client, corrected):

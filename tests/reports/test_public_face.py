@@ -8,12 +8,14 @@ import re
 from html import unescape
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from scoring.permissions import ADMINISTRATOR
+from tests.browser import submit_page
 from tests.reports.lineage_cast import SECRET_NAMES, SECRET_NUMBERS, Lineage
+from tests.scoring.workflow_cast import user
 
 pytestmark = pytest.mark.django_db
 
@@ -276,15 +278,20 @@ def test_a_published_page_answers_304_to_a_matching_etag_and_changes_with_a_corr
     for url in ("/xep-hang/2025/so.xlsx", "/xep-hang/2025/so.csv", "/api/v1/results/2025/so/", "/", "/don-vi/so-y-te/"):
         tag = client.get(url)["ETag"]
         assert client.get(url, HTTP_IF_NONE_MATCH=tag).status_code == 304, url
-    correction = tmp_path / "dinh-chinh.csv"
-    correction.write_text(
-        "year,block,unit,score\n"
-        "2025,so,Sở Y tế,91\n2025,so,Sở Nông nghiệp và Môi trường,89.5\n2025,so,Văn phòng UBND thành phố,88.25\n"
-        "2025,so,Sở Tài chính,87.5\n2025,so,Ban Quản lý dự án đầu tư xây dựng,80\n",
-        encoding="utf-8",
-    )
-    with django_capture_on_commit_callbacks(execute=True):  # as when the import's transaction commits
-        call_command("import_results", str(correction), "--correction", "Sửa điểm Sở Tài chính")
+    # Sở Nội vụ corrects criterion 1.1 of Sở Tài chính in the portal: 12 → 12,5, so 87 → 87,5.
+    admin = Client()
+    admin.force_login(user("quantri.dc", ADMINISTRATOR))
+    page = f"/cham-diem/ky/{cast.y2025.pk}/dinh-chinh/"
+    opened = {"reason": "Sửa điểm Sở Tài chính", "decision_number": "99/QĐ-UBND", "decision_date": "2026-02-20"}
+    assert submit_page(admin, page, opened, button="open").status_code == 302
+    sheet = f"/cham-diem/ky/{cast.y2025.pk}/don-vi/{cast.tc.code}/"
+    field = f"{cast.leaves[0].pk}-appraised_points"
+    assert submit_page(admin, sheet, {field: "12,5"}, button="save").status_code == 302
+    assert "87,500" in admin.get(page).content.decode()  # the preview
+    assert client.get("/xep-hang/2025/so/", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304  # not yet public
+    with django_capture_on_commit_callbacks(execute=True):  # as when the publication's transaction commits
+        published = submit_page(admin, page, {"confirm": "99/QĐ-UBND"}, button="publish")
+    assert published.status_code == 302
     fresh = client.get("/xep-hang/2025/so/", HTTP_IF_NONE_MATCH=first["ETag"])
     assert fresh.status_code == 200 and fresh["ETag"] != first["ETag"]  # the next request shows the correction
     assert "87,500" in fresh.content.decode() and "Đã đính chính" in fresh.content.decode()

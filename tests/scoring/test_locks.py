@@ -199,7 +199,7 @@ def test_migration_installs_every_trigger():
         cursor.execute(sql, ["cchc_lock%"])
         installed = sorted(name for (name,) in cursor.fetchall())
     assert installed == sorted(expected)
-    assert len(expected) == (25 if connection.vendor == "sqlite" else 8 + len(locks.PG_TRUNCATE_TABLES))
+    assert len(expected) == (28 if connection.vendor == "sqlite" else 9 + len(locks.PG_TRUNCATE_TABLES))
 
 
 @pytest.mark.django_db
@@ -379,7 +379,7 @@ def test_result_update_refused(frozen):
         result.total = Decimal("99")
         result.save()
 
-    assert_refused(save, frozen.result, message="không được sửa kết quả")
+    assert_refused(save, frozen.result, message="kết quả đã công bố, không được sửa")
     assert_refused(lambda: Result.objects.filter(period=frozen.period).update(rank=1), frozen.result)
     assert_refused(
         lambda: raw("UPDATE scoring_result SET grade = %s WHERE id = %s", ["Xuất sắc", frozen.result.pk]),
@@ -700,7 +700,7 @@ def test_audit_entries_of_a_frozen_period_can_still_be_added_but_not_changed(fro
 @pytest.mark.django_db
 def test_refusal_messages_are_vietnamese_and_prefixed():
     messages = [value for name, value in vars(locks).items() if name.startswith("MSG_")]
-    assert len(messages) == 15
+    assert len(messages) == 16
     for message in messages:
         assert message.startswith("cchc_locked: ")
         assert "'" not in message and "%" not in message  # safe inside SQL literals and RAISE formats

@@ -1,11 +1,29 @@
-"""Import published CCHC results (a .csv or .xlsx file) as published periods."""
+"""Import published CCHC results (a .csv or .xlsx file) as published periods, or correct a published table."""
 
+from datetime import date, datetime
+
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from cchc_portal.lib.problems import Refused
 from scoring.imports.results import read_result_rows, results_import
+from scoring.permissions import is_administrator
 from units.models import Block
+
+E_USER = "--correction cần --user TÀI_KHOẢN: tài khoản Quản trị Sở Nội vụ chịu trách nhiệm lần đính chính."
+E_NO_USER = 'Không có tài khoản Quản trị Sở Nội vụ "{name}".'
+E_DATE = '--decision-date "{value}" không phải một ngày (viết ngày/tháng/năm, ví dụ 20/02/2025).'
+E_BLOCK = 'Không có khối "{value}".'
+
+
+def _date(value: str) -> date:
+    for pattern in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(value, pattern).date()
+        except ValueError:
+            continue
+    raise CommandError(E_DATE.format(value=value))
 
 
 class Command(BaseCommand):
@@ -26,6 +44,12 @@ class Command(BaseCommand):
             metavar="LÝ_DO",
             help="Công bố bản đính chính cho năm và khối đã công bố, với lý do này (bản cũ vẫn được lưu).",
         )
+        parser.add_argument("--decision-number", default="", help="Số quyết định đính chính (cần khi --correction).")
+        parser.add_argument("--decision-date", default="", help="Ngày quyết định đính chính, ngày/tháng/năm.")
+        parser.add_argument("--signer", default="", help="Người ký quyết định đính chính.")
+        parser.add_argument("--user", default="", help="Tài khoản Quản trị Sở Nội vụ thực hiện (ghi vào nhật ký).")
+        parser.add_argument("--year", type=int, default=None, help="Năm của bảng, khi tệp không có cột năm.")
+        parser.add_argument("--block", default=None, help="Mã hoặc tên khối, khi tệp không có cột khối.")
         parser.add_argument(
             "--skip-published",
             action="store_true",
@@ -40,8 +64,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, file, dry_run, partial, decimals, correction, skip_published, **options):
+        by = self._user(options["user"], required=bool(correction.strip()))
+        blocks = list(Block.objects.all())
+        block = self._block(options["block"], blocks)
         try:
-            rows = read_result_rows(file, list(Block.objects.all()))
+            rows = read_result_rows(file, blocks, year=options["year"], block=block)
             summary = results_import(
                 rows=rows,
                 partial=partial,
@@ -49,6 +76,10 @@ class Command(BaseCommand):
                 correction=correction,
                 skip_published=skip_published,
                 dry_run=dry_run,
+                by=by,
+                decision_number=options["decision_number"],
+                decision_date=_date(options["decision_date"]) if options["decision_date"] else None,
+                signer=options["signer"],
             )
         except Refused as exc:
             raise CommandError(_errors_text(file, exc.errors)) from None
@@ -64,6 +95,25 @@ class Command(BaseCommand):
             f"{summary.units_created} đơn vị mới, {len(summary.warnings)} cảnh báo"
             + (f"; bỏ qua bảng đã công bố: {skipped}." if skipped else ".")
         )
+
+
+    def _user(self, name: str, *, required: bool):
+        if not name:
+            if required:
+                raise CommandError(E_USER)
+            return None
+        user = get_user_model().objects.filter(username=name, is_active=True).first()
+        if user is None or not is_administrator(user):
+            raise CommandError(E_NO_USER.format(name=name))
+        return user
+
+    def _block(self, value, blocks):
+        if value is None:
+            return None
+        found = next((b for b in blocks if value in (b.code, b.name)), None)
+        if found is None:
+            raise CommandError(E_BLOCK.format(value=value))
+        return found
 
 
 def _errors_text(file: str, errors: list[str]) -> str:

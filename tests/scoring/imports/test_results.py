@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 from openpyxl import Workbook
 
 from scoring.models import Period, Result, ResultVersion
+from tests.conftest import correction_options
 from units.models import Unit
 
 FIXTURES = Path(__file__).resolve().parents[3] / "fixtures"
@@ -90,7 +91,7 @@ def test_a_correction_publishes_a_new_version_and_keeps_the_old_one(tmp_path):
     body = PUBLISHED_2022.read_text(encoding="utf-8").replace("Sở Y tế,88.351", "Sở Y tế,90.351")
     path = tmp_path / "dinh-chinh.csv"
     path.write_text(body, encoding="utf-8")
-    import_file(path, "--correction", "Cộng sót điểm tiêu chí 7.2 của Sở Y tế")
+    import_file(path, "--correction", "Cộng sót điểm tiêu chí 7.2 của Sở Y tế", *correction_options())
     current = Result.objects.published().get(unit__name="Sở Y tế", period__year=2022)
     assert (current.total, current.rank, current.grade, current.version.number) == (Decimal("90.351"), 2, "Xuất sắc", 2)
     assert current.version.reason == "Cộng sót điểm tiêu chí 7.2 của Sở Y tế"
@@ -103,7 +104,7 @@ def test_a_correction_publishes_a_new_version_and_keeps_the_old_one(tmp_path):
 @pytest.mark.django_db
 def test_a_correction_of_a_year_never_published_is_refused(tmp_path):
     with pytest.raises(CommandError, match="chưa công bố nên không có gì để đính chính"):
-        import_file(PUBLISHED_2022, "--correction", "Sai sót")
+        import_file(PUBLISHED_2022, "--correction", "Sai sót", *correction_options())
     assert Period.objects.count() == 0
 
 
