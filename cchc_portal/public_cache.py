@@ -17,7 +17,7 @@ import uuid
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 
 from cchc_portal.db_router import replica_configured
@@ -31,7 +31,13 @@ logger = logging.getLogger(__name__)
 _request_generation: ContextVar[list[str] | None] = ContextVar("cchc_public_generation", default=None)
 
 
+def _shared():
+    """Where the generation is kept: seen by every process of the installation (Redis, or a folder on disk)."""
+    return caches["shared"]
+
+
 def _current() -> str:
+    cache = _shared()
     value = cache.get(GENERATION_KEY)
     if value is None:
         cache.add(GENERATION_KEY, uuid.uuid4().hex, None)
@@ -78,6 +84,7 @@ def position() -> str | None:
     when the generation starts; if it is gone (a flushed cache, a generation started without a change), the
     primary's position now, later than anything the generation holds. None if the primary is not PostgreSQL."""
     key = POSITION_KEY.format(generation=generation())
+    cache = _shared()
     value = cache.get(key)
     if value is None:
         value = _primary_position()
@@ -92,8 +99,8 @@ def _renew() -> None:
     if replica_configured():
         current = _primary_position()
         if current is not None:
-            cache.set(POSITION_KEY.format(generation=renewed), current, POSITION_SECONDS)
-    cache.set(GENERATION_KEY, renewed, None)
+            _shared().set(POSITION_KEY.format(generation=renewed), current, POSITION_SECONDS)
+    _shared().set(GENERATION_KEY, renewed, None)
 
 
 def public_changed() -> None:

@@ -160,6 +160,17 @@ if REDIS_URL:
     SESSION_ENGINE = "django.contrib.sessions.backends.cache"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "cchc"}}
+# What every process of one installation must see at once — the generation of public data, renewed by a publication,
+# a correction or a command — lives in Redis when there is one, else in a folder on this server's disk: a command
+# or another worker that publishes makes every worker's cached pages stale at the next request.
+CACHES["shared"] = (
+    CACHES["default"]
+    if REDIS_URL
+    else {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": env_str("SHARED_CACHE_DIR", str(BASE_DIR / "var" / "shared-cache")),
+    }
+)
 # Background jobs (detailed report, year comparison, large imports): on a Redis queue served by
 # `manage.py rqworker cchc` when REDIS_URL is set and JOBS_EAGER is off; otherwise run at once in the request
 # (development, tests, a single small server). See scoring/jobs.py.

@@ -18,6 +18,7 @@ from cchc_portal.lib.numbers import plain_number
 from reports import freshness, public
 from reports.freshness import published_site, table_etag, table_modified
 from reports.openapi import SCHEMA
+from reports.queries import source_line
 from scoring.models import Criterion, Period, Result, Score
 
 NOT_FOUND = "Không tìm thấy: {what}."
@@ -63,9 +64,20 @@ def _absolute(request, path: str) -> str:
     return request.build_absolute_uri(path)
 
 
-def source_of(period: Period) -> dict:
+def source_of(period: Period, version=None) -> dict:
+    """The table's source for the JSON answers; with its version, the correction that made it current, if any."""
+    corrected = version is not None and version.is_correction
     return {
-        "text": period.source_line,
+        "text": source_line(period, version) if version is not None else period.source_line,
+        "correction": {
+            "number": version.number - 1,
+            "decision_number": version.decision_number or None,
+            "decision_date": version.decision_date.isoformat() if version.decision_date else None,
+            "signer": version.signer or None,
+            "reason": version.reason,
+        }
+        if corrected
+        else None,
         "decision_number": period.decision_number or None,
         "decision_date": period.decision_date.isoformat() if period.decision_date else None,
         "signer": period.signer or None,

@@ -40,7 +40,7 @@ def ranking_workbook(page: RankingPage) -> bytes:
     put(ws, 1, 1, table.period.issued_by.upper(), bold=True, size=11, align="center", border=False)
     put(ws, 2, 1, table.title, bold=True, size=14, align="center", border=False, wrap=True)
     ws.row_dimensions[2].height = 42
-    source = table.period.source_line
+    source = table.source_line
     notes = " ".join(text for text in (source and f"Nguồn: {source}", table.period.is_partial and PARTIAL) if text)
     put(ws, 3, 1, notes or None, size=11, align="center", border=False, wrap=True)
     for row in (1, 2, 3):

@@ -33,6 +33,19 @@ SCHEMAS = {
     "Source": _object(
         {
             "text": {"type": "string", "description": "Câu trích nguồn, như trang web và tệp Excel in."},
+            "correction": {
+                "type": ["object", "null"],
+                "description": "Lần đính chính đã làm ra bảng đang có hiệu lực (null: bảng công bố ban đầu).",
+                "properties": {
+                    "number": {"type": "integer"},
+                    "decision_number": NULLABLE_TEXT,
+                    "decision_date": {"type": ["string", "null"], "format": "date"},
+                    "signer": NULLABLE_TEXT,
+                    "reason": {"type": "string"},
+                },
+                "required": ["number", "decision_number", "decision_date", "signer", "reason"],
+                "additionalProperties": False,
+            },
             "decision_number": NULLABLE_TEXT,
             "decision_date": {"type": ["string", "null"], "format": "date"},
             "signer": NULLABLE_TEXT,

@@ -65,6 +65,21 @@ class PublishedTable:
     def decimals(self) -> int:
         return self.period.published_decimals
 
+    @property
+    def source_line(self) -> str:
+        """Where the table comes from, as every format prints it: the period's decision or announcement, and for a
+        correction the decision that corrected it ("…; đính chính theo Quyết định số 99/QĐ-UBND ngày …")."""
+        return source_line(self.period, self.version)
+
+
+def source_line(period: Period, version: ResultVersion) -> str:
+    line = period.source_line
+    if version.is_correction and version.decision_line:
+        decision = version.decision_line
+        corrected = f"Đính chính lần {version.number - 1} theo {decision[0].lower()}{decision[1:]}."
+        line = f"{line} {corrected}".strip()
+    return line
+
 
 class DisplayRow(NamedTuple):
     """One row of the HTML table, formatted once: what the template prints, nothing to compute. A tuple rather than

@@ -119,7 +119,7 @@ def ranking_csv(request, year: int, block: str):
                 change.previous_rank if change and change.previous_rank else "",
                 change.compared_with if change else "",
                 "; ".join(change.also) if change else "",
-                table.period.source_line,
+                table.source_line,
             ]
         )
     return response
@@ -141,7 +141,7 @@ def results_api(request, year: int, block: str):
         "partial": table.period.is_partial,
         "decimals": table.decimals,
         "version": table.version.number,
-        "source": source_of(table.period),
+        "source": source_of(table.period, table.version),
         "publisher": identity().as_json(),
         "issued_by": table.period.issued_by,
         "previous_year": page.previous.period.year if page.previous else None,

@@ -26,7 +26,10 @@ E_FILE = "Hãy chọn tệp kết quả (.csv hoặc .xlsx)."
 
 class OpenForm(forms.Form):
     reason = forms.CharField(
-        label="Lý do đính chính", max_length=LONG_TEXT_LIMIT, validators=[multi_line], widget=forms.Textarea({"rows": 3})
+        label="Lý do đính chính",
+        max_length=LONG_TEXT_LIMIT,
+        validators=[multi_line],
+        widget=forms.Textarea({"rows": 3}),
     )
     decision_number = forms.CharField(label="Số quyết định đính chính", max_length=100, validators=[one_line])
     decision_date = forms.DateField(label="Ngày quyết định", widget=forms.DateInput(attrs={"type": "date"}))

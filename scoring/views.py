@@ -39,10 +39,11 @@ from scoring.forms import (
 )
 from scoring.imports.views import IMPORTED_SESSION_KEY
 from scoring.models import AppraiserAssignment, AuditEntry, Criterion, Evidence, Period, Submission
-from scoring.progress import period_progress, readiness
+from scoring.progress import period_progress
 from scoring.queries import days_left, entry_sheet
 from scoring.scores import evidence_add, evidence_remove, scores_save
 from scoring.tables import ProgressTable
+from scoring.workflow import readiness
 from units.models import Unit
 
 E_EVIDENCE_MISSING = (
@@ -113,8 +114,9 @@ def dashboard(request, pk: int):
     table = ProgressTable(progress.units, period=period, order_by=request.GET.get("sort"))
     tables.RequestConfig(request, paginate=False).configure(table)
     can_manage = permissions.can_manage_period(request.user)
+    typed = request.session.pop(MOVE_SESSION_KEY, None) or {}
     moves = [
-        (m, readiness(progress, m), _move_forms(m))
+        (m, readiness(progress, m), _move_forms(m, typed.get("data") if typed.get("move") == m.name else None))
         for m in workflow.moves_from(period.status)
         if workflow.offered(m, period)
     ]
@@ -137,13 +139,15 @@ def dashboard(request, pk: int):
     return render(request, "scoring/dashboard.html", context)
 
 
-def _move_forms(move) -> dict:
-    """The fields a move asks for, with ids of their own: several moves' forms share one page."""
+def _move_forms(move, typed: dict | None = None) -> dict:
+    """The fields a move asks for, with ids of their own (several moves' forms share one page); after a refusal,
+    what was typed in them (the confirmation excepted: it is typed again, on purpose)."""
     auto_id = f"id_{move.name}_%s"
+    kwargs = {"auto_id": auto_id, "initial": typed or {}}
     return {
-        "open": OpenForm(auto_id=auto_id),
-        "publish": PublishForm(auto_id=auto_id),
-        "reason": ReasonForm(auto_id=auto_id),
+        "open": OpenForm(**kwargs),
+        "publish": PublishForm(**kwargs),
+        "reason": ReasonForm(**kwargs),
         "confirm": ConfirmForm(auto_id=auto_id),
     }
 
@@ -203,19 +207,36 @@ def assignment_remove(request, pk: int, assignment_id: int):
 @require_POST
 @login_required
 def period_move(request, pk: int):
+    """Make a move of the period; a refusal keeps what was typed (shown again on the period page) and a page drawn
+    before someone else moved the period says who moved it, when."""
     period = _period(pk)
     move, by = request.POST.get("move", ""), request.user
+    drawn_at = request.POST.get("from", period.status)
     try:
+        if drawn_at != period.status:
+            raise ValidationError(workflow.what_moved(period) + f" Bước “{_label(drawn_at, move)}” không thực hiện.")
         reason = _valid(ReasonForm(request.POST)).cleaned_data["reason"]
         with transaction.atomic():
             _do_move(move, period, by, reason, request.POST)
     except ValidationError as exc:
         for text in exc.messages:
             messages.error(request, text)
+        if drawn_at == period.status:  # shown again in the move's form, as typed
+            request.session[MOVE_SESSION_KEY] = {
+                "move": move,
+                "data": {k: v for k, v in request.POST.items() if k not in ("csrfmiddlewaretoken", "confirm")},
+            }
     else:
         period.refresh_from_db(fields=["status"])
         messages.success(request, f"Đã chuyển kỳ đánh giá sang bước “{period.get_status_display()}”.")
     return redirect("scoring:dashboard", pk=period.pk)
+
+
+MOVE_SESSION_KEY = "period_move"
+
+
+def _label(status: str, name: str) -> str:
+    return next((m.label for m in workflow.moves_from(status) if m.name == name), name)
 
 
 def _do_move(name, period, by, reason, data) -> None:

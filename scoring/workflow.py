@@ -5,6 +5,7 @@ locked. Each move checks who makes it and from which state, runs in one transact
 period row locked, and leaves an audit entry. Publishing itself is `services.period_publish`.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,13 +19,15 @@ from scoring import audit, permissions
 from scoring.entry_fields import key
 from scoring.figures import NO_POINTS, Points, needs_points
 from scoring.models import LONG_TEXT_LIMIT, AuditEntry, Criterion, Evidence, Method, Period, Score, Submission
-from scoring.progress import period_progress, readiness
+from scoring.progress import Check, Readiness, names, period_progress
 
 S = Period.Status
+U = Submission.Status
 E_MOVE = "Không thể chuyển kỳ đánh giá từ “{old}” sang “{new}”."
 E_NEEDS_CRITERIA = "Kỳ đánh giá chưa có bộ tiêu chí, chưa thể mở tự đánh giá."
 E_NEEDS_DEADLINE = "Cần đặt hạn tự đánh giá (sau thời điểm hiện tại) khi mở kỳ đánh giá."
 E_NEEDS_REASON = "Cần nêu lý do khi trả kỳ đánh giá về bước trước."
+E_NEEDS_REASON_TO_SKIP = "Cần nêu lý do khi “{label}”: bước này bỏ qua giải trình và vòng 2."
 E_SUBMISSION_STATE = "Hồ sơ của đơn vị đang ở tình trạng “{state}”, không thể {action}."
 E_MISSING_SELF = "Tiêu chí {code}: chưa nhập điểm tự đánh giá."
 E_NEEDS_EXPLANATION = "Tiêu chí {code}: có điểm nhưng chưa có minh chứng, cần nhập giải trình."
@@ -47,45 +50,147 @@ E_CONFIRM = "Để “{label}”, hãy gõ đúng {what} vào ô xác nhận."
 
 @dataclass(frozen=True)
 class Move:
-    """One move of a period: its name in a form, its label, from where to where, and what it asks for."""
+    """One move of a period: its name in a form, its label, from where to where, what it asks for, and what must
+    hold before it is made (`ready`, beside it in the table)."""
 
     name: str
     label: str
     source: str
     target: str
-    needs_reason: bool = False  # moving back must say why
+    ready: Callable | None = None  # (progress, need) -> None: states each condition through need(met, text, …)
+    back: bool = False  # returns to an earlier step
+    needs_reason: bool = False  # must say why (moving back; skipping a step)
     takes_reason: bool = False  # a reason may be given (and is recorded)
     needs_deadline: bool = False  # opening self-assessment sets its deadline
     needs_decision: bool = False  # publication names its decision
     needs_confirmation: bool = False  # cannot be undone: the year (or the decision number) is typed to confirm
+    warning: str = ""  # what the move gives up, said before it is made
 
     @property
     def is_back(self) -> bool:
-        return self.needs_reason
+        return self.back
+
+
+# --- What each move needs (its readiness): a function per move, given the period's progress ---------------
+
+
+def _ready_open(progress, need) -> None:
+    need(progress.leaves > 0, f"Bộ tiêu chí có {progress.leaves} tiêu chí chấm điểm.")
+    need(bool(progress.units), f"Khối có {len(progress.units)} đơn vị.")
+
+
+def _ready_start_appraisal(progress, need) -> None:
+    period, units = progress.period, progress.units
+    waiting = progress.with_status(U.NOT_STARTED, U.DRAFT)
+    submitted = len(units) - len(waiting)
+    days = period.deadline and (period.deadline - timezone.now()).days
+    need(
+        progress.deadline_passed or not waiting,
+        "Đã hết hạn tự đánh giá." if progress.deadline_passed else f"Chưa hết hạn tự đánh giá (còn {days} ngày).",
+        waivable=True,
+    )
+    need(
+        not waiting,
+        f"{submitted}/{len(units)} đơn vị đã nộp"
+        + (
+            f"; chưa nộp: {names(waiting)} — hồ sơ các đơn vị này sẽ không sửa được nữa và được thẩm định theo "
+            "những gì đã nhập."
+            if waiting
+            else "."
+        ),
+        info=True,  # after the deadline, units that did not submit have simply missed it
+    )
+
+
+def _submitted(progress):
+    return [u for u in progress.units if u.status not in (U.NOT_STARTED, U.DRAFT)]
+
+
+def _ready_request_explanation(progress, need) -> None:
+    submitted = _submitted(progress)
+    open_rounds = [u for u in submitted if u.status != U.APPRAISED_1]
+    if not submitted:
+        need(False, "Chưa đơn vị nào nộp hồ sơ nên không có vòng 1 nào để giải trình.", waivable=True)
+        return
+    need(
+        not open_rounds,
+        f"{len(submitted) - len(open_rounds)}/{len(submitted)} hồ sơ đã nộp được ghi nhận thẩm định xong vòng 1"
+        + (f"; còn: {names(open_rounds)}." if open_rounds else "."),
+    )
+
+
+def _ready_second_round(progress, need) -> None:
+    waiting = progress.with_status(U.APPRAISED_1)
+    need(
+        not waiting,
+        "Mọi đơn vị được trả về đã giải trình."
+        if not waiting
+        else f"{len(waiting)} đơn vị chưa nộp giải trình: {names(waiting)}.",
+        waivable=True,
+    )
+
+
+def _ready_approve(progress, need) -> None:
+    short = [u for u in progress.units if not u.complete]
+    listed = names(short, lambda u: f"thiếu {u.missing_appraisal} tiêu chí")
+    need(
+        not short,
+        f"Mọi tiêu chí áp dụng của {len(progress.units)} đơn vị đã có điểm thẩm định."
+        if not short
+        else f"{len(short)} đơn vị chưa được thẩm định đủ: {listed}.",
+    )
+
+
+def _ready_publish(progress, need) -> None:
+    need(not progress.period.is_demo, "Kỳ đánh giá là dữ liệu thật (kỳ minh họa không bao giờ được công bố).")
+    short = [u for u in progress.units if not u.complete]
+    need(not short, "Mọi đơn vị có tổng điểm." if not short else f"{len(short)} đơn vị chưa có tổng điểm.")
+
+
+SKIPS_EXPLANATION = (
+    "Phê duyệt ngay sau vòng 1 bỏ qua bước giải trình và vòng 2: đơn vị không được giải trình các tiêu chí bị trừ "
+    "điểm. Cần nêu lý do (ghi vào nhật ký). Trước khi công bố vẫn trả về được thẩm định vòng 2, rồi về giải trình."
+)
 
 
 # Every move a period can make, in the order the dashboard offers them. The one table the services, the
 # views and the templates read.
 MOVES = (
-    Move("open", "Mở tự đánh giá", S.DRAFT, S.OPEN, needs_deadline=True),
-    Move("start_appraisal", "Bắt đầu thẩm định vòng 1", S.OPEN, S.APPRAISAL, takes_reason=True),
-    Move("request_explanation", "Chuyển sang giải trình", S.APPRAISAL, S.EXPLANATION),
-    Move("approve", "Phê duyệt kết quả", S.APPRAISAL, S.APPROVED),
-    Move("reopen", "Trả về tự đánh giá", S.APPRAISAL, S.OPEN, needs_reason=True, takes_reason=True),
-    Move("start_second_round", "Bắt đầu thẩm định vòng 2", S.EXPLANATION, S.APPRAISAL_2, takes_reason=True),
-    Move("approve", "Phê duyệt kết quả", S.APPRAISAL_2, S.APPROVED),
-    Move("publish", "Công bố", S.APPROVED, S.PUBLISHED, needs_decision=True, needs_confirmation=True),
-    Move(
-        "back_to_second_round",
-        "Trả về thẩm định vòng 2",
-        S.APPROVED,
-        S.APPRAISAL_2,
-        needs_reason=True,
-        takes_reason=True,
-    ),
+    Move("open", "Mở tự đánh giá", S.DRAFT, S.OPEN, _ready_open, needs_deadline=True),
+    Move("start_appraisal", "Bắt đầu thẩm định vòng 1", S.OPEN, S.APPRAISAL, _ready_start_appraisal, takes_reason=True),
+    Move("request_explanation", "Chuyển sang giải trình", S.APPRAISAL, S.EXPLANATION, _ready_request_explanation,
+         takes_reason=True),
+    Move("approve", "Phê duyệt kết quả (bỏ qua giải trình)", S.APPRAISAL, S.APPROVED, _ready_approve,
+         needs_reason=True, takes_reason=True, warning=SKIPS_EXPLANATION),
+    Move("reopen", "Trả về tự đánh giá", S.APPRAISAL, S.OPEN, back=True, needs_reason=True, takes_reason=True),
+    Move("start_second_round", "Bắt đầu thẩm định vòng 2", S.EXPLANATION, S.APPRAISAL_2, _ready_second_round,
+         takes_reason=True),
+    Move("approve", "Phê duyệt kết quả", S.APPRAISAL_2, S.APPROVED, _ready_approve),
+    Move("back_to_explanation", "Trả về bước giải trình", S.APPRAISAL_2, S.EXPLANATION, back=True,
+         needs_reason=True, takes_reason=True),
+    Move("publish", "Công bố", S.APPROVED, S.PUBLISHED, _ready_publish, needs_decision=True,
+         needs_confirmation=True),
+    Move("back_to_second_round", "Trả về thẩm định vòng 2", S.APPROVED, S.APPRAISAL_2, back=True,
+         needs_reason=True, takes_reason=True),
     Move("lock", "Khóa kỳ", S.PUBLISHED, S.LOCKED, needs_confirmation=True),
-)
+)  # fmt: skip
 _BY_STATES = {(m.source, m.target): m for m in MOVES}
+
+
+def readiness(progress, move: Move) -> Readiness:
+    """The conditions of `move` for this period, met or not (`Readiness.blocked` when one that cannot be waived is
+    unmet, `early` when the unmet ones may be waived with a recorded reason)."""
+    result = Readiness()
+
+    def need(met: bool, text: str, *, waivable: bool = False, info: bool = False) -> None:
+        result.checks.append(Check(met, text))
+        if not met and not info:
+            result.early |= waivable
+            result.blocked |= not waivable
+
+    if move.ready is not None:
+        move.ready(progress, need)
+    return result
 
 
 def offered(move: Move, period: Period) -> bool:
@@ -120,12 +225,12 @@ def _move(*, period: Period, to: str, by, reason: str = "", **changes) -> Period
         reason = clean_text(reason, multiline=True, max_length=LONG_TEXT_LIMIT, label="Lý do")
     except TextProblem as problem:
         raise ValidationError(problem.message) from None
-    if move.needs_reason and not reason:
-        raise ValidationError(E_NEEDS_REASON)
     ready = readiness(period_progress(period), move)
     unmet = " ".join(check.text for check in ready.checks if not check.met)
-    if ready.blocked:
+    if ready.blocked:  # first what cannot be waived, then what a reason answers
         raise ValidationError(E_NOT_READY.format(label=move.label, reasons=unmet))
+    if move.needs_reason and not reason:
+        raise ValidationError(E_NEEDS_REASON if move.back else E_NEEDS_REASON_TO_SKIP.format(label=move.label))
     if ready.early and not reason:
         raise ValidationError(E_EARLY.format(label=move.label, reasons=unmet))
     old = period.status
@@ -142,12 +247,21 @@ def _move(*, period: Period, to: str, by, reason: str = "", **changes) -> Period
 
 def _keep_rounds(period: Period, old: str, to: str) -> None:
     """Round 1 is kept as it stood when the units are asked to explain; round 2 starts its comments afresh
-    (round 1's stay beside them), so no round overwrites another."""
+    (round 1's stay beside them), so no round overwrites another. Back from round 2 to the explanation step, the
+    units explain again: their files return to "appraised in round 1" (what they wrote stays), and round 1 is
+    recorded now where it never was (a period approved straight from round 1, then sent back)."""
     scores = Score.objects.filter(period=period)
     if (old, to) == (S.APPRAISAL, S.EXPLANATION):
         scores.update(round1_points=F("appraised_points"), round1_comment=F("appraiser_comment"))
     elif (old, to) == (S.EXPLANATION, S.APPRAISAL_2):
         scores.exclude(appraiser_comment="").update(appraiser_comment="")
+    elif (old, to) == (S.APPRAISAL_2, S.EXPLANATION):
+        scores.filter(round1_points__isnull=True, round1_comment="").update(
+            round1_points=F("appraised_points"), round1_comment=F("appraiser_comment")
+        )
+        Submission.objects.filter(
+            period=period, status__in=(Submission.Status.EXPLAINED, Submission.Status.APPRAISED_2)
+        ).update(status=Submission.Status.APPRAISED_1)
 
 
 @transaction.atomic
@@ -166,8 +280,8 @@ def period_start_appraisal(*, period: Period, by, reason: str = "") -> Period:
 
 
 @transaction.atomic
-def period_request_explanation(*, period: Period, by) -> Period:
-    return _move(period=period, to=S.EXPLANATION, by=by)
+def period_request_explanation(*, period: Period, by, reason: str = "") -> Period:
+    return _move(period=period, to=S.EXPLANATION, by=by, reason=reason)
 
 
 @transaction.atomic
@@ -176,8 +290,15 @@ def period_start_second_round(*, period: Period, by, reason: str = "") -> Period
 
 
 @transaction.atomic
-def period_approve(*, period: Period, by) -> Period:
-    return _move(period=period, to=S.APPROVED, by=by)
+def period_approve(*, period: Period, by, reason: str = "") -> Period:
+    """Approve the table; straight from round 1 (skipping the explanation step) only with a reason."""
+    return _move(period=period, to=S.APPROVED, by=by, reason=reason)
+
+
+@transaction.atomic
+def period_back_to_explanation(*, period: Period, by, reason: str) -> Period:
+    """From round 2 back to the explanation step, while nothing is approved: the units explain again."""
+    return _move(period=period, to=S.EXPLANATION, by=by, reason=reason)
 
 
 @transaction.atomic

@@ -14,3 +14,6 @@ os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 
 # A file, not memory: the concurrency tests save from two threads, as two staff members would.
 os.environ.setdefault("SQLITE_TEST_NAME", os.path.join(tempfile.gettempdir(), f"cchc-test-{os.getpid()}.sqlite3"))
+
+# The shared cache (the generation of public data) in a folder of this run's own.
+os.environ.setdefault("SHARED_CACHE_DIR", os.path.join(tempfile.gettempdir(), f"cchc-shared-{os.getpid()}"))

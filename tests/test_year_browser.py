@@ -202,7 +202,7 @@ def test_the_whole_year_with_three_people_and_a_citizen(browser, live_server, pe
     )
     admin.go(period_page)
     assert admin.page.locator(".msg--error").count() == 1
-    assert admin.text(".msg--error").startswith("Chưa thể “Phê duyệt kết quả”: 2 đơn vị chưa được thẩm định đủ")
+    assert admin.text(".msg--error").startswith("Chưa thể “Phê duyệt kết quả (bỏ qua giải trình)”: 2 đơn vị chưa được")
     period.refresh_from_db()
     assert period.status == Period.Status.APPRAISAL
     admin.shot("07-phe-duyet-som-bi-tu-choi")

@@ -10,7 +10,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from scoring.models import AppraiserAssignment, AuditEntry, Period, Score, Submission
-from tests.browser import submit_page
+from tests.browser import load_form, post_form, submit_page
 from tests.conftest import make_units
 
 pytestmark = pytest.mark.django_db
@@ -275,3 +275,40 @@ def test_round_history_is_shown_side_by_side_and_cut_criteria_come_first(cast):
     assert history == tuple(sorted(history))  # round 1 → explanation → round 2, in that order
     assert "Thiếu quyết định ban hành" in rounds and "Bổ sung Quyết định 12/QĐ-STP" in rounds
     assert "Đã đủ căn cứ" in rounds
+
+
+def press(client, cast, name, **typed):
+    """Fill in and send a move's form as the period page draws it (every field, as a browser sends them)."""
+    answer = submit_page(client, page_of(cast), typed, form=f"buoc-{name}", follow=True)
+    cast.period.refresh_from_db()
+    return answer
+
+
+def test_a_refused_confirmation_keeps_the_decision_typed(cast):
+    appraise(cast)
+    cast.set_status(S.APPROVED)
+    admin = client_for(cast.admin)
+    decision = {"decision_number": "15/QĐ-UBND", "decision_date": "2026-01-20", "signer": "Chủ tịch UBND tỉnh"}
+    landed = press(admin, cast, "publish", confirm="2024", **decision)  # the period page, after the refusal
+    assert cast.period.status == S.APPROVED
+    assert "hãy gõ đúng năm đánh giá (2025) hoặc số quyết định" in errors_of(landed.content.decode())[0]
+    form = {c.name: c.value for c in load_form(admin, page_of(cast), form="buoc-publish", page=landed).controls}
+    assert (form["decision_number"], form["decision_date"], form["signer"]) == tuple(decision.values())
+    assert form["confirm"] == ""  # the confirmation itself is typed again, on purpose
+    press(admin, cast, "publish", confirm="15/QĐ-UBND", **decision)
+    assert cast.period.status == S.PUBLISHED and cast.period.signer == "Chủ tịch UBND tỉnh"
+
+
+def test_a_page_drawn_before_the_period_moved_says_who_moved_it_and_when(cast):
+    appraise(cast)
+    cast.set_status(S.APPROVED)
+    admin, other = client_for(cast.admin), client_for(cast.admin)
+    stale = load_form(other, page_of(cast), form="buoc-back_to_second_round")  # a second tab, still open
+    press(admin, cast, "publish", confirm="2025", decision_number="15/QĐ-UBND", decision_date="2026-01-20")
+    assert cast.period.status == S.PUBLISHED
+    answer = post_form(other, stale, {"reason": "Sửa điểm"}, follow=True).content.decode()
+    (error,) = errors_of(answer)
+    assert "kỳ đánh giá đã chuyển sang “Đã công bố” lúc" in error and "do quantri thực hiện" in error
+    assert "Bước “Trả về thẩm định vòng 2” không thực hiện." in error
+    cast.period.refresh_from_db()
+    assert cast.period.status == S.PUBLISHED

@@ -14,14 +14,16 @@ from scoring.scores import Change, scores_save
 
 S = Period.Status
 
+SKIP = {"reason": "Không đơn vị nào bị trừ điểm ở vòng 1"}
 ALLOWED = [
-    (S.DRAFT, workflow.period_open, S.OPEN),
-    (S.OPEN, workflow.period_start_appraisal, S.APPRAISAL),
-    (S.APPRAISAL, workflow.period_request_explanation, S.EXPLANATION),
-    (S.EXPLANATION, workflow.period_start_second_round, S.APPRAISAL_2),
-    (S.APPRAISAL, workflow.period_approve, S.APPROVED),
-    (S.APPRAISAL_2, workflow.period_approve, S.APPROVED),
-    (S.PUBLISHED, workflow.period_lock, S.LOCKED),
+    (S.DRAFT, workflow.period_open, S.OPEN, {}),
+    (S.OPEN, workflow.period_start_appraisal, S.APPRAISAL, {}),
+    (S.APPRAISAL, workflow.period_request_explanation, S.EXPLANATION, {}),
+    (S.EXPLANATION, workflow.period_start_second_round, S.APPRAISAL_2, {}),
+    (S.APPRAISAL, workflow.period_approve, S.APPROVED, SKIP),
+    (S.APPRAISAL_2, workflow.period_approve, S.APPROVED, {}),
+    (S.APPRAISAL_2, workflow.period_back_to_explanation, S.EXPLANATION, {"reason": "Đơn vị cần giải trình thêm"}),
+    (S.PUBLISHED, workflow.period_lock, S.LOCKED, {}),
 ]
 
 
@@ -56,11 +58,11 @@ def call(service, cast, by=None, **extra):
     return service(**kwargs)
 
 
-@pytest.mark.parametrize("start, service, end", ALLOWED, ids=[f"{a}->{c}" for a, _, c in ALLOWED])
-def test_each_allowed_move_changes_the_state_and_is_recorded(cast, start, service, end):
+@pytest.mark.parametrize("start, service, end, extra", ALLOWED, ids=[f"{a}->{c}" for a, _, c, _ in ALLOWED])
+def test_each_allowed_move_changes_the_state_and_is_recorded(cast, start, service, end, extra):
     make_ready(cast, start)
     cast.set_status(start)
-    call(service, cast)
+    call(service, cast, **extra)
     cast.period.refresh_from_db()
     assert cast.period.status == end
     entry = AuditEntry.objects.get(period=cast.period, action=AuditEntry.Action.PERIOD_STATUS)
@@ -258,3 +260,34 @@ def test_the_dashboard_offers_exactly_the_moves_of_the_workflow_table(cast, stat
     offered = re.findall(r'<input type="hidden" name="move" value="([a-z_]+)">', page)
     assert offered == [move.name for move in moves_from(status)]
     assert offered, status  # every status but locked has a way forward
+
+
+def test_approving_straight_from_round_one_needs_a_reason_and_says_it_skips_the_explanation(cast):
+    make_ready(cast, S.APPRAISAL)
+    cast.set_status(S.APPRAISAL)
+    with pytest.raises(ValidationError, match="bỏ qua giải trình"):
+        workflow.period_approve(period=cast.period, by=cast.admin)
+    cast.period.refresh_from_db()
+    assert cast.period.status == S.APPRAISAL
+    move = workflow.move_named(S.APPRAISAL, "approve")
+    assert move.needs_reason and "bỏ qua bước giải trình" in move.warning
+
+
+def test_after_approving_from_round_one_the_explanation_step_can_still_be_reached(cast):
+    """Approved from round 1 by mistake: back to round 2, then back to the explanation step, where the units explain
+    the cuts of round 1 (recorded then, since round 1 was never kept)."""
+    make_ready(cast, S.APPRAISAL)
+    cast.set_status(S.APPRAISAL)
+    cast.score(cast.unit_a, "2", self_points=Decimal(60), appraised_points=Decimal(40))
+    workflow.period_approve(period=cast.period, by=cast.admin, reason="nhầm")
+    cast.period.refresh_from_db()
+    reached = [cast.period.status]
+    for name in ("back_to_second_round", "back_to_explanation"):
+        move = workflow.move_named(cast.period.status, name)
+        workflow.period_move(period=cast.period, move=move, by=cast.admin, reason="Cần cho đơn vị giải trình")
+        cast.period.refresh_from_db()
+        reached.append(cast.period.status)
+    assert reached == [S.APPROVED, S.APPRAISAL_2, S.EXPLANATION]
+    score = Score.objects.get(period=cast.period, unit=cast.unit_a, criterion=cast.leaf["2"])
+    assert score.round1_points == Decimal(40)  # what the unit is asked to explain
+    assert Submission.objects.get(period=cast.period, unit=cast.unit_a).status == Submission.Status.APPRAISED_1
