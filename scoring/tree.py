@@ -59,15 +59,27 @@ class TreeCounts:
     survey_leaves: int
     scored_max: Decimal  # the scored areas' maxima added up: the set's total
 
+    @property
+    def scored_leaves(self) -> int:
+        """The leaves that make up the index (self-assessed and survey), bonus and deduction aside."""
+        return self.leaves - self.bonus_leaves - self.deduction_leaves
+
     def sentence(self) -> str:
-        """ "7 lĩnh vực, 30 tiêu chí, 77 tiêu chí chấm điểm (2 điểm thưởng, 1 điểm trừ)"."""
+        """ "3 lĩnh vực (100 điểm), 4 tiêu chí, 6 tiêu chí chấm điểm; ngoài 100 điểm: 2 tiêu chí điểm thưởng,
+        1 tiêu chí điểm trừ".
+
+        Bonus and deduction groups are not counted as areas, and their leaves not among the scored ones: they
+        are named apart, so a reader comparing with a list of every top-level group (7 there, 5 areas here)
+        sees where the difference lies."""
+        total = shown(self.scored_max)
+        text = f"{self.areas} lĩnh vực ({total} điểm), {self.criteria} tiêu chí"
+        text += f", {self.scored_leaves} tiêu chí chấm điểm"
         extra = [
-            f"{n} {label}"
-            for n, label in ((self.bonus_leaves, "điểm thưởng"), (self.deduction_leaves, "điểm trừ"))
+            f"{n} tiêu chí {label}"
+            for n, label in ((self.bonus_leaves, KIND_LABELS[BONUS]), (self.deduction_leaves, KIND_LABELS[DEDUCTION]))
             if n
         ]
-        tail = f" ({', '.join(extra)})" if extra else ""
-        return f"{self.areas} lĩnh vực, {self.criteria} tiêu chí, {self.leaves} tiêu chí chấm điểm{tail}"
+        return f"{text}; ngoài {total} điểm: {', '.join(extra)}" if extra else text
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from scoring import permissions
 from scoring.imports import pending_uploads, upload_limits
 from scoring.models import CriteriaSet, Criterion, GradeScheme, Method, Period
 from scoring.services import assignments_copy
-from scoring.tree import CriterionRow, in_order, shown, tree_problems
+from scoring.tree import CriteriaTree, CriterionRow, TreeCounts, in_order, shown, tree_problems
 from units.models import Block, Unit
 
 DEFAULT_TOTAL = Decimal(100)
@@ -56,7 +56,6 @@ METHODS = {
 }
 # How a missing column is named to the user.
 COLUMN_LABELS = {"code": "mã", "title": "nội dung", "max_points": "điểm tối đa", "method": "cách chấm"}
-SCORED = (Method.SELF, Method.SURVEY)
 
 E_NO_HEADER = "tệp không có dòng tiêu đề (mọi dòng đều trống)."
 E_MISSING_COLUMN = (
@@ -103,9 +102,7 @@ class CriteriaImportSummary:
     year: int
     block: Block
     nodes: int
-    areas: int
-    criteria: int
-    leaves: int
+    counts: TreeCounts  # how the set is made, said as every page says it
     units: int
     period_created: bool
     dry_run: bool
@@ -320,14 +317,11 @@ def criteria_import(
     scheme = GradeScheme.objects.filter(is_default=True).first()
     if scheme is None:
         raise ValidationError(E_NO_DEFAULT_SCHEME)
-    parents = {row.parent_code for row in rows}
     summary = CriteriaImportSummary(
         year=year,
         block=block,
         nodes=len(rows),
-        areas=sum(1 for row in rows if row.depth == 1 and row.method in SCORED),
-        criteria=sum(1 for row in rows if row.depth == 2),
-        leaves=sum(1 for row in rows if row.code not in parents),
+        counts=CriteriaTree.from_rows(rows).counts(),
         units=Unit.objects.filter(block=block).active_in(year).count(),
         period_created=period is None,
         dry_run=dry_run,
@@ -411,13 +405,14 @@ def _create_tree(criteria_set: CriteriaSet, rows: list[CriterionRow]) -> None:
 
 def summary_text(summary: CriteriaImportSummary) -> str:
     """The one line the command prints and the page shows after an import."""
-    tree = f"{summary.areas} lĩnh vực, {summary.criteria} tiêu chí, {summary.leaves} tiêu chí chấm điểm"
+    tree = summary.counts.sentence()
     where = f"năm {summary.year}, khối {summary.block.code}"
     if summary.dry_run:
-        period = "sẽ tạo kỳ đánh giá dự thảo" if summary.period_created else "sẽ gắn vào kỳ đánh giá dự thảo đã có"
-        return f"Kiểm tra xong, chưa ghi gì: bộ tiêu chí {where} có {tree}; {period} cho {summary.units} đơn vị."
-    period = "tạo kỳ đánh giá dự thảo" if summary.period_created else "gắn vào kỳ đánh giá dự thảo đã có"
-    return f"Đã nhập bộ tiêu chí {where}: {tree}; {period} cho {summary.units} đơn vị."
+        period = "tạo kỳ đánh giá dự thảo" if summary.period_created else "gắn vào kỳ đánh giá dự thảo đã có"
+        then = f"Khi nhập sẽ {period} cho {summary.units} đơn vị."
+        return f"Kiểm tra xong, chưa ghi gì: bộ tiêu chí {where} có {tree}. {then}"
+    period = "Đã tạo kỳ đánh giá dự thảo" if summary.period_created else "Đã gắn vào kỳ đánh giá dự thảo đã có"
+    return f"Đã nhập bộ tiêu chí {where}: {tree}. {period} cho {summary.units} đơn vị."
 
 
 # --- The web page's two steps: the upload kept on the server between preview and confirmation -----------

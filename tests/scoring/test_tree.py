@@ -76,7 +76,16 @@ def test_counts_say_areas_criteria_leaves_bonus_and_deduction_alike_everywhere()
     assert (counts.areas, counts.criteria, counts.leaves) == (3, 4, 9)
     assert (counts.bonus_leaves, counts.deduction_leaves, counts.survey_leaves) == (2, 1, 2)
     assert counts.scored_max == Decimal(100)
-    assert counts.sentence() == "3 lĩnh vực, 4 tiêu chí, 9 tiêu chí chấm điểm (2 điểm thưởng, 1 điểm trừ)"
+    assert counts.scored_leaves == 6
+    assert counts.sentence() == (
+        "3 lĩnh vực (100 điểm), 4 tiêu chí, 6 tiêu chí chấm điểm; ngoài 100 điểm: 2 tiêu chí điểm thưởng, "
+        "1 tiêu chí điểm trừ"
+    )
+
+
+def test_a_set_without_bonus_or_deduction_says_nothing_of_them():
+    counts = tree_of([("1", "40.5", "self"), ("1.1", "40.5", "self"), ("2", "59.5", "survey")]).counts()
+    assert counts.sentence() == "2 lĩnh vực (100 điểm), 1 tiêu chí, 2 tiêu chí chấm điểm"
 
 
 def rows(spec):

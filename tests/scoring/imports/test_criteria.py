@@ -67,9 +67,37 @@ GOOD = [
     ("8.2", "Hài lòng về kết quả giải quyết", 12.5, "Điều tra xã hội học"),
     ("T", "Điểm thưởng: sáng kiến cải cách hành chính", 2, "điểm thưởng"),
 ]
+# What every page says of the good workbook: the bonus leaf "T" is neither an area nor a scored leaf.
+GOOD_COUNTS = "8 lĩnh vực (100 điểm), 24 tiêu chí, 26 tiêu chí chấm điểm; ngoài 100 điểm: 1 tiêu chí điểm thưởng"
 METHOD_OF = {None: Method.SELF, "": Method.SELF, "tự đánh giá": Method.SELF, "self": Method.SELF}
 METHOD_OF |= {"điều tra": Method.SURVEY, "survey": Method.SURVEY, "Điều tra xã hội học": Method.SURVEY}
 METHOD_OF |= {"điểm thưởng": Method.BONUS}
+
+# A provincial set's shape: five scored areas, then a bonus group and a deduction group whose own rows say
+# nothing of bonus or deduction (their leaves do).
+PROVINCIAL = [
+    ("1", "Công tác chỉ đạo, điều hành", 20, ""),
+    ("1.1", "Kế hoạch cải cách hành chính", 10, ""),
+    ("1.2", "Báo cáo định kỳ", 10, ""),
+    ("2", "Cải cách thủ tục hành chính", 20, ""),
+    ("2.1", "Giải quyết hồ sơ đúng hạn", 20, ""),
+    ("3", "Cải cách tài chính công", 15, ""),
+    ("4", "Cải cách chế độ công vụ", 15, ""),
+    ("4.1", "Vị trí việc làm", 7.5, ""),
+    ("4.2", "Kỷ luật, kỷ cương", 7.5, ""),
+    ("5", "Chỉ số hài lòng", 30, ""),
+    ("5.1", "Hài lòng của người dân", 30, "điều tra xã hội học"),
+    ("6", "Điểm thưởng", 2, ""),
+    ("6.1", "Sáng kiến được công nhận", 1.5, "điểm thưởng"),
+    ("6.2", "Được khen thưởng", 0.5, "điểm thưởng"),
+    ("7", "Điểm trừ", 3, ""),
+    ("7.1", "Chậm nộp báo cáo", 2, "điểm trừ"),
+    ("7.2", "Để xảy ra sai phạm", 1, "điểm trừ"),
+]
+PROVINCIAL_COUNTS = (
+    "5 lĩnh vực (100 điểm), 6 tiêu chí, 7 tiêu chí chấm điểm; ngoài 100 điểm: 2 tiêu chí điểm thưởng, "
+    "2 tiêu chí điểm trừ"
+)
 
 
 def expected_tree() -> list[tuple]:
@@ -161,8 +189,7 @@ def test_a_good_workbook_creates_exactly_the_tree_and_a_draft_period(good_xlsx, 
     period = Period.objects.get(year=2026, block=so)
     assert (period.status, period.criteria_set, period.grade_scheme) == (Period.Status.DRAFT, criteria_set, scheme)
     assert capsys.readouterr().out.strip() == (
-        "Đã nhập bộ tiêu chí năm 2026, khối so: 8 lĩnh vực, 24 tiêu chí, 27 tiêu chí chấm điểm; "
-        "tạo kỳ đánh giá dự thảo cho 2 đơn vị."
+        f"Đã nhập bộ tiêu chí năm 2026, khối so: {GOOD_COUNTS}. Đã tạo kỳ đánh giá dự thảo cho 2 đơn vị."
     )
 
 
@@ -204,8 +231,20 @@ def test_a_dry_run_reports_the_summary_and_writes_nothing(good_xlsx, so, units_s
 
     assert snapshot() == before
     assert capsys.readouterr().out.strip() == (
-        "Kiểm tra xong, chưa ghi gì: bộ tiêu chí năm 2026, khối so có 8 lĩnh vực, 24 tiêu chí, "
-        "27 tiêu chí chấm điểm; sẽ tạo kỳ đánh giá dự thảo cho 2 đơn vị."
+        f"Kiểm tra xong, chưa ghi gì: bộ tiêu chí năm 2026, khối so có {GOOD_COUNTS}. "
+        "Khi nhập sẽ tạo kỳ đánh giá dự thảo cho 2 đơn vị."
+    )
+
+
+@pytest.mark.django_db
+def test_bonus_and_deduction_groups_are_counted_apart_from_the_scored_areas(tmp_path, so, scheme, units_so, capsys):
+    path = write_xlsx(tmp_path / "tinh.xlsx", PROVINCIAL)
+
+    call_command("import_criteria", str(path), "--year", "2026", "--block", "so", "--dry-run")
+
+    assert capsys.readouterr().out.strip() == (
+        f"Kiểm tra xong, chưa ghi gì: bộ tiêu chí năm 2026, khối so có {PROVINCIAL_COUNTS}. "
+        "Khi nhập sẽ tạo kỳ đánh giá dự thảo cho 2 đơn vị."
     )
 
 
@@ -362,7 +401,7 @@ def test_an_administrator_previews_the_tree_then_confirms_and_the_set_is_written
     assert "Xác nhận nhập" in page
     assert "Xem trước: Sở, ban, ngành cấp tỉnh năm 2026" in page
     assert "Tiếp nhận hồ sơ trực tuyến toàn trình" in page and ">3.10<" in page
-    assert "8 lĩnh vực, 24 tiêu chí, 27 tiêu chí chấm điểm" in page
+    assert f"{GOOD_COUNTS} (37 dòng). Khi xác nhận sẽ tạo kỳ đánh giá dự thảo cho 2 đơn vị." in page
     assert "Điều tra xã hội học" in page and "Điểm thưởng" in page
     assert not CriteriaSet.objects.exists() and not Period.objects.exists()
     pending = admin_client.session["criteria_import"]
@@ -377,8 +416,7 @@ def test_an_administrator_previews_the_tree_then_confirms_and_the_set_is_written
     assert stored_tree(criteria_set) == expected_tree()
     assert Period.objects.get(year=2026, block=so).status == Period.Status.DRAFT
     assert [m.message for m in get_messages(confirmed.wsgi_request)] == [
-        "Đã nhập bộ tiêu chí năm 2026, khối so: 8 lĩnh vực, 24 tiêu chí, 27 tiêu chí chấm điểm; "
-        "tạo kỳ đánh giá dự thảo cho 2 đơn vị."
+        f"Đã nhập bộ tiêu chí năm 2026, khối so: {GOOD_COUNTS}. Đã tạo kỳ đánh giá dự thảo cho 2 đơn vị."
     ]
     assert stored_uploads(tmp_path) == []
     assert "criteria_import" not in admin_client.session
