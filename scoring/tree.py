@@ -119,13 +119,17 @@ class CriteriaTree:
         self.leaves = [n for n in self.nodes if not children.get(n.pk)]
         self.areas = list(children.get(None, []))
         self._kind: dict[object, str] = {}
+        self._method: dict[object, str] = {}
         for node in reversed(self.nodes):  # children before their parents
             kids = children.get(node.pk)
             if not kids:
                 self._kind[node.pk] = kind_of_method(node.method)
+                self._method[node.pk] = node.method or METHOD_SELF
             else:
                 kinds = {self._kind[k.pk] for k in kids}
                 self._kind[node.pk] = kinds.pop() if len(kinds) == 1 else SCORED
+                methods = {self._method[k.pk] for k in kids}
+                self._method[node.pk] = methods.pop() if len(methods) == 1 else METHOD_SELF
 
     @classmethod
     def from_rows(cls, rows) -> "CriteriaTree":
@@ -202,6 +206,12 @@ class CriteriaTree:
     def kind(self, node) -> str:
         """What the node counts for: SCORED, BONUS or DEDUCTION (a group: what its leaves count for)."""
         return self._kind[node.pk]
+
+    def method(self, node) -> str:
+        """The method a node is stored with: a leaf's own; a group's, the one its leaves share (a bonus group's
+        is bonus, a deduction group's deduction, a survey area's survey), and self-assessed when they differ.
+        A group's own row is not asked: what it is follows from its leaves."""
+        return self._method[node.pk]
 
     def counts(self) -> TreeCounts:
         scored_areas = [a for a in self.areas if self.kind(a) == SCORED]

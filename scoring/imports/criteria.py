@@ -311,6 +311,7 @@ def criteria_import(
     problems = tree_problems(rows, total) if rows else [Problem(E_NO_CRITERIA)]
     if problems:
         raise Refused(in_order(problems))
+    rows = with_group_methods(rows)
     # One import per block at a time: the second waits here, then finds the first one's set.
     block = Block.objects.select_for_update().get(pk=block.pk)
     period = _draft_period(year, block)
@@ -343,6 +344,13 @@ def criteria_import(
         period.criteria_set = criteria_set
         period.save(update_fields=["criteria_set"])
     return replace(summary, criteria_set=criteria_set, period=period)
+
+
+def with_group_methods(rows: list[CriterionRow]) -> list[CriterionRow]:
+    """The rows as they are stored: a group row gets the method its leaves give it (a bonus group: bonus),
+    whatever its own "cách chấm" cell says, so the database says what each group is."""
+    tree = CriteriaTree.from_rows(rows)
+    return [replace(row, method=tree.method(tree.get(row.code))) for row in rows]
 
 
 def _check_arguments(year: int, total: Decimal, name: str) -> None:
@@ -478,6 +486,7 @@ def _pending_rows(pending) -> tuple[list[CriterionRow], dict]:
 
 
 def _preview_rows(rows: list[CriterionRow]) -> list[PreviewRow]:
+    rows = with_group_methods(rows)
     parents = {row.parent_code for row in rows}
     return [
         PreviewRow(

@@ -71,6 +71,22 @@ def test_a_group_counts_for_what_its_leaves_count_for():
     assert tree.kind(tree.find("3")) == SCORED
 
 
+def test_a_group_is_stored_with_the_method_its_leaves_share_else_self_assessed():
+    spec = [*REAL_SHAPE[:5], ("2", "60", "bonus"), ("2.1", "50", "self"), ("2.2", "10", "survey"), *REAL_SHAPE[6:]]
+    tree = tree_of(spec)
+    methods = {code: tree.method(tree.find(code)) for code in ("1", "2", "3", "6", "7", "1.1.1", "3.1", "6.1")}
+    assert methods == {
+        "1": "self",
+        "2": "self",  # its own row said bonus; its leaves are scored, self-assessed and survey
+        "3": "survey",
+        "6": "bonus",  # its own row said self
+        "7": "deduction",
+        "1.1.1": "self",
+        "3.1": "survey",
+        "6.1": "bonus",
+    }
+
+
 def test_counts_say_areas_criteria_leaves_bonus_and_deduction_alike_everywhere():
     counts = tree_of(REAL_SHAPE).counts()
     assert (counts.areas, counts.criteria, counts.leaves) == (3, 4, 9)

@@ -1,6 +1,7 @@
 """Importing a criteria set from a workbook: good files land exactly, any bad input writes nothing and says why."""
 
 import csv
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -248,6 +249,26 @@ def test_bonus_and_deduction_groups_are_counted_apart_from_the_scored_areas(tmp_
     )
 
 
+@pytest.mark.django_db
+def test_a_group_row_is_stored_with_what_its_leaves_make_it(tmp_path, so, scheme):
+    rows = [list(row) for row in PROVINCIAL]
+    rows[0][3] = "điểm thưởng"  # area 1 marked bonus by mistake: its leaves are self-assessed
+    path = write_xlsx(tmp_path / "tinh.xlsx", rows)
+
+    call_command("import_criteria", str(path), "--year", "2026", "--block", "so")
+
+    methods = dict(Criterion.objects.filter(parent__isnull=True).values_list("code", "method"))
+    assert methods == {
+        "1": Method.SELF,
+        "2": Method.SELF,
+        "3": Method.SELF,
+        "4": Method.SELF,
+        "5": Method.SURVEY,
+        "6": Method.BONUS,
+        "7": Method.DEDUCTION,
+    }
+
+
 def error_rows() -> tuple[list, dict[str, int]]:
     """The good tree with one of each mistake; returns the rows and each code's row number in the sheet."""
     rows = [list(row) for row in GOOD]
@@ -423,6 +444,24 @@ def test_an_administrator_previews_the_tree_then_confirms_and_the_set_is_written
     # Confirming twice does not import twice.
     assert admin_client.post(URL, {"confirm": "1"}).status_code == 400
     assert CriteriaSet.objects.count() == 1
+
+
+def preview_methods(page: str) -> dict[str, str]:
+    """Each previewed row's code and "cách chấm" cell."""
+    found = re.findall(r'<tr class="depth-\d+">\s*<td>([^<]+)</td>.*?<td>([^<]+)</td>\s*</tr>', page, re.S)
+    return dict(found)
+
+
+@pytest.mark.django_db
+def test_the_preview_counts_and_shows_each_group_as_it_will_be_stored(admin_client, tmp_path, so, scheme, units_so):
+    path = write_xlsx(tmp_path / "tinh.xlsx", PROVINCIAL)
+
+    page = upload(admin_client, path, so).content.decode()
+
+    assert f"{PROVINCIAL_COUNTS} (17 dòng)." in page
+    methods = preview_methods(page)
+    assert (methods["5"], methods["6"], methods["7"]) == ("Điều tra xã hội học", "Điểm thưởng", "Điểm trừ")
+    assert (methods["1"], methods["6.1"], methods["7.2"]) == ("Tự đánh giá, thẩm định", "Điểm thưởng", "Điểm trừ")
 
 
 @pytest.mark.django_db
