@@ -20,7 +20,7 @@ from django.db import transaction
 from cchc_portal.lib.numbers import NEGATIVE, POINT_LIMIT, NumberProblem, parse_number, shown_input
 from cchc_portal.lib.problems import Problem, Refused
 from cchc_portal.lib.reading import Cell, Merge, open_table
-from cchc_portal.lib.text import TextProblem, clean_text, name_key, normalize_name
+from cchc_portal.lib.text import TextProblem, clean_text, name_key, normalize_name, search_key
 from scoring import permissions
 from scoring.imports import pending_uploads, upload_limits
 from scoring.models import CriteriaSet, Criterion, GradeScheme, Method, Period
@@ -42,18 +42,29 @@ COLUMNS = {
     "max_points": ("max_points", "điểm tối đa"),
     "method": ("method", "cách chấm"),
 }
+# The words accepted in the "cách chấm" column: the one list the importer reads by, and the page, the template's
+# guide and the error message show. Keys are compared after NFC and case folding; a phrase typed without any
+# diacritics ("diem thuong") is also recognised, see `method_of`. A blank cell is self-assessed.
 METHODS = {
-    "self": Method.SELF,
     "tự đánh giá": Method.SELF,
+    "tự chấm": Method.SELF,
+    "tự chấm điểm": Method.SELF,
     "tự đánh giá, thẩm định": Method.SELF,
-    "survey": Method.SURVEY,
-    "điều tra": Method.SURVEY,
+    "self": Method.SELF,
     "điều tra xã hội học": Method.SURVEY,
-    "bonus": Method.BONUS,
+    "điều tra": Method.SURVEY,
+    "điều tra xhh": Method.SURVEY,
+    "survey": Method.SURVEY,
     "điểm thưởng": Method.BONUS,
-    "deduction": Method.DEDUCTION,
+    "thưởng": Method.BONUS,
+    "bonus": Method.BONUS,
     "điểm trừ": Method.DEDUCTION,
+    "trừ": Method.DEDUCTION,
+    "deduction": Method.DEDUCTION,
 }
+# The same phrases without diacritics. Only phrases of two words or more: a lone syllable typed without its marks
+# is another word as often as not ("thuong" is thưởng, thường or thương; "tru" is trừ, trú or trụ).
+_PLAIN_METHODS = {search_key(word): method for word, method in METHODS.items() if " " in word}
 # How a missing column is named to the user.
 COLUMN_LABELS = {"code": "mã", "title": "nội dung", "max_points": "điểm tối đa", "method": "cách chấm"}
 
@@ -77,8 +88,8 @@ E_TITLE_EMPTY = "nội dung tiêu chí để trống."
 E_MAX_EMPTY = "điểm tối đa để trống."
 H_NEGATIVE = ' Điểm trừ cũng ghi số dương và chọn cách chấm "điểm trừ".'
 E_METHOD = (
-    'cách chấm "{value}" không hợp lệ (dùng self, survey, bonus, deduction hoặc tự đánh giá, điều tra, '
-    "điểm thưởng, điểm trừ; để trống là tự đánh giá)."
+    'cách chấm "{value}" không hợp lệ. Các từ được nhận (không phân biệt chữ hoa, chữ thường) — {words}. '
+    "Để trống là tự đánh giá."
 )
 E_FORMULA = 'ô chứa công thức "{value}"; hãy chép và dán giá trị (Paste Values) thay cho công thức.'
 E_MERGED = "ô gộp {cells} nằm trong vùng dữ liệu; hãy bỏ gộp ô (mỗi tiêu chí một dòng, mỗi giá trị một ô)."
@@ -236,10 +247,34 @@ def _read_record(number: int, record: list[Cell], sheet: _Sheet, problems: list)
     if (found := cell("max_points")) is not None:
         draft.max_points = _read_max(found, lambda message: report("max_points", message, found.value))
     if (found := cell("method")) is not None:
-        draft.method = METHODS.get(name_key(shown_input(found.value)) or "self")
+        draft.method = method_of(shown_input(found.value))
         if draft.method is None:
-            report("method", E_METHOD.format(value=shown_input(found.value)), found.value)
+            report("method", E_METHOD.format(value=shown_input(found.value), words=method_words_text()), found.value)
     return draft
+
+
+def method_of(text: str) -> str | None:
+    """The method a "cách chấm" cell names (blank: self-assessed), or None for a word not accepted."""
+    key = name_key(text)
+    if not key:
+        return Method.SELF
+    if key in METHODS:
+        return METHODS[key]
+    # Typed with no diacritics at all: compare without them. A word with some marks must have them right.
+    return _PLAIN_METHODS.get(key) if search_key(key) == key else None
+
+
+def method_words() -> list[tuple[str, list[str]]]:
+    """Each method's label and the words that name it, in the order of METHODS (for the page and the guide)."""
+    words: dict[str, list[str]] = {}
+    for word, method in METHODS.items():
+        words.setdefault(method, []).append(word)
+    return [(Method(method).label, found) for method, found in words.items()]
+
+
+def method_words_text() -> str:
+    """ "Tự đánh giá, thẩm định: “tự đánh giá”, “tự chấm”…; Điều tra xã hội học: “điều tra xã hội học”…; …" """
+    return "; ".join(f"{label}: " + ", ".join(f"“{word}”" for word in words) for label, words in method_words())
 
 
 def _read_code(cell: Cell, report) -> str | None:

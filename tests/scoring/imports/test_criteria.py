@@ -16,7 +16,8 @@ from openpyxl import Workbook
 from openpyxl.styles import PatternFill
 
 from cchc_portal.lib.problems import Refused
-from scoring.imports.criteria import criteria_import, read_criteria_rows
+from cchc_portal.lib.text import search_key
+from scoring.imports.criteria import METHODS, criteria_import, read_criteria_rows
 from scoring.models import AppraiserAssignment, CriteriaSet, Criterion, Method, Period
 from scoring.permissions import ADMINISTRATOR, APPRAISER, UNIT_STAFF
 from tests.conftest import make_units
@@ -267,6 +268,73 @@ def test_a_group_row_is_stored_with_what_its_leaves_make_it(tmp_path, so, scheme
         "6": Method.BONUS,
         "7": Method.DEDUCTION,
     }
+
+
+# Method words as people write them: another case, without diacritics, shortened.
+WORDS = [
+    ("1.1", "tự chấm"),
+    ("1.2", "TỰ ĐÁNH GIÁ"),
+    ("2.1", "tu cham diem"),
+    ("3", "Tự đánh giá, thẩm định"),
+    ("5.1", "Điều tra XHH"),
+    ("6.1", "thưởng"),
+    ("6.2", "Diem Thuong"),
+    ("7.1", "trừ"),
+    ("7.2", "DIEM TRU"),
+]
+
+
+@pytest.mark.django_db
+def test_method_words_are_read_whatever_their_case_and_with_or_without_diacritics(tmp_path, so, scheme):
+    words = dict(WORDS)
+    rows = [(code, title, maximum, words.get(code, method)) for code, title, maximum, method in PROVINCIAL]
+    path = write_xlsx(tmp_path / "tu-ngu.xlsx", rows)
+
+    rows = read_criteria_rows(path, path.name)
+
+    methods = {row.code: row.method for row in rows if row.code in words}
+    assert methods == {
+        "1.1": Method.SELF,
+        "1.2": Method.SELF,
+        "2.1": Method.SELF,
+        "3": Method.SELF,
+        "5.1": Method.SURVEY,
+        "6.1": Method.BONUS,
+        "6.2": Method.BONUS,
+        "7.1": Method.DEDUCTION,
+        "7.2": Method.DEDUCTION,
+    }
+
+
+@pytest.mark.parametrize(
+    "word",
+    [
+        "thuong",  # thưởng, thường or thương: a lone syllable needs its marks
+        "tru",
+        "điem thuong",  # some marks, not all: a typing slip, not a choice
+        "khảo sát",
+    ],
+)
+@pytest.mark.django_db
+def test_a_word_that_could_mean_something_else_is_refused_with_the_accepted_words(tmp_path, so, word):
+    rows = [(code, title, maximum, word if code == "6.1" else method) for code, title, maximum, method in PROVINCIAL]
+    path = write_xlsx(tmp_path / "tu-ngu.xlsx", rows)
+
+    with pytest.raises(Refused) as failure:
+        read_criteria_rows(path, path.name)
+
+    (error,) = failure.value.errors
+    assert error.startswith(f'Trang tính “{SHEET}”, dòng 14, cột D (“Cách chấm”): cách chấm "{word}" không hợp lệ.')
+    for accepted in METHODS:
+        assert f"“{accepted}”" in error
+    assert "Điểm thưởng: “điểm thưởng”, “thưởng”, “bonus”" in error
+
+
+def test_no_two_methods_share_a_spelling_without_diacritics():
+    methods_of_plain = {}
+    for word, method in METHODS.items():
+        methods_of_plain.setdefault(search_key(word), set()).add(method)
+    assert all(len(methods) == 1 for methods in methods_of_plain.values())
 
 
 def error_rows() -> tuple[list, dict[str, int]]:
