@@ -3,8 +3,9 @@
 Phase one, `read_criteria_rows`, reads a .xlsx (first sheet) or a UTF-8 .csv through the bounded reader.
 Its first non-empty row is the header `code, title, max_points, method` (or mã, nội dung / tên tiêu chí,
 điểm tối đa, cách chấm; other columns are ignored). Every cell is checked, then the tree as a whole
-(`criteria_tree`), and `Refused` lists every problem, each naming the sheet, row, column and value, in
-Vietnamese. Phase two, `criteria_import`, writes the set, its tree and a draft period in one transaction.
+(`tree_problems`), and `Refused` lists every problem, each naming the sheet, row, column and value, in
+Vietnamese (one line for a mistake repeated on several rows). Phase two, `criteria_import`, writes the set,
+its tree and a draft period in one transaction.
 
 A code is text: an Excel number cell is refused (3.10 typed into it becomes 3.1, another criterion) unless
 it holds a whole number.
@@ -80,8 +81,9 @@ E_CODE_BAD = (
     'mã "{value}" không hợp lệ (mã gồm chữ cái không dấu hoặc chữ số, các cấp cách nhau bằng dấu chấm, '
     "ví dụ 3, 3.2, 3.2.1; dài tối đa 32 ký tự)."
 )
+# Without the value: a column of codes typed as numbers is one message naming its rows.
 E_CODE_NUMBER = (
-    'mã "{value}" nằm trong ô kiểu số hoặc ngày tháng. Excel có thể đã đổi 3.10 thành 3.1, mà 3.1 và 3.10 '
+    "mã nằm trong ô kiểu số hoặc ngày tháng. Excel có thể đã đổi 3.10 thành 3.1, mà 3.1 và 3.10 "
     'là hai tiêu chí khác nhau: hãy định dạng cột mã là "Văn bản" (Text) rồi gõ lại mã.'
 )
 E_TITLE_EMPTY = "nội dung tiêu chí để trống."
@@ -139,7 +141,8 @@ class Preview:
 
     rows: list[PreviewRow]
     summary: CriteriaImportSummary | None
-    errors: list[str]
+    errors: list[str]  # the lines to read: a mistake repeated on several rows is one line
+    error_count: int = 0  # the cells to mend
 
 
 # --- Phase one: reading and checking ----------------------------------------------------------------
@@ -286,7 +289,7 @@ def _read_code(cell: Cell, report) -> str | None:
     if cell.kind == "number" and float(value).is_integer():
         text = str(int(value))
     elif cell.kind in ("number", "date"):
-        report(E_CODE_NUMBER.format(value=text))
+        report(E_CODE_NUMBER)
         return text if _is_code(text) else None
     elif cell.kind != "text":
         text = ""
@@ -484,13 +487,13 @@ def criteria_preview(pending: dict, *, by) -> Preview:
     try:
         rows, arguments = _pending_rows(pending)
     except Refused as exc:
-        return Preview(rows=[], summary=None, errors=exc.errors)
+        return Preview(rows=[], summary=None, errors=exc.errors, error_count=len(exc.problems))
     try:
         summary = criteria_import(rows=rows, by=by, dry_run=True, **arguments)
     except Refused as exc:
-        return Preview(rows=_preview_rows(rows), summary=None, errors=exc.errors)
+        return Preview(rows=_preview_rows(rows), summary=None, errors=exc.errors, error_count=len(exc.problems))
     except ValidationError as exc:
-        return Preview(rows=_preview_rows(rows), summary=None, errors=exc.messages)
+        return Preview(rows=_preview_rows(rows), summary=None, errors=exc.messages, error_count=len(exc.messages))
     return Preview(rows=_preview_rows(rows), summary=summary, errors=[])
 
 

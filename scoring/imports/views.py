@@ -261,7 +261,8 @@ def _criteria_confirm(request):
     try:
         summary = criteria_import_pending(pending, by=request.user)
     except Refused as exc:
-        return _criteria_page(request, CriteriaUploadForm(), status=400, errors=exc.errors, pending=pending)
+        context = {"errors": exc.errors, "error_count": len(exc.problems), "pending": pending}
+        return _criteria_page(request, CriteriaUploadForm(), status=400, **context)
     except ValidationError as exc:
         return _criteria_page(request, CriteriaUploadForm(), status=400, errors=exc.messages, pending=pending)
     messages.success(request, summary_text(summary))
@@ -272,4 +273,7 @@ def _criteria_confirm(request):
 def _criteria_page(request, form, *, status=200, **context):
     preview = context.get("preview")
     errors = context.pop("errors", None) or (preview.errors if preview else [])
-    return render(request, CRITERIA_TEMPLATE, {"form": form, "errors": errors, **context}, status=status)
+    # Cells to mend, not lines: a mistake repeated on several rows is one line naming them.
+    count = context.pop("error_count", None) or (preview.error_count if preview else 0) or len(errors)
+    context = {"form": form, "errors": errors, "error_count": count, **context}
+    return render(request, CRITERIA_TEMPLATE, context, status=status)

@@ -375,7 +375,7 @@ def test_one_workbook_with_every_kind_of_mistake_gets_every_message_and_writes_n
         (line["1.1.1"], "Nội dung", f"ô gộp {merged} nằm trong vùng dữ liệu; hãy bỏ gộp ô"),
         (line["1.3"], "Điểm tối đa", 'tiêu chí "1.3" có điểm tối đa 5, nhưng điểm tối đa của các tiêu chí con '),
         (duplicate_line, "Mã", f'mã "2.2" trùng với mã ở dòng {line["2.2"]}.'),
-        (line["3.1"], "Mã", 'mã "3.1" nằm trong ô kiểu số hoặc ngày tháng. Excel có thể đã đổi 3.10 thành 3.1'),
+        (line["3.1"], "Mã", "mã nằm trong ô kiểu số hoặc ngày tháng. Excel có thể đã đổi 3.10 thành 3.1"),
         (line["4.1"], "Điểm tối đa", "điểm tối đa -5,5 là số âm"),
         (line["5.3.1"], "Mã", 'mã "5.3.1" cần tiêu chí cha "5.3", nhưng tệp không có mã "5.3".'),
         (line["6.1"], "Điểm tối đa", 'ô chứa công thức "=3.5*2"'),
@@ -392,6 +392,30 @@ def test_one_workbook_with_every_kind_of_mistake_gets_every_message_and_writes_n
         "khác tổng điểm khai báo 100 (không tính điểm thưởng, điểm trừ)."
     )
     assert snapshot() == before
+
+
+def numbers_for_codes(tmp_path) -> Path:
+    """The provincial set with every code that has a dot typed as a number, as Excel keeps it by default."""
+    rows = [(float(code) if code.count(".") == 1 else code, *rest) for code, *rest in PROVINCIAL]
+    return write_xlsx(tmp_path / "ma-so.xlsx", rows)
+
+
+NUMBER_CODES = (
+    f"Trang tính “{SHEET}”, các dòng 3, 4, 6, 9, 10, 12, 14, 15, 17 và 18, cột A (“Mã”): mã nằm trong ô kiểu số "
+    "hoặc ngày tháng. Excel có thể đã đổi 3.10 thành 3.1"
+)
+
+
+@pytest.mark.django_db
+def test_codes_typed_as_numbers_are_one_message_naming_every_row(tmp_path, so):
+    path = numbers_for_codes(tmp_path)
+
+    with pytest.raises(CommandError) as failure:
+        call_command("import_criteria", str(path), "--year", "2026", "--block", "so")
+
+    first, *lines = str(failure.value).splitlines()
+    assert first == f'Không nhập tệp "{path}": 10 lỗi, không ghi gì vào cơ sở dữ liệu.'
+    assert len(lines) == 1 and lines[0].startswith(f"- {NUMBER_CODES}")
 
 
 @pytest.mark.django_db
@@ -562,12 +586,22 @@ def test_a_bad_file_shows_every_error_and_writes_nothing(admin_client, so, schem
     page = response.content.decode()
     assert response.status_code == 400
     assert "10 lỗi" in page
-    assert "mã &quot;3.1&quot; nằm trong ô kiểu số hoặc ngày tháng" in page
+    assert f"dòng {line['3.1']}, cột A (“Mã”): mã nằm trong ô kiểu số hoặc ngày tháng" in page
     assert "khác tổng điểm khai báo 100" in page
     assert "Xác nhận nhập" not in page
     assert "criteria_import" not in admin_client.session
     assert stored_uploads(tmp_path) == []
     assert not CriteriaSet.objects.exists() and not Period.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_page_says_a_mistake_repeated_on_many_rows_once(admin_client, so, tmp_path):
+    response = upload(admin_client, numbers_for_codes(tmp_path), so)
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "10 lỗi" in page
+    assert NUMBER_CODES in page and page.count("mã nằm trong ô kiểu số") == 1
 
 
 WRONG_TYPE = "không phải bảng tính Excel .xlsx hoặc tệp CSV (UTF-8)"
