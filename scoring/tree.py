@@ -59,15 +59,27 @@ class TreeCounts:
     survey_leaves: int
     scored_max: Decimal  # the scored areas' maxima added up: the set's total
 
+    @property
+    def scored_leaves(self) -> int:
+        """The leaves that make up the index (self-assessed and survey), bonus and deduction aside."""
+        return self.leaves - self.bonus_leaves - self.deduction_leaves
+
     def sentence(self) -> str:
-        """ "7 lĩnh vực, 30 tiêu chí, 77 tiêu chí chấm điểm (2 điểm thưởng, 1 điểm trừ)"."""
+        """ "3 lĩnh vực (100 điểm), 4 tiêu chí, 6 tiêu chí chấm điểm; ngoài 100 điểm: 2 tiêu chí điểm thưởng,
+        1 tiêu chí điểm trừ".
+
+        Bonus and deduction groups are not counted as areas, and their leaves not among the scored ones: they
+        are named apart, so a reader comparing with a list of every top-level group (7 there, 5 areas here)
+        sees where the difference lies."""
+        total = shown(self.scored_max)
+        text = f"{self.areas} lĩnh vực ({total} điểm), {self.criteria} tiêu chí"
+        text += f", {self.scored_leaves} tiêu chí chấm điểm"
         extra = [
-            f"{n} {label}"
-            for n, label in ((self.bonus_leaves, "điểm thưởng"), (self.deduction_leaves, "điểm trừ"))
+            f"{n} tiêu chí {label}"
+            for n, label in ((self.bonus_leaves, KIND_LABELS[BONUS]), (self.deduction_leaves, KIND_LABELS[DEDUCTION]))
             if n
         ]
-        tail = f" ({', '.join(extra)})" if extra else ""
-        return f"{self.areas} lĩnh vực, {self.criteria} tiêu chí, {self.leaves} tiêu chí chấm điểm{tail}"
+        return f"{text}; ngoài {total} điểm: {', '.join(extra)}" if extra else text
 
 
 @dataclass(frozen=True)
@@ -107,13 +119,17 @@ class CriteriaTree:
         self.leaves = [n for n in self.nodes if not children.get(n.pk)]
         self.areas = list(children.get(None, []))
         self._kind: dict[object, str] = {}
+        self._method: dict[object, str] = {}
         for node in reversed(self.nodes):  # children before their parents
             kids = children.get(node.pk)
             if not kids:
                 self._kind[node.pk] = kind_of_method(node.method)
+                self._method[node.pk] = node.method or METHOD_SELF
             else:
                 kinds = {self._kind[k.pk] for k in kids}
                 self._kind[node.pk] = kinds.pop() if len(kinds) == 1 else SCORED
+                methods = {self._method[k.pk] for k in kids}
+                self._method[node.pk] = methods.pop() if len(methods) == 1 else METHOD_SELF
 
     @classmethod
     def from_rows(cls, rows) -> "CriteriaTree":
@@ -190,6 +206,12 @@ class CriteriaTree:
     def kind(self, node) -> str:
         """What the node counts for: SCORED, BONUS or DEDUCTION (a group: what its leaves count for)."""
         return self._kind[node.pk]
+
+    def method(self, node) -> str:
+        """The method a node is stored with: a leaf's own; a group's, the one its leaves share (a bonus group's
+        is bonus, a deduction group's deduction, a survey area's survey), and self-assessed when they differ.
+        A group's own row is not asked: what it is follows from its leaves."""
+        return self._method[node.pk]
 
     def counts(self) -> TreeCounts:
         scored_areas = [a for a in self.areas if self.kind(a) == SCORED]

@@ -27,6 +27,7 @@ urlpatterns = [
     path("tai-khoan/<id:user_id>/gui-lai-thu/", accounts.unit_account_invite_again, name="unit_account_invite"),
     # Files coming in: criteria sets and score sheets.
     path("bo-tieu-chi/nhap/", imports.criteria_import_page, name="criteria_import"),
+    path("bo-tieu-chi/mau.xlsx", imports.criteria_template_download, name="criteria_template"),
     path("ky/<id:pk>/mau-nhap-<slug:kind>.xlsx", imports.score_template, name="score_template"),
     path("ky/<id:pk>/nhap-diem/<slug:kind>/", imports.score_import_page, name="score_import"),
     path("ky/<id:pk>/nhap-diem/<slug:kind>/loi.xlsx", imports.score_import_errors, name="score_import_errors"),

@@ -119,7 +119,8 @@ def test_the_whole_year_with_three_people_and_a_citizen(browser, live_server, pe
     admin.page.fill("#id_year", "2026")
     admin.page.select_option("#id_block", label=block.name)
     admin.click("main button[type=submit]")
-    assert "2 lĩnh vực" not in admin.text() and "3 lĩnh vực, 2 tiêu chí, 4 tiêu chí chấm điểm" in admin.text()
+    preview = admin.text()
+    assert "2 lĩnh vực" not in preview and "3 lĩnh vực (100 điểm), 2 tiêu chí, 4 tiêu chí chấm điểm" in preview
     admin.shot("01-bo-tieu-chi-xem-truoc")
     admin.click("text=Xác nhận nhập")
     period = Period.objects.get(year=2026, block=block)

@@ -3,8 +3,9 @@
 Phase one, `read_criteria_rows`, reads a .xlsx (first sheet) or a UTF-8 .csv through the bounded reader.
 Its first non-empty row is the header `code, title, max_points, method` (or mã, nội dung / tên tiêu chí,
 điểm tối đa, cách chấm; other columns are ignored). Every cell is checked, then the tree as a whole
-(`criteria_tree`), and `Refused` lists every problem, each naming the sheet, row, column and value, in
-Vietnamese. Phase two, `criteria_import`, writes the set, its tree and a draft period in one transaction.
+(`tree_problems`), and `Refused` lists every problem, each naming the sheet, row, column and value, in
+Vietnamese (one line for a mistake repeated on several rows). Phase two, `criteria_import`, writes the set,
+its tree and a draft period in one transaction.
 
 A code is text: an Excel number cell is refused (3.10 typed into it becomes 3.1, another criterion) unless
 it holds a whole number.
@@ -20,12 +21,12 @@ from django.db import transaction
 from cchc_portal.lib.numbers import NEGATIVE, POINT_LIMIT, NumberProblem, parse_number, shown_input
 from cchc_portal.lib.problems import Problem, Refused
 from cchc_portal.lib.reading import Cell, Merge, open_table
-from cchc_portal.lib.text import TextProblem, clean_text, name_key, normalize_name
+from cchc_portal.lib.text import TextProblem, clean_text, name_key, normalize_name, search_key
 from scoring import permissions
 from scoring.imports import pending_uploads, upload_limits
 from scoring.models import CriteriaSet, Criterion, GradeScheme, Method, Period
 from scoring.services import assignments_copy
-from scoring.tree import CriterionRow, in_order, shown, tree_problems
+from scoring.tree import CriteriaTree, CriterionRow, TreeCounts, in_order, shown, tree_problems
 from units.models import Block, Unit
 
 DEFAULT_TOTAL = Decimal(100)
@@ -42,21 +43,31 @@ COLUMNS = {
     "max_points": ("max_points", "điểm tối đa"),
     "method": ("method", "cách chấm"),
 }
+# The words accepted in the "cách chấm" column: the one list the importer reads by, and the page, the template's
+# guide and the error message show. Keys are compared after NFC and case folding; a phrase typed without any
+# diacritics ("diem thuong") is also recognised, see `method_of`. A blank cell is self-assessed.
 METHODS = {
-    "self": Method.SELF,
     "tự đánh giá": Method.SELF,
+    "tự chấm": Method.SELF,
+    "tự chấm điểm": Method.SELF,
     "tự đánh giá, thẩm định": Method.SELF,
-    "survey": Method.SURVEY,
-    "điều tra": Method.SURVEY,
+    "self": Method.SELF,
     "điều tra xã hội học": Method.SURVEY,
-    "bonus": Method.BONUS,
+    "điều tra": Method.SURVEY,
+    "điều tra xhh": Method.SURVEY,
+    "survey": Method.SURVEY,
     "điểm thưởng": Method.BONUS,
-    "deduction": Method.DEDUCTION,
+    "thưởng": Method.BONUS,
+    "bonus": Method.BONUS,
     "điểm trừ": Method.DEDUCTION,
+    "trừ": Method.DEDUCTION,
+    "deduction": Method.DEDUCTION,
 }
+# The same phrases without diacritics. Only phrases of two words or more: a lone syllable typed without its marks
+# is another word as often as not ("thuong" is thưởng, thường or thương; "tru" is trừ, trú or trụ).
+_PLAIN_METHODS = {search_key(word): method for word, method in METHODS.items() if " " in word}
 # How a missing column is named to the user.
 COLUMN_LABELS = {"code": "mã", "title": "nội dung", "max_points": "điểm tối đa", "method": "cách chấm"}
-SCORED = (Method.SELF, Method.SURVEY)
 
 E_NO_HEADER = "tệp không có dòng tiêu đề (mọi dòng đều trống)."
 E_MISSING_COLUMN = (
@@ -70,16 +81,17 @@ E_CODE_BAD = (
     'mã "{value}" không hợp lệ (mã gồm chữ cái không dấu hoặc chữ số, các cấp cách nhau bằng dấu chấm, '
     "ví dụ 3, 3.2, 3.2.1; dài tối đa 32 ký tự)."
 )
+# Without the value: a column of codes typed as numbers is one message naming its rows.
 E_CODE_NUMBER = (
-    'mã "{value}" nằm trong ô kiểu số hoặc ngày tháng. Excel có thể đã đổi 3.10 thành 3.1, mà 3.1 và 3.10 '
+    "mã nằm trong ô kiểu số hoặc ngày tháng. Excel có thể đã đổi 3.10 thành 3.1, mà 3.1 và 3.10 "
     'là hai tiêu chí khác nhau: hãy định dạng cột mã là "Văn bản" (Text) rồi gõ lại mã.'
 )
 E_TITLE_EMPTY = "nội dung tiêu chí để trống."
 E_MAX_EMPTY = "điểm tối đa để trống."
 H_NEGATIVE = ' Điểm trừ cũng ghi số dương và chọn cách chấm "điểm trừ".'
 E_METHOD = (
-    'cách chấm "{value}" không hợp lệ (dùng self, survey, bonus, deduction hoặc tự đánh giá, điều tra, '
-    "điểm thưởng, điểm trừ; để trống là tự đánh giá)."
+    'cách chấm "{value}" không hợp lệ. Các từ được nhận (không phân biệt chữ hoa, chữ thường) — {words}. '
+    "Để trống là tự đánh giá."
 )
 E_FORMULA = 'ô chứa công thức "{value}"; hãy chép và dán giá trị (Paste Values) thay cho công thức.'
 E_MERGED = "ô gộp {cells} nằm trong vùng dữ liệu; hãy bỏ gộp ô (mỗi tiêu chí một dòng, mỗi giá trị một ô)."
@@ -103,9 +115,7 @@ class CriteriaImportSummary:
     year: int
     block: Block
     nodes: int
-    areas: int
-    criteria: int
-    leaves: int
+    counts: TreeCounts  # how the set is made, said as every page says it
     units: int
     period_created: bool
     dry_run: bool
@@ -131,7 +141,8 @@ class Preview:
 
     rows: list[PreviewRow]
     summary: CriteriaImportSummary | None
-    errors: list[str]
+    errors: list[str]  # the lines to read: a mistake repeated on several rows is one line
+    error_count: int = 0  # the cells to mend
 
 
 # --- Phase one: reading and checking ----------------------------------------------------------------
@@ -239,10 +250,34 @@ def _read_record(number: int, record: list[Cell], sheet: _Sheet, problems: list)
     if (found := cell("max_points")) is not None:
         draft.max_points = _read_max(found, lambda message: report("max_points", message, found.value))
     if (found := cell("method")) is not None:
-        draft.method = METHODS.get(name_key(shown_input(found.value)) or "self")
+        draft.method = method_of(shown_input(found.value))
         if draft.method is None:
-            report("method", E_METHOD.format(value=shown_input(found.value)), found.value)
+            report("method", E_METHOD.format(value=shown_input(found.value), words=method_words_text()), found.value)
     return draft
+
+
+def method_of(text: str) -> str | None:
+    """The method a "cách chấm" cell names (blank: self-assessed), or None for a word not accepted."""
+    key = name_key(text)
+    if not key:
+        return Method.SELF
+    if key in METHODS:
+        return METHODS[key]
+    # Typed with no diacritics at all: compare without them. A word with some marks must have them right.
+    return _PLAIN_METHODS.get(key) if search_key(key) == key else None
+
+
+def method_words() -> list[tuple[str, list[str]]]:
+    """Each method's label and the words that name it, in the order of METHODS (for the page and the guide)."""
+    words: dict[str, list[str]] = {}
+    for word, method in METHODS.items():
+        words.setdefault(method, []).append(word)
+    return [(Method(method).label, found) for method, found in words.items()]
+
+
+def method_words_text() -> str:
+    """ "Tự đánh giá, thẩm định: “tự đánh giá”, “tự chấm”…; Điều tra xã hội học: “điều tra xã hội học”…; …" """
+    return "; ".join(f"{label}: " + ", ".join(f"“{word}”" for word in words) for label, words in method_words())
 
 
 def _read_code(cell: Cell, report) -> str | None:
@@ -254,7 +289,7 @@ def _read_code(cell: Cell, report) -> str | None:
     if cell.kind == "number" and float(value).is_integer():
         text = str(int(value))
     elif cell.kind in ("number", "date"):
-        report(E_CODE_NUMBER.format(value=text))
+        report(E_CODE_NUMBER)
         return text if _is_code(text) else None
     elif cell.kind != "text":
         text = ""
@@ -314,20 +349,18 @@ def criteria_import(
     problems = tree_problems(rows, total) if rows else [Problem(E_NO_CRITERIA)]
     if problems:
         raise Refused(in_order(problems))
+    rows = with_group_methods(rows)
     # One import per block at a time: the second waits here, then finds the first one's set.
     block = Block.objects.select_for_update().get(pk=block.pk)
     period = _draft_period(year, block)
     scheme = GradeScheme.objects.filter(is_default=True).first()
     if scheme is None:
         raise ValidationError(E_NO_DEFAULT_SCHEME)
-    parents = {row.parent_code for row in rows}
     summary = CriteriaImportSummary(
         year=year,
         block=block,
         nodes=len(rows),
-        areas=sum(1 for row in rows if row.depth == 1 and row.method in SCORED),
-        criteria=sum(1 for row in rows if row.depth == 2),
-        leaves=sum(1 for row in rows if row.code not in parents),
+        counts=CriteriaTree.from_rows(rows).counts(),
         units=Unit.objects.filter(block=block).active_in(year).count(),
         period_created=period is None,
         dry_run=dry_run,
@@ -349,6 +382,13 @@ def criteria_import(
         period.criteria_set = criteria_set
         period.save(update_fields=["criteria_set"])
     return replace(summary, criteria_set=criteria_set, period=period)
+
+
+def with_group_methods(rows: list[CriterionRow]) -> list[CriterionRow]:
+    """The rows as they are stored: a group row gets the method its leaves give it (a bonus group: bonus),
+    whatever its own "cách chấm" cell says, so the database says what each group is."""
+    tree = CriteriaTree.from_rows(rows)
+    return [replace(row, method=tree.method(tree.get(row.code))) for row in rows]
 
 
 def _check_arguments(year: int, total: Decimal, name: str) -> None:
@@ -411,13 +451,14 @@ def _create_tree(criteria_set: CriteriaSet, rows: list[CriterionRow]) -> None:
 
 def summary_text(summary: CriteriaImportSummary) -> str:
     """The one line the command prints and the page shows after an import."""
-    tree = f"{summary.areas} lĩnh vực, {summary.criteria} tiêu chí, {summary.leaves} tiêu chí chấm điểm"
+    tree = summary.counts.sentence()
     where = f"năm {summary.year}, khối {summary.block.code}"
     if summary.dry_run:
-        period = "sẽ tạo kỳ đánh giá dự thảo" if summary.period_created else "sẽ gắn vào kỳ đánh giá dự thảo đã có"
-        return f"Kiểm tra xong, chưa ghi gì: bộ tiêu chí {where} có {tree}; {period} cho {summary.units} đơn vị."
-    period = "tạo kỳ đánh giá dự thảo" if summary.period_created else "gắn vào kỳ đánh giá dự thảo đã có"
-    return f"Đã nhập bộ tiêu chí {where}: {tree}; {period} cho {summary.units} đơn vị."
+        period = "tạo kỳ đánh giá dự thảo" if summary.period_created else "gắn vào kỳ đánh giá dự thảo đã có"
+        then = f"Khi nhập sẽ {period} cho {summary.units} đơn vị."
+        return f"Kiểm tra xong, chưa ghi gì: bộ tiêu chí {where} có {tree}. {then}"
+    period = "Đã tạo kỳ đánh giá dự thảo" if summary.period_created else "Đã gắn vào kỳ đánh giá dự thảo đã có"
+    return f"Đã nhập bộ tiêu chí {where}: {tree}. {period} cho {summary.units} đơn vị."
 
 
 # --- The web page's two steps: the upload kept on the server between preview and confirmation -----------
@@ -446,13 +487,13 @@ def criteria_preview(pending: dict, *, by) -> Preview:
     try:
         rows, arguments = _pending_rows(pending)
     except Refused as exc:
-        return Preview(rows=[], summary=None, errors=exc.errors)
+        return Preview(rows=[], summary=None, errors=exc.errors, error_count=len(exc.problems))
     try:
         summary = criteria_import(rows=rows, by=by, dry_run=True, **arguments)
     except Refused as exc:
-        return Preview(rows=_preview_rows(rows), summary=None, errors=exc.errors)
+        return Preview(rows=_preview_rows(rows), summary=None, errors=exc.errors, error_count=len(exc.problems))
     except ValidationError as exc:
-        return Preview(rows=_preview_rows(rows), summary=None, errors=exc.messages)
+        return Preview(rows=_preview_rows(rows), summary=None, errors=exc.messages, error_count=len(exc.messages))
     return Preview(rows=_preview_rows(rows), summary=summary, errors=[])
 
 
@@ -483,6 +524,7 @@ def _pending_rows(pending) -> tuple[list[CriterionRow], dict]:
 
 
 def _preview_rows(rows: list[CriterionRow]) -> list[PreviewRow]:
+    rows = with_group_methods(rows)
     parents = {row.parent_code for row in rows}
     return [
         PreviewRow(

@@ -23,7 +23,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from cchc_portal.lib.numbers import NumberProblem, parse_number, show, shown_input
-from cchc_portal.lib.problems import Problem, Refused
+from cchc_portal.lib.problems import Problem, Refused, grouped
 from cchc_portal.lib.reading import XLSX_KIND, Cell, open_table
 from cchc_portal.lib.text import TextProblem, clean_text, normalize_name, without_controls
 from cchc_portal.lib.xlsx_write import (
@@ -135,13 +135,18 @@ class SheetCheck:
 
     kind: SheetKind
     units: list[UnitChanges] = field(default_factory=list)
-    errors: list[Problem] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)  # one per cell: the marked copy comments each
     notes: list[str] = field(default_factory=list)
     error_workbook: bytes | None = None
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def lines(self) -> list[str]:
+        """The errors as the page and the command say them: a mistake repeated on several rows is one line."""
+        return grouped(self.errors)
 
     @property
     def counts(self) -> dict[str, int]:

@@ -38,10 +38,13 @@ from scoring.imports.criteria import (
     MIN_YEAR,
     criteria_import_pending,
     criteria_preview,
+    method_words,
     summary_text,
     upload_discard,
     upload_store,
 )
+from scoring.imports.criteria_template import FILE_NAME as CRITERIA_TEMPLATE_FILE
+from scoring.imports.criteria_template import criteria_template, example_counts
 from scoring.imports.jobs import sheet_size, start_score_import
 from scoring.imports.score_sheets import check_sheet, kind_or_none, run_check, scores_import
 from scoring.imports.score_sheets import score_template as template_workbook
@@ -264,7 +267,8 @@ def _criteria_confirm(request):
     try:
         summary = criteria_import_pending(pending, by=request.user)
     except Refused as exc:
-        return _criteria_page(request, CriteriaUploadForm(), status=400, errors=exc.errors, pending=pending)
+        context = {"errors": exc.errors, "error_count": len(exc.problems), "pending": pending}
+        return _criteria_page(request, CriteriaUploadForm(), status=400, **context)
     except ValidationError as exc:
         return _criteria_page(request, CriteriaUploadForm(), status=400, errors=exc.messages, pending=pending)
     messages.success(request, summary_text(summary))
@@ -272,7 +276,24 @@ def _criteria_confirm(request):
     return redirect(reverse("scoring:dashboard", args=[summary.period.pk]))
 
 
+@require_safe
+@login_required
+def criteria_template_download(request):
+    permissions.require(permissions.can_manage_period(request.user))
+    return xlsx_response(criteria_template(), CRITERIA_TEMPLATE_FILE)
+
+
 def _criteria_page(request, form, *, status=200, **context):
     preview = context.get("preview")
     errors = context.pop("errors", None) or (preview.errors if preview else [])
-    return render(request, CRITERIA_TEMPLATE, {"form": form, "errors": errors, **context}, status=status)
+    # Cells to mend, not lines: a mistake repeated on several rows is one line naming them.
+    count = context.pop("error_count", None) or (preview.error_count if preview else 0) or len(errors)
+    context = {
+        "form": form,
+        "errors": errors,
+        "error_count": count,
+        "method_words": method_words(),  # the importer's own list: the page cannot offer a word it refuses
+        "template_counts": example_counts().sentence(),
+        **context,
+    }
+    return render(request, CRITERIA_TEMPLATE, context, status=status)

@@ -71,12 +71,37 @@ def test_a_group_counts_for_what_its_leaves_count_for():
     assert tree.kind(tree.find("3")) == SCORED
 
 
+def test_a_group_is_stored_with_the_method_its_leaves_share_else_self_assessed():
+    spec = [*REAL_SHAPE[:5], ("2", "60", "bonus"), ("2.1", "50", "self"), ("2.2", "10", "survey"), *REAL_SHAPE[6:]]
+    tree = tree_of(spec)
+    methods = {code: tree.method(tree.find(code)) for code in ("1", "2", "3", "6", "7", "1.1.1", "3.1", "6.1")}
+    assert methods == {
+        "1": "self",
+        "2": "self",  # its own row said bonus; its leaves are scored, self-assessed and survey
+        "3": "survey",
+        "6": "bonus",  # its own row said self
+        "7": "deduction",
+        "1.1.1": "self",
+        "3.1": "survey",
+        "6.1": "bonus",
+    }
+
+
 def test_counts_say_areas_criteria_leaves_bonus_and_deduction_alike_everywhere():
     counts = tree_of(REAL_SHAPE).counts()
     assert (counts.areas, counts.criteria, counts.leaves) == (3, 4, 9)
     assert (counts.bonus_leaves, counts.deduction_leaves, counts.survey_leaves) == (2, 1, 2)
     assert counts.scored_max == Decimal(100)
-    assert counts.sentence() == "3 lĩnh vực, 4 tiêu chí, 9 tiêu chí chấm điểm (2 điểm thưởng, 1 điểm trừ)"
+    assert counts.scored_leaves == 6
+    assert counts.sentence() == (
+        "3 lĩnh vực (100 điểm), 4 tiêu chí, 6 tiêu chí chấm điểm; ngoài 100 điểm: 2 tiêu chí điểm thưởng, "
+        "1 tiêu chí điểm trừ"
+    )
+
+
+def test_a_set_without_bonus_or_deduction_says_nothing_of_them():
+    counts = tree_of([("1", "40.5", "self"), ("1.1", "40.5", "self"), ("2", "59.5", "survey")]).counts()
+    assert counts.sentence() == "2 lĩnh vực (100 điểm), 1 tiêu chí, 2 tiêu chí chấm điểm"
 
 
 def rows(spec):

@@ -54,12 +54,13 @@ class Command(BaseCommand):
             rows = read_criteria_rows(file, "", total=total)
             summary = criteria_import(rows=rows, year=year, block=block, total=total, name=name, dry_run=dry_run)
         except Refused as exc:
-            raise CommandError(_errors_text(file, exc.errors)) from None
+            raise CommandError(_errors_text(file, exc.errors, len(exc.problems))) from None
         except ValidationError as exc:
-            raise CommandError(_errors_text(file, exc.messages)) from None
+            raise CommandError(_errors_text(file, exc.messages, len(exc.messages))) from None
         self.stdout.write(summary_text(summary))
 
 
-def _errors_text(file: str, errors: list[str]) -> str:
-    lines = [f'Không nhập tệp "{file}": {len(errors)} lỗi, không ghi gì vào cơ sở dữ liệu.']
+def _errors_text(file: str, errors: list[str], count: int) -> str:
+    """The count is of problems (cells); a mistake repeated on several rows is one line naming them."""
+    lines = [f'Không nhập tệp "{file}": {count} lỗi, không ghi gì vào cơ sở dữ liệu.']
     return "\n".join(lines + [f"- {error}" for error in errors])

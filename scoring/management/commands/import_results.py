@@ -82,9 +82,9 @@ class Command(BaseCommand):
                 signer=options["signer"],
             )
         except Refused as exc:
-            raise CommandError(_errors_text(file, exc.errors)) from None
+            raise CommandError(_errors_text(file, exc.errors, len(exc.problems))) from None
         except ValidationError as exc:
-            raise CommandError(_errors_text(file, exc.messages)) from None
+            raise CommandError(_errors_text(file, exc.messages, len(exc.messages))) from None
         for warning in summary.warnings:
             self.stderr.write(self.style.WARNING(f"Cảnh báo: {warning}"))
         tables = ", ".join(f"{year}/{block}" for year, block in summary.tables)
@@ -116,6 +116,7 @@ class Command(BaseCommand):
         return found
 
 
-def _errors_text(file: str, errors: list[str]) -> str:
-    lines = [f'Không nhập tệp "{file}": {len(errors)} lỗi, không ghi gì vào cơ sở dữ liệu.']
+def _errors_text(file: str, errors: list[str], count: int) -> str:
+    """The count is of problems (cells); a mistake repeated on several rows is one line naming them."""
+    lines = [f'Không nhập tệp "{file}": {count} lỗi, không ghi gì vào cơ sở dữ liệu.']
     return "\n".join(lines + [f"- {error}" for error in errors])

@@ -37,7 +37,7 @@ class Command(BaseCommand):
             raise CommandError(f"Không đọc được tệp “{file}”: {exc.strerror}.") from None
         if not check.ok:
             lines = [f"Không nhập tệp “{file}”: {len(check.errors)} lỗi, không ghi gì."]
-            raise CommandError("\n".join(lines + [f"- {e}" for e in check.errors]))
+            raise CommandError("\n".join(lines + [f"- {e}" for e in check.lines]))
         counts = check.counts
         written = 0
         if not dry_run:

@@ -1,6 +1,7 @@
 """Importing a criteria set from a workbook: good files land exactly, any bad input writes nothing and says why."""
 
 import csv
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -15,7 +16,8 @@ from openpyxl import Workbook
 from openpyxl.styles import PatternFill
 
 from cchc_portal.lib.problems import Refused
-from scoring.imports.criteria import criteria_import, read_criteria_rows
+from cchc_portal.lib.text import search_key
+from scoring.imports.criteria import METHODS, criteria_import, read_criteria_rows
 from scoring.models import AppraiserAssignment, CriteriaSet, Criterion, Method, Period
 from scoring.permissions import ADMINISTRATOR, APPRAISER, UNIT_STAFF
 from tests.conftest import make_units
@@ -67,9 +69,37 @@ GOOD = [
     ("8.2", "Hài lòng về kết quả giải quyết", 12.5, "Điều tra xã hội học"),
     ("T", "Điểm thưởng: sáng kiến cải cách hành chính", 2, "điểm thưởng"),
 ]
+# What every page says of the good workbook: the bonus leaf "T" is neither an area nor a scored leaf.
+GOOD_COUNTS = "8 lĩnh vực (100 điểm), 24 tiêu chí, 26 tiêu chí chấm điểm; ngoài 100 điểm: 1 tiêu chí điểm thưởng"
 METHOD_OF = {None: Method.SELF, "": Method.SELF, "tự đánh giá": Method.SELF, "self": Method.SELF}
 METHOD_OF |= {"điều tra": Method.SURVEY, "survey": Method.SURVEY, "Điều tra xã hội học": Method.SURVEY}
 METHOD_OF |= {"điểm thưởng": Method.BONUS}
+
+# A provincial set's shape: five scored areas, then a bonus group and a deduction group whose own rows say
+# nothing of bonus or deduction (their leaves do).
+PROVINCIAL = [
+    ("1", "Công tác chỉ đạo, điều hành", 20, ""),
+    ("1.1", "Kế hoạch cải cách hành chính", 10, ""),
+    ("1.2", "Báo cáo định kỳ", 10, ""),
+    ("2", "Cải cách thủ tục hành chính", 20, ""),
+    ("2.1", "Giải quyết hồ sơ đúng hạn", 20, ""),
+    ("3", "Cải cách tài chính công", 15, ""),
+    ("4", "Cải cách chế độ công vụ", 15, ""),
+    ("4.1", "Vị trí việc làm", 7.5, ""),
+    ("4.2", "Kỷ luật, kỷ cương", 7.5, ""),
+    ("5", "Chỉ số hài lòng", 30, ""),
+    ("5.1", "Hài lòng của người dân", 30, "điều tra xã hội học"),
+    ("6", "Điểm thưởng", 2, ""),
+    ("6.1", "Sáng kiến được công nhận", 1.5, "điểm thưởng"),
+    ("6.2", "Được khen thưởng", 0.5, "điểm thưởng"),
+    ("7", "Điểm trừ", 3, ""),
+    ("7.1", "Chậm nộp báo cáo", 2, "điểm trừ"),
+    ("7.2", "Để xảy ra sai phạm", 1, "điểm trừ"),
+]
+PROVINCIAL_COUNTS = (
+    "5 lĩnh vực (100 điểm), 6 tiêu chí, 7 tiêu chí chấm điểm; ngoài 100 điểm: 2 tiêu chí điểm thưởng, "
+    "2 tiêu chí điểm trừ"
+)
 
 
 def expected_tree() -> list[tuple]:
@@ -161,8 +191,7 @@ def test_a_good_workbook_creates_exactly_the_tree_and_a_draft_period(good_xlsx, 
     period = Period.objects.get(year=2026, block=so)
     assert (period.status, period.criteria_set, period.grade_scheme) == (Period.Status.DRAFT, criteria_set, scheme)
     assert capsys.readouterr().out.strip() == (
-        "Đã nhập bộ tiêu chí năm 2026, khối so: 8 lĩnh vực, 24 tiêu chí, 27 tiêu chí chấm điểm; "
-        "tạo kỳ đánh giá dự thảo cho 2 đơn vị."
+        f"Đã nhập bộ tiêu chí năm 2026, khối so: {GOOD_COUNTS}. Đã tạo kỳ đánh giá dự thảo cho 2 đơn vị."
     )
 
 
@@ -204,9 +233,108 @@ def test_a_dry_run_reports_the_summary_and_writes_nothing(good_xlsx, so, units_s
 
     assert snapshot() == before
     assert capsys.readouterr().out.strip() == (
-        "Kiểm tra xong, chưa ghi gì: bộ tiêu chí năm 2026, khối so có 8 lĩnh vực, 24 tiêu chí, "
-        "27 tiêu chí chấm điểm; sẽ tạo kỳ đánh giá dự thảo cho 2 đơn vị."
+        f"Kiểm tra xong, chưa ghi gì: bộ tiêu chí năm 2026, khối so có {GOOD_COUNTS}. "
+        "Khi nhập sẽ tạo kỳ đánh giá dự thảo cho 2 đơn vị."
     )
+
+
+@pytest.mark.django_db
+def test_bonus_and_deduction_groups_are_counted_apart_from_the_scored_areas(tmp_path, so, scheme, units_so, capsys):
+    path = write_xlsx(tmp_path / "tinh.xlsx", PROVINCIAL)
+
+    call_command("import_criteria", str(path), "--year", "2026", "--block", "so", "--dry-run")
+
+    assert capsys.readouterr().out.strip() == (
+        f"Kiểm tra xong, chưa ghi gì: bộ tiêu chí năm 2026, khối so có {PROVINCIAL_COUNTS}. "
+        "Khi nhập sẽ tạo kỳ đánh giá dự thảo cho 2 đơn vị."
+    )
+
+
+@pytest.mark.django_db
+def test_a_group_row_is_stored_with_what_its_leaves_make_it(tmp_path, so, scheme):
+    rows = [list(row) for row in PROVINCIAL]
+    rows[0][3] = "điểm thưởng"  # area 1 marked bonus by mistake: its leaves are self-assessed
+    path = write_xlsx(tmp_path / "tinh.xlsx", rows)
+
+    call_command("import_criteria", str(path), "--year", "2026", "--block", "so")
+
+    methods = dict(Criterion.objects.filter(parent__isnull=True).values_list("code", "method"))
+    assert methods == {
+        "1": Method.SELF,
+        "2": Method.SELF,
+        "3": Method.SELF,
+        "4": Method.SELF,
+        "5": Method.SURVEY,
+        "6": Method.BONUS,
+        "7": Method.DEDUCTION,
+    }
+
+
+# Method words as people write them: another case, without diacritics, shortened.
+WORDS = [
+    ("1.1", "tự chấm"),
+    ("1.2", "TỰ ĐÁNH GIÁ"),
+    ("2.1", "tu cham diem"),
+    ("3", "Tự đánh giá, thẩm định"),
+    ("5.1", "Điều tra XHH"),
+    ("6.1", "thưởng"),
+    ("6.2", "Diem Thuong"),
+    ("7.1", "trừ"),
+    ("7.2", "DIEM TRU"),
+]
+
+
+@pytest.mark.django_db
+def test_method_words_are_read_whatever_their_case_and_with_or_without_diacritics(tmp_path, so, scheme):
+    words = dict(WORDS)
+    rows = [(code, title, maximum, words.get(code, method)) for code, title, maximum, method in PROVINCIAL]
+    path = write_xlsx(tmp_path / "tu-ngu.xlsx", rows)
+
+    rows = read_criteria_rows(path, path.name)
+
+    methods = {row.code: row.method for row in rows if row.code in words}
+    assert methods == {
+        "1.1": Method.SELF,
+        "1.2": Method.SELF,
+        "2.1": Method.SELF,
+        "3": Method.SELF,
+        "5.1": Method.SURVEY,
+        "6.1": Method.BONUS,
+        "6.2": Method.BONUS,
+        "7.1": Method.DEDUCTION,
+        "7.2": Method.DEDUCTION,
+    }
+
+
+@pytest.mark.parametrize(
+    "word",
+    [
+        "thuong",  # thưởng, thường or thương: a lone syllable needs its marks
+        "tru",
+        "điem thuong",  # some marks, not all: a typing slip, not a choice
+        "khảo sát",
+    ],
+)
+@pytest.mark.django_db
+def test_a_word_that_could_mean_something_else_is_refused_with_the_accepted_words(tmp_path, so, word):
+    rows = [(code, title, maximum, word if code == "6.1" else method) for code, title, maximum, method in PROVINCIAL]
+    path = write_xlsx(tmp_path / "tu-ngu.xlsx", rows)
+
+    with pytest.raises(Refused) as failure:
+        read_criteria_rows(path, path.name)
+
+    (error,) = failure.value.errors
+    assert error.startswith(f'Trang tính “{SHEET}”, dòng 14, cột D (“Cách chấm”): cách chấm "{word}" không hợp lệ.')
+    for accepted in METHODS:
+        assert f"“{accepted}”" in error
+    assert "Điểm thưởng: “điểm thưởng”, “thưởng”, “bonus”" in error
+
+
+def test_no_two_methods_share_a_spelling_without_diacritics():
+    methods_of_plain = {}
+    for word, method in METHODS.items():
+        methods_of_plain.setdefault(search_key(word), set()).add(method)
+    assert all(len(methods) == 1 for methods in methods_of_plain.values())
 
 
 def error_rows() -> tuple[list, dict[str, int]]:
@@ -247,7 +375,7 @@ def test_one_workbook_with_every_kind_of_mistake_gets_every_message_and_writes_n
         (line["1.1.1"], "Nội dung", f"ô gộp {merged} nằm trong vùng dữ liệu; hãy bỏ gộp ô"),
         (line["1.3"], "Điểm tối đa", 'tiêu chí "1.3" có điểm tối đa 5, nhưng điểm tối đa của các tiêu chí con '),
         (duplicate_line, "Mã", f'mã "2.2" trùng với mã ở dòng {line["2.2"]}.'),
-        (line["3.1"], "Mã", 'mã "3.1" nằm trong ô kiểu số hoặc ngày tháng. Excel có thể đã đổi 3.10 thành 3.1'),
+        (line["3.1"], "Mã", "mã nằm trong ô kiểu số hoặc ngày tháng. Excel có thể đã đổi 3.10 thành 3.1"),
         (line["4.1"], "Điểm tối đa", "điểm tối đa -5,5 là số âm"),
         (line["5.3.1"], "Mã", 'mã "5.3.1" cần tiêu chí cha "5.3", nhưng tệp không có mã "5.3".'),
         (line["6.1"], "Điểm tối đa", 'ô chứa công thức "=3.5*2"'),
@@ -264,6 +392,30 @@ def test_one_workbook_with_every_kind_of_mistake_gets_every_message_and_writes_n
         "khác tổng điểm khai báo 100 (không tính điểm thưởng, điểm trừ)."
     )
     assert snapshot() == before
+
+
+def numbers_for_codes(tmp_path) -> Path:
+    """The provincial set with every code that has a dot typed as a number, as Excel keeps it by default."""
+    rows = [(float(code) if code.count(".") == 1 else code, *rest) for code, *rest in PROVINCIAL]
+    return write_xlsx(tmp_path / "ma-so.xlsx", rows)
+
+
+NUMBER_CODES = (
+    f"Trang tính “{SHEET}”, các dòng 3, 4, 6, 9, 10, 12, 14, 15, 17 và 18, cột A (“Mã”): mã nằm trong ô kiểu số "
+    "hoặc ngày tháng. Excel có thể đã đổi 3.10 thành 3.1"
+)
+
+
+@pytest.mark.django_db
+def test_codes_typed_as_numbers_are_one_message_naming_every_row(tmp_path, so):
+    path = numbers_for_codes(tmp_path)
+
+    with pytest.raises(CommandError) as failure:
+        call_command("import_criteria", str(path), "--year", "2026", "--block", "so")
+
+    first, *lines = str(failure.value).splitlines()
+    assert first == f'Không nhập tệp "{path}": 10 lỗi, không ghi gì vào cơ sở dữ liệu.'
+    assert len(lines) == 1 and lines[0].startswith(f"- {NUMBER_CODES}")
 
 
 @pytest.mark.django_db
@@ -362,7 +514,7 @@ def test_an_administrator_previews_the_tree_then_confirms_and_the_set_is_written
     assert "Xác nhận nhập" in page
     assert "Xem trước: Sở, ban, ngành cấp tỉnh năm 2026" in page
     assert "Tiếp nhận hồ sơ trực tuyến toàn trình" in page and ">3.10<" in page
-    assert "8 lĩnh vực, 24 tiêu chí, 27 tiêu chí chấm điểm" in page
+    assert f"{GOOD_COUNTS} (37 dòng). Khi xác nhận sẽ tạo kỳ đánh giá dự thảo cho 2 đơn vị." in page
     assert "Điều tra xã hội học" in page and "Điểm thưởng" in page
     assert not CriteriaSet.objects.exists() and not Period.objects.exists()
     pending = admin_client.session["criteria_import"]
@@ -377,14 +529,31 @@ def test_an_administrator_previews_the_tree_then_confirms_and_the_set_is_written
     assert stored_tree(criteria_set) == expected_tree()
     assert Period.objects.get(year=2026, block=so).status == Period.Status.DRAFT
     assert [m.message for m in get_messages(confirmed.wsgi_request)] == [
-        "Đã nhập bộ tiêu chí năm 2026, khối so: 8 lĩnh vực, 24 tiêu chí, 27 tiêu chí chấm điểm; "
-        "tạo kỳ đánh giá dự thảo cho 2 đơn vị."
+        f"Đã nhập bộ tiêu chí năm 2026, khối so: {GOOD_COUNTS}. Đã tạo kỳ đánh giá dự thảo cho 2 đơn vị."
     ]
     assert stored_uploads(tmp_path) == []
     assert "criteria_import" not in admin_client.session
     # Confirming twice does not import twice.
     assert admin_client.post(URL, {"confirm": "1"}).status_code == 400
     assert CriteriaSet.objects.count() == 1
+
+
+def preview_methods(page: str) -> dict[str, str]:
+    """Each previewed row's code and "cách chấm" cell."""
+    found = re.findall(r'<tr class="depth-\d+">\s*<td>([^<]+)</td>.*?<td>([^<]+)</td>\s*</tr>', page, re.S)
+    return dict(found)
+
+
+@pytest.mark.django_db
+def test_the_preview_counts_and_shows_each_group_as_it_will_be_stored(admin_client, tmp_path, so, scheme, units_so):
+    path = write_xlsx(tmp_path / "tinh.xlsx", PROVINCIAL)
+
+    page = upload(admin_client, path, so).content.decode()
+
+    assert f"{PROVINCIAL_COUNTS} (17 dòng)." in page
+    methods = preview_methods(page)
+    assert (methods["5"], methods["6"], methods["7"]) == ("Điều tra xã hội học", "Điểm thưởng", "Điểm trừ")
+    assert (methods["1"], methods["6.1"], methods["7.2"]) == ("Tự đánh giá, thẩm định", "Điểm thưởng", "Điểm trừ")
 
 
 @pytest.mark.django_db
@@ -417,12 +586,22 @@ def test_a_bad_file_shows_every_error_and_writes_nothing(admin_client, so, schem
     page = response.content.decode()
     assert response.status_code == 400
     assert "10 lỗi" in page
-    assert "mã &quot;3.1&quot; nằm trong ô kiểu số hoặc ngày tháng" in page
+    assert f"dòng {line['3.1']}, cột A (“Mã”): mã nằm trong ô kiểu số hoặc ngày tháng" in page
     assert "khác tổng điểm khai báo 100" in page
     assert "Xác nhận nhập" not in page
     assert "criteria_import" not in admin_client.session
     assert stored_uploads(tmp_path) == []
     assert not CriteriaSet.objects.exists() and not Period.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_page_says_a_mistake_repeated_on_many_rows_once(admin_client, so, tmp_path):
+    response = upload(admin_client, numbers_for_codes(tmp_path), so)
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "10 lỗi" in page
+    assert NUMBER_CODES in page and page.count("mã nằm trong ô kiểu số") == 1
 
 
 WRONG_TYPE = "không phải bảng tính Excel .xlsx hoặc tệp CSV (UTF-8)"

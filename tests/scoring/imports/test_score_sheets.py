@@ -272,6 +272,23 @@ def test_the_web_import_lists_errors_and_offers_the_marked_up_workbook(sheet):
     assert client.post(url, {"confirm": "1"}).status_code == 400 and points() == []
 
 
+def test_one_formula_copied_down_a_column_is_one_line_on_the_page_and_a_comment_on_each_cell(sheet):
+    client = Client()
+    client.force_login(sheet.admin)
+    url = f"/cham-diem/ky/{sheet.period.pk}/nhap-diem/tham-dinh/"
+    rows = [(unit.code, unit.name, None, None, "=1+2") for unit in sheet.units]  # rows 4 to 6
+    upload = as_file(workbook(rows))
+    upload.name = "cong-thuc.xlsx"
+
+    page = b"".join(client.post(url, {"file": upload}).streaming_content).decode()
+
+    assert "có 3 lỗi; chưa ghi gì" in page
+    line = "Trang tính “Bảng điểm”, các dòng 4–6, cột E: Ô chứa công thức “=1+2”"
+    assert line in page and page.count("Ô chứa công thức") == 1
+    marked = load_workbook(BytesIO(b"".join(client.get(url + "loi.xlsx").streaming_content))).active
+    assert all("Ô chứa công thức" in marked[f"E{row}"].comment.text for row in (4, 5, 6))
+
+
 @pytest.mark.parametrize("name, content", [("diem.csv", b"a,b"), ("diem.xlsx", b"not a workbook")])
 def test_a_file_that_is_not_a_workbook_gets_a_vietnamese_message(sheet, name, content):
     client = Client()
