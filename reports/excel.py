@@ -14,6 +14,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from cchc_portal.identity import identity
+from cchc_portal.lib.numbers import round_score
 from cchc_portal.lib.xlsx_write import HEADER_FILL, number_format, print_setup, put
 from reports.queries import RankingPage
 
@@ -51,7 +52,9 @@ def ranking_workbook(page: RankingPage) -> bytes:
     for row_number, (row, result) in enumerate(zip(page.rows, table.rows, strict=True), start=HEADER_ROW + 1):
         put(ws, row_number, 1, row.position, align="center")
         put(ws, row_number, 2, row.unit_name, wrap=True)
-        put(ws, row_number, 3, result.total, number_format=score_format, align="right")
+        # The score as published (90,450), not the unrounded total behind it: what a reader copies from the cell
+        # is what the table printed, as in the CSV and the JSON.
+        put(ws, row_number, 3, round_score(result.total, table.decimals), number_format=score_format, align="right")
         put(ws, row_number, 4, row.grade, align="center")
         put(ws, row_number, 5, row.rank, align="center")
         if page.previous:

@@ -408,7 +408,17 @@ def overview_page() -> tuple[list[BlockOverview], list[tuple[str, str]]]:
 class MethodYear:
     period: Period
     bands: list[GradeBand]
-    areas: list[Criterion]
+    tree: CriteriaTree | None = None
+
+    @property
+    def areas(self) -> list[tuple[object, str]]:
+        """(top-level node, what it counts for) in the order of the set: areas, then the bonus and deduction groups."""
+        return [(node, self.tree.kind(node)) for node in self.tree.areas] if self.tree else []
+
+    @property
+    def counts(self) -> str:
+        """How the set is made, as the criteria import says it."""
+        return self.tree.counts().sentence() if self.tree else ""
 
     @property
     def ranges(self) -> list[tuple[str, Decimal | None, Decimal | None]]:
@@ -421,17 +431,13 @@ class MethodYear:
 
 
 def methodology_page() -> list[MethodYear]:
-    """Each published period: its grade bands and, when scored in the portal, its areas (three queries)."""
+    """Each published period: its grade bands and, when scored in the portal, its criteria set (three queries)."""
     periods = list(Period.objects.published().select_related("grade_scheme").order_by("-year", "block__sort_order"))
     bands = defaultdict(list)
     for band in GradeBand.objects.filter(scheme__in={p.grade_scheme_id for p in periods}):
         bands[band.scheme_id].append(band)
-    areas = defaultdict(list)
-    for node in Criterion.objects.filter(
-        criteria_set__in={p.criteria_set_id for p in periods if p.criteria_set_id}, parent__isnull=True
-    ).order_by("position"):
-        areas[node.criteria_set_id].append(node)
-    return [MethodYear(p, bands[p.grade_scheme_id], areas.get(p.criteria_set_id, [])) for p in periods]
+    trees = _trees({p.criteria_set_id for p in periods if p.criteria_set_id})
+    return [MethodYear(p, bands[p.grade_scheme_id], trees.get(p.criteria_set_id)) for p in periods]
 
 
 @dataclass

@@ -116,14 +116,14 @@ def _do(request, period: Period, action: str) -> str:
     if action == "open":
         data = _valid(OpenForm(request.POST))
         version = corrections.correction_open(period=period, by=by, **data)
-        return f"Đã mở đính chính lần {version.number}: sửa điểm, xem trước, rồi công bố khi có quyết định."
+        return f"Đã mở đính chính lần {version.correction_number}: sửa điểm, xem trước, rồi công bố khi có quyết định."
     if action == "cancel":
         corrections.correction_cancel(period=period, by=by)
         return "Đã hủy lần đính chính; bảng đã công bố giữ nguyên."
     if action == "publish":
         data = _valid(ConfirmForm(request.POST))
         version = corrections.correction_publish(period=period, confirm=data["confirm"], by=by)
-        return f"Đã công bố bản đính chính lần {version.number} ({version.decision_line})."
+        return f"Đã công bố bản đính chính lần {version.correction_number} ({version.decision_line})."
     if action == "file":
         upload = request.FILES.get("file")
         if upload is None:

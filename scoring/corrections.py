@@ -77,7 +77,7 @@ def correction_open(
     draft = draft_of(period, lock=True)
     if draft is not None:
         at = timezone.localtime(draft.published_at or timezone.now()).strftime("%H:%M %d/%m/%Y")
-        raise ValidationError(E_DRAFT_OPEN.format(number=draft.number, at=at))
+        raise ValidationError(E_DRAFT_OPEN.format(number=draft.correction_number, at=at))
     reason = _text(reason, label="Lý do", max_length=LONG_TEXT_LIMIT, multiline=True)
     decision_number = _text(decision_number, label="Số quyết định", max_length=100)
     signer = _text(signer, label="Người ký", max_length=200)
@@ -98,9 +98,8 @@ def correction_open(
         published_by=by,
         published_at=timezone.now(),  # when it was opened, until it is published
     )
-    audit.record(
-        period=period, by=by, action=AuditEntry.Action.RESULTS, new=DRAFT_REASON.format(number=number), reason=reason
-    )
+    opened = DRAFT_REASON.format(number=version.correction_number)
+    audit.record(period=period, by=by, action=AuditEntry.Action.RESULTS, new=opened, reason=reason)
     return version
 
 
@@ -119,7 +118,7 @@ def correction_cancel(*, period: Period, by) -> None:
         period=period,
         by=by,
         action=AuditEntry.Action.RESULTS,
-        old=DRAFT_REASON.format(number=draft.number),
+        old=DRAFT_REASON.format(number=draft.correction_number),
         new="đã hủy",
         reason=f"{changed} điểm đã sửa trong lần đính chính bị bỏ",
     )
@@ -174,7 +173,7 @@ def write(*, period: Period, draft: ResultVersion, parsed, by) -> tuple[int, lis
                 action=action,
                 old=now,
                 new=value,
-                reason=DRAFT_REASON.format(number=draft.number),
+                reason=DRAFT_REASON.format(number=draft.correction_number),
             )
         )
     AuditEntry.objects.bulk_create(entries)
@@ -348,7 +347,7 @@ def correction_rows_set(*, period: Period, rows, by) -> int:
         period=period,
         by=by,
         action=AuditEntry.Action.RESULTS,
-        new=DRAFT_REASON.format(number=draft.number),
+        new=DRAFT_REASON.format(number=draft.correction_number),
         reason=f"bảng kết quả từ tệp: {len(table)} dòng",
     )
     return len(table)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from scoring import ranking
-from scoring.tree import DEDUCTION, CriteriaTree
+from scoring.tree import DEDUCTION, SCORED, CriteriaTree
 
 ZERO = Decimal(0)
 
@@ -142,9 +142,12 @@ def _area(tree: CriteriaTree, area, points: Mapping[object, Points]) -> AreaFigu
     applicable = [(leaf, p) for leaf, p in applicable if not p.not_applicable]
     own = [p.self_points for leaf, p in applicable if leaf.method in (ranking.METHOD_SELF, ranking.METHOD_BONUS)]
     given = [p.appraised for _, p in applicable if p.appraised is not None]
+    kind = tree.kind(area)
+    if kind != SCORED and applicable and not given:
+        given = [ZERO]  # a bonus or a deduction left blank is none: 0
     return AreaFigures(
         node=area,
-        kind=tree.kind(area),
+        kind=kind,
         max_points=area.max_points,
         applicable_max=sum((leaf.max_points for leaf, _ in applicable), ZERO),
         self_points=sum((v for v in own if v is not None), ZERO) if own else None,

@@ -363,6 +363,15 @@ class ResultVersion(models.Model):
         return self.number > 1
 
     @property
+    def correction_number(self) -> int:
+        """Which correction this is, as the public pages call it ("Đính chính lần 1" is the second version)."""
+        return self.number - 1
+
+    @property
+    def label(self) -> str:
+        return f"Đính chính lần {self.correction_number}" if self.is_correction else "Bản công bố ban đầu"
+
+    @property
     def decision_line(self) -> str:
         """This version's decision in a sentence: "Quyết định số 25/QĐ-UBND ngày 14/02/2025, người ký: …"."""
         if not self.decision_number:

@@ -234,3 +234,80 @@ def submit_page(
     """GET `url` (or use the `page` response already fetched), fill in `changes`, press `button`, POST it."""
     loaded = load_form(client, url, form=form, button=button, page=page)
     return post_form(client, loaded, changes, button=button, follow=follow)
+
+
+# --- Reading tables off a page, as a person reads them -------------------------------------------------------
+
+
+@dataclass
+class Table:
+    """A table of a page: its caption, its classes and the text of every row's cells (header rows included)."""
+
+    caption: str = ""
+    classes: str = ""
+    id: str = ""
+    rows: list[list[str]] = field(default_factory=list)
+
+    def column(self, header: str) -> int:
+        return next(i for i, cell in enumerate(self.rows[0]) if cell.startswith(header))
+
+    def body(self) -> list[list[str]]:
+        return self.rows[1:]
+
+
+class _TableParser(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tables: list[Table] = []
+        self._stack: list[Table] = []
+        self._cell: list[str] | None = None
+        self._in_caption = False
+        self._hidden = 0
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "table":
+            table = Table(classes=a.get("class") or "", id=a.get("id") or "")
+            self.tables.append(table)
+            self._stack.append(table)
+        elif not self._stack:
+            return
+        elif tag == "tr":
+            self._stack[-1].rows.append([])
+        elif tag in ("td", "th"):
+            self._cell = []
+        elif tag == "caption":
+            self._in_caption = True
+        elif tag == "br" and self._cell is not None:
+            self._cell.append(" ")
+
+    def handle_endtag(self, tag):
+        if tag == "table" and self._stack:
+            self._stack.pop()
+        elif tag in ("td", "th") and self._cell is not None and self._stack and self._stack[-1].rows:
+            self._stack[-1].rows[-1].append(" ".join("".join(self._cell).split()))
+            self._cell = None
+        elif tag == "caption":
+            self._in_caption = False
+
+    def handle_data(self, data):
+        if self._in_caption and self._stack:
+            self._stack[-1].caption += data
+        elif self._cell is not None:
+            self._cell.append(data)
+
+
+def tables_of(html: str) -> list[Table]:
+    parser = _TableParser()
+    parser.feed(html)
+    for table in parser.tables:
+        table.caption = " ".join(table.caption.split())
+    return parser.tables
+
+
+def table_with(html: str, caption: str) -> Table:
+    """The first table whose caption holds `caption` (or whose classes or id do)."""
+    for table in tables_of(html):
+        if caption in table.caption or caption in table.classes.split() or caption == table.id:
+            return table
+    raise AssertionError(f"no table {caption!r} on the page")

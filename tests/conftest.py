@@ -135,10 +135,10 @@ def clear_locked_data() -> None:
     from django.db import connection
 
     from scoring import locks
-    from scoring.models import AuditEntry, CriteriaSet, Evidence, Period, Result, ResultVersion, Score
+    from scoring.models import AuditEntry, CriteriaSet, Evidence, Period, Result, ResultVersion, Score, ScoreCorrection
 
     with locks.suspended(connection):
-        for model in (Evidence, Result, ResultVersion, Score, AuditEntry, Period, CriteriaSet):
+        for model in (Evidence, ScoreCorrection, Result, ResultVersion, Score, AuditEntry, Period, CriteriaSet):
             model.objects.all().delete()
 
 

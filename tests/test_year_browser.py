@@ -6,6 +6,10 @@ the appraisal; the appraiser appraises; the unit explains; round 2; approval wit
 publication with the decision number typed; lock; an anonymous visitor reads the table, downloads the Excel
 file and opens the unit's page. Every step is saved as a screenshot at 1366 px and at 375 px in
 test-artifacts/nam/, and no page may scroll sideways on the phone.
+
+The set has, besides, a bonus group (its own row left without a method, as people write it), a deduction leaf and a
+criterion that does not apply to one unit; the unit proposes a bonus, the appraiser confirms it, the Department
+deducts; after the lock a correction by decision is previewed and published, and the citizen reads it everywhere.
 """
 
 from datetime import timedelta
@@ -35,6 +39,10 @@ CRITERIA = [
     ("1.2", "Báo cáo cải cách hành chính định kỳ", 6, "tự đánh giá"),
     ("2", "Giải quyết thủ tục hành chính đúng hạn", 60, "tự đánh giá"),
     ("3", "Sự hài lòng của người dân, tổ chức", 30, "điều tra xã hội học"),
+    ("6", "Điểm thưởng", 2, ""),
+    ("6.1", "Sáng kiến cải cách hành chính được công nhận", 1.5, "điểm thưởng"),
+    ("6.2", "Được khen thưởng về cải cách hành chính", 0.5, "điểm thưởng"),
+    ("7", "Điểm trừ: chậm gửi báo cáo cải cách hành chính", 1, "điểm trừ"),
 ]
 
 
@@ -121,6 +129,7 @@ def test_the_whole_year_with_three_people_and_a_citizen(browser, live_server, pe
     admin.click("main button[type=submit]")
     preview = admin.text()
     assert "2 lĩnh vực" not in preview and "3 lĩnh vực (100 điểm), 2 tiêu chí, 4 tiêu chí chấm điểm" in preview
+    assert "ngoài 100 điểm: 2 tiêu chí điểm thưởng, 1 tiêu chí điểm trừ" in preview
     admin.shot("01-bo-tieu-chi-xem-truoc")
     admin.click("text=Xác nhận nhập")
     period = Period.objects.get(year=2026, block=block)
@@ -148,7 +157,9 @@ def test_the_whole_year_with_three_people_and_a_citizen(browser, live_server, pe
     staff.page.fill(f"#id_{leaves['1.1']}-self_points", "3,5")
     staff.page.fill(f"#id_{leaves['1.2']}-self_points", "6")
     staff.page.fill(f"#id_{leaves['2']}-self_points", "55")
-    assert staff.text("#total-self") == "64,500"
+    staff.page.fill(f"#id_{leaves['6.1']}-self_points", "1")  # a bonus proposed, with its explanation below
+    assert staff.text("#total-self") == "64,500" and staff.text("#total-proposed") == "1,000"
+    assert staff.page.locator(f"[name='{leaves['7']}-self_points']").count() == 0  # deductions are not the unit's
     staff.shot("03-don-vi-nhap-diem")
     staff.click(f"button[value='evidence:{leaves['1.1']}']")
     assert "Minh chứng — tiêu chí 1.1" in staff.text("h1")
@@ -161,16 +172,17 @@ def test_the_whole_year_with_three_people_and_a_citizen(browser, live_server, pe
     assert staff.page.input_value(f"#id_{leaves['2']}-self_points") == "55"  # kept: saved before the evidence page
     staff.click("button[value=submit]")
     summary = staff.text("#loi")
-    assert "Chưa nộp được hồ sơ: 2 tiêu chí có điểm nhưng chưa có minh chứng hay giải trình" in summary
-    assert staff.page.locator("tr.leaf.attention").count() == 2
+    assert "Chưa nộp được hồ sơ: 3 tiêu chí có điểm nhưng chưa có minh chứng hay giải trình" in summary
+    assert staff.page.locator("tr.leaf.attention").count() == 3
     staff.page.check("#chi-can-xu-ly")
-    assert staff.page.locator("tr.leaf:visible").count() == 2
+    assert staff.page.locator("tr.leaf:visible").count() == 3
     staff.shot("05-nop-thieu-giai-trinh")
     staff.page.uncheck("#chi-can-xu-ly")
     staff.page.fill(f"textarea[name=\"{leaves['1.2']}-explanation\"]", "Báo cáo số 5/BC-STP, số 9/BC-STP")
     staff.page.fill(
         f"textarea[name=\"{leaves['2']}-explanation\"]", "Tỷ lệ đúng hạn 92% theo Hệ thống thông tin giải quyết TTHC"
     )
+    staff.page.fill(f"textarea[name=\"{leaves['6.1']}-explanation\"]", "Quyết định công nhận sáng kiến số 3/QĐ-UBND")
     staff.click("button[value=submit]")
     assert "Đã nộp hồ sơ tự đánh giá." in staff.text(".messages")
     staff.shot("06-da-nop")
@@ -190,9 +202,10 @@ def test_the_whole_year_with_three_people_and_a_citizen(browser, live_server, pe
     admin.go(period_page)
     admin.click("button:has-text('Bắt đầu thẩm định vòng 1')")
     approve = admin.page.locator("form.action-form", has_text="Phê duyệt kết quả")
-    assert "2 đơn vị chưa được thẩm định đủ: Sở Tư pháp (thiếu 3 tiêu chí); Sở Y tế (thiếu 3 tiêu chí)." in (
+    assert "2 đơn vị chưa được thẩm định đủ: Sở Tư pháp (thiếu 4 tiêu chí); Sở Y tế (thiếu 3 tiêu chí)." in (
         approve.inner_text()
     )
+    assert "bỏ qua bước giải trình" in approve.inner_text()
     assert approve.locator("button").count() == 0
     token = next(c["value"] for c in admin.context.cookies() if c["name"] == "csrftoken")
     admin.page.request.post(
@@ -214,8 +227,9 @@ def test_the_whole_year_with_three_people_and_a_citizen(browser, live_server, pe
     appraiser.shot("08-tham-dinh-viec-can-lam")
     appraiser.click(".todo a")
     appraiser.click(f"a[href='{entry}']")
-    for code, points in (("1.1", "3,5"), ("1.2", "6"), ("2", "45")):
+    for code, points in (("1.1", "3,5"), ("1.2", "6"), ("2", "45"), ("6.1", "1")):
         appraiser.page.fill(f"#id_{leaves[code]}-appraised_points", points)
+    assert appraiser.page.locator(f"[name='{leaves['7']}-appraised_points']").count() == 0  # the Department's
     appraiser.page.fill(f"textarea[name=\"{leaves['2']}-appraiser_comment\"]", "Chưa có số liệu kiểm chứng tỷ lệ 92%")
     assert appraiser.text("#total-appr") == "54,500" and appraiser.text("#total-self") == "64,500"
     appraiser.shot("09-tham-dinh-vong-1")
@@ -225,6 +239,20 @@ def test_the_whole_year_with_three_people_and_a_citizen(browser, live_server, pe
     for code, points in (("1.1", "4"), ("1.2", "5,5"), ("2", "58")):
         appraiser.page.fill(f"#id_{leaves[code]}-appraised_points", points)
     appraiser.click("button[value=appraised]")
+
+    # The Department deducts a quarter point from Sở Tư pháp, with its reason, and marks criterion 1.1 as not
+    # applying to Sở Y tế.
+    admin.go(entry)
+    admin.page.fill(f"#id_{leaves['7']}-appraised_points", "0,25")
+    admin.page.fill(f"textarea[name=\"{leaves['7']}-appraiser_comment\"]", "Báo cáo quý II gửi chậm 5 ngày")
+    assert admin.text("#total-deduction") == "0,250"
+    admin.click("button[value=save]")
+    assert "Đã lưu 2 thay đổi." in admin.text(".messages")
+    admin.go(f"{period_page}don-vi/{health.code}/")
+    admin.page.check(f"#id_{leaves['1.1']}-not_applicable")
+    admin.page.fill("input[name=reason]", "Sở Y tế không có nhiệm vụ này năm 2026")
+    admin.click("button[value=save]")
+    admin.shot("09b-so-noi-vu-diem-tru-khong-ap-dung")
 
     # 6. Explanation: the unit sees the criterion that was cut, first, and answers beside its explanation.
     admin.go(period_page)
@@ -261,7 +289,8 @@ def test_the_whole_year_with_three_people_and_a_citizen(browser, live_server, pe
     admin.go(period_page)
     admin.click("button:has-text('Phê duyệt kết quả')")
     preview = admin.text("section[aria-labelledby=xem-truoc]")
-    assert "Sở Y tế\t94,500\tXuất sắc\t1" in preview and "Sở Tư pháp\t86,500\tTốt\t2" in preview
+    # Sở Y tế: 90,5 of an applicable 96 → 94,271; Sở Tư pháp: 86,5 + a bonus of 1 − a deduction of 0,25 = 87,25.
+    assert "Sở Y tế\t94,271\tXuất sắc\t1" in preview and "Sở Tư pháp\t87,250\tTốt\t2" in preview
     admin.page.fill("#id_publish_decision_number", "25/QĐ-UBND")
     admin.page.fill("#id_publish_decision_date", timezone.localdate().isoformat())
     admin.page.fill("#id_publish_confirm", "2025")
@@ -281,24 +310,47 @@ def test_the_whole_year_with_three_people_and_a_citizen(browser, live_server, pe
     assert "mọi số liệu chỉ để xem" in admin.text() and admin.page.locator("a[href*='nhap-diem']").count() == 0
     admin.shot("13-da-khoa")
 
-    # 9. A citizen reads the table, downloads it, and opens the unit's page.
+    # 9. A correction by decision after the lock: criterion 2 of Sở Tư pháp was 52, the council's minutes say 55.
+    admin.click("text=Đính chính kết quả")
+    admin.page.fill("#id_reason", "Biên bản hội đồng thẩm định ghi 55 điểm tiêu chí 2 của Sở Tư pháp")
+    admin.page.fill("#id_decision_number", "40/QĐ-UBND")
+    admin.page.fill("#id_decision_date", timezone.localdate().isoformat())
+    admin.page.fill("#id_signer", "Chủ tịch UBND tỉnh")
+    admin.click("button[value=open]")
+    assert "Đã mở đính chính lần 1" in admin.text(".messages")
+    admin.click(f"a[href='{entry}']")
+    admin.page.fill(f"#id_{leaves['2']}-appraised_points", "55")
+    admin.click("button[value=save]")
+    admin.go(f"{period_page}dinh-chinh/")
+    row = admin.page.locator("table.correction-preview tr", has_text="Sở Tư pháp").inner_text().split("\t")
+    assert row[1:4] == ["87,250", "90,250", "Tốt → Xuất sắc"]
+    admin.shot("14-dinh-chinh-xem-truoc")
+    admin.page.fill("#id_xac_nhan_confirm", "40/QĐ-UBND")
+    admin.click("button[value=publish]")
+    assert "Đã công bố bản đính chính lần 1" in admin.text(".messages")
+
+    # 10. A citizen reads the corrected table, downloads it, and opens the unit's page.
     citizen = Person(browser, live_server.url, None)
     citizen.go("/")
     citizen.click(f"a[href='{period.get_absolute_url()}']")
     rows = citizen.page.locator("table.ranking tbody tr")
     assert [rows.nth(i).inner_text().split("\t") for i in range(2)] == [
-        ["1", "Sở Y tế", "94,500", "Xuất sắc", "1"],
-        ["2", "Sở Tư pháp", "86,500", "Tốt", "2"],
+        ["1", "Sở Y tế", "94,271", "Xuất sắc", "1"],
+        ["2", "Sở Tư pháp", "90,250", "Xuất sắc", "2"],
     ]
-    citizen.shot("14-cong-khai-bang-xep-hang")
+    assert "Đính chính lần 1 theo quyết định số 40/QĐ-UBND" in citizen.text(".source")
+    citizen.shot("15-cong-khai-bang-xep-hang")
     with citizen.page.expect_download() as download:
         citizen.page.click("text=Excel (.xlsx)")
     assert download.value.suggested_filename.endswith(".xlsx")
     ws = load_workbook(BytesIO(Path(download.value.path()).read_bytes())).active
     table = [row[1:5] for row in ws.iter_rows(min_row=6, max_row=7, values_only=True)]
-    assert table == [("Sở Y tế", 94.5, "Xuất sắc", 1), ("Sở Tư pháp", 86.5, "Tốt", 2)]
+    assert table == [("Sở Y tế", 94.271, "Xuất sắc", 1), ("Sở Tư pháp", 90.25, "Xuất sắc", 2)]
     citizen.click("table.ranking a:has-text('Sở Tư pháp')")
-    assert "86,500" in citizen.text()
-    citizen.shot("15-cong-khai-don-vi")
+    areas = citizen.page.locator("table.ranking", has_text="theo lĩnh vực")
+    points = [cell.inner_text() for cell in areas.locator("tbody tr td:nth-child(3)").all()]
+    assert points == ["9,500", "55,000", "25,000", "1,000", "-0,250"]  # adding up to the total beneath them
+    assert "90,250" in areas.locator("tfoot").inner_text()
+    citizen.shot("16-cong-khai-don-vi")
     for person in (admin, staff, appraiser, citizen):
         person.context.close()

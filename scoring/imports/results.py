@@ -453,7 +453,7 @@ def _correction_problem(period, decision_number: str, year, block) -> str:
     if is_scored(period):
         return E_SCORED_PERIOD.format(year=year, block=block.name)
     if (draft := draft_of(period)) is not None:
-        return E_DRAFT_OPEN.format(number=draft.number, at=draft.published_at.strftime("%H:%M %d/%m/%Y"))
+        return E_DRAFT_OPEN.format(number=draft.correction_number, at=draft.published_at.strftime("%H:%M %d/%m/%Y"))
     if not decision_number.strip():
         return E_CORRECTION_DECISION.format(year=year, block=block.code)
     return ""
