@@ -20,7 +20,7 @@ DEBUG = env_bool("DEBUG", default=False)
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+        raise ImproperlyConfigured("cần đặt SECRET_KEY khi DEBUG tắt (SECRET_KEY must be set when DEBUG is off)")
     SECRET_KEY = "insecure-development-key-only-for-debug"  # noqa: S105 - DEBUG only, refused otherwise
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])

@@ -42,6 +42,8 @@ def test_the_portal_refuses_to_start_without_a_secret_key_when_debug_is_off():
     result = manage("check", DEBUG="0")
     assert result.returncode != 0
     assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
+    # One line that says what to do, not a traceback.
+    assert result.stderr.strip().count("\n") == 0 and "đặt DEBUG=1" in result.stderr
 
 
 def test_production_settings_pass_the_deployment_checklist():
