@@ -16,13 +16,19 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 # The demonstration period and accounts: on the embedded SQLite database only, unless DEMO=1 is given.
 DEMO ?= $(if $(DATABASE_URL),0,1)
+# The sample province (Thừa Thiên Huế's published tables and national indices): on the embedded database only,
+# unless SAMPLE=1 is given; another province starts from an empty database (docs/new-province.md).
+SAMPLE ?= $(DEMO)
 
-# Migrate, load the published results and (see DEMO) the demonstration period; safe to run again.
+# Migrate, load the sample province (see SAMPLE) and the demonstration period (see DEMO); safe to run again.
 data: $(STAMP)
 	$(DEV) $(PY) manage.py migrate --noinput
+ifeq ($(SAMPLE),1)
 	$(DEV) $(PY) manage.py import_results fixtures/ket-qua-cong-bo-2022.csv --skip-published
+	$(DEV) $(PY) manage.py import_results fixtures/ket-qua-cong-bo-2021.csv --skip-published
 	$(DEV) $(PY) manage.py import_results fixtures/ket-qua-cong-bo-2020-mot-phan.csv --partial --skip-published
 	$(DEV) $(PY) manage.py loaddata --verbosity 0 fixtures/chi-so-quoc-gia.json
+endif
 ifeq ($(DEMO),1)
 	$(DEV) DEMO=1 $(PY) manage.py seed_demo
 	$(DEV) DEMO=1 PORT=$(PORT) $(PY) manage.py create_demo_accounts

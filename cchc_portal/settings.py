@@ -207,6 +207,9 @@ PORTAL_ISSUER = env_str("PORTAL_ISSUER", "Ủy ban nhân dân thành phố Huế
 PORTAL_DEPARTMENT = env_str("PORTAL_DEPARTMENT", "Sở Nội vụ thành phố Huế")
 PORTAL_EMBLEM = env_str("PORTAL_EMBLEM", "")
 PORTAL_FORMER_NOTE = env_str("PORTAL_FORMER_NOTE", "trước ngày 1/1/2025 là tỉnh Thừa Thiên Huế")
+# The province's names, as a unit's name may end with them in one announcement and not in another ("Thanh tra
+# tỉnh" / "Thanh tra Thừa Thiên Huế"): an import matches such spellings to one unit.
+PORTAL_PLACE_NAMES = env_list("PORTAL_PLACE_NAMES", ["Thừa Thiên Huế", "thành phố Huế", "Huế"])
 # The portal's public address, for links in e-mails sent outside a request (the daily notices).
 PORTAL_URL = env_str("PORTAL_URL", "http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Cổng CCHC <khong-tra-loi@localhost>")

@@ -32,8 +32,12 @@ def ranking_workbook(page: RankingPage) -> bytes:
     workbook = Workbook()
     ws = workbook.active
     ws.title = f"{table.block.code}-{table.period.year}"
-    headers = list(HEADERS)
-    widths = list(WIDTHS)
+    # The columns the announcement had: the maximum and points where it printed them, the grade where it did.
+    columns = [("TT", 6), ("Tên đơn vị", 50)]
+    if table.shows_measures:
+        columns += [("Điểm tối đa", 11), ("Điểm đạt", 11)]
+    columns += [(table.score_label, 15)] + ([("Xếp loại", 13)] if table.shows_grades else []) + [("Vị thứ", 9)]
+    headers, widths = [c[0] for c in columns], [c[1] for c in columns]
     if page.previous:
         headers += [CHANGE_HEADERS[0].format(year=page.previous.period.year), *CHANGE_HEADERS[1:]]
         widths += CHANGE_WIDTHS
@@ -50,19 +54,25 @@ def ranking_workbook(page: RankingPage) -> bytes:
     for column, header in enumerate(headers, start=1):
         put(ws, HEADER_ROW, column, header, bold=True, align="center", background=HEADER_FILL, wrap=True)
     for row_number, (row, result) in enumerate(zip(page.rows, table.rows, strict=True), start=HEADER_ROW + 1):
-        put(ws, row_number, 1, row.position, align="center")
-        put(ws, row_number, 2, row.unit_name, wrap=True)
+        values = [(row.position, {"align": "center"}), (row.unit_name, {"wrap": True})]
+        if table.shows_measures:
+            values += [(result.max_points, {"align": "right"}), (result.points, {"align": "right"})]
         # The score as published (90,450), not the unrounded total behind it: what a reader copies from the cell
         # is what the table printed, as in the CSV and the JSON.
-        put(ws, row_number, 3, round_score(result.total, table.decimals), number_format=score_format, align="right")
-        put(ws, row_number, 4, row.grade, align="center")
-        put(ws, row_number, 5, row.rank, align="center")
+        values.append((round_score(result.total, table.decimals), {"number_format": score_format, "align": "right"}))
+        if table.shows_grades:
+            values.append((row.grade, {"align": "center"}))
+        values.append((row.rank, {"align": "center"}))
         if page.previous:
             change = row.change
-            put(ws, row_number, 6, change.previous_rank if change else None, align="center")
-            put(ws, row_number, 7, change.rank_change if change else None, align="center", number_format="+0;-0;0")
             note = (change.note or ("không so sánh được" if change.kind == "unlisted" else "")) if change else ""
-            put(ws, row_number, 8, note or None, wrap=True, size=10)
+            values += [
+                (change.previous_rank if change else None, {"align": "center"}),
+                (change.rank_change if change else None, {"align": "center", "number_format": "+0;-0;0"}),
+                (note or None, {"wrap": True, "size": 10}),
+            ]
+        for column, (value, style) in enumerate(values, start=1):
+            put(ws, row_number, column, value, **style)
     footer = HEADER_ROW + len(table.rows) + 2
     put(ws, footer, 1, f"{who.line}. {('Nguồn: ' + source) if source else ''}".strip(), size=10, border=False)
     ws.merge_cells(f"A{footer}:{last}{footer}")

@@ -11,7 +11,7 @@ from html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 
-def table_body(rows, with_change: bool) -> SafeString:
+def table_body(rows, with_change: bool, with_measures: bool = False, with_grades: bool = True) -> SafeString:
     escaped: dict[str, str] = {}
 
     def once(text: str) -> str:
@@ -42,11 +42,21 @@ def table_body(rows, with_change: bool) -> SafeString:
                 f'</span><span class="sr-only">{spoken}</span>{detail}</td>'
                 f'<td class="num" data-value="{r.score_change}">{r.score_change or "—"}</td>'
             )
+        measures = (
+            f'<td class="num" data-value="{r.maximum}">{r.maximum}</td>'
+            f'<td class="num" data-value="{r.points}">{r.points}</td>'
+            if with_measures
+            else ""
+        )
+        grade = (
+            f'<td data-value="{r.rank}"><span class="grade grade--{once(r.grade_code)}">{once(r.grade)}</span></td>'
+            if with_grades
+            else ""
+        )
         parts.append(
             f'<tr><td class="num" data-value="{r.position}">{r.position}</td>'
-            f'<td data-value="{name}"><a href="{escape(r.unit_url)}">{name}</a>{note}</td>'
-            f'<td class="num" data-value="{r.score}">{r.score}</td>'
-            f'<td data-value="{r.rank}"><span class="grade grade--{once(r.grade_code)}">{once(r.grade)}</span></td>'
+            f'<td data-value="{name}"><a href="{escape(r.unit_url)}">{name}</a>{note}</td>{measures}'
+            f'<td class="num" data-value="{r.score}">{r.score}</td>{grade}'
             f'<td class="num" data-value="{r.rank}">{r.rank}</td>{cells}</tr>'
         )
     return mark_safe("\n".join(parts))  # noqa: S308 - every text above is escaped

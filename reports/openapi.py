@@ -6,7 +6,12 @@ NULLABLE_DECIMAL = {"type": ["string", "null"], "pattern": r"^-?\d+(\.\d+)?$"}
 NULLABLE_TEXT = {"type": ["string", "null"]}
 NULLABLE_INT = {"type": ["integer", "null"]}
 CODE = {"type": "string", "pattern": r"^[a-z0-9-]+$", "description": "Mã đơn vị ổn định (không đổi khi đổi tên)."}
-BLOCK = {"type": "string", "enum": ["so", "huyen", "xa"], "description": "so: sở, ban, ngành; huyen; xa."}
+# Blocks are data (Sở Nội vụ adds them in the admin): a code, not a list written here; /api/v1/periods/ names them.
+BLOCK = {
+    "type": "string",
+    "pattern": r"^[-a-zA-Z0-9_]+$",
+    "description": "Mã khối, ví dụ so (sở, ban, ngành), huyen, xa; các khối có bảng công bố: xem /api/v1/periods/.",
+}
 
 
 def _ref(name: str) -> dict:
@@ -97,7 +102,9 @@ SCHEMAS = {
             "unit": {"type": "string", "description": "Tên đơn vị như khi công bố."},
             "unit_code": CODE,
             "score": DECIMAL,
-            "grade": {"type": "string"},
+            "max_points": {**NULLABLE_DECIMAL, "description": "Điểm tối đa áp dụng, khi bảng in (tỷ lệ đạt)."},
+            "points": {**NULLABLE_DECIMAL, "description": "Điểm đạt, khi bảng in."},
+            "grade": {"type": "string", "description": "Xếp loại như bảng in; chuỗi rỗng khi bảng không in xếp loại."},
             "grade_code": {"type": "string"},
             "change": _ref("Change"),
         }

@@ -12,7 +12,7 @@ from typing import NamedTuple
 from django.http import Http404
 from django.urls import reverse
 
-from cchc_portal.lib.numbers import vn_number
+from cchc_portal.lib.numbers import show, vn_number
 from reports import succession
 from scoring.models import PUBLIC_STATUSES, Period, ResultVersion
 from units.models import Block
@@ -31,9 +31,13 @@ class Line(NamedTuple):
     grade_code: str
     rank: int
     position: int
+    max_points: Decimal | None = None
+    points: Decimal | None = None
 
 
-LINE_FIELDS = ("unit_id", "unit__code", "unit_name", "total", "grade", "grade_code", "rank", "position")
+LINE_FIELDS = (
+    "unit_id", "unit__code", "unit_name", "total", "grade", "grade_code", "rank", "position", "max_points", "points",
+)  # fmt: skip
 
 
 def lines_of(version: ResultVersion) -> list[Line]:
@@ -66,6 +70,21 @@ class PublishedTable:
         return self.period.published_decimals
 
     @property
+    def shows_measures(self) -> bool:
+        """The table prints, per unit, the maximum that applies and the points achieved beside the percentage (a
+        period whose basis is the percentage, with the figures there)."""
+        return self.period.basis == Period.Basis.PERCENT and any(r.max_points is not None for r in self.rows)
+
+    @property
+    def shows_grades(self) -> bool:
+        """False for a table transcribed from an announcement that printed no grades: shown as it was printed."""
+        return any(r.grade for r in self.rows)
+
+    @property
+    def score_label(self) -> str:
+        return "Tỷ lệ đạt (%)" if self.period.basis == Period.Basis.PERCENT else "Điểm đánh giá"
+
+    @property
     def source_line(self) -> str:
         """Where the table comes from, as every format prints it: the period's decision or announcement, and for a
         correction the decision that corrected it ("…; đính chính theo Quyết định số 99/QĐ-UBND ngày …")."""
@@ -96,6 +115,8 @@ class DisplayRow(NamedTuple):
     unit_code: str = ""
     change: succession.Change | None = None
     score_change: str = ""
+    maximum: str = ""  # the maximum that applies and the points achieved, where the table prints them
+    points: str = ""
 
 
 def display_rows(table: PublishedTable, changes: dict | None = None) -> list[DisplayRow]:
@@ -118,6 +139,8 @@ def display_rows(table: PublishedTable, changes: dict | None = None) -> list[Dis
                 r.code,
                 change,
                 change.score_text(decimals) if change else "",
+                show(r.max_points) if r.max_points is not None else "",
+                show(r.points) if r.points is not None else "",
             )
         )
     return rows
@@ -157,6 +180,7 @@ def ranking_page(year: int, block: str) -> RankingPage:
 
 def grade_counts(rows) -> list[tuple[str, str, int]]:
     """(code, label, count) of each grade in the table, best grade first (the order ranks meet them)."""
+    rows = [r for r in rows if r.grade]  # a table printed without grades has no counts to give
     counts = Counter((r.grade_code, r.grade) for r in rows)
     order = list(dict.fromkeys((r.grade_code, r.grade) for r in sorted(rows, key=lambda r: r.rank)))
     return [(code, label, counts[(code, label)]) for code, label in order]

@@ -49,7 +49,12 @@ def ranking(request, year: int, block: str):
         "table": page.table,
         "period": page.table.period,
         "rows": page.rows,
-        "body": table_body(page.rows, with_change=page.previous is not None),
+        "body": table_body(
+            page.rows,
+            with_change=page.previous is not None,
+            with_measures=page.table.shows_measures,
+            with_grades=page.table.shows_grades,
+        ),
         "versions": versions_of(page.table.period),
     }
     return render(request, "reports/ranking.html", context)
@@ -61,7 +66,9 @@ def ranking_version(request, year: int, block: str, number: int):
     context = {
         "table": table,
         "period": table.period,
-        "rows": display_rows(table),
+        "body": table_body(
+            display_rows(table), with_change=False, with_measures=table.shows_measures, with_grades=table.shows_grades
+        ),
         "versions": versions_of(table.period),
         "previous": previous,
         "changes": changes_between(previous, table) if previous else [],
@@ -90,6 +97,8 @@ CSV_HEADER = (
     "so_sanh_voi",
     "tiep_nhan_ca",
     "nguon",
+    "diem_toi_da",
+    "diem_dat",
 )
 
 
@@ -120,6 +129,8 @@ def ranking_csv(request, year: int, block: str):
                 change.compared_with if change else "",
                 "; ".join(change.also) if change else "",
                 table.source_line,
+                "" if result.max_points is None else plain_number(result.max_points, 3),
+                "" if result.points is None else plain_number(result.points, 3),
             ]
         )
     return response
@@ -152,6 +163,8 @@ def results_api(request, year: int, block: str):
                 "unit": row.unit_name,
                 "unit_code": row.unit_code,
                 "score": plain_number(result.total, table.decimals),
+                "max_points": None if result.max_points is None else format(result.max_points.normalize(), "f"),
+                "points": None if result.points is None else format(result.points.normalize(), "f"),
                 "grade": row.grade,
                 "grade_code": row.grade_code,
                 "change": _change(row.change, table.decimals),

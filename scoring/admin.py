@@ -156,11 +156,14 @@ class AssignmentInline(admin.TabularInline):
 @admin.register(Period)
 class PeriodAdmin(admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-    list_display = ("year", "block", "status", "deadline", "decision_number", "is_partial", "is_demo")
+    list_display = ("year", "block", "status", "grade_scheme", "tie_rule", "basis", "decision_number", "is_partial")
     list_filter = ("status", "block", "year", "is_demo")
-    list_select_related = ("block",)
     readonly_fields = ("status", "decision_number", "decision_date", "signer")
     inlines = [AssignmentInline]
+
+    def get_queryset(self, request):
+        # The manager already selects the block, so the changelist would skip list_select_related.
+        return super().get_queryset(request).select_related("grade_scheme")
 
     def get_readonly_fields(self, request, obj=None):
         # The demonstration flag is chosen once, when the period is made; the database refuses a change too.

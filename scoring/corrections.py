@@ -271,7 +271,7 @@ def correction_preview(period: Period) -> CorrectionPreview | None:
 
 def _new_table(period: Period, draft: ResultVersion, published: list[Result], scored: bool):
     """(unit id, ranking.Ranked) of the table the correction would publish, in table order."""
-    from scoring.results import engine_bands, period_standings, points_of
+    from scoring.results import period_standings, points_of, rules_of
 
     if not scored:
         rows = list(draft.results.order_by("position"))
@@ -283,7 +283,7 @@ def _new_table(period: Period, draft: ResultVersion, published: list[Result], sc
         if short:
             raise ValidationError(f"Chưa tính được tổng điểm của {len(short)} đơn vị: {'; '.join(short[:10])}.")
         entries = [ranking.Entry(pk, name, standing[pk].figures.total.total) for pk, name in units]
-    table = ranking.rank_entries(entries, decimals=period.published_decimals, bands=engine_bands(period.grade_scheme))
+    table = ranking.rank_entries(entries, **rules_of(period))
     return [(row.key, row) for row in table]
 
 
@@ -318,6 +318,7 @@ def correction_rows_set(*, period: Period, rows, by) -> int:
     """Put a results file's rows (scoring.imports.results.ResultRow of this period) in the correction being
     prepared, as its table; returns how many rows. Refused for a period scored in the portal."""
     from scoring.imports.results import match_units
+    from scoring.results import rules_of
 
     permissions.require(permissions.can_manage_period(by))
     draft = draft_of(period, lock=True)
@@ -327,7 +328,7 @@ def correction_rows_set(*, period: Period, rows, by) -> int:
         raise ValidationError(E_SCORED_PERIOD.format(year=period.year, block=period.block.name))
     units = match_units(period, rows)
     entries = [ranking.Entry(units[r.row].pk, r.unit_name, r.score) for r in rows]
-    table = ranking.rank_entries(entries, decimals=period.published_decimals, bands=_bands(period))
+    table = ranking.rank_entries(entries, **rules_of(period))
     draft.results.all().delete()
     Result.objects.bulk_create(
         Result(
@@ -351,9 +352,3 @@ def correction_rows_set(*, period: Period, rows, by) -> int:
         reason=f"bảng kết quả từ tệp: {len(table)} dòng",
     )
     return len(table)
-
-
-def _bands(period: Period):
-    from scoring.results import engine_bands
-
-    return engine_bands(period.grade_scheme)

@@ -165,9 +165,13 @@ class Standing:
 
 
 def standings(
-    units: Sequence[tuple[object, str, Figures]], *, decimals: int, bands: Sequence[ranking.Band]
+    units: Sequence[tuple[object, str, Figures]],
+    *,
+    decimals: int,
+    bands: Sequence[ranking.Band],
+    tie: str = ranking.TIE_SHOWN,
 ) -> dict[object, Standing]:
     """Rank the complete units (key, name, figures) as publication would; the others stand unranked."""
     entries = [ranking.Entry(key, name, f.total.total) for key, name, f in units if f.total is not None]
-    table = {row.key: row for row in ranking.rank_entries(entries, decimals=decimals, bands=bands)}
+    table = {row.key: row for row in ranking.rank_entries(entries, decimals=decimals, bands=bands, tie=tie)}
     return {key: Standing(f, table.get(key)) for key, _name, f in units}

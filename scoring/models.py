@@ -197,7 +197,20 @@ class Period(models.Model):
     grade_scheme = models.ForeignKey(
         GradeScheme, on_delete=models.PROTECT, related_name="periods", verbose_name=_("thang xếp loại")
     )
+
+    class TieRule(models.TextChoices):
+        SHOWN = ranking.TIE_SHOWN, _("Bằng điểm công bố thì cùng vị thứ (1, 2, 2, 4)")
+        EXACT = ranking.TIE_EXACT, _("Xếp theo điểm chưa làm tròn (chỉ bằng nhau hoàn toàn mới cùng vị thứ)")
+
+    class Basis(models.TextChoices):
+        POINTS = "points", _("Điểm đánh giá (thang 100)")
+        PERCENT = "percent", _("Tỷ lệ đạt (%) trên tổng điểm tối đa áp dụng, kèm điểm tối đa và điểm đạt")
+
     status = models.CharField(_("trạng thái"), max_length=16, choices=Status.choices, default=Status.DRAFT)
+    tie_rule = models.CharField(
+        _("xếp hạng khi bằng điểm"), max_length=8, choices=TieRule.choices, default=TieRule.SHOWN
+    )
+    basis = models.CharField(_("bảng công bố ghi"), max_length=8, choices=Basis.choices, default=Basis.POINTS)
     decision_number = models.CharField(_("số quyết định công bố"), max_length=100, blank=True, validators=[one_line])
     decision_date = models.DateField(_("ngày quyết định"), null=True, blank=True)
     signer = models.CharField(_("người ký"), max_length=200, blank=True, validators=[one_line])
@@ -420,6 +433,10 @@ class Result(models.Model):
     # The unit's name as published: renaming or merging the unit later changes no published table.
     unit_name = models.CharField(_("tên đơn vị khi công bố"), max_length=255, default="")
     total = models.DecimalField(_("điểm đánh giá"), **TOTAL)
+    # A table that prints, per unit, the maximum that applies and the points achieved beside the percentage (the
+    # total): as printed for a table imported from an announcement, from the engine for one scored in the portal.
+    max_points = models.DecimalField(_("điểm tối đa áp dụng"), null=True, blank=True, **TOTAL)
+    points = models.DecimalField(_("điểm đạt"), null=True, blank=True, **TOTAL)
     grade_code = models.SlugField(_("mã xếp loại"), max_length=32)
     grade = models.CharField(_("xếp loại"), max_length=100)
     rank = models.PositiveIntegerField(_("vị thứ"))

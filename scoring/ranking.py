@@ -203,16 +203,34 @@ class Ranked:
     band: Band
 
 
-def rank_entries(entries: Iterable[Entry], *, decimals: int, bands: Sequence[Band] = DEFAULT_BANDS) -> list[Ranked]:
-    """Rank units by their shown total, competition style (1, 2, 2, 4)."""
+# How units with equal values are ranked (a period's rule; docs/scoring.md, "Ties"):
+TIE_SHOWN = "shown"  # equal as printed share a rank (Thừa Thiên Huế: 1, 2, 2, 4)
+TIE_EXACT = "exact"  # ranked on the unrounded value: two printed 85,02 can be 13 and 14
+TIE_RULES = (TIE_SHOWN, TIE_EXACT)
+
+
+def rank_entries(
+    entries: Iterable[Entry],
+    *,
+    decimals: int,
+    bands: Sequence[Band] = DEFAULT_BANDS,
+    tie: str = TIE_SHOWN,
+) -> list[Ranked]:
+    """Rank units competition style (1, 2, 2, 4): on their shown total (`TIE_SHOWN`), or on the unrounded one
+    (`TIE_EXACT`, so only exactly equal totals share a rank). Grades are always judged on the shown total."""
+    if tie not in TIE_RULES:
+        raise ValueError(f"unknown tie rule {tie!r}")
     entries = list(entries)
     _reject_duplicate_keys(entries)
     _bands_highest_first(bands)  # fail on bad bands even when there is nothing to rank
     rows = [(entry, round_score(entry.total, decimals)) for entry in entries]
-    rows.sort(key=_table_order)
+    rows.sort(key=_table_order if tie == TIE_SHOWN else _exact_order)
     table: list[Ranked] = []
     for position, (entry, shown) in enumerate(rows, start=1):
-        tied = bool(table) and table[-1].shown == shown
+        if tie == TIE_SHOWN:
+            tied = bool(table) and table[-1].shown == shown
+        else:
+            tied = bool(table) and table[-1].total == entry.total
         table.append(
             Ranked(
                 key=entry.key,
@@ -236,6 +254,11 @@ def _table_order(row: tuple[Entry, Decimal]) -> tuple:
         str(entry.key),
         repr(entry.key),
     )
+
+
+def _exact_order(row: tuple[Entry, Decimal]) -> tuple:
+    entry, _shown = row
+    return (entry.total.copy_negate(), vietnamese_sort_key(entry.name), str(entry.key), repr(entry.key))
 
 
 def _reject_duplicate_keys(entries: list[Entry]) -> None:

@@ -16,6 +16,15 @@ from scoring.models import Criterion, GradeScheme, Period, Score, ScoreCorrectio
 from scoring.tree import CriteriaTree
 
 
+def rules_of(period: Period) -> dict:
+    """How a period ranks and grades (its published precision, grade scale and tie rule), as rank_entries takes it."""
+    return {
+        "decimals": period.published_decimals,
+        "bands": engine_bands(GradeScheme(pk=period.grade_scheme_id)),
+        "tie": period.tie_rule,
+    }
+
+
 def engine_bands(scheme: GradeScheme) -> tuple[ranking.Band, ...]:
     """A grade scheme's bands as the engine takes them (one query, none when prefetched)."""
     return tuple(ranking.Band(code=b.code, label=b.label, lower_bound=b.lower_bound) for b in scheme.bands.all())
@@ -79,8 +88,7 @@ def period_standings(
     tree = tree if tree is not None else Criterion.objects.tree_of(period.criteria_set_id)
     points = points if points is not None else points_of(period)
     figures = [(pk, name, unit_figures(tree, points.get(pk, {}))) for pk, name in units]
-    bands = engine_bands(GradeScheme(pk=period.grade_scheme_id))
-    return standings(figures, decimals=period.published_decimals, bands=bands)
+    return standings(figures, **rules_of(period))
 
 
 def _overlay_of(periods, unit_id: int | None = None) -> dict[tuple[int, int, int], ScoreCorrection]:

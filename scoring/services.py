@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, F, Max, Q, Sum
 from django.utils import timezone
+from django.utils.text import slugify
 
 from cchc_portal.lib.text import TextProblem, clean_text
 from cchc_portal.public_cache import public_changed
@@ -26,7 +27,7 @@ from scoring.models import (
     ResultVersion,
     Score,
 )
-from scoring.results import engine_bands, points_of
+from scoring.results import points_of, rules_of
 from units.models import Unit
 
 E_ALREADY_PUBLISHED = "Kỳ đánh giá {period} đã được công bố."
@@ -63,8 +64,8 @@ def period_publish(
         raise ValidationError(problem.message) from None
     if not decision_number:
         raise ValidationError(E_NO_DECISION)
-    entries = _entries_from_scores(period)
-    table = ranking.rank_entries(entries, decimals=period.published_decimals, bands=engine_bands(period.grade_scheme))
+    entries, measures = _entries_from_scores(period)
+    table = ranking.rank_entries(entries, **rules_of(period))
     old = period.status
     period.status = Period.Status.PUBLISHED
     period.decision_number, period.decision_date, period.signer = decision_number, decision_date, signer
@@ -84,16 +85,18 @@ def period_publish(
         decision_number=period.decision_number,
         decision_date=decision_date,
         signer=period.signer,
+        measures=measures,
     )
 
 
-def _entries_from_scores(period: Period) -> list[ranking.Entry]:
+def _entries_from_scores(period: Period) -> tuple[list[ranking.Entry], dict]:
+    """Every unit's entry to rank, and its measures (unit id -> (applicable maximum, points achieved))."""
     units = list(Unit.objects.filter(block=period.block).active_in(period.year).values_list("pk", "name"))
     if not units:
         raise ValidationError(E_NO_UNITS.format(period=period))
     leaves = list(Criterion.objects.leaves_of(period.criteria_set_id))
-    entries = _entries_from_sums(period, units, leaves)
-    return entries if entries is not None else _entries_from_each_score(period, units, leaves)
+    found = _entries_from_sums(period, units, leaves)
+    return found if found is not None else _entries_from_each_score(period, units, leaves)
 
 
 def _entries_from_sums(period: Period, units: list[tuple[int, str]], leaves: list[Criterion]):
@@ -139,7 +142,7 @@ def _entries_from_sums(period: Period, units: list[tuple[int, str]], leaves: lis
         .annotate(**sums)
     )
     by_unit = {row["unit_id"]: row for row in rows}
-    entries = []
+    entries, measures = [], {}
     for pk, name in units:
         row = by_unit.get(pk)
         if (
@@ -161,9 +164,10 @@ def _entries_from_sums(period: Period, units: list[tuple[int, str]], leaves: lis
                     ranking.METHOD_DEDUCTION,
                 ),
             ]
-        ).total
-        entries.append(ranking.Entry(key=pk, name=name, total=total))
-    return entries
+        )
+        entries.append(ranking.Entry(key=pk, name=name, total=total.total))
+        measures[pk] = (total.applicable_max, total.achieved)
+    return entries, measures
 
 
 _POINTS_STEP = Decimal(1).scaleb(-Score._meta.get_field("appraised_points").decimal_places)
@@ -181,7 +185,7 @@ def _entries_from_each_score(period: Period, units: list[tuple[int, str]], leave
     maximum."""
     tree = Criterion.objects.tree_of(period.criteria_set_id)
     points = points_of(period)
-    entries, problems = [], []
+    entries, problems, measures = [], [], {}
     for pk, name in units:
         mine = points.get(pk, {})
         figures = unit_figures(tree, mine)
@@ -194,12 +198,13 @@ def _entries_from_each_score(period: Period, units: list[tuple[int, str]], leave
             problems.append(_unit_problem(name, [leaf.code for leaf in figures.missing], above))
             continue
         entries.append(ranking.Entry(key=pk, name=name, total=figures.total.total))
+        measures[pk] = (figures.total.applicable_max, figures.total.achieved)
     if problems:
         # One message, a screenful at most: the units, and for each the first criteria it lacks.
         more = len(problems) - SHOWN_UNITS
         listed = "; ".join(problems[:SHOWN_UNITS]) + (f"; và {more} đơn vị nữa" if more > 0 else "")
         raise ValidationError(E_NOT_COMPLETE.format(count=len(problems), units=listed))
-    return entries
+    return entries, measures
 
 
 def _codes(codes: list[str]) -> str:
@@ -224,11 +229,16 @@ def result_version_seal(
     decision_date: date | None = None,
     signer: str = "",
     version: ResultVersion | None = None,
+    measures: dict | None = None,
+    printed: dict | None = None,
 ) -> ResultVersion:
     """Write a version of the period's table and make it the current one; older versions stay.
 
     `rows` are (unit id, ranking.Ranked) in table order. `version` is a correction prepared beforehand (with its
-    reason and decision), else a new version is made. The caller holds the transaction."""
+    reason and decision), else a new version is made. `measures` gives units' (applicable maximum, points) where
+    the table prints them; `printed` their (grade, rank) as an announcement printed them — the record, where the
+    engine's are only a check. The caller holds the transaction."""
+    measures, printed = measures or {}, printed or {}
     previous = period.versions.filter(is_current=True).first()
     if version is None:
         number = (period.versions.aggregate(n=Max("number"))["n"] or 0) + 1
@@ -250,18 +260,7 @@ def result_version_seal(
             published_by=by if by is not None and by.is_authenticated else None
         )
     Result.objects.bulk_create(
-        Result(
-            period=period,
-            version=version,
-            unit_id=unit_id,
-            unit_name=row.name,
-            total=row.total,
-            grade_code=row.band.code,
-            grade=row.band.label,
-            rank=row.rank,
-            position=row.position,
-        )
-        for unit_id, row in rows
+        _result(period, version, unit_id, row, measures.get(unit_id), printed.get(unit_id)) for unit_id, row in rows
     )
     # Sealed with its results first; only then may it take the place of the current version (the database
     # lets a current version give way to a newer sealed one, and to nothing else).
@@ -280,6 +279,32 @@ def result_version_seal(
     )
     version.refresh_from_db()
     return version
+
+
+def _result(period, version, unit_id, row: ranking.Ranked, measure, printed) -> Result:
+    """A unit's line: the engine's total, grade and rank — or, for a table transcribed from an announcement, the
+    grade and rank it printed."""
+    grade, rank = printed or (None, None)
+    maximum, points = measure or (None, None)
+    return Result(
+        period=period,
+        version=version,
+        unit_id=unit_id,
+        unit_name=row.name,
+        total=row.total,
+        max_points=maximum,
+        points=points,
+        # A table printed without grades is kept without them ("").
+        grade_code=row.band.code if grade is None else _code(grade) if grade else "",
+        grade=row.band.label if grade is None else grade,
+        rank=rank or row.rank,
+        position=row.position,
+    )
+
+
+def _code(label: str) -> str:
+    """A grade's code from its printed label ("Xuất sắc" → "xuat-sac", "Nhóm A" → "nhom-a")."""
+    return slugify(label.replace("đ", "d").replace("Đ", "D"))[:32] or "khac"
 
 
 E_ASSIGN_NOT_APPRAISER = "“{user}” không thuộc nhóm Thẩm định viên."

@@ -11,7 +11,7 @@ from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import Group
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, Max, Min, OuterRef
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
@@ -86,9 +86,24 @@ class ExcelImportExportAdmin(ImportExportModelAdmin):
 
 @admin.register(Block)
 class BlockAdmin(ExcelImportExportAdmin):
+    """Blocks are data: Sở Nội vụ adds, renames and orders them here. A block's code is in the address of its
+    published tables, so it stays as it is once the block has an evaluation period."""
+
     resource_classes = [BlockResource]
     list_display = ("code", "name", "title_phrase", "sort_order")
+    list_editable = ("sort_order",)
     ordering = ("sort_order",)
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.periods.exists():
+            return ("code",)
+        return ()
+
+    def has_delete_permission(self, request, obj=None):
+        # A block with units or periods is kept (the database protects them too); an empty one may go.
+        if obj is not None and (obj.units.exists() or obj.periods.exists()):
+            return False
+        return super().has_delete_permission(request, obj)
 
 
 @admin.register(Unit)
@@ -100,6 +115,31 @@ class UnitAdmin(ExcelImportExportAdmin):
     list_select_related = ("block",)
     filter_horizontal = ("successors",)
     ordering = ("block__sort_order", "name")
+    actions = ["join_units"]
+
+    @admin.action(description=_("Nối hai đơn vị là một (cùng đơn vị, tên in khác nhau qua các năm)"))
+    def join_units(self, request, queryset):
+        """Two units that are one under two spellings ("Thanh tra tỉnh", "Thanh tra Thừa Thiên Huế"): the one with
+        the earlier published years becomes the other's predecessor, so its history and the comparison with the
+        year before follow it. Published tables keep the names they printed."""
+        units = list(queryset.annotate(first=Min("results__period__year"), last=Max("results__period__year")))
+        if len(units) != 2 or units[0].block_id != units[1].block_id:
+            self.message_user(request, E_JOIN_TWO, messages.ERROR)
+            return
+        older, newer = sorted(units, key=lambda u: (u.first or 10_000, u.pk))
+        if older.first is None or newer.first is None or older.last >= newer.first:
+            text = E_JOIN_OVERLAP if older.first and newer.first else E_JOIN_UNPUBLISHED
+            self.message_user(request, text.format(a=older.name, b=newer.name), messages.ERROR)
+            return
+        older.successors.add(newer)
+        Unit.objects.filter(pk=older.pk).update(last_year=older.last)
+        self.message_user(request, JOINED.format(a=older.name, b=newer.name, year=newer.first), messages.SUCCESS)
+
+
+E_JOIN_TWO = _("Hãy chọn đúng hai đơn vị cùng một khối để nối.")
+E_JOIN_OVERLAP = _("“{a}” và “{b}” đều có kết quả trong cùng một năm: là hai đơn vị, không nối.")
+E_JOIN_UNPUBLISHED = _("Cả “{a}” và “{b}” cần có kết quả đã công bố thì mới biết đơn vị nào là tên cũ.")
+JOINED = _("Đã nối: “{a}” là tên cũ của “{b}” (từ năm {year}); lịch sử và so sánh năm trước đi theo đơn vị mới.")
 
 
 def _in_unit_staff(user_ref):

@@ -3,6 +3,7 @@
 __all__ = ["UNIT_STAFF", "Block", "Unit", "UnitMembership", "name_key", "normalize_name"]
 
 from django.conf import settings
+from django.core.validators import validate_slug
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -16,19 +17,35 @@ from cchc_portal.validators import one_line
 UNIT_STAFF = "Cán bộ đơn vị"
 
 
+class BlockQuerySet(models.QuerySet):
+    def named(self, value: str) -> "Block | None":
+        """The block a person or a file names, by its code ("huyen") or its name ("UBND cấp huyện"), however cased
+        or spaced; None when none is."""
+        key = name_key(str(value or ""))
+        return next((b for b in self if key in (b.code.casefold(), name_key(b.name))), None)
+
+    def codes(self) -> str:
+        """ "so, huyen, xa": the codes there are, for a message."""
+        return ", ".join(self.values_list("code", flat=True))
+
+
 class Block(models.Model):
-    """A block (khối) of units ranked against each other: sở, huyện or xã level."""
+    """A block (khối) of units ranked against each other: data, not code — sở, huyện, xã; UBND phường and UBND xã,
+    đặc khu after 2025; cơ quan ngành dọc; provinces or ministries at national level."""
 
-    class Code(models.TextChoices):
-        SO = "so", _("Sở, ban, ngành cấp tỉnh")
-        HUYEN = "huyen", _("UBND cấp huyện")
-        XA = "xa", _("UBND cấp xã")
-
-    code = models.CharField(_("mã khối"), max_length=16, unique=True, choices=Code.choices)
+    code = models.CharField(
+        _("mã khối"),
+        max_length=16,
+        unique=True,
+        validators=[validate_slug],
+        help_text=_("Chữ thường không dấu, số, gạch nối (ví dụ so, huyen, phuong); là một phần địa chỉ công khai."),
+    )
     name = models.CharField(_("tên khối"), max_length=200, unique=True, validators=[one_line])
     # How the announcement's title names the block: "của các sở, ban, ngành cấp tỉnh".
     title_phrase = models.CharField(_("cụm từ trong tiêu đề"), max_length=200, validators=[one_line])
     sort_order = models.PositiveSmallIntegerField(_("thứ tự"), default=0)
+
+    objects = BlockQuerySet.as_manager()
 
     class Meta:
         ordering = ["sort_order", "code"]

@@ -113,7 +113,7 @@ class WholeNumberWidget(widgets.IntegerWidget):
 
 
 class BlockWidget(widgets.CachedForeignKeyWidget):
-    """A block by its code (so, huyen, xa); the three blocks are read once per import."""
+    """A block by its code; the blocks are read once per import."""
 
     def clean(self, value, row=None, **kwargs):
         if is_blank(value):
@@ -247,7 +247,7 @@ class AllOrNothingResource(resources.ModelResource):
 
 
 class BlockResource(AllOrNothingResource):
-    """Blocks by code; the codes themselves are fixed (so, huyen, xa), so imports edit names and order."""
+    """Blocks by code: an import adds blocks and edits names, title phrases and order."""
 
     code = fields.Field(attribute="code", column_name="Mã khối", widget=CodeWidget())
     name = fields.Field(attribute="name", column_name="Tên khối", widget=NameWidget())

@@ -507,7 +507,9 @@ def _open_csv(handle, name: str, limits: Limits) -> Table:
         text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw.removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
         raise _refuse(E_ENCODING, name=name) from exc
-    first = next((line for line in text.splitlines() if line.strip()), "")
+    # The first line that is data: a transcription may open with notes ("# Nguồn: …"), which say nothing of the
+    # delimiter.
+    first = next((line for line in text.splitlines() if line.strip() and not line.startswith("#")), "")
     # Excel saves "CSV" with semicolons where the decimal mark is a comma, as in Vietnam.
     delimiter = max(",;\t", key=first.count)
     table = Table(name=name, kind=CSV_KIND, sheet=None)

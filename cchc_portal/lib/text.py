@@ -45,6 +45,23 @@ def name_key(text: str) -> str:
     return normalize_name(text).casefold()
 
 
+_PUNCTUATION = str.maketrans(dict.fromkeys("-–—,.;:()/&", " "))
+
+
+def unit_key(text: str, places: tuple[str, ...] = ()) -> str:
+    """What two spellings of one unit's name have in common across announcements: case, punctuation and spacing
+    aside, and without the province named at its end ("Thanh tra tỉnh", "Thanh tra Thừa Thiên Huế" → "thanh tra";
+    "Sở Lao động - Thương binh và Xã hội" = "Sở Lao động, Thương binh và Xã hội"). `places` are the province's
+    names ("Thừa Thiên Huế", "thành phố Huế")."""
+    key = " ".join(name_key(text).translate(_PUNCTUATION).split())
+    suffixes = sorted({name_key(p) for p in places if p} | {"tỉnh"}, key=len, reverse=True)
+    for suffix in suffixes:
+        for form in (f" tỉnh {suffix}", f" thành phố {suffix}", f" {suffix}"):
+            if key.endswith(form) and len(key) > len(form):
+                return key[: -len(form)].strip()
+    return key
+
+
 def search_key(text: str) -> str:
     """A name as a search compares it: no case, no diacritics, đ as d ("Quảng Điền" → "quang dien"), so a
     reader typing without Vietnamese marks still finds it."""

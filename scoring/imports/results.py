@@ -11,19 +11,28 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
 from django.db.models import Count
 from django.utils.text import slugify
 
-from cchc_portal.lib.numbers import NumberProblem, parse_number, shown_input, written_decimals
+from cchc_portal.lib.numbers import (
+    POINT_LIMIT,
+    NumberProblem,
+    parse_number,
+    round_score,
+    shown_input,
+    written_decimals,
+)
 from cchc_portal.lib.problems import Problem, Refused
 from cchc_portal.lib.reading import Cell, open_table
-from cchc_portal.lib.text import TextProblem, clean_text, name_key, normalize_name
+from cchc_portal.lib.text import TextProblem, clean_text, name_key, normalize_name, unit_key
 from scoring import ranking
 from scoring.imports import upload_limits
 from scoring.models import GradeScheme, Period, Result
+from scoring.ranking import INDEX_PLACES
 from scoring.results import engine_bands
 from scoring.services import result_version_seal
 from units.models import Block, Unit
@@ -36,18 +45,48 @@ COLUMNS = {
     "year": ("year", "năm", "nam"),
     "block": ("block", "khối", "khoi"),
     "unit_code": ("unit_code", "mã đơn vị", "ma_don_vi"),
-    "unit": ("unit", "tên đơn vị", "đơn vị", "ten_don_vi"),
-    "score": ("score", "điểm", "điểm đánh giá", "diem"),
+    "unit": (
+        "unit",
+        "tên đơn vị",
+        "đơn vị",
+        "ten_don_vi",
+        "cơ quan, đơn vị",
+        "bộ, cơ quan ngang bộ",
+        "tỉnh, thành phố",
+        "địa phương",
+    ),
+    "score": (
+        "score",
+        "điểm",
+        "điểm đánh giá",
+        "diem",
+        "tỷ lệ đạt",
+        "tỷ lệ đạt (%)",
+        "tỷ lệ (%)",
+        "tỷ lệ",
+        "chỉ số",
+        "chỉ số (%)",
+        "ty_le_dat",
+        "chỉ số cchc",
+        "chỉ số cchc (%)",
+        "chỉ số cải cách hành chính",
+        "chỉ số tổng hợp",
+    ),
+    "max_points": ("max_points", "điểm tối đa", "tổng điểm tối đa", "điểm tối đa áp dụng", "diem_toi_da"),
+    "points": ("points", "điểm đạt", "điểm đạt được", "tổng điểm đạt", "tổng điểm đạt được", "diem_dat"),
     "grade": ("grade", "xếp loại", "xep_loai"),
-    "rank": ("rank", "vị thứ", "vi_thu"),
+    "rank": ("rank", "vị thứ", "vi_thu", "xếp hạng", "thứ hạng"),
     "source": ("source", "nguồn", "nguon"),
     "source_title": ("source_title", "tiêu đề nguồn"),
     "source_publisher": ("source_publisher", "nơi đăng"),
     "source_date": ("source_date", "ngày đăng"),
     "source_url": ("source_url", "đường dẫn nguồn"),
     "issuer": ("issuer", "cơ quan công bố"),
+    "decision_number": ("decision_number", "số quyết định"),
+    "decision_date": ("decision_date", "ngày quyết định"),
+    "signer": ("signer", "người ký"),
 }
-REQUIRED = ("year", "block", "unit", "score")
+REQUIRED = ("year", "block", "unit")
 HEADER_SCAN_ROWS = 15  # the Excel download has a title block above its header row
 MAX_SCORE = Decimal(100)
 SCORE_PLACES = Result._meta.get_field("total").decimal_places
@@ -64,6 +103,9 @@ CITED = (
     ("source_date", None),
     ("source_url", ""),
     ("issuer", ""),
+    ("decision_number", ""),
+    ("decision_date", None),
+    ("signer", ""),
 )
 E_SOURCE_DATE = "Ngày đăng “{value}” không phải một ngày (viết ngày/tháng/năm, ví dụ 14/02/2023)."
 E_SOURCE_URL = "Đường dẫn nguồn “{value}” không hợp lệ (cần bắt đầu bằng http:// hoặc https://)."
@@ -75,13 +117,18 @@ E_MISSING_COLUMN = (
 )
 E_NO_ROWS = "Tệp không có dòng dữ liệu nào."
 E_YEAR = 'năm "{value}" không hợp lệ (cần số nguyên từ 2000 đến 2100).'
-E_BLOCK = 'không có khối "{value}" (dùng mã so, huyen, xa hoặc tên khối).'
+E_BLOCK = 'không có khối "{value}" (dùng mã khối — {codes} — hoặc tên khối).'
 E_UNIT_EMPTY = "tên đơn vị để trống."
 E_SCORE_EMPTY = "điểm để trống."
 E_RANK = 'vị thứ "{value}" không phải số nguyên dương.'
 E_DUPLICATE_UNIT = 'đơn vị "{value}" đã có ở dòng {first} (năm {year}, khối {block}).'
-W_GRADE = 'Dòng {row}: xếp loại trong tệp là "{given}", tính theo thang xếp loại là "{computed}".'
-W_RANK = "Dòng {row}: vị thứ trong tệp là {given}, tính được là {computed}."
+W_GRADE = 'Dòng {row}: xếp loại in trong bảng là "{given}", tính theo thang xếp loại là "{computed}"; giữ như bảng in.'
+W_RANK = "Dòng {row}: vị thứ in trong bảng là {given}, tính được là {computed}; giữ như bảng in."
+W_MATCHED = 'Dòng {row}: "{given}" khớp với đơn vị "{unit}" (mã {code}).'
+E_SCORE_OR_POINTS = "cần cột điểm (hoặc tỷ lệ đạt), hoặc hai cột điểm tối đa và điểm đạt."
+E_PERCENT = "tỷ lệ {given} khác điểm đạt ÷ điểm tối đa × 100 = {computed} (làm tròn {places} chữ số)."
+E_POINTS_ABOVE = "điểm đạt {points} lớn hơn điểm tối đa {maximum}."
+E_NO_UNIT_CODE = 'không có đơn vị mã "{value}" trong khối {block}.'
 
 E_NO_DEFAULT_SCHEME = "Chưa có thang xếp loại mặc định."
 E_ALREADY_PUBLISHED_IMPORT = (
@@ -123,9 +170,20 @@ class ResultRow:
     source: str
     cited: dict = field(default_factory=dict)  # source_title, source_publisher, source_date, source_url
     unit_code: str = ""  # the unit's code in the portal, when the file gives it (the portal's own CSV does)
+    max_points: Decimal | None = None  # as printed, when the table prints the maximum that applies
+    points: Decimal | None = None  # and the points achieved
 
 
 # --- Phase one: reading ------------------------------------------------------------------------------
+
+
+def place_names() -> tuple[str, ...]:
+    """The province's names, which a unit's name may end with in one announcement and not in another."""
+    return tuple(settings.PORTAL_PLACE_NAMES)
+
+
+def shown(value: Decimal) -> str:
+    return shown_input(format(value.normalize(), "f")).replace(".", ",")
 
 
 def read_result_rows(source, blocks: list[Block], name: str | None = None, *, year=None, block=None) -> list[ResultRow]:
@@ -182,9 +240,12 @@ def _found_columns(header: list[str]) -> dict[str, tuple[int, str]]:
 
 
 def _require(columns, given: set[str], row: int) -> dict[str, tuple[int, str]]:
-    missing = [f for f in REQUIRED if f not in columns and f not in given]
+    absent = [f for f in REQUIRED if f not in columns and f not in given]
+    missing = [Problem(E_MISSING_COLUMN.format(column=f), row=row) for f in absent]
+    if "score" not in columns and not {"max_points", "points"} <= set(columns):
+        missing.append(Problem(E_SCORE_OR_POINTS, row=row))
     if missing:
-        raise Refused([Problem(E_MISSING_COLUMN.format(column=field), row=row) for field in missing])
+        raise Refused(missing)
     return columns
 
 
@@ -226,17 +287,17 @@ def _check_records(records, columns, blocks, given=None) -> tuple[list[ResultRow
         block_text = shown_input(row.cells["block"].value) if "block" in columns else given["block"]
         block = by_name.get(name_key(block_text))
         if block is None:
-            row.problem("block", E_BLOCK.format(value=block_text))
+            row.problem("block", E_BLOCK.format(value=block_text, codes=", ".join(b.code for b in blocks)))
         unit_name = row.text("unit", label="Tên đơn vị", max_length=UNIT_NAME_LENGTH)
         if row.cells["unit"].is_blank:
             row.problem("unit", E_UNIT_EMPTY)
-        score, decimals = _parse_score(row)
+        score, decimals, max_points, points = _parse_measures(row)
         rank = _parse_rank(row) if "rank" in columns else None
         grade = row.text("grade", label="Xếp loại", max_length=GRADE_LENGTH)
         source = row.text("source", label="Nguồn", max_length=SOURCE_LENGTH)
         cited = _citation(row)
         if not row.problems:
-            key = (year, block.code, name_key(unit_name))
+            key = (year, block.code, unit_key(unit_name, place_names()))
             if key in seen:
                 message = E_DUPLICATE_UNIT.format(value=unit_name, first=seen[key], year=year, block=block.code)
                 row.problem("unit", message)
@@ -244,7 +305,12 @@ def _check_records(records, columns, blocks, given=None) -> tuple[list[ResultRow
         problems.extend(row.problems)
         if not row.problems:
             code = row.text("unit_code", label="Mã đơn vị", max_length=64)
-            rows.append(ResultRow(number, year, block, unit_name, score, decimals, grade, rank, source, cited, code))
+            rows.append(
+                ResultRow(
+                    number, year, block, unit_name, score, decimals, grade, rank, source, cited, code,
+                    max_points, points,
+                )
+            )  # fmt: skip
     return rows, problems
 
 
@@ -254,31 +320,36 @@ def _citation(row: _Row) -> dict:
         "source_title": row.text("source_title", label="Tiêu đề nguồn", max_length=SOURCE_TITLE_LENGTH),
         "source_publisher": row.text("source_publisher", label="Nơi đăng", max_length=SOURCE_PUBLISHER_LENGTH),
         "source_url": row.text("source_url", label="Đường dẫn nguồn", max_length=SOURCE_URL_LENGTH),
-        "source_date": None,
         "issuer": row.text("issuer", label="Cơ quan công bố", max_length=ISSUER_LENGTH),
+        "decision_number": row.text("decision_number", label="Số quyết định", max_length=100),
+        "signer": row.text("signer", label="Người ký", max_length=200),
+        "decision_date": _date_cell(row, "decision_date"),
+        "source_date": _date_cell(row, "source_date"),
     }
     if cited["source_url"]:
         try:
             URLValidator(schemes=["http", "https"])(cited["source_url"])
         except ValidationError:
             row.problem("source_url", E_SOURCE_URL.format(value=cited["source_url"]))
-    if "source_date" in row.cells and not row.cells["source_date"].is_blank:
-        value = row.cells["source_date"].value
-        if isinstance(value, datetime):
-            cited["source_date"] = value.date()
-        elif isinstance(value, date):
-            cited["source_date"] = value
-        else:
-            text = shown_input(value)
-            for pattern in ("%d/%m/%Y", "%Y-%m-%d"):
-                try:
-                    cited["source_date"] = datetime.strptime(text, pattern).date()
-                    break
-                except ValueError:
-                    continue
-            else:
-                row.problem("source_date", E_SOURCE_DATE.format(value=text))
     return cited
+
+
+def _date_cell(row: _Row, field: str) -> date | None:
+    if field not in row.cells or row.cells[field].is_blank:
+        return None
+    value = row.cells[field].value
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = shown_input(value)
+    for pattern in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    row.problem(field, E_SOURCE_DATE.format(value=text))
+    return None
 
 
 def _parse_year(row: _Row) -> int | None:
@@ -290,13 +361,56 @@ def _parse_year(row: _Row) -> int | None:
     return number
 
 
+PERCENT_PLACES = 2  # what a table of percentages prints when it prints none itself
+
+
+def _parse_measures(row: _Row) -> tuple[Decimal | None, int, Decimal | None, Decimal | None]:
+    """(score, its decimals, maximum, points): the score as printed; with a maximum and points, the percentage
+    they make — checked against the printed one at its precision, or computed when none is printed."""
+    maximum = _parse_decimal(row, "max_points", POINT_LIMIT) if "max_points" in row.cells else None
+    points = _parse_decimal(row, "points", POINT_LIMIT) if "points" in row.cells else None
+    score, decimals = _parse_score(row) if "score" in row.cells and not row.cells["score"].is_blank else (None, 0)
+    if maximum is None or points is None:
+        if score is None and "score" in row.columns and row.cells["score"].is_blank:
+            row.problem("score", E_SCORE_EMPTY)
+        elif score is None and "score" not in row.columns and not row.problems:
+            row.problem("points" if "points" in row.columns else "max_points", E_SCORE_EMPTY)
+        return score, decimals, maximum, points
+    if points > maximum:
+        row.problem("points", E_POINTS_ABOVE.format(points=shown(points), maximum=shown(maximum)))
+        return None, 0, None, None
+    computed = points * 100 / maximum if maximum else Decimal(0)
+    if score is None:
+        return round_score(computed, INDEX_PLACES), PERCENT_PLACES, maximum, points
+    if round_score(computed, decimals) != score:
+        text = E_PERCENT.format(given=shown(score), computed=shown(round_score(computed, decimals)), places=decimals)
+        row.problem("score", text)
+    return score, decimals, maximum, points
+
+
+def _parse_decimal(row: _Row, field: str, limit) -> Decimal | None:
+    cell = row.cells[field]
+    if cell.is_blank:
+        return None
+    try:
+        return parse_number(cell.value, maximum=limit, places=SCORE_PLACES, limit=None)
+    except NumberProblem as problem:
+        row.problem(field, problem.message)
+        return None
+
+
+def _without_percent(value):
+    """ "85,02%" and "85,02 %" as an announcement prints a percentage: the number."""
+    return value.strip().removesuffix("%").rstrip() if isinstance(value, str) else value
+
+
 def _parse_score(row: _Row) -> tuple[Decimal | None, int]:
     cell = row.cells["score"]
     if cell.is_blank:
         row.problem("score", E_SCORE_EMPTY)
         return None, 0
     try:
-        score = parse_number(cell.value, maximum=MAX_SCORE, places=SCORE_PLACES, limit=None)
+        score = parse_number(_without_percent(cell.value), maximum=MAX_SCORE, places=SCORE_PLACES, limit=None)
     except NumberProblem as problem:
         row.problem("score", problem.message)
         return None, 0
@@ -315,6 +429,8 @@ def _parse_rank(row: _Row) -> int | None:
     value = row.cells["rank"].value
     if row.cells["rank"].is_blank:
         return None
+    if isinstance(value, str):  # a list printed "(13) Sở Y tế đạt 85,02%"
+        value = value.strip().removeprefix("(").removesuffix(")")
     number = _whole_number(value)
     if number is None or number < 1:
         row.problem("rank", E_RANK.format(value=shown_input(value)))
@@ -345,6 +461,35 @@ class ImportSummary:
     skipped: list[tuple[int, str]] = field(default_factory=list)
     units_created: int = 0
     warnings: list[str] = field(default_factory=list)
+    matched: list[str] = field(default_factory=list)  # rows whose name matched a unit spelt another way
+
+
+class _Matcher:
+    """The units of one block as a file may name them: by code, by the name they bear, by every name they were
+    published under — each compared as `unit_key` compares spellings (case, punctuation, spacing, the province
+    named at the end)."""
+
+    def __init__(self, block: Block):
+        self.block, self.places = block, place_names()
+        units = list(Unit.objects.filter(block=block))
+        self.by_code = {u.code: u for u in units}
+        self.by_key: dict[str, Unit] = {}
+        published = Result.objects.filter(unit__block=block).values_list("unit_id", "unit_name").distinct()
+        by_pk = {u.pk: u for u in units}
+        for unit_id, name in published:
+            self.by_key.setdefault(unit_key(name, self.places), by_pk[unit_id])
+        for unit in units:  # today's name wins over an old one
+            self.by_key[unit_key(unit.name, self.places)] = unit
+        self.new: dict[str, str] = {}  # key -> the name a unit to create will bear
+
+    def find(self, row: ResultRow) -> Unit | None:
+        if row.unit_code:
+            return self.by_code.get(row.unit_code)
+        return self.by_key.get(unit_key(row.unit_name, self.places))
+
+    def key(self, row: ResultRow) -> str:
+        unit = self.find(row)
+        return unit.code if unit else "+" + unit_key(row.unit_name, self.places)
 
 
 @transaction.atomic
@@ -360,13 +505,19 @@ def results_import(
     decision_number: str = "",
     decision_date=None,
     signer: str = "",
+    tie_rule: str = ranking.TIE_SHOWN,
+    basis: str | None = None,
+    scheme: GradeScheme | None = None,
 ) -> ImportSummary:
-    """Publish the results of every year and block in `rows`, all or nothing.
+    """Publish the results of every year and block in `rows`, all or nothing, as the announcement printed them:
+    its grades and ranks are the record (the engine's are a check, reported as warnings), its maximum and points
+    where it printed them. A new table takes `tie_rule`, `basis` (by default: percent when the file gives maxima)
+    and `scheme` (by default the default grade scale).
 
     A table already published is never overwritten: it is refused, skipped (`skip_published`), or
     published again as a correction — a new version with its reason — when `correction` is given.
     """
-    scheme = GradeScheme.objects.prefetch_related("bands").filter(is_default=True).first()
+    scheme = scheme or GradeScheme.objects.prefetch_related("bands").filter(is_default=True).first()
     if scheme is None:
         raise ValidationError(E_NO_DEFAULT_SCHEME)
     groups: dict[tuple[int, Block], list[ResultRow]] = defaultdict(list)
@@ -374,15 +525,18 @@ def results_import(
         groups[(row.year, row.block)].append(row)
     periods = _existing_periods(groups)
     summary, plans, errors = ImportSummary(), [], []
-    units = _units_by_key(groups)
+    matchers = {block.pk: _Matcher(block) for _, block in groups}
     for (year, block), group in sorted(groups.items(), key=lambda item: (item[0][0], item[0][1].sort_order)):
         period = periods.get((year, block.pk))
         published = period is not None and period.is_public
         if published and skip_published and not correction:
             summary.skipped.append((year, block.code))
             continue
-        problem = _import_problem(period, published, correction, decimals, year, block) or (
-            _correction_problem(period, decision_number, year, block) if published and correction.strip() else ""
+        matcher = matchers[block.pk]
+        problem = (
+            _import_problem(period, published, correction, decimals, year, block)
+            or (_correction_problem(period, decision_number, year, block) if published and correction.strip() else "")
+            or _unknown_codes(group, matcher)
         )
         if problem:
             errors.append(problem)
@@ -392,34 +546,71 @@ def results_import(
             if published
             else (decimals if decimals is not None else (max(r.decimals for r in group) or DEFAULT_DECIMALS))
         )
-        table = ranking.rank_entries(
-            [ranking.Entry(key=name_key(r.unit_name), name=r.unit_name, total=r.score) for r in group],
-            decimals=places,
-            bands=engine_bands(period.grade_scheme if published else scheme),
+        rules = (
+            {"decimals": places, "bands": engine_bands(period.grade_scheme), "tie": period.tie_rule}
+            if published
+            else {"decimals": places, "bands": engine_bands(scheme), "tie": tie_rule}
         )
-        summary.warnings.extend(_disagreements(group, table))
+        keys = {r.row: matcher.key(r) for r in group}  # the unit's code, or "+" and its key for a unit to create
+        table = ranking.rank_entries(
+            [ranking.Entry(key=keys[r.row], name=r.unit_name, total=r.score) for r in group], **rules
+        )
+        summary.warnings.extend(_disagreements(group, table, keys))
+        summary.matched.extend(_matches(group, matcher))
         summary.tables.append((year, block.code))
         summary.results += len(group)
-        summary.units_created += sum(1 for r in group if (block.pk, name_key(r.unit_name)) not in units)
-        plans.append((year, block, group, places, table, period))
+        summary.units_created += sum(1 for r in group if matcher.find(r) is None)
+        plans.append((year, block, group, places, table, period, keys))
     if errors:
         raise ValidationError(errors)
     if not dry_run:
-        for year, block, group, places, table, period in plans:
-            _create_units(block, group, units)
+        for year, block, group, places, table, period, keys in plans:
+            matcher = matchers[block.pk]
+            units = _units_for(block, group, keys, matcher)
             if period is None or not period.is_public:
-                period = _publish_period(year, block, group, places, scheme, partial)
-            by_key = {name_key(r.unit_name): units[(block.pk, name_key(r.unit_name))].pk for r in group}
+                kind = basis or (Period.Basis.PERCENT if any(r.max_points is not None for r in group) else None)
+                period = _publish_period(year, block, group, places, scheme, partial, tie_rule, kind)
+            keyed = {keys[r.row]: r for r in group}
             result_version_seal(
                 period=period,
-                rows=[(by_key[row.key], row) for row in table],
+                rows=[(units[row.key].pk, row) for row in table],
                 by=by,
                 reason=correction.strip(),
                 decision_number=decision_number.strip() if correction.strip() else "",
                 decision_date=decision_date if correction.strip() else None,
                 signer=signer.strip() if correction.strip() else "",
+                measures={units[k].pk: (r.max_points, r.points) for k, r in keyed.items() if r.max_points is not None},
+                # A table transcribed as printed keeps its printed grades and ranks; a correction's table is the
+                # portal's, computed from the corrected scores (the file's other columns are the old table's).
+                printed={}
+                if correction.strip()
+                else _printed(keyed, units),
             )
     return summary
+
+
+def _printed(keyed: dict, units: dict) -> dict:
+    """Unit id -> (grade, rank) as the table printed them: a grade of "" where the table printed no grades at all (it
+    is shown without them), None where one row left it blank (the engine's stands in); a rank, or None."""
+    graded = any(r.grade for r in keyed.values())
+    return {units[k].pk: ((r.grade or None) if graded else "", r.rank) for k, r in keyed.items()}
+
+
+def _unknown_codes(group, matcher: _Matcher) -> str:
+    unknown = [r for r in group if r.unit_code and r.unit_code not in matcher.by_code]
+    return "; ".join(
+        f"Dòng {r.row}: " + E_NO_UNIT_CODE.format(value=r.unit_code, block=matcher.block.name) for r in unknown
+    )
+
+
+def _matches(group, matcher: _Matcher) -> list[str]:
+    """The rows whose name is another spelling of a unit the portal has (said in the preview, "khớp với …")."""
+    found = []
+    for r in group:
+        unit = matcher.find(r)
+        if unit is not None and name_key(unit.name) != name_key(r.unit_name):
+            found.append(W_MATCHED.format(row=r.row, given=r.unit_name, unit=unit.name, code=unit.code))
+    return found
 
 
 def _existing_periods(groups) -> dict[tuple[int, int], Period]:
@@ -495,16 +686,12 @@ def match_units(period: Period, rows: list[ResultRow]) -> dict[int, Unit]:
     return found
 
 
-def _units_by_key(groups) -> dict[tuple[int, str], Unit]:
-    blocks = {block.pk for _, block in groups}
-    return {(u.block_id, name_key(u.name)): u for u in Unit.objects.filter(block_id__in=blocks)}
-
-
-def _disagreements(group: list[ResultRow], table: list[ranking.Ranked]) -> list[str]:
+def _disagreements(group: list[ResultRow], table: list[ranking.Ranked], keys: dict) -> list[str]:
+    """Where the printed grade or rank differs from the engine's: kept as printed, said as a warning."""
     computed = {row.key: row for row in table}
     warnings = []
     for r in group:
-        row = computed[name_key(r.unit_name)]
+        row = computed[keys[r.row]]
         if r.grade and name_key(r.grade) != name_key(row.band.label):
             warnings.append(W_GRADE.format(row=r.row, given=r.grade, computed=row.band.label))
         if r.rank is not None and r.rank != row.rank:
@@ -512,27 +699,39 @@ def _disagreements(group: list[ResultRow], table: list[ranking.Ranked]) -> list[
     return warnings
 
 
-def _create_units(block, group, units) -> None:
-    new = [r.unit_name for r in group if (block.pk, name_key(r.unit_name)) not in units]
-    if not new:
-        return
-    codes = set(Unit.objects.values_list("code", flat=True))
-    created = []
-    for name in new:
-        code = _new_unit_code(block, name, codes)
-        codes.add(code)
-        created.append(Unit(code=code, name=name, block=block))
-    for unit in Unit.objects.bulk_create(created):
-        units[(block.pk, name_key(unit.name))] = unit
+def _units_for(block, group, keys: dict, matcher: _Matcher) -> dict[str, Unit]:
+    """Key -> unit of every row, creating (in one query) the units the portal does not have yet."""
+    units, new = {}, {}
+    for r in group:
+        unit = matcher.find(r)
+        if unit is not None:
+            units[keys[r.row]] = unit
+        else:
+            new.setdefault(keys[r.row], r.unit_name)
+    if new:
+        codes = set(Unit.objects.values_list("code", flat=True))
+        created = []
+        for key, name in new.items():
+            code = _new_unit_code(block, name, codes)
+            codes.add(code)
+            created.append((key, Unit(code=code, name=name, block=block)))
+        Unit.objects.bulk_create([unit for _, unit in created])
+        for key, unit in created:
+            units[key] = unit
+            matcher.by_code[unit.code] = unit
+            matcher.by_key[key.removeprefix("+")] = unit
+    return units
 
 
-def _publish_period(year, block, group, places, scheme, partial) -> Period:
+def _publish_period(year, block, group, places, scheme, partial, tie_rule, basis) -> Period:
     period, _ = Period.objects.update_or_create(
         year=year,
         block=block,
         defaults={
             "status": Period.Status.PUBLISHED,
             "grade_scheme": scheme,
+            "tie_rule": tie_rule,
+            "basis": basis or Period.Basis.POINTS,
             "published_decimals": places,
             "is_partial": partial,
             "is_demo": False,

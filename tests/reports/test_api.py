@@ -62,6 +62,8 @@ def test_the_schema_catches_a_wrong_answer(schema):
         "unit": "Sở Y tế",
         "unit_code": "so-y-te",
         "score": "91.000",
+        "max_points": None,
+        "points": None,
         "grade": "Tốt",
         "grade_code": "tot",
         "change": None,

@@ -20,6 +20,7 @@ from scoring.ranking import (
     METHOD_DEDUCTION,
     METHOD_SELF,
     METHOD_SURVEY,
+    TIE_EXACT,
     Band,
     Entry,
     Leaf,
@@ -104,6 +105,8 @@ def parse_expected(cell: str) -> list[tuple[str, int]]:
 TOTALS_ROWS = read_table("Worked examples: totals", TOTALS_COLUMNS)
 GRADES_ROWS = read_table("Worked examples: grades", GRADES_COLUMNS)
 RANKS_ROWS = read_table("Worked examples: ranks", RANKS_COLUMNS)
+EXACT_ROWS = read_table("Worked examples: ranks on the unrounded value", RANKS_COLUMNS)
+SCALES_ROWS = read_table("Worked examples: other grade scales", ["case", "bands", "total", "decimals", "grade"])
 
 
 def test_the_worked_example_tables_are_all_read():
@@ -208,6 +211,34 @@ def test_ranked_table_matches_the_worked_example(row):
 
     assert [(ranked.name, ranked.rank) for ranked in table] == parse_expected(row[RANKS_COLUMNS[3]])
     assert [ranked.position for ranked in table] == list(range(1, len(table) + 1))
+
+
+@pytest.mark.parametrize("row", EXACT_ROWS, ids=[row["case"] for row in EXACT_ROWS])
+def test_ranked_on_the_unrounded_value_as_the_worked_example(row):
+    table = rank_entries(parse_units(row[RANKS_COLUMNS[2]]), decimals=int(row["decimals"]), tie=TIE_EXACT)
+
+    assert [(ranked.name, ranked.rank) for ranked in table] == parse_expected(row[RANKS_COLUMNS[3]])
+
+
+def parse_bands(cell: str) -> list[Band]:
+    """ "Tốt ≥ 80; Khá ≥ 65; Kém": the last label takes everything below."""
+    bands = []
+    for index, item in enumerate(cell.split(";")):
+        label, _, bound = item.strip().partition("≥")
+        bands.append(Band(f"b{index}", label.strip(), Decimal(bound.strip()) if bound else None))
+    return bands
+
+
+@pytest.mark.parametrize("row", SCALES_ROWS, ids=[row["case"] for row in SCALES_ROWS])
+def test_grades_on_other_scales_as_the_worked_example(row):
+    band = grade_for(Decimal(row["total"]), parse_bands(row["bands"]), int(row["decimals"]))
+
+    assert band.label == row["grade"]
+
+
+def test_an_unknown_tie_rule_is_refused():
+    with pytest.raises(ValueError, match="tie rule"):
+        rank_entries([], decimals=3, tie="alphabet")
 
 
 def test_tied_units_share_a_rank_and_the_next_rank_is_skipped():

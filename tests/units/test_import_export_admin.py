@@ -238,23 +238,22 @@ def test_a_dry_run_reports_but_writes_nothing(cast):
 # Blocks
 
 
-def test_blocks_import_by_code_and_a_code_outside_the_three_is_refused(so):
-    dataset = SafeXLSX().create_dataset(
-        xlsx(
-            [["so", "Sở, ban, ngành tỉnh", "các sở, ban,  ngành", 1], ["tinh", "Cấp tỉnh", "cấp tỉnh", 4]],
-            headers=["Mã khối", "Tên khối", "Cụm từ trong tiêu đề", "Thứ tự"],
-        )
-    )
+def test_blocks_are_data_a_new_block_is_added_and_a_code_that_is_no_slug_is_refused(so):
+    headers = ["Mã khối", "Tên khối", "Cụm từ trong tiêu đề", "Thứ tự"]
+    rows = [["so", "Sở, ban, ngành tỉnh", "các sở, ban,  ngành", 1], ["phuong", "UBND phường", "các phường", 4]]
+    bad = ["xã đặc khu", "UBND xã, đặc khu", "các xã, đặc khu", 5]  # a code must be a slug: it is in public URLs
+    dataset = SafeXLSX().create_dataset(xlsx([*rows, bad], headers))
     result = BlockResource().import_data(dataset, raise_errors=False, rollback_on_validation_errors=True)
     [invalid] = result.invalid_rows
-    assert invalid.number == 2 and "Mã khối" in invalid.error_dict
+    assert invalid.number == 3 and "Mã khối" in invalid.error_dict
     assert Block.objects.get(code="so").name == "Sở, ban, ngành cấp tỉnh"  # rolled back with the bad row
-    assert not Block.objects.filter(code="tinh").exists()
+    assert not Block.objects.filter(code="phuong").exists()
 
-    result = BlockResource().import_data(dataset.subset(rows=[0]), raise_errors=False)
+    result = BlockResource().import_data(dataset.subset(rows=[0, 1]), raise_errors=False)
     assert not result.has_errors() and not result.has_validation_errors(), import_errors(result)
     so.refresh_from_db()
     assert (so.name, so.title_phrase) == ("Sở, ban, ngành tỉnh", "các sở, ban, ngành")
+    assert Block.objects.get(code="phuong").name == "UBND phường"
 
 
 # The admin

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from scoring.imports.score_sheets import kind_or_none, score_template, sheet_units
 from scoring.models import Period
+from units.models import Block
 
 
 class Command(BaseCommand):
@@ -13,12 +14,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--year", type=int, required=True, help="Năm đánh giá")
-        parser.add_argument("--block", required=True, help="Mã khối: so, huyen, xa")
+        parser.add_argument("--block", required=True, help="Mã hoặc tên khối")
         parser.add_argument("--kind", required=True, choices=["self", "appraised", "survey"], help="Loại điểm")
         parser.add_argument("-o", "--output", required=True, help="Tệp .xlsx sẽ ghi ra")
 
     def handle(self, *args, year, block, kind, output, **options):
-        period = Period.objects.select_related("block").filter(year=year, block__code=block).first()
+        found = Block.objects.named(block)
+        period = Period.objects.select_related("block").filter(year=year, block=found).first() if found else None
         if period is None or period.criteria_set_id is None:
             raise CommandError(f"Không có kỳ đánh giá năm {year}, khối “{block}” có bộ tiêu chí.")
         sheet = kind_or_none(kind)

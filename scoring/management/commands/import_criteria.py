@@ -37,9 +37,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", help="Tệp .xlsx hoặc .csv")
         parser.add_argument("--year", type=int, required=True, help="Năm đánh giá, ví dụ 2026.")
-        parser.add_argument(
-            "--block", required=True, choices=[code for code, _ in Block.Code.choices], help="Mã khối: so, huyen, xa."
-        )
+        parser.add_argument("--block", required=True, help="Mã hoặc tên khối (ví dụ so, huyen, xa).")
         parser.add_argument(
             "--total", type=_decimal, default=DEFAULT_TOTAL, help="Tổng điểm khai báo của bộ tiêu chí (mặc định 100)."
         )
@@ -47,9 +45,9 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="Chỉ kiểm tra, không ghi vào cơ sở dữ liệu.")
 
     def handle(self, *args, file, year, block, total, name, dry_run, **options):
-        code, block = block, Block.objects.filter(code=block).first()
+        code, block = block, Block.objects.named(block)
         if block is None:
-            raise CommandError(f'Chưa có khối "{code}" trong cơ sở dữ liệu; không ghi gì.')
+            raise CommandError(f'Chưa có khối "{code}" (các khối: {Block.objects.codes()}); không ghi gì.')
         try:
             rows = read_criteria_rows(file, "", total=total)
             summary = criteria_import(rows=rows, year=year, block=block, total=total, name=name, dry_run=dry_run)

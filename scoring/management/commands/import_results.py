@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from cchc_portal.lib.problems import Refused
 from scoring.imports.results import read_result_rows, results_import
+from scoring.models import GradeScheme
 from scoring.permissions import is_administrator
 from units.models import Block
 
@@ -48,6 +49,21 @@ class Command(BaseCommand):
         parser.add_argument("--decision-date", default="", help="Ngày quyết định đính chính, ngày/tháng/năm.")
         parser.add_argument("--signer", default="", help="Người ký quyết định đính chính.")
         parser.add_argument("--user", default="", help="Tài khoản Quản trị Sở Nội vụ thực hiện (ghi vào nhật ký).")
+        parser.add_argument(
+            "--tie-rule",
+            choices=["shown", "exact"],
+            default="shown",
+            help="Bảng mới: bằng điểm công bố thì cùng vị thứ (shown, mặc định), "
+            "hay xếp theo điểm chưa làm tròn (exact).",
+        )
+        parser.add_argument(
+            "--basis",
+            choices=["points", "percent"],
+            default=None,
+            help="Bảng mới: ghi điểm đánh giá (points) hay tỷ lệ đạt kèm điểm tối đa, điểm đạt (percent; mặc định khi "
+            "tệp có cột điểm tối đa).",
+        )
+        parser.add_argument("--scheme", default=None, help="Bảng mới: tên thang xếp loại (mặc định: thang mặc định).")
         parser.add_argument("--year", type=int, default=None, help="Năm của bảng, khi tệp không có cột năm.")
         parser.add_argument("--block", default=None, help="Mã hoặc tên khối, khi tệp không có cột khối.")
         parser.add_argument(
@@ -80,11 +96,16 @@ class Command(BaseCommand):
                 decision_number=options["decision_number"],
                 decision_date=_date(options["decision_date"]) if options["decision_date"] else None,
                 signer=options["signer"],
+                tie_rule=options["tie_rule"],
+                basis=options["basis"],
+                scheme=self._scheme(options["scheme"]),
             )
         except Refused as exc:
             raise CommandError(_errors_text(file, exc.errors, len(exc.problems))) from None
         except ValidationError as exc:
             raise CommandError(_errors_text(file, exc.messages, len(exc.messages))) from None
+        for note in summary.matched:
+            self.stdout.write(note)
         for warning in summary.warnings:
             self.stderr.write(self.style.WARNING(f"Cảnh báo: {warning}"))
         tables = ", ".join(f"{year}/{block}" for year, block in summary.tables)
@@ -107,10 +128,19 @@ class Command(BaseCommand):
             raise CommandError(E_NO_USER.format(name=name))
         return user
 
+    def _scheme(self, name):
+        if name is None:
+            return None
+        found = GradeScheme.objects.filter(name=name).first()
+        if found is None:
+            names = "; ".join(GradeScheme.objects.values_list("name", flat=True))
+            raise CommandError(f'Không có thang xếp loại "{name}" (các thang: {names}).')
+        return found
+
     def _block(self, value, blocks):
         if value is None:
             return None
-        found = next((b for b in blocks if value in (b.code, b.name)), None)
+        found = Block.objects.filter(pk__in=[b.pk for b in blocks]).named(value)
         if found is None:
             raise CommandError(E_BLOCK.format(value=value))
         return found

@@ -148,12 +148,13 @@ def test_a_name_typed_in_decomposed_unicode_finds_the_existing_unit(tmp_path, so
 
 
 @pytest.mark.django_db
-def test_a_file_whose_grade_or_rank_disagrees_is_imported_with_a_warning_naming_the_row(tmp_path, capsys):
+def test_a_printed_grade_or_rank_is_kept_as_the_record_and_the_computed_one_is_a_warning(tmp_path, capsys):
     import_file(write_csv(tmp_path, "2023,so,Sở A,91,Tốt,1\n2023,so,Sở B,85,Tốt,3\n"))
     err = capsys.readouterr().err
-    assert 'Dòng 2: xếp loại trong tệp là "Tốt", tính theo thang xếp loại là "Xuất sắc"' in err
-    assert "Dòng 3: vị thứ trong tệp là 3, tính được là 2" in err
-    assert Result.objects.get(unit__name="Sở B").rank == 2
+    assert 'Dòng 2: xếp loại in trong bảng là "Tốt", tính theo thang xếp loại là "Xuất sắc"; giữ như bảng in.' in err
+    assert "Dòng 3: vị thứ in trong bảng là 3, tính được là 2; giữ như bảng in." in err
+    a, b = Result.objects.get(unit__name="Sở A"), Result.objects.get(unit__name="Sở B")
+    assert (a.grade, a.grade_code, a.rank) == ("Tốt", "tot", 1) and (b.grade, b.rank) == ("Tốt", 3)
 
 
 @pytest.mark.django_db
@@ -218,7 +219,7 @@ def test_every_problem_in_the_file_is_reported_at_once(tmp_path):
 @pytest.mark.django_db
 def test_a_missing_column_is_named(tmp_path):
     path = write_csv(tmp_path, "2023,so,Sở A\n", header="year,block,unit\n")
-    with pytest.raises(CommandError, match='Dòng 1: thiếu cột "score"'):
+    with pytest.raises(CommandError, match="Dòng 1: cần cột điểm"):
         import_file(path)
     assert Period.objects.count() == 0
 
