@@ -242,7 +242,7 @@ def correction_preview(period: Period) -> CorrectionPreview | None:
     scored = is_scored(period)
     problem, new = "", {}
     try:
-        table = _new_table(period, draft, old, scored)
+        table, _ = _new_table(period, draft, old, scored)
     except ValidationError as error:
         problem, table = " ".join(error.messages), []
     decimals = period.published_decimals
@@ -270,12 +270,15 @@ def correction_preview(period: Period) -> CorrectionPreview | None:
 
 
 def _new_table(period: Period, draft: ResultVersion, published: list[Result], scored: bool):
-    """(unit id, ranking.Ranked) of the table the correction would publish, in table order."""
+    """(unit id, ranking.Ranked) of the table the correction would publish, in table order, and the units'
+    measures (services.Measures) as the new table prints them."""
     from scoring.results import period_standings, points_of, rules_of
+    from scoring.services import Measures
 
     if not scored:
         rows = list(draft.results.order_by("position"))
         entries = [ranking.Entry(r.unit_id, r.unit_name, r.total) for r in rows]
+        measures = {r.unit_id: Measures(r.max_points, r.points, r.appraised_points, r.survey_points) for r in rows}
     else:
         units = [(r.unit_id, r.unit_name) for r in published]
         standing = period_standings(period, units, points=points_of(period, draft=True))
@@ -283,8 +286,10 @@ def _new_table(period: Period, draft: ResultVersion, published: list[Result], sc
         if short:
             raise ValidationError(f"Chưa tính được tổng điểm của {len(short)} đơn vị: {'; '.join(short[:10])}.")
         entries = [ranking.Entry(pk, name, standing[pk].figures.total.total) for pk, name in units]
+        totals = {pk: standing[pk].figures.total for pk, _ in units}
+        measures = {pk: Measures(total.applicable_max, total.achieved) for pk, total in totals.items()}
     table = ranking.rank_entries(entries, **rules_of(period))
-    return [(row.key, row) for row in table]
+    return [(row.key, row) for row in table], measures
 
 
 @transaction.atomic
@@ -304,10 +309,10 @@ def correction_publish(*, period: Period, confirm: str, by) -> ResultVersion:
         raise ValidationError(preview.problem)
     if not preview.changed:
         raise ValidationError(E_NOTHING)
-    table = _new_table(period, draft, list(preview.current.results.order_by("position")), preview.scored)
+    table, measures = _new_table(period, draft, list(preview.current.results.order_by("position")), preview.scored)
     if not preview.scored:
         draft.results.all().delete()  # written again from the file's rows, ranked as the table prints them
-    return result_version_seal(period=period, rows=table, by=by, version=draft)
+    return result_version_seal(period=period, rows=table, by=by, version=draft, measures=measures)
 
 
 # --- A table transcribed from an announcement: corrected by a results file ---------------------------
@@ -329,6 +334,7 @@ def correction_rows_set(*, period: Period, rows, by) -> int:
     units = match_units(period, rows)
     entries = [ranking.Entry(units[r.row].pk, r.unit_name, r.score) for r in rows]
     table = ranking.rank_entries(entries, **rules_of(period))
+    printed = {units[r.row].pk: r for r in rows}  # the measures the file prints beside each total
     draft.results.all().delete()
     Result.objects.bulk_create(
         Result(
@@ -337,6 +343,10 @@ def correction_rows_set(*, period: Period, rows, by) -> int:
             unit_id=row.key,
             unit_name=row.name,
             total=row.total,
+            max_points=printed[row.key].max_points,
+            points=printed[row.key].points,
+            appraised_points=printed[row.key].appraised,
+            survey_points=printed[row.key].survey,
             grade_code=row.band.code,
             grade=row.band.label,
             rank=row.rank,

@@ -437,6 +437,10 @@ class Result(models.Model):
     # total): as printed for a table imported from an announcement, from the engine for one scored in the portal.
     max_points = models.DecimalField(_("điểm tối đa áp dụng"), null=True, blank=True, **TOTAL)
     points = models.DecimalField(_("điểm đạt"), null=True, blank=True, **TOTAL)
+    # The two components a national PAR INDEX table prints beside the total: the appraised points and the points of
+    # the sociological survey (điều tra xã hội học) — as printed, for a table imported from an announcement.
+    appraised_points = models.DecimalField(_("điểm thẩm định"), null=True, blank=True, **TOTAL)
+    survey_points = models.DecimalField(_("điểm điều tra xã hội học"), null=True, blank=True, **TOTAL)
     grade_code = models.SlugField(_("mã xếp loại"), max_length=32)
     grade = models.CharField(_("xếp loại"), max_length=100)
     rank = models.PositiveIntegerField(_("vị thứ"))

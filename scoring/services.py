@@ -6,6 +6,7 @@ transaction. Error messages are Vietnamese and kept here as constants.
 
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -166,7 +167,7 @@ def _entries_from_sums(period: Period, units: list[tuple[int, str]], leaves: lis
             ]
         )
         entries.append(ranking.Entry(key=pk, name=name, total=total.total))
-        measures[pk] = (total.applicable_max, total.achieved)
+        measures[pk] = Measures(total.applicable_max, total.achieved)
     return entries, measures
 
 
@@ -198,7 +199,7 @@ def _entries_from_each_score(period: Period, units: list[tuple[int, str]], leave
             problems.append(_unit_problem(name, [leaf.code for leaf in figures.missing], above))
             continue
         entries.append(ranking.Entry(key=pk, name=name, total=figures.total.total))
-        measures[pk] = (figures.total.applicable_max, figures.total.achieved)
+        measures[pk] = Measures(figures.total.applicable_max, figures.total.achieved)
     if problems:
         # One message, a screenful at most: the units, and for each the first criteria it lacks.
         more = len(problems) - SHOWN_UNITS
@@ -235,8 +236,8 @@ def result_version_seal(
     """Write a version of the period's table and make it the current one; older versions stay.
 
     `rows` are (unit id, ranking.Ranked) in table order. `version` is a correction prepared beforehand (with its
-    reason and decision), else a new version is made. `measures` gives units' (applicable maximum, points) where
-    the table prints them; `printed` their (grade, rank) as an announcement printed them — the record, where the
+    reason and decision), else a new version is made. `measures` gives units' Measures where the table prints
+    them; `printed` their (grade, rank) as an announcement printed them — the record, where the
     engine's are only a check. The caller holds the transaction."""
     measures, printed = measures or {}, printed or {}
     previous = period.versions.filter(is_current=True).first()
@@ -281,19 +282,31 @@ def result_version_seal(
     return version
 
 
-def _result(period, version, unit_id, row: ranking.Ranked, measure, printed) -> Result:
+class Measures(NamedTuple):
+    """What a table prints beside a unit's total: the maximum that applies and the points achieved (a table of
+    percentages), and the appraised and survey components (a national PAR INDEX table); None where not printed."""
+
+    max_points: Decimal | None = None
+    points: Decimal | None = None
+    appraised: Decimal | None = None
+    survey: Decimal | None = None
+
+
+def _result(period, version, unit_id, row: ranking.Ranked, measure: Measures | None, printed) -> Result:
     """A unit's line: the engine's total, grade and rank — or, for a table transcribed from an announcement, the
     grade and rank it printed."""
     grade, rank = printed or (None, None)
-    maximum, points = measure or (None, None)
+    measure = measure or Measures()
     return Result(
         period=period,
         version=version,
         unit_id=unit_id,
         unit_name=row.name,
         total=row.total,
-        max_points=maximum,
-        points=points,
+        max_points=measure.max_points,
+        points=measure.points,
+        appraised_points=measure.appraised,
+        survey_points=measure.survey,
         # A table printed without grades is kept without them ("").
         grade_code=row.band.code if grade is None else _code(grade) if grade else "",
         grade=row.band.label if grade is None else grade,

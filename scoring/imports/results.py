@@ -34,7 +34,7 @@ from scoring.imports import upload_limits
 from scoring.models import GradeScheme, Period, Result
 from scoring.ranking import INDEX_PLACES
 from scoring.results import engine_bands
-from scoring.services import result_version_seal
+from scoring.services import Measures, result_version_seal
 from units.models import Block, Unit
 
 # Header names accepted for each field: the English ones of the documented format, and the
@@ -74,6 +74,16 @@ COLUMNS = {
     ),
     "max_points": ("max_points", "điểm tối đa", "tổng điểm tối đa", "điểm tối đa áp dụng", "diem_toi_da"),
     "points": ("points", "điểm đạt", "điểm đạt được", "tổng điểm đạt", "tổng điểm đạt được", "diem_dat"),
+    # The components of a national PAR INDEX table, printed beside its total.
+    "appraised": ("appraised_points", "điểm thẩm định", "diem_tham_dinh"),
+    "survey": (
+        "survey_points",
+        "điểm điều tra xã hội học",
+        "điều tra xã hội học",
+        "điểm điều tra xhh",
+        "điểm đánh giá tác động",
+        "diem_dieu_tra_xhh",
+    ),
     "grade": ("grade", "xếp loại", "xep_loai"),
     "rank": ("rank", "vị thứ", "vi_thu", "xếp hạng", "thứ hạng"),
     "source": ("source", "nguồn", "nguon"),
@@ -128,6 +138,10 @@ W_MATCHED = 'Dòng {row}: "{given}" khớp với đơn vị "{unit}" (mã {code}
 E_SCORE_OR_POINTS = "cần cột điểm (hoặc tỷ lệ đạt), hoặc hai cột điểm tối đa và điểm đạt."
 E_PERCENT = "tỷ lệ {given} khác điểm đạt ÷ điểm tối đa × 100 = {computed} (làm tròn {places} chữ số)."
 E_POINTS_ABOVE = "điểm đạt {points} lớn hơn điểm tối đa {maximum}."
+E_COMPONENTS = (
+    "điểm thẩm định {appraised} cộng điểm điều tra xã hội học {survey} là {sum}, khác {what} {total} "
+    "(bảng in làm tròn nên chỉ được lệch tới {step})."
+)
 E_NO_UNIT_CODE = 'không có đơn vị mã "{value}" trong khối {block}.'
 
 E_NO_DEFAULT_SCHEME = "Chưa có thang xếp loại mặc định."
@@ -172,6 +186,8 @@ class ResultRow:
     unit_code: str = ""  # the unit's code in the portal, when the file gives it (the portal's own CSV does)
     max_points: Decimal | None = None  # as printed, when the table prints the maximum that applies
     points: Decimal | None = None  # and the points achieved
+    appraised: Decimal | None = None  # the components a national table prints: appraised points
+    survey: Decimal | None = None  # and the points of the sociological survey
 
 
 # --- Phase one: reading ------------------------------------------------------------------------------
@@ -292,6 +308,7 @@ def _check_records(records, columns, blocks, given=None) -> tuple[list[ResultRow
         if row.cells["unit"].is_blank:
             row.problem("unit", E_UNIT_EMPTY)
         score, decimals, max_points, points = _parse_measures(row)
+        appraised, survey = _parse_components(row, score, points)
         rank = _parse_rank(row) if "rank" in columns else None
         grade = row.text("grade", label="Xếp loại", max_length=GRADE_LENGTH)
         source = row.text("source", label="Nguồn", max_length=SOURCE_LENGTH)
@@ -308,7 +325,7 @@ def _check_records(records, columns, blocks, given=None) -> tuple[list[ResultRow
             rows.append(
                 ResultRow(
                     number, year, block, unit_name, score, decimals, grade, rank, source, cited, code,
-                    max_points, points,
+                    max_points, points, appraised, survey,
                 )
             )  # fmt: skip
     return rows, problems
@@ -386,6 +403,27 @@ def _parse_measures(row: _Row) -> tuple[Decimal | None, int, Decimal | None, Dec
         text = E_PERCENT.format(given=shown(score), computed=shown(round_score(computed, decimals)), places=decimals)
         row.problem("score", text)
     return score, decimals, maximum, points
+
+
+def _parse_components(row: _Row, score: Decimal | None, points: Decimal | None):
+    """(appraised, survey) as printed; when both are, they must add up to the points achieved (or to the score of a
+    table on the 100-point scale) within the rounding of the printed figures: one unit of their last decimal."""
+    appraised = _parse_decimal(row, "appraised", POINT_LIMIT) if "appraised" in row.cells else None
+    survey = _parse_decimal(row, "survey", POINT_LIMIT) if "survey" in row.cells else None
+    total, what = (points, "điểm đạt") if points is not None else (score, "tổng điểm")
+    if appraised is None or survey is None or total is None:
+        return appraised, survey
+    places = max(written_decimals(appraised), written_decimals(survey), written_decimals(total))
+    step = Decimal(1).scaleb(-places)
+    if abs(appraised + survey - total) > step:
+        row.problem(
+            "survey",
+            E_COMPONENTS.format(
+                appraised=shown(appraised), survey=shown(survey), sum=shown(appraised + survey), what=what,
+                total=shown(total), step=shown(step),
+            ),
+        )  # fmt: skip
+    return appraised, survey
 
 
 def _parse_decimal(row: _Row, field: str, limit) -> Decimal | None:
@@ -579,7 +617,7 @@ def results_import(
                 decision_number=decision_number.strip() if correction.strip() else "",
                 decision_date=decision_date if correction.strip() else None,
                 signer=signer.strip() if correction.strip() else "",
-                measures={units[k].pk: (r.max_points, r.points) for k, r in keyed.items() if r.max_points is not None},
+                measures={units[k].pk: _measures(r) for k, r in keyed.items()},
                 # A table transcribed as printed keeps its printed grades and ranks; a correction's table is the
                 # portal's, computed from the corrected scores (the file's other columns are the old table's).
                 printed={}
@@ -587,6 +625,12 @@ def results_import(
                 else _printed(keyed, units),
             )
     return summary
+
+
+def _measures(row: ResultRow) -> Measures:
+    """What the table printed beside the total; points are kept only beside a maximum (a table of percentages)."""
+    with_maximum = row.max_points is not None
+    return Measures(row.max_points, row.points if with_maximum else None, row.appraised, row.survey)
 
 
 def _printed(keyed: dict, units: dict) -> dict:
