@@ -177,7 +177,9 @@ def entry_sheet(period: Period, unit: Unit, user, history_limit: int = 200) -> E
         evidence.setdefault(item.score.criterion_id, []).append(item)
     submission = Submission.objects.filter(period=period, unit=unit).first() or Submission(period=period, unit=unit)
     viewer = Viewer(user, period, unit, submission.status)
-    corrected = {leaf: c for (_, leaf), c in corrections_of(period, [unit.pk], draft=True).items()}
+    # A correction being prepared is the Department's alone until it is published: the unit sees what counts.
+    draft = permissions.can_manage_period(user)
+    corrected = {leaf: c for (_, leaf), c in corrections_of(period, [unit.pk], draft=draft).items()}
     rows, points = [], {}
     for node in tree:
         is_leaf, score = tree.is_leaf(node), scores.get(node.pk)

@@ -17,6 +17,7 @@ from scoring.models import AuditEntry, Period, ResultVersion, Score, ScoreCorrec
 from scoring.services import period_publish
 from tests.browser import submit_page, table_with
 from tests.conftest import correction_options, publish_table
+from tests.scoring.workflow_cast import UNIT_STAFF, user
 
 S = Period.Status
 DECISION = {"reason": "Cộng sót điểm tiêu chí 2", "decision_number": "99/QĐ-UBND", "decision_date": "2026-02-20"}
@@ -65,6 +66,11 @@ def test_a_correction_changes_a_point_previews_it_and_is_published_by_decision(
     public = Client()
     # Sở Xây dựng does not have criterion 1.2: 67 of an applicable 92,5 → 72,432; with 60 on criterion 2, 94,054.
     assert "72,432" in public.get("/xep-hang/2025/so/").content.decode()
+    unit_staff = Client()
+    unit_staff.force_login(user("canbo.c", UNIT_STAFF, cast.unit_c))
+    own_sheet = unit_staff.get(sheet_of(cast, cast.unit_c)).content.decode()
+    assert "Tổng điểm: <strong>72,432 — Khá</strong>" in own_sheet and "94,054" not in own_sheet
+    assert "Tổng điểm: <strong>94,054 — Xuất sắc</strong>" in admin.get(sheet_of(cast, cast.unit_c)).content.decode()
     preview = table_with(admin.get(page_of(cast)).content.decode(), "sau đính chính")
     rows = {row[0]: row for row in preview.body()}
     assert rows["Sở Xây dựng"][1:3] == ["72,432", "94,054"] and "▲2" in rows["Sở Xây dựng"][5]
