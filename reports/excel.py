@@ -34,8 +34,7 @@ def ranking_workbook(page: RankingPage) -> bytes:
     ws.title = f"{table.block.code}-{table.period.year}"
     # The columns the announcement had: the maximum and points where it printed them, the grade where it did.
     columns = [("TT", 6), ("Tên đơn vị", 50)]
-    if table.shows_measures:
-        columns += [("Điểm tối đa", 11), ("Điểm đạt", 11)]
+    columns += [(column.label, 12) for column in table.measure_columns]
     columns += [(table.score_label, 15)] + ([("Xếp loại", 13)] if table.shows_grades else []) + [("Vị thứ", 9)]
     headers, widths = [c[0] for c in columns], [c[1] for c in columns]
     if page.previous:
@@ -55,8 +54,7 @@ def ranking_workbook(page: RankingPage) -> bytes:
         put(ws, HEADER_ROW, column, header, bold=True, align="center", background=HEADER_FILL, wrap=True)
     for row_number, (row, result) in enumerate(zip(page.rows, table.rows, strict=True), start=HEADER_ROW + 1):
         values = [(row.position, {"align": "center"}), (row.unit_name, {"wrap": True})]
-        if table.shows_measures:
-            values += [(result.max_points, {"align": "right"}), (result.points, {"align": "right"})]
+        values += [(getattr(result, column.field), {"align": "right"}) for column in table.measure_columns]
         # The score as published (90,450), not the unrounded total behind it: what a reader copies from the cell
         # is what the table printed, as in the CSV and the JSON.
         values.append((round_score(result.total, table.decimals), {"number_format": score_format, "align": "right"}))

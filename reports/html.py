@@ -11,7 +11,7 @@ from html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 
-def table_body(rows, with_change: bool, with_measures: bool = False, with_grades: bool = True) -> SafeString:
+def table_body(rows, with_change: bool, with_grades: bool = True) -> SafeString:
     escaped: dict[str, str] = {}
 
     def once(text: str) -> str:
@@ -42,12 +42,7 @@ def table_body(rows, with_change: bool, with_measures: bool = False, with_grades
                 f'</span><span class="sr-only">{spoken}</span>{detail}</td>'
                 f'<td class="num" data-value="{r.score_change}">{r.score_change or "—"}</td>'
             )
-        measures = (
-            f'<td class="num" data-value="{r.maximum}">{r.maximum}</td>'
-            f'<td class="num" data-value="{r.points}">{r.points}</td>'
-            if with_measures
-            else ""
-        )
+        measures = "".join(f'<td class="num" data-value="{value}">{value}</td>' for value in r.measures)
         grade = (
             f'<td data-value="{r.rank}"><span class="grade grade--{once(r.grade_code)}">{once(r.grade)}</span></td>'
             if with_grades

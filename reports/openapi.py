@@ -104,6 +104,8 @@ SCHEMAS = {
             "score": DECIMAL,
             "max_points": {**NULLABLE_DECIMAL, "description": "Điểm tối đa áp dụng, khi bảng in (tỷ lệ đạt)."},
             "points": {**NULLABLE_DECIMAL, "description": "Điểm đạt, khi bảng in."},
+            "appraised_points": {**NULLABLE_DECIMAL, "description": "Phần điểm thẩm định, khi bảng in."},
+            "survey_points": {**NULLABLE_DECIMAL, "description": "Phần điểm điều tra xã hội học, khi bảng in."},
             "grade": {"type": "string", "description": "Xếp loại như bảng in; chuỗi rỗng khi bảng không in xếp loại."},
             "grade_code": {"type": "string"},
             "change": _ref("Change"),

@@ -7,6 +7,7 @@ commune table has 3,321 rows, and building model instances for them cost more th
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from typing import NamedTuple
 
 from django.http import Http404
@@ -33,11 +34,30 @@ class Line(NamedTuple):
     position: int
     max_points: Decimal | None = None
     points: Decimal | None = None
+    appraised_points: Decimal | None = None
+    survey_points: Decimal | None = None
 
 
 LINE_FIELDS = (
     "unit_id", "unit__code", "unit_name", "total", "grade", "grade_code", "rank", "position", "max_points", "points",
+    "appraised_points", "survey_points",
 )  # fmt: skip
+
+
+class MeasureColumn(NamedTuple):
+    """A column an announcement printed beside the score: its header, the `Line` field it shows, and whether it is
+    printed at the table's decimals (the parts of a score, "28,10") or as written (a maximum of "71,5")."""
+
+    label: str
+    field: str
+    at_table_decimals: bool = False
+
+
+MAXIMUM_AND_POINTS = (MeasureColumn("Điểm tối đa", "max_points"), MeasureColumn("Điểm đạt", "points"))
+COMPONENTS = (
+    MeasureColumn("Điểm thẩm định", "appraised_points", True),
+    MeasureColumn("Điểm điều tra XHH", "survey_points", True),
+)
 
 
 def lines_of(version: ResultVersion) -> list[Line]:
@@ -69,11 +89,16 @@ class PublishedTable:
     def decimals(self) -> int:
         return self.period.published_decimals
 
-    @property
-    def shows_measures(self) -> bool:
-        """The table prints, per unit, the maximum that applies and the points achieved beside the percentage (a
-        period whose basis is the percentage, with the figures there)."""
-        return self.period.basis == Period.Basis.PERCENT and any(r.max_points is not None for r in self.rows)
+    @cached_property
+    def measure_columns(self) -> tuple[MeasureColumn, ...]:
+        """The columns the announcement printed before the score, in its order: the maximum that applies and the
+        points achieved (a period whose basis is the percentage, with the figures there), then the appraised and
+        the survey parts of the score (an index that publishes them, as the national PAR INDEX does)."""
+        columns = ()
+        if self.period.basis == Period.Basis.PERCENT and any(r.max_points is not None for r in self.rows):
+            columns += MAXIMUM_AND_POINTS
+        columns += tuple(c for c in COMPONENTS if any(getattr(r, c.field) is not None for r in self.rows))
+        return columns
 
     @property
     def shows_grades(self) -> bool:
@@ -115,8 +140,7 @@ class DisplayRow(NamedTuple):
     unit_code: str = ""
     change: succession.Change | None = None
     score_change: str = ""
-    maximum: str = ""  # the maximum that applies and the points achieved, where the table prints them
-    points: str = ""
+    measures: tuple[str, ...] = ()  # the table's measure columns, formatted (PublishedTable.measure_columns)
 
 
 def display_rows(table: PublishedTable, changes: dict | None = None) -> list[DisplayRow]:
@@ -124,6 +148,12 @@ def display_rows(table: PublishedTable, changes: dict | None = None) -> list[Dis
     prefix = reverse("reports:unit_history", args=["-"])[:-2]
     changes = changes or {}
     decimals = table.decimals
+    columns = table.measure_columns
+
+    def measure(value, column: MeasureColumn) -> str:
+        if value is None:
+            return ""
+        return vn_number(value, decimals) if column.at_table_decimals else show(value)
     rows = []
     for r in table.rows:
         change = changes.get(r.unit_id)
@@ -139,8 +169,7 @@ def display_rows(table: PublishedTable, changes: dict | None = None) -> list[Dis
                 r.code,
                 change,
                 change.score_text(decimals) if change else "",
-                show(r.max_points) if r.max_points is not None else "",
-                show(r.points) if r.points is not None else "",
+                tuple(measure(getattr(r, column.field), column) for column in columns),
             )
         )
     return rows

@@ -4,6 +4,7 @@ Nothing here shows a result that is not published: every read goes through `publ
 """
 
 import csv
+from decimal import Decimal
 from itertools import groupby
 
 from django.http import Http404, HttpResponse, JsonResponse
@@ -52,7 +53,6 @@ def ranking(request, year: int, block: str):
         "body": table_body(
             page.rows,
             with_change=page.previous is not None,
-            with_measures=page.table.shows_measures,
             with_grades=page.table.shows_grades,
         ),
         "versions": versions_of(page.table.period),
@@ -67,7 +67,7 @@ def ranking_version(request, year: int, block: str, number: int):
         "table": table,
         "period": table.period,
         "body": table_body(
-            display_rows(table), with_change=False, with_measures=table.shows_measures, with_grades=table.shows_grades
+            display_rows(table), with_change=False, with_grades=table.shows_grades
         ),
         "versions": versions_of(table.period),
         "previous": previous,
@@ -99,6 +99,8 @@ CSV_HEADER = (
     "nguon",
     "diem_toi_da",
     "diem_dat",
+    "diem_tham_dinh",
+    "diem_dieu_tra_xhh",
 )
 
 
@@ -131,6 +133,8 @@ def ranking_csv(request, year: int, block: str):
                 table.source_line,
                 "" if result.max_points is None else plain_number(result.max_points, 3),
                 "" if result.points is None else plain_number(result.points, 3),
+                "" if result.appraised_points is None else plain_number(result.appraised_points, 3),
+                "" if result.survey_points is None else plain_number(result.survey_points, 3),
             ]
         )
     return response
@@ -165,6 +169,8 @@ def results_api(request, year: int, block: str):
                 "score": plain_number(result.total, table.decimals),
                 "max_points": None if result.max_points is None else format(result.max_points.normalize(), "f"),
                 "points": None if result.points is None else format(result.points.normalize(), "f"),
+                "appraised_points": _plain(result.appraised_points),
+                "survey_points": _plain(result.survey_points),
                 "grade": row.grade,
                 "grade_code": row.grade_code,
                 "change": _change(row.change, table.decimals),
@@ -173,6 +179,10 @@ def results_api(request, year: int, block: str):
         ],
     }
     return _json(data)
+
+
+def _plain(value: Decimal | None) -> str | None:
+    return None if value is None else format(value.normalize(), "f")
 
 
 def _json(data, status: int = 200) -> JsonResponse:

@@ -129,3 +129,17 @@ def test_the_ministries_table_keeps_its_two_components_as_printed(db, capsys, tm
     assert "Dòng 4" in message, message
     assert "điểm thẩm định 61,86 cộng điểm điều tra xã hội học 28,3 là 90,16" in message, message
     assert not Period.objects.filter(year=2022).exists()
+    # The public table prints the two components as the announcement did, in every format.
+    client = Client()
+    page = client.get("/xep-hang/2023/bo/").content.decode()
+    table = table_with(page, "Kết quả đánh giá")
+    assert table.rows[0][2:5] == ["Điểm thẩm định", "Điểm điều tra XHH", "Điểm đánh giá"], table.rows[0]
+    assert table.body()[0][1:5] == ["Bộ Tư pháp", "61,86", "28,10", "89,95"], table.body()[0]
+    answer = json.loads(client.get("/api/v1/results/2023/bo/").content)["results"][1]
+    assert (answer["appraised_points"], answer["survey_points"], answer["score"]) == ("62.67", "27.21", "89.89")
+    reader = csv.DictReader(io.StringIO(client.get("/xep-hang/2023/bo.csv").content.decode("utf-8-sig")))
+    first = next(reader)
+    assert (first["diem_tham_dinh"], first["diem_dieu_tra_xhh"], first["diem"]) == ("61.860", "28.100", "89.95")
+    sheet = load_workbook(io.BytesIO(client.get("/xep-hang/2023/bo.xlsx").content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[4][2:4] == ("Điểm thẩm định", "Điểm điều tra XHH") and rows[5][1:4] == ("Bộ Tư pháp", 61.86, 28.1)

@@ -64,6 +64,8 @@ def test_the_schema_catches_a_wrong_answer(schema):
         "score": "91.000",
         "max_points": None,
         "points": None,
+        "appraised_points": None,
+        "survey_points": None,
         "grade": "Tốt",
         "grade_code": "tot",
         "change": None,
