@@ -18,6 +18,7 @@ leaf, nor a bonus leaf nobody proposed — left blank, those count 0.
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 
 from scoring import ranking
 from scoring.tree import DEDUCTION, SCORED, CriteriaTree
@@ -157,6 +158,80 @@ def _area(tree: CriteriaTree, area, points: Mapping[object, Points]) -> AreaFigu
 
 
 @dataclass(frozen=True)
+class LeafSums:
+    """One unit's points added up per kind of leaf — what the database sums per unit, so that a page listing
+    33,000 units never reads their 3 million leaves. The counts follow `needs_points` and `unit_figures`: a leaf
+    with nothing stored is applicable and waits for its points like one with a blank value."""
+
+    must_fill: int = 0  # applicable self-assessed leaves
+    filled: int = 0  # of those, with the unit's own points
+    to_appraise: int = 0  # applicable leaves the total waits for, and proposed or confirmed bonus leaves
+    appraised: int = 0  # of those, with appraised (or survey, or confirmed bonus) points
+    missing: int = 0  # leaves that still need points before a total exists
+    out_of_range: int = 0  # appraised points below 0 or above the leaf's maximum
+    self_total: Decimal = ZERO
+    appraised_total: Decimal = ZERO  # over the self-assessed leaves, to compare with self_total
+    survey_total: Decimal = ZERO
+    bonus_proposed: Decimal = ZERO
+    bonus: Decimal = ZERO
+    deduction: Decimal = ZERO
+    scored_max: Decimal = ZERO  # the maximum of the applicable self-assessed and survey leaves
+    scored: Decimal = ZERO  # their appraised points
+
+    @cached_property
+    def total(self) -> ranking.Total | None:
+        """The engine's total from the sums: one leaf per kind adds up to the same index and total as the leaves
+        themselves (docs/scoring.md), once nothing is missing and every point is within its maximum."""
+        if self.missing or self.out_of_range:
+            return None
+        try:
+            return ranking.compute_total(
+                [
+                    ranking.Leaf("scored", self.scored_max, self.scored),
+                    ranking.Leaf("bonus", self.bonus, self.bonus, ranking.METHOD_BONUS),
+                    ranking.Leaf("deduction", self.deduction, self.deduction, ranking.METHOD_DEDUCTION),
+                ]
+            )
+        except ValueError:  # nothing applicable to score: no total, as unit_figures gives none
+            return None
+
+
+def sums_of(tree: CriteriaTree, points: Mapping[object, Points]) -> LeafSums:
+    """The same sums from one unit's leaves (a unit whose points the database cannot simply add, e.g. with a
+    correction laid over them): `unit_figures` computes, this only re-states its figures as sums."""
+    figures = unit_figures(tree, points)
+    counts = {"must_fill": 0, "filled": 0, "to_appraise": 0, "appraised": 0, "out_of_range": 0}
+    scored_max = scored = ZERO
+    for leaf in tree.leaves:
+        p = points.get(leaf.pk, NO_POINTS)
+        if p.not_applicable:
+            continue
+        counts["out_of_range"] += p.appraised is not None and not ZERO <= p.appraised <= leaf.max_points
+        if leaf.method in ranking.SCORED_METHODS:
+            scored_max += leaf.max_points
+            scored += p.appraised or ZERO
+        if leaf.method == ranking.METHOD_SELF:
+            counts["must_fill"] += 1
+            counts["filled"] += p.self_points is not None
+        # What the total waits for: scored leaves, and a bonus the unit proposed (a deduction left blank is none).
+        if needs_points(leaf, p) or (p.appraised is not None and leaf.method != ranking.METHOD_DEDUCTION):
+            counts["to_appraise"] += 1
+            counts["appraised"] += p.appraised is not None
+    return LeafSums(
+        **counts,
+        missing=len(figures.missing),
+        self_total=figures.self_total,
+        appraised_total=figures.appraised_total,
+        survey_total=figures.survey_total,
+        bonus_proposed=figures.bonus_proposed,
+        bonus=figures.bonus,
+        deduction=figures.deduction,
+        scored_max=scored_max,
+        scored=scored,
+    )
+
+
+@dataclass(frozen=True)
 class Standing:
     """A unit's figures and, once complete, its grade and rank among the complete units of the period."""
 
@@ -165,13 +240,14 @@ class Standing:
 
 
 def standings(
-    units: Sequence[tuple[object, str, Figures]],
+    units: Sequence[tuple[object, str, Figures | LeafSums]],
     *,
     decimals: int,
     bands: Sequence[ranking.Band],
     tie: str = ranking.TIE_SHOWN,
 ) -> dict[object, Standing]:
-    """Rank the complete units (key, name, figures) as publication would; the others stand unranked."""
-    entries = [ranking.Entry(key, name, f.total.total) for key, name, f in units if f.total is not None]
+    """Rank the complete units (key, name, figures or sums) as publication would; the others stand unranked."""
+    totals = [(key, name, f, f.total) for key, name, f in units]
+    entries = [ranking.Entry(key, name, total.total) for key, name, _f, total in totals if total is not None]
     table = {row.key: row for row in ranking.rank_entries(entries, decimals=decimals, bands=bands, tie=tie)}
-    return {key: Standing(f, table.get(key)) for key, _name, f in units}
+    return {key: Standing(f, table.get(key)) for key, _name, f, _total in totals}

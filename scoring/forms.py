@@ -1,6 +1,8 @@
 """The entry page's forms (one per leaf, built from `scoring.entry_fields`), and the small forms of the period
 actions."""
 
+import re
+
 from django import forms
 from django.core.exceptions import ValidationError
 
@@ -8,7 +10,7 @@ from cchc_portal.lib.numbers import show
 from cchc_portal.validators import multi_line, one_line
 from scoring import entry_fields
 from scoring.entry_fields import EntryField
-from scoring.models import LONG_TEXT_LIMIT
+from scoring.models import LONG_TEXT_LIMIT, Submission
 from scoring.queries import EntrySheet, SheetRow
 from scoring.scores import Change
 
@@ -177,6 +179,34 @@ class IdChoices(forms.ModelMultipleChoiceField):
         return super()._check_values(value)
 
 
+class UnitCodes(forms.CharField):
+    """Units named by their codes, one per line or separated by commas: a list to pick from is of no use for a
+    block of thousands of communes (and drawing it took most of the period page's time)."""
+
+    widget = forms.Textarea(attrs={"rows": 4})
+
+    def __init__(self, *args, queryset=None, **kwargs):
+        self.queryset = queryset
+        super().__init__(*args, **kwargs)
+
+    def clean(self, value):
+        text = super().clean(value)
+        codes = list(dict.fromkeys(code for code in re.split(r"[\s,;]+", text) if code))
+        if not codes:
+            return self.queryset.none()
+        found = self.queryset.filter(code__in=codes)
+        unknown = sorted(set(codes) - set(found.values_list("code", flat=True)))
+        if unknown:
+            raise ValidationError(
+                "Không có đơn vị nào của kỳ có mã: " + ", ".join(unknown[:10]) + (" …" if len(unknown) > 10 else "")
+            )
+        return found
+
+
+# A block with more units than this names them by code when assigning an appraiser, instead of a list to pick from.
+UNITS_IN_A_LIST = 300
+
+
 class AssignForm(forms.Form):
     """Which appraiser, for which units of the period (none chosen: every unit)."""
 
@@ -199,7 +229,32 @@ class AssignForm(forms.Form):
         users = get_user_model().objects.filter(groups__name=APPRAISER, is_active=True).order_by("username")
         self.fields["appraiser"].queryset = users
         self.fields["appraiser"].label_from_instance = lambda u: u.get_full_name() or u.get_username()
-        self.fields["units"].queryset = Unit.objects.filter(block_id=period.block_id).active_in(period.year)
+        units = Unit.objects.filter(block_id=period.block_id).active_in(period.year)
+        if units.count() > UNITS_IN_A_LIST:
+            self.fields["units"] = UnitCodes(
+                label="Mã các đơn vị (để trống: mọi đơn vị của kỳ)",
+                help_text="Mỗi dòng một mã đơn vị, hoặc các mã cách nhau bằng dấu phẩy.",
+                required=False,
+                max_length=200_000,
+                queryset=units,
+            )
+        else:
+            self.fields["units"].queryset = units
+
+
+class UnitFilterForm(forms.Form):
+    """Which units the period page lists: a part of the name, a state, an appraiser's units (GET, never saved)."""
+
+    q = forms.CharField(label="Tên đơn vị", required=False, max_length=100)
+    tinh_trang = forms.ChoiceField(label="Tình trạng", required=False)
+    tham_dinh = forms.ChoiceField(label="Thẩm định viên", required=False)
+
+    def __init__(self, *args, appraisers: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["tinh_trang"].choices = [("", "Mọi tình trạng"), *Submission.Status.choices]
+        self.fields["tham_dinh"].choices = [("", "Mọi thẩm định viên"), *appraisers]
+        if not appraisers:
+            del self.fields["tham_dinh"]
 
 
 class ReasonForm(forms.Form):

@@ -11,13 +11,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Max
 from django.utils import timezone
 
 from cchc_portal.lib.numbers import vn_number
-from scoring.figures import NO_POINTS, needs_points
-from scoring.models import Criterion, Method, Period, Score, Submission
-from scoring.results import period_standings, points_of
+from cchc_portal.lib.text import search_key
+from scoring.figures import standings
+from scoring.models import Criterion, Period, Submission
+from scoring.results import blank_sums, rules_of, unit_sums
 from units.models import Unit
 
 ZERO = Decimal(0)
@@ -105,56 +105,60 @@ def names(units: list[UnitProgress], detail=None) -> str:
 
 
 def period_progress(period: Period) -> Progress:
-    """Every unit of the period's block that existed that year, with its progress and figures (5 queries)."""
+    """Every unit of the period's block that existed that year, with its progress and figures, in a fixed number of
+    queries whatever the number of units: the points are summed per unit by the database (results.unit_sums) and
+    the engine turns the sums into totals, grades and ranks — a national period has 3 million leaves."""
     tree = Criterion.objects.tree_of(period.criteria_set_id)
-    units = list(Unit.objects.filter(block_id=period.block_id).active_in(period.year).order_by("name"))
-    submissions = {
-        s.unit_id: s for s in Submission.objects.filter(period=period).only("unit_id", "status", "submitted_at")
-    }
-    last_change = dict(
-        Score.objects.filter(period=period).order_by().values("unit_id").annotate(at=Max("updated_at")).values_list(
-            "unit_id", "at"
-        )
+    units = list(
+        Unit.objects.filter(block_id=period.block_id).active_in(period.year).order_by("name").only("pk", "code", "name")
     )
-    points = points_of(period)
-    standing = period_standings(period, [(u.pk, u.name) for u in units], tree, points)
-    rows = []
-    for unit in units:
-        submission = submissions.get(unit.pk)
-        row = UnitProgress(
-            unit=unit,
-            status=submission.status if submission else U.NOT_STARTED,
-            submitted_at=submission.submitted_at if submission else None,
-            last_change=last_change.get(unit.pk),
+    submissions = {
+        unit_id: (status, at)
+        for unit_id, status, at in Submission.objects.filter(period=period).values_list(
+            "unit_id", "status", "submitted_at"
         )
-        _tally(row, tree, points.get(unit.pk, {}), standing[unit.pk])
-        rows.append(row)
+    }
+    sums, last_change = unit_sums(period, tree)
+    blank = blank_sums(tree)
+    mine = [(u.pk, u.name, sums.get(u.pk, blank)) for u in units]
+    standing = standings(mine, **rules_of(period))
+    rows = []
+    for unit, (_pk, _name, figures) in zip(units, mine, strict=True):
+        status, submitted_at = submissions.get(unit.pk, (U.NOT_STARTED, None))
+        ranked, total = standing[unit.pk].ranked, figures.total
+        rows.append(
+            UnitProgress(
+                unit=unit,
+                status=status,
+                submitted_at=submitted_at,
+                must_fill=figures.must_fill,
+                filled=figures.filled,
+                to_appraise=figures.to_appraise,
+                appraised=figures.appraised,
+                self_total=figures.self_total,
+                appraised_total=figures.appraised_total,
+                survey_total=figures.survey_total,
+                bonus=figures.bonus,
+                deduction=figures.deduction,
+                projected=total.total if total is not None else None,
+                grade=ranked.band.label if ranked else "",
+                rank=ranked.rank if ranked else None,
+                last_change=last_change.get(unit.pk),
+            )
+        )
     return Progress(period=period, units=rows, leaves=len(tree.leaves))
 
 
-def _tally(row: UnitProgress, tree, points: dict, standing) -> None:
-    figures = standing.figures
-    for leaf in tree.leaves:
-        p = points.get(leaf.pk, NO_POINTS)
-        if p.not_applicable:
-            continue
-        if leaf.method == Method.SELF:
-            row.must_fill += 1
-            row.filled += p.self_points is not None
-        # What the total waits for: scored leaves, and a bonus the unit proposed (a deduction left blank is none).
-        if needs_points(leaf, p) or (p.appraised is not None and leaf.method != Method.DEDUCTION):
-            row.to_appraise += 1
-            row.appraised += p.appraised is not None
-    row.self_total, row.appraised_total, row.survey_total = (
-        figures.self_total,
-        figures.appraised_total,
-        figures.survey_total,
-    )
-    row.bonus, row.deduction = figures.bonus, figures.deduction
-    if figures.total is not None:
-        row.projected = figures.total.total
-    if standing.ranked is not None:
-        row.grade, row.rank = standing.ranked.band.label, standing.ranked.rank
+def filtered(units: list[UnitProgress], *, text: str = "", status: str = "", unit_ids=None) -> list[UnitProgress]:
+    """The units whose name holds `text` (without regard to case or diacritics), in `status`, among `unit_ids`."""
+    words = search_key(text).split()
+    return [
+        u
+        for u in units
+        if (not status or u.status == status)
+        and (unit_ids is None or u.unit.pk in unit_ids)
+        and all(word in search_key(u.unit.name) for word in words)
+    ]
 
 
 def summary_of(units: list[UnitProgress]) -> str:

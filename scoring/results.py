@@ -8,10 +8,10 @@ published versions laid over them: a correction never edits a score in place.
 from collections.abc import Iterable
 from decimal import Decimal
 
-from django.db.models import Count, Sum
+from django.db.models import Count, F, Max, Q, Sum
 
 from scoring import ranking
-from scoring.figures import NO_POINTS, Figures, Points, Standing, standings, unit_figures
+from scoring.figures import NO_POINTS, Figures, LeafSums, Points, Standing, standings, sums_of, unit_figures
 from scoring.models import Criterion, GradeScheme, Period, Score, ScoreCorrection
 from scoring.tree import CriteriaTree
 
@@ -74,6 +74,92 @@ def points_of(
         own = found.get(unit_id, {}).get(criterion_id, NO_POINTS).self_points
         found.setdefault(unit_id, {})[criterion_id] = Points(own, c.appraised_points, c.not_applicable)
     return found
+
+
+_POINTS_STEP = Decimal(1).scaleb(-Score._meta.get_field("appraised_points").decimal_places)
+_SELF, _SURVEY = ranking.METHOD_SELF, ranking.METHOD_SURVEY
+_BONUS, _DEDUCTION = ranking.METHOD_BONUS, ranking.METHOD_DEDUCTION
+
+
+def exact(value) -> Decimal:
+    """A sum of points as the exact decimal it is. PostgreSQL adds numerics exactly; SQLite adds the stored binary
+    floats, off by far less than half a thousandth for any sum of points, so rounding to the points' places
+    restores the exact sum."""
+    return Decimal(0) if value is None else Decimal(value).quantize(_POINTS_STEP)
+
+
+def unit_sums(period: Period, tree: CriteriaTree) -> tuple[dict[int, LeafSums], dict[int, object]]:
+    """unit id -> its points added up per kind of leaf (scoring.figures.LeafSums), and unit id -> when its points
+    last changed: one grouped query over the period's scores, whatever their number, plus one for the units a
+    published correction touches (those are summed leaf by leaf, the correction laid over the score).
+
+    A unit without a score row still gets its sums (every leaf waiting); a leaf without a row counts as blank."""
+    leaves = tree.leaves
+    n = {m: sum(1 for leaf in leaves if leaf.method == m) for m in ranking.METHODS}
+    scored_full_max = sum((leaf.max_points for leaf in leaves if leaf.method in ranking.SCORED_METHODS), Decimal(0))
+    na, on = Q(not_applicable=True), Q(not_applicable=False)
+    method = {m: Q(criterion__method=m) for m in ranking.METHODS}
+    scored = Q(criterion__method__in=sorted(ranking.SCORED_METHODS))
+    proposed = Q(self_points__gt=0)
+    rows = (
+        Score.objects.filter(period=period, criterion__in=[leaf.pk for leaf in leaves])
+        .order_by()
+        .values("unit_id")
+        .annotate(
+            na_self=Count("pk", filter=method[_SELF] & na),
+            filled=Count("pk", filter=method[_SELF] & on & Q(self_points__isnull=False)),
+            na_scored=Count("pk", filter=scored & na),
+            na_scored_max=Sum("criterion__max_points", filter=scored & na),
+            scored_given=Count("pk", filter=scored & on & Q(appraised_points__isnull=False)),
+            bonus_counted=Count(
+                "pk", filter=method[_BONUS] & on & (Q(appraised_points__isnull=False) | proposed)
+            ),
+            bonus_given=Count("pk", filter=method[_BONUS] & on & Q(appraised_points__isnull=False)),
+            unconfirmed=Count("pk", filter=method[_BONUS] & on & Q(appraised_points__isnull=True) & proposed),
+            out_of_range=Count(
+                "pk", filter=on & (Q(appraised_points__gt=F("criterion__max_points")) | Q(appraised_points__lt=0))
+            ),
+            self_total=Sum("self_points", filter=method[_SELF] & on),
+            appraised_total=Sum("appraised_points", filter=method[_SELF] & on),
+            survey_total=Sum("appraised_points", filter=method[_SURVEY] & on),
+            proposed_total=Sum("self_points", filter=method[_BONUS] & on),
+            bonus=Sum("appraised_points", filter=method[_BONUS] & on),
+            deduction=Sum("appraised_points", filter=method[_DEDUCTION] & on),
+            last_change=Max("updated_at"),
+        )
+    )
+    sums, changed = {}, {}
+    for row in rows:
+        scored_leaves = n[_SELF] + n[_SURVEY] - row["na_scored"]
+        appraised = row["scored_given"] + row["bonus_given"]
+        sums[row["unit_id"]] = LeafSums(
+            must_fill=n[_SELF] - row["na_self"],
+            filled=row["filled"],
+            to_appraise=scored_leaves + row["bonus_counted"],
+            appraised=appraised,
+            missing=scored_leaves - row["scored_given"] + row["unconfirmed"],
+            out_of_range=row["out_of_range"],
+            self_total=exact(row["self_total"]),
+            appraised_total=exact(row["appraised_total"]),
+            survey_total=exact(row["survey_total"]),
+            bonus_proposed=exact(row["proposed_total"]),
+            bonus=exact(row["bonus"]),
+            deduction=exact(row["deduction"]),
+            scored_max=scored_full_max - exact(row["na_scored_max"]),
+            scored=exact(row["appraised_total"]) + exact(row["survey_total"]),
+        )
+        changed[row["unit_id"]] = row["last_change"]
+    corrected = corrections_of(period)
+    if corrected:
+        units = {unit_id for unit_id, _ in corrected}
+        for unit_id, points in points_of(period, units).items():
+            sums[unit_id] = sums_of(tree, points)
+    return sums, changed
+
+
+def blank_sums(tree: CriteriaTree) -> LeafSums:
+    """The sums of a unit with nothing stored."""
+    return sums_of(tree, {})
 
 
 def figures_of(period: Period, tree: CriteriaTree, unit_id: int) -> Figures:

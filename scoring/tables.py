@@ -26,11 +26,11 @@ class ProgressTable(tables.Table):
 
     class Meta:
         attrs = {"class": "ranking progress"}
-        template_name = "django_tables2/table.html"
-        empty_text = "Khối này chưa có đơn vị nào."
+        template_name = "scoring/_progress_table.html"
+        empty_text = "Không có đơn vị nào như vậy."
 
     def __init__(self, *args, period, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, page_field="trang", **kwargs)
         self.entry_prefix = reverse("scoring:entry", args=[period.pk, "-"])[:-2]
 
     def render_name(self, record):

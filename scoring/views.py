@@ -33,13 +33,14 @@ from scoring.forms import (
     OpenForm,
     PublishForm,
     ReasonForm,
+    UnitFilterForm,
     leaf_forms,
     shown_again,
     stale_fields,
 )
 from scoring.imports.views import IMPORTED_SESSION_KEY
 from scoring.models import AppraiserAssignment, AuditEntry, Criterion, Evidence, Period, Submission
-from scoring.progress import period_progress
+from scoring.progress import filtered, period_progress
 from scoring.queries import days_left, entry_sheet
 from scoring.scores import evidence_add, evidence_remove, scores_save
 from scoring.tables import ProgressTable
@@ -111,8 +112,8 @@ def dashboard(request, pk: int):
     period = _period(pk)
     permissions.require(permissions.can_view_dashboard(request.user, period))
     progress = period_progress(period)
-    table = ProgressTable(progress.units, period=period, order_by=request.GET.get("sort"))
-    tables.RequestConfig(request, paginate=False).configure(table)
+    assignments = list(period.assignments.select_related("appraiser", "unit").order_by("appraiser__username"))
+    table, unit_filter = _unit_table(request, period, progress, assignments)
     can_manage = permissions.can_manage_period(request.user)
     typed = request.session.pop(MOVE_SESSION_KEY, None) or {}
     moves = [
@@ -131,12 +132,38 @@ def dashboard(request, pk: int):
         "moves": moves,
         "preview": _preview(progress) if period.status == Period.Status.APPROVED else None,
         "imported": _just_imported(request, progress),
-        "assignments": period.assignments.select_related("appraiser", "unit").order_by("appraiser__username"),
+        "assignments": assignments,
+        "unit_filter": unit_filter,
         "assign_form": AssignForm(period=period) if can_manage and not period.is_public else None,
         # A published period needs no more work from the units, so no account either.
         "without_account": [] if period.is_public else units_without_account(period, [u.unit for u in progress.units]),
     }
     return render(request, "scoring/dashboard.html", context)
+
+
+UNITS_PER_PAGE = 100
+
+
+def _unit_table(request, period, progress, assignments) -> tuple[ProgressTable, UnitFilterForm]:
+    """The units the page lists — filtered by name, state and appraiser, sorted by any column, a page of 100 at a
+    time: a national period has 33,000 units, and a page of all of them took a minute to draw."""
+    appraisers = {}
+    for a in assignments:
+        mine = appraisers.setdefault(str(a.appraiser_id), (a.appraiser, set()))[1]
+        mine.add(a.unit_id)  # None: every unit of the period
+    choices = [(pk, user.get_full_name() or user.get_username()) for pk, (user, _units) in appraisers.items()]
+    form = UnitFilterForm(request.GET or None, appraisers=choices)
+    wanted = form.cleaned_data if form.is_valid() else {}
+    units = appraisers.get(wanted.get("tham_dinh") or "", (None, None))[1]
+    shown = filtered(
+        progress.units,
+        text=wanted.get("q", ""),
+        status=wanted.get("tinh_trang", ""),
+        unit_ids=None if units is None or None in units else units,
+    )
+    table = ProgressTable(shown, period=period, order_by=request.GET.get("sort"))
+    tables.RequestConfig(request, paginate={"per_page": UNITS_PER_PAGE}).configure(table)
+    return table, form
 
 
 def _move_forms(move, typed: dict | None = None) -> dict:
@@ -161,11 +188,15 @@ def _just_imported(request, progress) -> list:
     return [u for u in progress.units if u.unit.pk in wanted]
 
 
+PREVIEW_ROWS = 200
+
+
 def _preview(progress) -> dict:
-    """The table exactly as publication would print it: units by rank, and how many of each grade."""
+    """The table exactly as publication would print it: units by rank (the first 200 of a large block; the whole
+    table is in the detailed report), and how many of each grade, best grade first."""
     rows = sorted((u for u in progress.units if u.rank), key=lambda u: (u.rank, u.unit.name))
-    grades = Counter(u.grade for u in rows)
-    return {"rows": rows, "grades": sorted(grades.items(), key=lambda g: -g[1]), "complete": len(rows)}
+    grades = Counter(u.grade for u in rows)  # in the order ranks meet them: the best grade first
+    return {"rows": rows[:PREVIEW_ROWS], "grades": list(grades.items()), "complete": len(rows)}
 
 
 @require_POST

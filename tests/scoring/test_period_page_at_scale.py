@@ -1,0 +1,106 @@
+"""The period page of a large block: the units a page at a time, filtered by name, state and appraiser, sorted by
+any column, in a number of queries that does not grow with the units; appraisers assigned by unit codes where a
+list of thousands would be of no use."""
+
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from scoring import forms as scoring_forms
+from scoring.models import AppraiserAssignment, Period, Score, Submission
+from scoring.permissions import APPRAISER
+from tests.browser import submit_page, table_with
+from tests.conftest import make_units
+from tests.scoring.workflow_cast import Cast, user
+
+S = Period.Status
+
+
+@pytest.fixture
+def big(so, scheme, monkeypatch):
+    """The workflow cast with 250 more units; lists of more than 40 units go by code."""
+    monkeypatch.setattr(scoring_forms, "UNITS_IN_A_LIST", 40)
+    cast = Cast(so, scheme)
+    cast.set_status(S.APPRAISAL)
+    cast.more = make_units(so, [f"UBND xã Số {i:03d}" for i in range(250)])
+    for unit in cast.more[:5]:
+        Submission.objects.create(period=cast.period, unit=unit, status=Submission.Status.SUBMITTED)
+    return cast
+
+
+def page(client, cast, query=""):
+    return client.get(f"/cham-diem/ky/{cast.period.pk}/{query}").content.decode()
+
+
+def progress_rows(html) -> list[list[str]]:
+    return table_with(html, "progress").body()
+
+
+def test_a_page_of_a_hundred_units_then_the_next(big):
+    admin = Client()
+    admin.force_login(big.admin)
+    first = page(admin, big)
+    assert len(progress_rows(first)) == 100
+    assert "Đơn vị 1–100 trong 253 · trang 1/3" in first and "Trang sau ›" in first
+    third = page(admin, big, "?trang=3")
+    assert len(progress_rows(third)) == 53 and "‹ Trang trước" in third
+    assert len(progress_rows(page(admin, big, "?trang=abc"))) == 100  # a page that is not a number: the first
+    assert len(progress_rows(page(admin, big, "?trang=99"))) == 53  # past the end: the last
+
+
+def test_filtered_by_name_without_marks_and_by_state(big):
+    admin = Client()
+    admin.force_login(big.admin)
+    found = progress_rows(page(admin, big, "?q=xa+so+24"))
+    assert [r[0] for r in found] == [f"UBND xã Số {i:03d}" for i in range(250) if "24" in f"{i:03d}"]
+    submitted = progress_rows(page(admin, big, f"?tinh_trang={Submission.Status.SUBMITTED}"))
+    assert [r[0] for r in submitted] == [f"UBND xã Số {i:03d}" for i in range(5)]
+    nothing = page(admin, big, "?q=không+có+đơn+vị+này")
+    assert "Không có đơn vị nào như vậy." in nothing
+
+
+def test_filtered_by_appraiser_and_sorted_by_projected_total(big):
+    admin = Client()
+    admin.force_login(big.admin)
+    other = user("thamdinh.2", APPRAISER)
+    for unit in big.more[10:13]:
+        AppraiserAssignment.objects.create(period=big.period, appraiser=other, unit=unit)
+    mine = progress_rows(page(admin, big, f"?tham_dinh={other.pk}"))
+    assert [r[0] for r in mine] == [u.name for u in big.more[10:13]]
+    for unit, points in ((big.unit_a, "1"), (big.unit_b, "2")):
+        for leaf in big.leaf.values():
+            Score.objects.update_or_create(
+                period=big.period, unit=unit, criterion=leaf,
+                defaults={"appraised_points": min(leaf.max_points, Decimal(points)), "not_applicable": False},
+            )  # fmt: skip
+    ranked = progress_rows(page(admin, big, "?sort=-projected"))
+    assert [r[0] for r in ranked[:2]] == ["Sở Y tế", "Sở Tư pháp"], ranked[:2]
+
+
+def test_the_queries_do_not_grow_with_the_units(big, so):
+    admin = Client()
+    admin.force_login(big.admin)
+    page(admin, big)
+    with CaptureQueriesContext(connection) as before:
+        page(admin, big)
+    make_units(so, [f"UBND phường {i:03d}" for i in range(200)])
+    with CaptureQueriesContext(connection) as after:
+        page(admin, big)
+    assert len(after.captured_queries) == len(before.captured_queries), [q["sql"][:120] for q in after]
+
+
+def test_appraisers_are_assigned_by_unit_codes_in_a_large_block(big):
+    admin = Client()
+    admin.force_login(big.admin)
+    other = user("thamdinh.3", APPRAISER)
+    url = f"/cham-diem/ky/{big.period.pk}/"
+    codes = f"{big.more[0].code}, {big.more[1].code}\n{big.more[2].code}"
+    form = {"appraiser": str(other.pk), "units": codes}
+    answer = submit_page(admin, url, form, form="phan-cong-form", follow=True)
+    assert "Đã thêm 3 phân công thẩm định." in answer.content.decode()
+    refused = submit_page(admin, url, {**form, "units": "khong-co-ma-nay"}, form="phan-cong-form", follow=True)
+    assert "Không có đơn vị nào của kỳ có mã: khong-co-ma-nay" in refused.content.decode()
+    assert AppraiserAssignment.objects.filter(appraiser=other).count() == 3
