@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
+from cchc_portal.lockouts import ResetPasswordAndUnlock
 from scoring import views_jobs
 
 admin.site.site_header = "Quản trị kết quả CCHC"
@@ -19,7 +20,7 @@ accounts = [
     path("quen-mat-khau/da-gui/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path(
         "dat-lai-mat-khau/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(success_url=reverse_lazy("password_reset_complete")),
+        ResetPasswordAndUnlock.as_view(success_url=reverse_lazy("password_reset_complete")),
         name="password_reset_confirm",
     ),
     path("dat-lai-mat-khau/xong/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
