@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "django_tables2",
     "import_export",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "csp",
     "django_rq",
     "units",
@@ -54,6 +56,9 @@ MIDDLEWARE = [
     "cchc_portal.middleware.RefuseNullCharacters",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The second factor: which app code this session has given (django-otp), and the page that asks for one.
+    "django_otp.middleware.OTPMiddleware",
+    "cchc_portal.second_factor.SecondFactor",
     # After the user is known (read from the primary): anonymous reads of the public pages go to the read replica.
     "cchc_portal.replica_middleware.PublicReadsFromReplica",
     "cchc_portal.middleware.UploadGate",
@@ -161,6 +166,12 @@ for _proxy in TRUSTED_PROXIES:
             f"TRUSTED_PROXIES: {_proxy!r} không phải địa chỉ hay dải địa chỉ IP (not an IP address or network)"
         ) from None
 AXES_CLIENT_IP_CALLABLE = "cchc_portal.addresses.client_address"
+# A second factor (a six-digit code from an authenticator app) is required of the Department's administrators
+# and superusers (not by default on a development machine, DEBUG=1); everyone else may turn it on
+# (cchc_portal/second_factor.py).
+ADMIN_SECOND_FACTOR = env_bool("ADMIN_SECOND_FACTOR", default=not DEBUG)
+# The name the authenticator app shows next to the code.
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Cổng CCHC")
 # Successful logins (axes' access log) kept this many days; `manage.py clear_logins` (daily, docs/deploy.md)
 # removes older ones and every attempt whose cool-off is over.
 LOGIN_LOG_DAYS = env_int("LOGIN_LOG_DAYS", 90)

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
+from cchc_portal import second_factor
 from cchc_portal.lockouts import ResetPasswordAndUnlock
 from scoring import views_jobs
 
@@ -23,6 +24,9 @@ accounts = [
         ResetPasswordAndUnlock.as_view(success_url=reverse_lazy("password_reset_complete")),
         name="password_reset_confirm",
     ),
+    path("xac-thuc-hai-buoc/", second_factor.verify, name="second_factor"),
+    path("xac-thuc-hai-buoc/thiet-lap/", second_factor.setup, name="second_factor_setup"),
+    path("xac-thuc-hai-buoc/tat/", second_factor.disable, name="second_factor_disable"),
     path("dat-lai-mat-khau/xong/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
 ]
 
