@@ -38,10 +38,10 @@ def client_address(request) -> str | None:
     remote = request.META.get("REMOTE_ADDR") or ""
     networks = _networks(tuple(settings.TRUSTED_PROXIES))
     peer = _parse(remote)
-    if peer is None:
-        return remote or None
-    if not networks or not _trusted(peer, networks):
-        return str(peer)
+    # gunicorn on a Unix socket gives no address: only a process on this machine (the proxy) can connect.
+    from_proxy = bool(networks) and (_trusted(peer, networks) if peer is not None else not remote)
+    if not from_proxy:
+        return str(peer) if peer is not None else (remote or None)
     client = peer
     hops = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
     for hop in reversed(hops):
@@ -51,4 +51,4 @@ def client_address(request) -> str | None:
         client = address
         if not _trusted(address, networks):
             break  # the first address no trusted proxy is known to hold: the client
-    return str(client)
+    return str(client) if client is not None else None

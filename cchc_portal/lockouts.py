@@ -35,6 +35,11 @@ class LoginAttempts(AxesDatabaseHandler):
     def user_login_failed(self, sender, credentials: dict, request=None, **kwargs):
         if request is None:
             return super().user_login_failed(sender, credentials, request, **kwargs)
+        if getattr(request, "axes_locked_out", False):
+            username = get_client_username(request, credentials)
+            log.info(
+                "AXES: Refused login of %s from %s during its lockout (not counted)", username, request.axes_ip_address
+            )
         kept = request.GET, request.POST
         request.GET = request.POST = QueryDict()
         try:

@@ -6,6 +6,7 @@ cool-off; every refused attempt appended a kilobyte to one row. tests/test_locko
 attack through a real nginx with the documented configuration.
 """
 
+import logging
 from datetime import timedelta
 
 import pytest
@@ -36,6 +37,7 @@ def test_without_a_trusted_proxy_the_address_is_the_connection_and_the_header_is
     settings.TRUSTED_PROXIES = []
     assert seen("203.0.113.7") == "203.0.113.7"
     assert seen("127.0.0.1", "198.51.100.1") == "127.0.0.1"  # anyone can write the header
+    assert seen("", "198.51.100.1") is None
 
 
 def test_behind_the_proxy_the_address_nginx_saw_is_used_and_a_forged_header_is_not(settings):
@@ -50,6 +52,8 @@ def test_behind_the_proxy_the_address_nginx_saw_is_used_and_a_forged_header_is_n
     # No header, or garbage where nginx's entry should be: the proxy itself, never the garbage.
     assert seen("127.0.0.1") == "127.0.0.1"
     assert seen("127.0.0.1", "203.0.113.7, không-phải-địa-chỉ") == "127.0.0.1"
+    # gunicorn on a Unix socket: no peer address, and only a local process (the proxy) can connect.
+    assert seen("", "203.0.113.7") == "203.0.113.7"
 
 
 def test_a_chain_of_trusted_proxies_is_walked_back_to_the_first_untrusted_address(settings):
@@ -116,14 +120,17 @@ def test_an_attacker_locks_the_administrator_only_from_the_attacker_s_own_addres
     assert login("canbo.noivu", PASSWORD, client_ip="198.51.100.21").status_code == 302
 
 
-def test_attempts_during_a_lockout_neither_renew_it_nor_grow_the_row(people, settings):
+def test_attempts_during_a_lockout_neither_renew_it_nor_grow_the_row(people, settings, caplog):
     client = Client()
     for _ in range(settings.AXES_FAILURE_LIMIT):
         login("quantri", "doan-mo", client=client)
     locked_at = timezone.now() - timedelta(minutes=14)
     AccessAttempt.objects.update(attempt_time=locked_at)
-    for _ in range(50):
-        assert login("quantri", "doan-mo", client=client).status_code == 429
+    with caplog.at_level(logging.INFO, logger="axes"):
+        for _ in range(50):
+            assert login("quantri", "doan-mo", client=client).status_code == 429
+    refused = [r.getMessage() for r in caplog.records if "during its lockout" in r.getMessage()]
+    assert len(refused) == 50 and "quantri from 127.0.0.1" in refused[0]  # each one still in the log
     assert login("quantri", PASSWORD, client=client).status_code == 429
     row = AccessAttempt.objects.get()
     # before: the attempt time moved to each refused attempt, and the row grew by each one's POST data.
