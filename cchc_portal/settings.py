@@ -5,6 +5,7 @@ without SECRET_KEY and turns on the HTTPS protections that `manage.py check --de
 """
 
 from datetime import timedelta
+from ipaddress import ip_network
 from pathlib import Path
 
 import dj_database_url
@@ -37,6 +38,8 @@ INSTALLED_APPS = [
     "django_tables2",
     "import_export",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "csp",
     "django_rq",
     "units",
@@ -53,6 +56,9 @@ MIDDLEWARE = [
     "cchc_portal.middleware.RefuseNullCharacters",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The second factor: which app code this session has given (django-otp), and the page that asks for one.
+    "django_otp.middleware.OTPMiddleware",
+    "cchc_portal.second_factor.SecondFactor",
     # After the user is known (read from the primary): anonymous reads of the public pages go to the read replica.
     "cchc_portal.replica_middleware.PublicReadsFromReplica",
     "cchc_portal.middleware.UploadGate",
@@ -131,20 +137,44 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # Logins: axes checks a lockout before any password is hashed, so a flood of wrong passwords costs one
-# database query each once an account or an address is locked. Unlocked by an administrator (admin page
-# "Access attempts", or `manage.py axes_reset_username`) or after the cool-off.
+# database query each once locked. What is locked is the pair account + address: wrong passwords from one place
+# lock that account from that place only, so nobody elsewhere can lock out the administrator or anyone else.
+# A refused attempt during a lockout is not recorded, so it neither renews the cool-off nor grows a row; a lock
+# ends LOGIN_COOLOFF_MINUTES after the failure that set it. Unlocked early by `manage.py unlock_login`, by a
+# password reset through the mail link, or by an administrator (admin page "Access attempts").
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_HANDLER = "cchc_portal.lockouts.LoginAttempts"
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either the account or the address is locked
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
 AXES_SENSITIVE_PARAMETERS = ["password"]  # the log names the account and the address, never a password
-AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
+AXES_LOCKOUT_CALLABLE = "cchc_portal.lockouts.lockout_page"
 AXES_HTTP_RESPONSE_CODE = 429
-AXES_IPWARE_PROXY_COUNT = 1 if env_bool("BEHIND_TLS_PROXY", default=False) else None
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if env_bool("BEHIND_TLS_PROXY", default=False) else ["REMOTE_ADDR"]
+# The client's address behind nginx (cchc_portal/addresses.py): X-Forwarded-For is believed only from these
+# addresses (networks allowed), read from the right. Behind the documented nginx on the same machine that is
+# 127.0.0.1 and ::1; without a proxy, nobody, and REMOTE_ADDR is the client.
+TRUSTED_PROXIES = env_list(
+    "TRUSTED_PROXIES", ["127.0.0.1", "::1"] if env_bool("BEHIND_TLS_PROXY", default=False) else []
 )
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES: {_proxy!r} không phải địa chỉ hay dải địa chỉ IP (not an IP address or network)"
+        ) from None
+AXES_CLIENT_IP_CALLABLE = "cchc_portal.addresses.client_address"
+# A second factor (a six-digit code from an authenticator app) is required of the Department's administrators
+# and superusers (not by default on a development machine, DEBUG=1); everyone else may turn it on
+# (cchc_portal/second_factor.py).
+ADMIN_SECOND_FACTOR = env_bool("ADMIN_SECOND_FACTOR", default=not DEBUG)
+# The name the authenticator app shows next to the code.
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Cổng CCHC")
+# Successful logins (axes' access log) kept this many days; `manage.py clear_logins` (daily, docs/deploy.md)
+# removes older ones and every attempt whose cool-off is over.
+LOGIN_LOG_DAYS = env_int("LOGIN_LOG_DAYS", 90)
 
 # The cache: published pages, the public-data generation, rate limits. Redis when REDIS_URL is set (shared by every
 # app server, which also keeps sessions there), this process's memory otherwise (one server; see docs/deploy.md).

@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
+from cchc_portal import second_factor
+from cchc_portal.lockouts import ResetPasswordAndUnlock
 from scoring import views_jobs
 
 admin.site.site_header = "Quản trị kết quả CCHC"
@@ -19,9 +21,12 @@ accounts = [
     path("quen-mat-khau/da-gui/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path(
         "dat-lai-mat-khau/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(success_url=reverse_lazy("password_reset_complete")),
+        ResetPasswordAndUnlock.as_view(success_url=reverse_lazy("password_reset_complete")),
         name="password_reset_confirm",
     ),
+    path("xac-thuc-hai-buoc/", second_factor.verify, name="second_factor"),
+    path("xac-thuc-hai-buoc/thiet-lap/", second_factor.setup, name="second_factor_setup"),
+    path("xac-thuc-hai-buoc/tat/", second_factor.disable, name="second_factor_disable"),
     path("dat-lai-mat-khau/xong/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
 ]
 

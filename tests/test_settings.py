@@ -26,6 +26,7 @@ def manage(*args, **env):
             "STATIC_MANIFEST",
             "ALLOWED_HOSTS",
             "DJANGO_ALLOW_ASYNC_UNSAFE",
+            "ADMIN_SECOND_FACTOR",
         }
     }
     return subprocess.run(

@@ -1,0 +1,157 @@
+"""The lockout attack through a real nginx running the server block of docs/deploy.md, in front of the portal.
+
+Clients connect from different loopback addresses (127.0.0.2, 127.0.0.3…), so nginx sees each one's own
+address while the portal sees every request come from nginx's 127.0.0.1, as in production. Where nginx is
+missing the test is skipped locally; CI installs it (nginx-light) and sets CI=true, so there it always runs.
+"""
+
+import http.client
+import os
+import re
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+from urllib.parse import urlencode, urlparse
+
+import pytest
+from axes.models import AccessAttempt, AccessLog
+
+from tests.scoring.workflow_cast import user
+
+ROOT = Path(__file__).resolve().parents[1]
+NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+PASSWORD = "mat-khau-dai-123"
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def documented_server_block() -> str:
+    """The `server { … }` of the nginx section of docs/deploy.md, exactly as an operator copies it."""
+    text = (ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
+    section = text[text.index("## 6. nginx") :]
+    return re.search(r"```nginx\n(.*?)```", section, re.S).group(1)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def nginx(live_server, tmp_path, settings):
+    if not NGINX:
+        if os.environ.get("CI"):
+            pytest.fail("nginx is not installed; .ci/run installs Debian's nginx-light package.")
+        pytest.skip("nginx is not installed (apt-get install nginx-light).")
+    # As BEHIND_TLS_PROXY=1 sets it in production.
+    settings.TRUSTED_PROXIES = ["127.0.0.1", "::1"]
+    block = documented_server_block()
+    upstream = urlparse(live_server.url)
+    port = free_port()
+    assert "listen 80;" in block and "proxy_pass http://127.0.0.1:8000;" in block
+    block = block.replace("listen 80;", f"listen 127.0.0.1:{port};")
+    block = block.replace(
+        "proxy_pass http://127.0.0.1:8000;", f"proxy_pass http://{upstream.hostname}:{upstream.port};"
+    )
+    temp = {name: tmp_path / name for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi")}
+    for folder in temp.values():
+        folder.mkdir()
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(
+        f"""
+pid {tmp_path}/nginx.pid;
+error_log {tmp_path}/error.log;
+events {{ worker_connections 64; }}
+http {{
+    access_log {tmp_path}/access.log;
+    client_body_temp_path {temp["body"]};
+    proxy_temp_path {temp["proxy"]};
+    fastcgi_temp_path {temp["fastcgi"]};
+    uwsgi_temp_path {temp["uwsgi"]};
+    scgi_temp_path {temp["scgi"]};
+{block}
+}}
+""",
+        encoding="utf-8",
+    )
+    process = subprocess.Popen(
+        [NGINX, "-p", str(tmp_path), "-c", str(conf), "-g", "daemon off; master_process off;"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    log = (tmp_path / "error.log").read_text() if (tmp_path / "error.log").exists() else ""
+                    pytest.fail(f"nginx did not start: {process.communicate()[0]!r} {log}")
+                time.sleep(0.05)
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+class Browser:
+    """One person at one address: keeps cookies, sends the login form with its CSRF token."""
+
+    def __init__(self, port: int, source: str):
+        self.port, self.source, self.cookies = port, source, {}
+
+    def request(self, method: str, path: str, body: dict | None = None, headers: dict | None = None):
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30, source_address=(self.source, 0))
+        sent = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()), **(headers or {})}
+        payload = None
+        if body is not None:
+            payload = urlencode(body)
+            sent["Content-Type"] = "application/x-www-form-urlencoded"
+        connection.request(method, path, payload, sent)
+        response = connection.getresponse()
+        text = response.read().decode()
+        for header, value in response.getheaders():
+            if header.lower() == "set-cookie":
+                name, _, rest = value.partition("=")
+                self.cookies[name] = rest.split(";", 1)[0]
+        connection.close()
+        return response.status, text
+
+    def login(self, username: str, password: str, forged: str | None = None) -> int:
+        status, page = self.request("GET", "/dang-nhap/")
+        assert status == 200, page
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+        headers = {"X-Forwarded-For": forged} if forged else {}
+        form = {"csrfmiddlewaretoken": token, "username": username, "password": password, "next": ""}
+        status, _ = self.request("POST", "/dang-nhap/", form, headers)
+        return status
+
+
+def test_through_nginx_made_up_names_from_one_address_lock_nobody_else(nginx, settings):
+    user("quantri")
+    user("canbo.noivu")
+    attacker = Browser(nginx, "127.0.0.2")
+    # The measured attack: five made-up names, each with a different forged X-Forwarded-For.
+    answers = [attacker.login(f"khong-co-{n}", "sai", forged=f"10.9.9.{n}") for n in range(settings.AXES_FAILURE_LIMIT)]
+    assert answers == [200] * settings.AXES_FAILURE_LIMIT  # before: [200, 200, 200, 200, 429]
+    # Each made-up name from the attacker's real address; neither nginx's nor a forged one.
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"127.0.0.2"}
+    # before: 429 and 429
+    assert Browser(nginx, "127.0.0.1").login("canbo.noivu", PASSWORD) == 302
+    assert Browser(nginx, "127.0.0.3").login("quantri", PASSWORD) == 302
+
+    # Now at the administrator: five wrong passwords lock quantri from 127.0.0.2 only, and the lock is not
+    # renewed by trying again.
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        attacker.login("quantri", "doan-mo", forged="127.0.0.3")
+    locked_at = AccessAttempt.objects.get(username="quantri").attempt_time
+    assert attacker.login("quantri", "doan-mo-nua") == 429
+    assert attacker.login("quantri", PASSWORD) == 429
+    assert AccessAttempt.objects.get(username="quantri").attempt_time == locked_at
+    assert Browser(nginx, "127.0.0.3").login("quantri", PASSWORD) == 302
+    assert set(AccessLog.objects.values_list("ip_address", flat=True)) == {"127.0.0.1", "127.0.0.3"}
