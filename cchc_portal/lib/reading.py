@@ -109,9 +109,10 @@ _ROW, _CELL, _DIMENSION, _MERGE = f"{_NS}row", f"{_NS}c", f"{_NS}dimension", f"{
 _SHEET_DATA, _STRING_ITEM = f"{_NS}sheetData", f"{_NS}si"
 # The sheet's namespace prefix ("x:" in some files), for the byte search of `_SheetReader.count`.
 _SHEET_DATA_TAG = re.compile(rb"<(\w+:)?sheetData[\s/>]")
+_STRINGS_TAG = re.compile(rb"<(\w+:)?sst[\s/>]")
 _DIMENSION_REF = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"([A-Z0-9:$]{1,32})\"")
 _DOCTYPE = (b"<!DOCTYPE", b"<!ENTITY")
-_PHONETIC, _TEXT, _RUN = f"{_NS}rPh", f"{_NS}t", f"{_NS}r"
+_PHONETIC, _TEXT = f"{_NS}rPh", f"{_NS}t"
 # What an element in a cell may hold: a value, a formula, an inline text of a few runs of formatting.
 CELL_ELEMENTS = 1_000
 _KINDS = {"n": "number", "s": "text", "str": "text", "inlineStr": "text", "b": "bool", "d": "date", "f": "formula"}
@@ -492,12 +493,12 @@ def _shared_strings(budget: _Budget, part: str, limits: Limits) -> list[str]:
     are counted with its elements before any is read."""
     label = _label(part)
     census = _Census(budget.archive, part, budget.name, label, limits.strings_elements)
-    found, items = None, 0
+    tag, items = None, 0
     for text, tail in census.chunks():
-        if found is None:
-            root = re.search(rb"<(\w+:)?sst[\s/>]", text)
-            found = re.compile(rb"<" + re.escape((root.group(1) if root else None) or b"") + rb"si[\s/>]")
-        items += len(found.findall(text)) - len(found.findall(tail))
+        if tag is None:
+            root = _STRINGS_TAG.search(text)
+            tag = b"<" + ((root.group(1) if root else None) or b"") + b"si"
+        items += _count(text, tag) - _count(tail, tag)
         if items > limits.strings:
             raise _refuse(E_STRINGS, name=budget.name, part=label, limit=_n(limits.strings))
     strings, pieces = [], []

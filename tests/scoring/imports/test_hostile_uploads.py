@@ -2,6 +2,8 @@
 under a second and under 100 MB of memory (measured with tracemalloc around the request or the command),
 and nothing is written.
 
+The files: the turn-2 bombs (sparse sheets, zip bombs, lying sizes, macros) and the parts the row and cell
+limits do not count (styles, workbook, junk under <sheetData> or in a row, padded rows, a million shared strings).
 The doors: the score-sheet import page (unit staff and Sở Nội vụ), the criteria-set import page, the
 admin's unit and block imports, and the import_scores, import_criteria and import_results commands.
 """
@@ -31,6 +33,13 @@ FILES = {
     "shared-strings": (hostile_files.shared_strings_bomb, "khi giải nén lớn hơn 64 MB"),
     "lying-sizes": (hostile_files.lying_size_workbook, "tệp hỏng hoặc sai định dạng"),
     "macros": (hostile_files.macro_workbook, "là bảng tính có macro"),
+    # Parts the row and cell limits do not count, each at the size that once cost a worker 1-3.5 GB.
+    "styles": (hostile_files.styles_bomb, "phần định dạng ô (xl/styles.xml) có hơn 300.000 phần tử XML"),
+    "junk-sheet-data": (hostile_files.junk_in_sheet_data, "(xl/worksheets/sheet1.xml) có hơn"),
+    "junk-row": (hostile_files.junk_in_row, "(xl/worksheets/sheet1.xml) có hơn"),
+    "workbook": (hostile_files.workbook_bomb, "phần danh sách trang tính (xl/workbook.xml) có hơn 300.000"),
+    "padded-rows": (hostile_files.padded_rows, "khai báo vùng dữ liệu A1:KN40000, gồm hơn 1.000.000 ô"),
+    "strings": (hostile_files.many_strings, "có hơn 200.000 đoạn chữ khác nhau"),
 }
 
 
