@@ -4,8 +4,9 @@ and nothing is written.
 
 The files: the turn-2 bombs (sparse sheets, zip bombs, lying sizes, macros) and the parts the row and cell
 limits do not count (styles, workbook, junk under <sheetData> or in a row, padded rows, a million shared strings).
-The doors: the score-sheet import page (unit staff and Sở Nội vụ), the criteria-set import page, the
-admin's unit and block imports, and the import_scores, import_criteria and import_results commands.
+The doors: the score-sheet import page (unit staff and Sở Nội vụ), the criteria-set import page, the correction
+of a published table, the admin's unit and block imports, and the import_scores, import_criteria and
+import_results commands.
 """
 
 import time
@@ -146,4 +147,23 @@ def test_the_commands_refuse_it(cast, hostile, name):
     ):
         message = measured(lambda args=args: command_error(*args))
         assert FILES[name][1] in message and "không ghi gì" in message, (args[0], message)
+    assert snapshot() == before
+
+
+@PARAMS
+def test_the_correction_page_refuses_it(so, cast, hostile, name):
+    """The published table's correction, from a file of results (the portal's own download edited)."""
+    from tests.browser import submit_page
+    from tests.conftest import publish_table
+
+    period = publish_table(so, 2022, [("Sở Tư pháp", "88.5"), ("Sở Y tế", "87.25")])
+    client = Client()
+    client.force_login(cast.admin)
+    url = f"/cham-diem/ky/{period.pk}/dinh-chinh/"
+    decision = {"reason": "Cộng sót điểm", "decision_number": "99/QĐ-UBND", "decision_date": "2026-02-20"}
+    submit_page(client, url, decision, button="open")
+    before = snapshot()
+    response = measured(lambda: client.post(url, {"action": "file", "file": upload(hostile[name])}))
+    assert response.status_code == 302
+    assert FILES[name][1] in page_text(client.get(url))
     assert snapshot() == before
