@@ -391,3 +391,32 @@ def padded_rows(path: Path, rows: int = 40_000, column: str = "KN", dimension: b
 def many_strings(path: Path, count: int = 999_999) -> Path:
     """A shared-string table of `count` strings (under the 1,000,000-cell limit) behind a one-cell sheet: ~45 KB."""
     return shared_strings_bomb(path, unpacked=count * len(SHARED_STRING))
+
+
+def many_parts(path: Path, parts: int = 200_000) -> Path:
+    """A small valid workbook followed by `parts` empty stored members (~17 MB, under the 20 MB upload limit), its
+    end record counting only the workbook's own: zipfile reads the whole central directory, one object per entry,
+    before anything can be checked."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as source:
+        for member in _workbook_members([(_sheet_head("A1:B2") + _HEADER_ROWS + _SHEET_TAIL, 1)]):
+            source.writestr(member.name, b"".join(data * count for data, count in member.pieces))
+    with zipfile.ZipFile(buffer) as source:
+        entries = [(info, source.read(info)) for info in source.infolist()]
+    body, central = bytearray(), bytearray()
+    for info, data in entries:
+        offset, name = len(body), info.filename.encode()
+        crc, size = zlib.crc32(data), len(data)
+        fields = struct.pack("<HHHHHIIIHH", 20, 0, 0, 0, _DOS_DATE, crc, size, size, len(name), 0)
+        body += b"PK\x03\x04" + fields + name + data
+        central += b"PK\x01\x02" + struct.pack("<H", 20) + fields + struct.pack("<HHHII", 0, 0, 0, 0, offset) + name
+    empty_crc = zlib.crc32(b"")
+    for number in range(parts):
+        offset, name = len(body), f"x/{number:x}".encode()
+        fields = struct.pack("<HHHHHIIIHH", 20, 0, 0, 0, _DOS_DATE, empty_crc, 0, 0, len(name), 0)
+        body += b"PK\x03\x04" + fields + name
+        central += b"PK\x01\x02" + struct.pack("<H", 20) + fields + struct.pack("<HHHII", 0, 0, 0, 0, offset) + name
+    count = len(entries)  # a lie zipfile does not mind: it reads as many entries as the directory's size holds
+    end = b"PK\x05\x06" + struct.pack("<HHHHIIH", 0, 0, count, count, len(central), len(body), 0)
+    path.write_bytes(bytes(body + central + end))
+    return path

@@ -4,7 +4,8 @@ Every importer (published results, criteria sets, score sheets, units in the adm
 command) reads through `open_table`, so one set of rules holds everywhere:
 
 1. The type is judged by the file's content, never its name: a zip holding `xl/workbook.xml` and no macros
-   is a workbook; text that decodes as UTF-8 is CSV (where CSV is accepted); anything else is refused.
+   is a workbook (its list of parts is bounded from its end record before zipfile reads it); text that
+   decodes as UTF-8 is CSV (where CSV is accepted); anything else is refused.
 2. The file's size is bounded (`Limits.file_bytes`).
 3. A workbook is never unpacked as a whole. Only the parts the reader needs are inflated — the workbook
    part and its relations, the styles, the shared strings, the first worksheet — and together they may
@@ -47,7 +48,16 @@ from openpyxl.utils.escape import unescape
 from openpyxl.worksheet._reader import WorkSheetParser
 from openpyxl.xml.constants import SHEET_MAIN_NS
 
-from cchc_portal.lib.filetypes import DOC_XLS, XLSX, has_macros, megabytes, office_kind, sniff
+from cchc_portal.lib.filetypes import (
+    DOC_XLS,
+    MAX_ZIP_ENTRIES,
+    XLSX,
+    has_macros,
+    megabytes,
+    office_kind,
+    sniff,
+    zip_directory_fits,
+)
 from cchc_portal.lib.numbers import vn_number
 from cchc_portal.lib.problems import Problem, Refused
 
@@ -66,6 +76,10 @@ E_FILE_SIZE = "Tệp “{name}” có dung lượng {size} MB, vượt giới h�
 E_UNPACKED = (
     "Tệp “{name}” khi giải nén lớn hơn {limit} MB, giới hạn của một bảng tính nhập vào cổng; "
     "hãy xóa các trang tính, định dạng hoặc dữ liệu thừa rồi lưu lại."
+)
+E_PARTS = (
+    "Tệp “{name}” gồm hơn {limit} phần nén (hoặc danh mục các phần quá lớn), vượt giới hạn của một bảng tính "
+    "nhập vào cổng; hãy mở tệp bằng Excel rồi lưu lại."
 )
 E_DIMENSION = (
     "{where} khai báo vùng dữ liệu {ref}, vượt giới hạn {rows} dòng × {columns} cột; "
@@ -253,6 +267,8 @@ def _content_kind(handle, name: str, accept) -> str:
     head = handle.read(4096)
     handle.seek(0)
     if head.startswith(b"PK\x03\x04") and XLSX_KIND in accept:
+        if not zip_directory_fits(handle):
+            raise _refuse(E_PARTS, name=name, limit=_n(MAX_ZIP_ENTRIES))
         try:
             with zipfile.ZipFile(handle) as archive:
                 names = set(archive.namelist())

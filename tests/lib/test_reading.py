@@ -272,3 +272,8 @@ def test_dates_and_number_formats_come_from_the_streamed_styles():
     date, percent, custom = rows[0][1]
     assert (date.kind, date.value) == ("date", datetime(2026, 5, 4))
     assert (percent.number_format, custom.number_format) == ("0.00%", '#,##0" điểm"')
+
+
+def test_a_zip_of_too_many_parts_is_refused_from_its_end_record(tmp_path):
+    path = hostile_files.many_parts(tmp_path / "nhieu-phan.xlsx")
+    assert "gồm hơn 5.000 phần nén" in refusal(path, "nhieu-phan.xlsx", limits=Limits())

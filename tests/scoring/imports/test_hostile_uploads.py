@@ -3,7 +3,8 @@ under a second and under 100 MB of memory (measured with tracemalloc around the 
 and nothing is written.
 
 The files: the turn-2 bombs (sparse sheets, zip bombs, lying sizes, macros) and the parts the row and cell
-limits do not count (styles, workbook, junk under <sheetData> or in a row, padded rows, a million shared strings).
+limits do not count (styles, workbook, junk under <sheetData> or in a row, padded rows, a million shared strings,
+200,000 empty parts in the zip).
 The doors: the score-sheet import page (unit staff and Sở Nội vụ), the criteria-set import page, the correction
 of a published table, the admin's unit and block imports, and the import_scores, import_criteria and
 import_results commands.
@@ -41,6 +42,7 @@ FILES = {
     "workbook": (hostile_files.workbook_bomb, "phần danh sách trang tính (xl/workbook.xml) có hơn 300.000"),
     "padded-rows": (hostile_files.padded_rows, "khai báo vùng dữ liệu A1:KN40000, gồm hơn 1.000.000 ô"),
     "strings": (hostile_files.many_strings, "có hơn 200.000 đoạn chữ khác nhau"),
+    "parts": (hostile_files.many_parts, "gồm hơn 5.000 phần nén"),
 }
 
 
