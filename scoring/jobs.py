@@ -8,8 +8,11 @@ on to. Every read and write of the job row goes to the primary database: a repli
 """
 
 import logging
+import os
+import resource
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -30,6 +33,11 @@ E_FAILED = (
     "Xin thử lại sau ít phút."
 )
 E_TIMED_OUT = "Việc này đã chạy quá {minutes} phút mà chưa xong nên đã dừng. Xin thử lại, hoặc báo Sở Nội vụ."
+E_MEMORY = (
+    "Việc này cần hơn {megabytes} MB bộ nhớ, giới hạn của một việc chạy nền, nên đã dừng và không ghi gì. "
+    "Xin thử lại với tệp nhỏ hơn, hoặc báo Sở Nội vụ."
+)
+MIB = 1024 * 1024
 
 
 class JobRefused(Exception):
@@ -59,17 +67,24 @@ def kind(name: str) -> Callable[[Work], Work]:
 
 
 class Progress:
-    """How far a job has come: written to its row at most twice a second (and at the end)."""
+    """How far a job has come: written to its row at most twice a second (and at the end).
+
+    It is also the job's clock: a job still reporting progress a minute before the queue's timeout stops
+    itself (JobRefused), so its page says why instead of showing it running until the worker is killed."""
 
     INTERVAL = 0.5
 
     def __init__(self, job: Job):
         self.job = job
         self._written = 0.0
+        self.started = time.monotonic()
+        self.seconds = max(timeout().total_seconds() - 60, 1)
 
     def __call__(self, done: int, total: int, message: str = "") -> None:
         done, total = max(0, min(done, total)), max(0, total)
         now = time.monotonic()
+        if now - self.started > self.seconds:
+            raise JobRefused(E_TIMED_OUT.format(minutes=int(timeout().total_seconds() // 60)))
         if done < total and now - self._written < self.INTERVAL and not message:
             return
         self._written = now
@@ -128,10 +143,16 @@ def run(job_id: str) -> None:
     if not claimed:  # done already, or taken by another worker
         return
     job = Job.objects.using(PRIMARY).get(pk=job_id)
+    megabytes = 0 if settings.JOBS_EAGER else settings.JOB_MAX_MEMORY_MB
     try:
-        outcome = KINDS[job.kind](job.params, Progress(job))
+        with memory_cap(megabytes):
+            outcome = KINDS[job.kind](job.params, Progress(job))
     except JobRefused as refused:
         _finish(job, Job.Status.FAILED, message=str(refused))
+        return
+    except MemoryError:
+        log.warning("job %s (%s) stopped at its memory cap of %s MB", job.pk, job.kind, megabytes)
+        _finish(job, Job.Status.FAILED, message=E_MEMORY.format(megabytes=megabytes))
         return
     except Exception:
         log.exception("job %s (%s) failed", job.pk, job.kind)
@@ -148,6 +169,38 @@ def run(job_id: str) -> None:
         download_name=outcome.download_name,
         next_url=outcome.next_url,
     )
+
+
+@contextmanager
+def memory_cap(megabytes: int):
+    """At most `megabytes` more address space for what runs inside (a job in a worker): past it an allocation
+    fails with MemoryError, which fails the job, rather than the machine swapping or the kernel killing a
+    neighbour. The limit is lowered for the job and put back after it (an RQ SimpleWorker runs jobs in its own
+    process). 0, or a system without /proc, leaves the limit alone."""
+    used = _address_space()
+    if not megabytes or not used:
+        yield
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    cap = used + megabytes * MIB
+    if hard != resource.RLIM_INFINITY:
+        cap = min(cap, hard)
+    if soft != resource.RLIM_INFINITY:
+        cap = min(cap, soft)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
+def _address_space() -> int:
+    """This process's address space in bytes (0 when it cannot be read)."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 def _finish(job: Job, status: str, **fields) -> None:

@@ -62,6 +62,13 @@ _STYLES = f"""<styleSheet xmlns="{_MAIN_NS}">
 <cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>
 </styleSheet>"""
 
+_WORKBOOK_HEAD = (
+    f'<workbook xmlns="{_MAIN_NS}" xmlns:r="{_REL_NS}"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets>'
+).encode()
+_WORKBOOK_TAIL = b"</workbook>"
+# The smallest element there is, repeated every 4 bytes: what deflate packs hardest (about 1,000 to 1).
+JUNK = b"<x/>"
+
 # Two rows of real cells ahead of each bomb's payload, so it looks like an ordinary import file.
 _HEADER_ROWS = (
     f'<row r="1"><c r="A1" t="inlineStr"><is><t>{HEADER}</t></is></c>'
@@ -174,6 +181,8 @@ def _workbook_members(
     shared_strings: Sequence[Piece] | None = None,
     macro: bool = False,
     sheet_declared_size: int | None = None,
+    workbook: Sequence[Piece] | None = None,
+    styles: Sequence[Piece] | None = None,
 ) -> list[_Member]:
     """The usual xlsx parts around the given sheet (and optional shared strings or VBA project)."""
     overrides = [
@@ -203,10 +212,8 @@ def _workbook_members(
         f'<Relationships xmlns="{_PKG_REL_NS}">'
         f'<Relationship Id="rId1" Type="{_REL_NS}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
     )
-    workbook = (
-        f'<workbook xmlns="{_MAIN_NS}" xmlns:r="{_REL_NS}">'
-        '<sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>'
-    )
+    if workbook is None:
+        workbook = [(_WORKBOOK_HEAD + _WORKBOOK_TAIL, 1)]
     workbook_rels = (
         f'<Relationships xmlns="{_PKG_REL_NS}">'
         + "".join(f'<Relationship Id="{rid}" Type="{kind}" Target="{target}"/>' for rid, kind, target in rels)
@@ -215,9 +222,9 @@ def _workbook_members(
     members = [
         _small("[Content_Types].xml", content_types),
         _small("_rels/.rels", package_rels),
-        _small("xl/workbook.xml", workbook),
+        _Member("xl/workbook.xml", workbook),
         _small("xl/_rels/workbook.xml.rels", workbook_rels),
-        _small("xl/styles.xml", _STYLES),
+        _Member("xl/styles.xml", styles) if styles is not None else _small("xl/styles.xml", _STYLES),
         _Member(SHEET, sheet, sheet_declared_size),
     ]
     if shared_strings is not None:
@@ -336,3 +343,80 @@ def macro_workbook(path: Path) -> Path:
     """A macro-enabled workbook (with xl/vbaProject.bin) renamed to .xlsx; openpyxl opens it without complaint."""
     sheet = _sheet_head("A1:B2") + _HEADER_ROWS + _SHEET_TAIL
     return _write_zip(path, _workbook_members([(sheet, 1)], macro=True))
+
+
+# --- Parts the row and cell limits do not count: each within every limit on rows, columns, cells and unpacked bytes,
+# and each once cost a worker tens of seconds and gigabytes.
+
+
+def styles_bomb(path: Path, styles: int = 12_000_000) -> Path:
+    """~60 MB of styles.xml: `styles` cell formats (`<xf/>`), where Excel allows 64,000; ~95 KB on disk."""
+    head = _STYLES.split("<cellXfs")[0].encode() + f'<cellXfs count="{styles}">'.encode()
+    tail = b"</cellXfs></styleSheet>"
+    sheet = _sheet_head("A1:B2") + _HEADER_ROWS + _SHEET_TAIL
+    pieces = [(head, 1), *_repeat(b"<xf/>", styles * 5), (tail, 1)]
+    return _write_zip(path, _workbook_members([(sheet, 1)], styles=pieces))
+
+
+def junk_in_sheet_data(path: Path, unpacked: int = 60 * MIB) -> Path:
+    """~`unpacked` bytes of empty elements that are neither rows nor cells under <sheetData>: ~62 KB on disk."""
+    return _write_zip(path, _workbook_members(_padded_sheet(JUNK, unpacked)))
+
+
+def junk_in_row(path: Path, unpacked: int = 60 * MIB) -> Path:
+    """The same junk inside one <row> after the header rows."""
+    open_row, close_row = b'<row r="3"><c r="A3" t="inlineStr"><is><t>DV02</t></is></c>', b"</row>"
+    head = _sheet_head("A1:B3") + _HEADER_ROWS + open_row
+    sheet = [(head, 1), *_repeat(JUNK, unpacked - len(head)), (close_row + _SHEET_TAIL, 1)]
+    return _write_zip(path, _workbook_members(sheet))
+
+
+def workbook_bomb(path: Path, unpacked: int = 60 * MIB) -> Path:
+    """~`unpacked` bytes of empty elements in xl/workbook.xml, after its list of sheets."""
+    pieces = [(_WORKBOOK_HEAD, 1), *_repeat(JUNK, unpacked), (_WORKBOOK_TAIL, 1)]
+    sheet = _sheet_head("A1:B2") + _HEADER_ROWS + _SHEET_TAIL
+    return _write_zip(path, _workbook_members([(sheet, 1)], workbook=pieces))
+
+
+def padded_rows(path: Path, rows: int = 40_000, column: str = "KN", dimension: bool = True) -> Path:
+    """`rows` rows of one cell each, in `column` (KN: the 300th, the column limit): a reader that gives every row
+    from column A to its last cell makes rows × 300 cells (12 M) out of 40,000. `dimension=False` leaves out the
+    declared range, so only the rows themselves can tell. ~200 KB on disk."""
+    ref = f'<dimension ref="A1:{column}{rows}"/>' if dimension else ""
+    head = _XML_DECL + f'<worksheet xmlns="{_MAIN_NS}">{ref}<sheetData>'.encode()
+    body = b"".join(f'<row r="{n}"><c r="{column}{n}"><v>{n}</v></c></row>'.encode() for n in range(1, rows + 1))
+    return _write_zip(path, _workbook_members([(head + body + _SHEET_TAIL, 1)]))
+
+
+def many_strings(path: Path, count: int = 999_999) -> Path:
+    """A shared-string table of `count` strings (under the 1,000,000-cell limit) behind a one-cell sheet: ~45 KB."""
+    return shared_strings_bomb(path, unpacked=count * len(SHARED_STRING))
+
+
+def many_parts(path: Path, parts: int = 200_000) -> Path:
+    """A small valid workbook followed by `parts` empty stored members (~17 MB, under the 20 MB upload limit), its
+    end record counting only the workbook's own: zipfile reads the whole central directory, one object per entry,
+    before anything can be checked."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as source:
+        for member in _workbook_members([(_sheet_head("A1:B2") + _HEADER_ROWS + _SHEET_TAIL, 1)]):
+            source.writestr(member.name, b"".join(data * count for data, count in member.pieces))
+    with zipfile.ZipFile(buffer) as source:
+        entries = [(info, source.read(info)) for info in source.infolist()]
+    body, central = bytearray(), bytearray()
+    for info, data in entries:
+        offset, name = len(body), info.filename.encode()
+        crc, size = zlib.crc32(data), len(data)
+        fields = struct.pack("<HHHHHIIIHH", 20, 0, 0, 0, _DOS_DATE, crc, size, size, len(name), 0)
+        body += b"PK\x03\x04" + fields + name + data
+        central += b"PK\x01\x02" + struct.pack("<H", 20) + fields + struct.pack("<HHHII", 0, 0, 0, 0, offset) + name
+    empty_crc = zlib.crc32(b"")
+    for number in range(parts):
+        offset, name = len(body), f"x/{number:x}".encode()
+        fields = struct.pack("<HHHHHIIIHH", 20, 0, 0, 0, _DOS_DATE, empty_crc, 0, 0, len(name), 0)
+        body += b"PK\x03\x04" + fields + name
+        central += b"PK\x01\x02" + struct.pack("<H", 20) + fields + struct.pack("<HHHII", 0, 0, 0, 0, offset) + name
+    count = len(entries)  # a lie zipfile does not mind: it reads as many entries as the directory's size holds
+    end = b"PK\x05\x06" + struct.pack("<HHHHIIH", 0, 0, count, count, len(central), len(body), 0)
+    path.write_bytes(bytes(body + central + end))
+    return path

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import struct
 import zipfile
 from dataclasses import dataclass
 
@@ -26,6 +27,9 @@ _MIB = 1024 * 1024
 # Zip-bomb guards, applied to the sizes the zip's central directory declares (nothing is decompressed).
 MAX_ZIP_ENTRIES = 5_000
 MAX_ZIP_UNCOMPRESSED_BYTES = 300 * _MIB
+# The central directory, which zipfile reads whole into one object per entry before anything can be checked:
+# 5,000 entries with names of a usual length take well under this.
+MAX_ZIP_DIRECTORY_BYTES = 1 * _MIB
 # Deflate cannot do better than about 1032:1; ordinary Office XML stays far below this ratio.
 MAX_ZIP_ENTRY_RATIO = 500
 # Small entries may compress absurdly well (a few KB of blanks) without being a threat.
@@ -128,12 +132,43 @@ def sniff(fileobj) -> FileKind | None:
         fileobj.seek(0)
 
 
+_END = struct.Struct("<4s4H2LH")  # end of central directory record
+_END64_LOCATOR = struct.Struct("<4sLQL")
+_END64 = struct.Struct("<4sQ2H2L4Q")  # ZIP64 end of central directory record
+
+
+def zip_directory_fits(fileobj) -> bool:
+    """Whether a zip's central directory is small enough to be listed: at most MAX_ZIP_ENTRIES entries in at
+    most MAX_ZIP_DIRECTORY_BYTES, as its end records declare (the ZIP64 one when present, as zipfile reads
+    it). zipfile itself lists every entry before anything can be checked: 200,000 empty entries fit in a
+    17 MB file and cost seconds and 200 MB. A file without an end record is left to zipfile to refuse."""
+    fileobj.seek(0, os.SEEK_END)
+    size = fileobj.tell()
+    start = max(0, size - _END.size - 0xFFFF)  # the record, and a comment of at most 64 KiB after it
+    fileobj.seek(start)
+    tail = fileobj.read(size - start)
+    fileobj.seek(0)
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) - at < _END.size:
+        return True
+    entries, directory = _END.unpack_from(tail, at)[4:6]
+    locator = at - _END64_LOCATOR.size
+    if locator >= 0 and tail[locator : locator + 4] == b"PK\x06\x07":
+        record = locator - _END64.size
+        if record < 0 or tail[record : record + 4] != b"PK\x06\x06":
+            return False
+        entries, directory = _END64.unpack_from(tail, record)[7:9]
+    return entries <= MAX_ZIP_ENTRIES and directory <= MAX_ZIP_DIRECTORY_BYTES
+
+
 def _zip_kind(fileobj) -> FileKind | None:
     """DOCX or XLSX if the zip's name list says so; None for any other zip, a broken one, or a likely zip bomb.
 
     Only the central directory is read. The size guards use the sizes it declares; a zip that lies about them
     is not caught here, but nothing is decompressed here either.
     """
+    if not zip_directory_fits(fileobj):
+        return None
     try:
         with zipfile.ZipFile(fileobj) as archive:
             infos = archive.infolist()

@@ -4,16 +4,26 @@ Every importer (published results, criteria sets, score sheets, units in the adm
 command) reads through `open_table`, so one set of rules holds everywhere:
 
 1. The type is judged by the file's content, never its name: a zip holding `xl/workbook.xml` and no macros
-   is a workbook; text that decodes as UTF-8 is CSV (where CSV is accepted); anything else is refused.
+   is a workbook (its list of parts is bounded from its end record before zipfile reads it); text that
+   decodes as UTF-8 is CSV (where CSV is accepted); anything else is refused.
 2. The file's size is bounded (`Limits.file_bytes`).
 3. A workbook is never unpacked as a whole. Only the parts the reader needs are inflated — the workbook
    part and its relations, the styles, the shared strings, the first worksheet — and together they may
    not exceed `Limits.unpacked_bytes`: checked first against the sizes the zip declares, then again
    while inflating (Python's zipfile never returns more than the declared size).
-4. The first worksheet's declared dimension, every row number and every column number are checked
-   against `Limits.rows` and `Limits.columns` as they are met, and the number of cells and shared
-   strings against `Limits.cells`, before anything is kept. Rows are streamed: only cells that exist in
-   the file are read, so a sheet with one cell at XFD1048576 costs one cell, then is refused.
+4. Every part is counted before it is parsed: a pass at the speed of a byte search counts its XML
+   elements (and, in a worksheet, its rows and cells; in the shared strings, its strings) and refuses a
+   document type declaration, so a part of a few kilobytes on disk that holds millions of elements is
+   refused before one is built. The parse that follows streams, keeps nothing of an element once it is
+   done with, and refuses nesting deeper than `Limits.depth`. No part is ever parsed as a whole tree.
+5. The first worksheet's declared dimension, every row number and every column number are checked
+   against `Limits.rows` and `Limits.columns` as they are met, and the number of cells against
+   `Limits.cells`, before anything is kept. Rows are streamed: only cells that exist in the file are
+   read, so a sheet with one cell at XFD1048576 costs one cell, then is refused. A row is given from
+   column A to its last cell that holds something (empty cells after it are dropped; a row of empty cells
+   comes as one empty cell), and those cells,
+   the padding included, count against `Limits.cells` too: 40,000 rows of one value in the 300th column
+   are refused, not spread into 12 million cells.
 
 A file over a limit is refused with one Vietnamese message naming the limit (`Refused`), whatever it
 claims to contain. Numbers are left as the file holds them (int, or float from Excel, or text from CSV);
@@ -30,10 +40,7 @@ from dataclasses import dataclass, field
 from xml.etree.ElementTree import ParseError
 from xml.etree.ElementTree import iterparse as fast_iterparse
 
-from defusedxml.ElementTree import fromstring, iterparse
-from openpyxl.cell.text import Text
-from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE
-from openpyxl.styles.stylesheet import Stylesheet
+from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import range_boundaries
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900
@@ -41,7 +48,16 @@ from openpyxl.utils.escape import unescape
 from openpyxl.worksheet._reader import WorkSheetParser
 from openpyxl.xml.constants import SHEET_MAIN_NS
 
-from cchc_portal.lib.filetypes import DOC_XLS, XLSX, has_macros, megabytes, office_kind, sniff
+from cchc_portal.lib.filetypes import (
+    DOC_XLS,
+    MAX_ZIP_ENTRIES,
+    XLSX,
+    has_macros,
+    megabytes,
+    office_kind,
+    sniff,
+    zip_directory_fits,
+)
 from cchc_portal.lib.numbers import vn_number
 from cchc_portal.lib.problems import Problem, Refused
 
@@ -61,6 +77,10 @@ E_UNPACKED = (
     "Tệp “{name}” khi giải nén lớn hơn {limit} MB, giới hạn của một bảng tính nhập vào cổng; "
     "hãy xóa các trang tính, định dạng hoặc dữ liệu thừa rồi lưu lại."
 )
+E_PARTS = (
+    "Tệp “{name}” gồm hơn {limit} phần nén (hoặc danh mục các phần quá lớn), vượt giới hạn của một bảng tính "
+    "nhập vào cổng; hãy mở tệp bằng Excel rồi lưu lại."
+)
 E_DIMENSION = (
     "{where} khai báo vùng dữ liệu {ref}, vượt giới hạn {rows} dòng × {columns} cột; "
     "hãy xóa các dòng, cột thừa (kể cả ô trống đã định dạng) rồi lưu lại."
@@ -69,6 +89,30 @@ E_ROWS = "{where} có dữ liệu ở dòng {row}, vượt giới hạn {limit} 
 E_COLUMNS = "{where} có dữ liệu ở cột {column}, vượt giới hạn {limit} cột; hãy xóa các cột thừa."
 E_ROW_COUNT = "{where} có hơn {rows} dòng, vượt giới hạn; hãy xóa các dòng thừa."
 E_CELLS = "Tệp “{name}” có hơn {limit} ô dữ liệu, vượt giới hạn của một bảng tính nhập vào cổng."
+E_DIMENSION_AREA = (
+    "{where} khai báo vùng dữ liệu {ref}, gồm hơn {limit} ô, vượt giới hạn của một bảng tính nhập vào cổng; "
+    "hãy xóa các dòng, cột thừa (kể cả ô trống đã định dạng) rồi lưu lại."
+)
+E_SPREAD = (
+    "{where} có dữ liệu trải trên hơn {limit} ô (tính từ cột A đến ô cuối cùng có dữ liệu của mỗi dòng), "
+    "vượt giới hạn của một bảng tính nhập vào cổng; hãy xóa các cột, dòng thừa rồi lưu lại."
+)
+E_PART_ELEMENTS = (
+    "Tệp “{name}”: phần {part} có hơn {limit} phần tử XML, vượt giới hạn của một bảng tính nhập vào cổng; "
+    "hãy mở tệp bằng Excel, xóa định dạng, tên và dữ liệu thừa rồi lưu lại."
+)
+E_PART_DEPTH = (
+    "Tệp “{name}”: phần {part} lồng nhau sâu hơn {limit} cấp, vượt giới hạn của một bảng tính nhập vào cổng; "
+    "hãy mở tệp bằng Excel rồi lưu lại."
+)
+E_CELL_ELEMENTS = (
+    "{where}: ô {cell} gồm hơn {limit} phần tử XML, vượt giới hạn của một ô; "
+    "hãy gõ lại nội dung ô đó thành chữ thường rồi lưu lại."
+)
+E_STRINGS = (
+    "Tệp “{name}” có hơn {limit} đoạn chữ khác nhau (phần {part}), vượt giới hạn của một bảng tính nhập vào "
+    "cổng; hãy xóa các trang tính, dữ liệu thừa rồi lưu lại."
+)
 E_NO_SHEET = "Tệp “{name}” không có trang tính nào."
 E_NO_NAMED_SHEET = "Tệp “{name}” không có trang tính “{sheet}”."
 
@@ -79,7 +123,12 @@ _ROW, _CELL, _DIMENSION, _MERGE = f"{_NS}row", f"{_NS}c", f"{_NS}dimension", f"{
 _SHEET_DATA, _STRING_ITEM = f"{_NS}sheetData", f"{_NS}si"
 # The sheet's namespace prefix ("x:" in some files), for the byte search of `_SheetReader.count`.
 _SHEET_DATA_TAG = re.compile(rb"<(\w+:)?sheetData[\s/>]")
+_STRINGS_TAG = re.compile(rb"<(\w+:)?sst[\s/>]")
 _DIMENSION_REF = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"([A-Z0-9:$]{1,32})\"")
+_DOCTYPE = (b"<!DOCTYPE", b"<!ENTITY")
+_PHONETIC, _TEXT = f"{_NS}rPh", f"{_NS}t"
+# What an element in a cell may hold: a value, a formula, an inline text of a few runs of formatting.
+CELL_ELEMENTS = 1_000
 _KINDS = {"n": "number", "s": "text", "str": "text", "inlineStr": "text", "b": "bool", "d": "date", "f": "formula"}
 
 
@@ -93,6 +142,25 @@ class Limits:
     rows: int = 40_000
     columns: int = 300
     cells: int = 1_000_000
+    # Elements of the parts that do not grow with the data (the workbook's sheets and names, the relations,
+    # the styles): Excel allows 64,000 cell formats, written with up to four elements each.
+    part_elements: int = 300_000
+    depth: int = 24  # how deeply a part's elements may nest (Excel's own parts: about ten)
+
+    @property
+    def strings(self) -> int:
+        """Distinct texts in the shared-string table: five a row at the row limit, never more than the cells."""
+        return min(self.cells, 5 * self.rows)
+
+    @property
+    def sheet_elements(self) -> int:
+        """Elements of a worksheet: one per row, a cell with its value, formula or inline text (four), and the
+        sheet's settings."""
+        return self.rows + 4 * self.cells + self.part_elements
+
+    @property
+    def strings_elements(self) -> int:
+        return 3 * self.strings + self.part_elements
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +267,8 @@ def _content_kind(handle, name: str, accept) -> str:
     head = handle.read(4096)
     handle.seek(0)
     if head.startswith(b"PK\x03\x04") and XLSX_KIND in accept:
+        if not zip_directory_fits(handle):
+            raise _refuse(E_PARTS, name=name, limit=_n(MAX_ZIP_ENTRIES))
         try:
             with zipfile.ZipFile(handle) as archive:
                 names = set(archive.namelist())
@@ -270,15 +340,15 @@ def _open_xlsx(handle, name: str, limits: Limits, wanted: str | None, prefer: tu
         budget = _Budget(archive, name, limits.unpacked_bytes)
         names = set(archive.namelist())
         budget.declared(["xl/workbook.xml", "xl/_rels/workbook.xml.rels"])
-        sheets, strings_part, styles_part, epoch = _workbook(budget, names)
+        sheets, strings_part, styles_part, epoch = _workbook(budget, names, limits)
         if not sheets:
             raise _refuse(E_NO_SHEET, name=name)
         sheet, sheet_part = _choose(sheets, name, wanted, prefer)
         budget.declared(
             [p for p in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels", sheet_part, strings_part, styles_part) if p]
         )
-        formats, date_styles, timedelta_styles = _styles(budget, styles_part)
-        strings = _shared_strings(budget, strings_part, name, limits) if strings_part else []
+        formats, date_styles, timedelta_styles = _styles(budget, styles_part, limits)
+        strings = _shared_strings(budget, strings_part, limits) if strings_part else []
     except Refused:
         raise
     except (zipfile.BadZipFile, KeyError, ParseError, ValueError, TypeError, EOFError, OSError) as exc:
@@ -308,56 +378,153 @@ def _choose(sheets: list[tuple[str, str]], name: str, wanted: str | None, prefer
     return next((by_title[key(p)] for p in prefer if key(p) in by_title), sheets[0])
 
 
-def _workbook(budget: _Budget, names: set[str]):
+def _label(part: str, sheet: str | None = None) -> str:
+    """A part as a message names it: what it holds for the person reading, and its path for whoever repairs it."""
+    if sheet is not None:
+        return f"trang tính “{sheet}” ({part})"
+    if part.endswith(".rels"):
+        return f"liên kết giữa các phần ({part})"
+    if part.endswith("workbook.xml"):
+        return f"danh sách trang tính ({part})"
+    if "styles" in part.rsplit("/", 1)[-1].lower():
+        return f"định dạng ô ({part})"
+    if "sharedstrings" in part.rsplit("/", 1)[-1].lower():
+        return f"bảng chữ dùng chung ({part})"
+    return part
+
+
+class _Census:
+    """One pass over a part at the speed of a byte search, before it is parsed: its elements (and any tags
+    asked for) counted, refused as soon as there are more than `limit`, and refused if it declares a document
+    type (an Office part never does; entities are what would make the C parser below expand text)."""
+
+    def __init__(self, archive: zipfile.ZipFile, part: str, name: str, label: str, limit: int):
+        self.archive, self.part, self.name, self.label, self.limit = archive, part, name, label, limit
+        self.elements = 0
+
+    def chunks(self) -> Iterator[tuple[bytes, bytes]]:
+        """(text, tail): each chunk with the end of the one before, so a tag cut in two is still seen once: a
+        count over `text` less the same count over `tail`. Inflated through zipfile, which stops at the declared
+        size, itself bounded by the budget's declared-size check."""
+        tail = b""
+        with self.archive.open(self.part) as stream:
+            while chunk := stream.read(1 << 20):
+                text = tail + chunk
+                if any(mark in text for mark in _DOCTYPE):
+                    raise _refuse(E_BROKEN, name=self.name)
+                self.elements += _elements(text) - _elements(tail)
+                if self.elements > self.limit:
+                    raise self.refuse_elements()
+                yield text, tail
+                tail = text[-32:]
+
+    def refuse_elements(self) -> Refused:
+        return _refuse(E_PART_ELEMENTS, name=self.name, part=self.label, limit=_n(self.limit))
+
+    def run(self) -> None:
+        for _ in self.chunks():
+            pass
+
+
+def _elements(text: bytes) -> int:
+    """How many elements start in `text`: every "<" that does not open an end tag, a declaration or a comment
+    (a "<" in a comment or CDATA counts too, which only errs on the safe side)."""
+    return text.count(b"<") - text.count(b"</") - text.count(b"<?") - text.count(b"<!")
+
+
+def _walk(budget: _Budget, part: str, name: str, label: str, limits: Limits):
+    """Every element of a counted part once it is complete, with the elements open around it (`stack`, the
+    root first). An element is dropped from its parent as soon as it has been seen, so only one path from the
+    root is ever held: a part's cost is its element count, which its census has bounded."""
+    stack = []
+    with budget.open(part) as stream:
+        # The C parser: the census has refused any document type declaration, so there is no entity to expand.
+        for event, element in fast_iterparse(io.BufferedReader(stream), events=("start", "end")):  # noqa: S314
+            if event == "start":
+                stack.append(element)
+                if len(stack) > limits.depth:
+                    raise _refuse(E_PART_DEPTH, name=name, part=label, limit=_n(limits.depth))
+                continue
+            stack.pop()
+            yield element, stack
+            if stack:
+                stack[-1].remove(element)
+
+
+def _small_part(budget: _Budget, part: str, limits: Limits):
+    """The elements of a part that does not grow with the data, counted then streamed."""
+    label = _label(part)
+    _Census(budget.archive, part, budget.name, label, limits.part_elements).run()
+    return _walk(budget, part, budget.name, label, limits)
+
+
+def _workbook(budget: _Budget, names: set[str], limits: Limits):
     """Every sheet's title and part (in order), the shared strings and styles parts, and the date epoch."""
-    workbook = fromstring(budget.read("xl/workbook.xml"))
-    rels = fromstring(budget.read("xl/_rels/workbook.xml.rels")) if "xl/_rels/workbook.xml.rels" in names else None
     targets, by_type = {}, {}
-    for rel in rels if rels is not None else ():
-        if rel.tag == f"{_PKG_REL_NS}Relationship":
-            targets[rel.get("Id")] = _part(rel.get("Target", ""))
-            by_type[rel.get("Type", "").rsplit("/", 1)[-1]] = _part(rel.get("Target", ""))
-    properties = workbook.find(f"{_NS}workbookPr")
-    epoch = (
-        CALENDAR_MAC_1904
-        if properties is not None and properties.get("date1904") in ("1", "true")
-        else (CALENDAR_WINDOWS_1900)
-    )
-    sheets = []
-    for element in workbook.iter(f"{_NS}sheet"):
-        candidate = targets.get(element.get(f"{_REL_NS}id"))
-        if candidate in names:
-            sheets.append((element.get("name") or "", candidate))
+    if "xl/_rels/workbook.xml.rels" in names:
+        for rel, _stack in _small_part(budget, "xl/_rels/workbook.xml.rels", limits):
+            if rel.tag == f"{_PKG_REL_NS}Relationship":
+                targets[rel.get("Id")] = _part(rel.get("Target", ""))
+                by_type[rel.get("Type", "").rsplit("/", 1)[-1]] = _part(rel.get("Target", ""))
+    epoch, sheets = CALENDAR_WINDOWS_1900, []
+    for element, _stack in _small_part(budget, "xl/workbook.xml", limits):
+        if element.tag == f"{_NS}workbookPr" and element.get("date1904") in ("1", "true"):
+            epoch = CALENDAR_MAC_1904
+        elif element.tag == f"{_NS}sheet":
+            candidate = targets.get(element.get(f"{_REL_NS}id"))
+            if candidate in names:
+                sheets.append((element.get("name") or "", candidate))
     strings = by_type.get("sharedStrings") if by_type.get("sharedStrings") in names else None
     styles = by_type.get("styles") if by_type.get("styles") in names else None
     return sheets, strings, styles, epoch
 
 
-def _styles(budget: _Budget, part: str | None) -> tuple[list[str], set[int], set[int]]:
-    """The number format of each cell style, and which styles show dates or durations."""
+def _styles(budget: _Budget, part: str | None, limits: Limits) -> tuple[list[str], set[int], set[int]]:
+    """The number format of each cell style, and which styles show dates or durations: the cell formats
+    (`cellXfs`) and the custom number formats, read as they stream (openpyxl's Stylesheet would build every
+    font, fill and border first)."""
     if part is None:
         return [], set(), set()
-    stylesheet = Stylesheet.from_tree(fromstring(budget.read(part)))
-    custom = list(stylesheet.number_formats)
-    formats = []
-    for style in stylesheet.cell_styles:
-        number = style.numFmtId
-        if number < BUILTIN_FORMATS_MAX_SIZE:
-            formats.append(BUILTIN_FORMATS.get(number, "General"))
-        else:
-            formats.append(custom[number - BUILTIN_FORMATS_MAX_SIZE])
-    return formats, set(stylesheet.date_formats), set(stylesheet.timedelta_formats)
+    custom: dict[int, str] = {}
+    styles: list[int] = []
+    for element, stack in _small_part(budget, part, limits):
+        parent = stack[-1].tag if stack else None
+        if element.tag == f"{_NS}numFmt" and parent == f"{_NS}numFmts":
+            custom[int(element.get("numFmtId"))] = element.get("formatCode") or "General"
+        elif element.tag == f"{_NS}xf" and parent == f"{_NS}cellXfs":
+            styles.append(int(element.get("numFmtId") or 0))
+    formats, date_styles, timedelta_styles = [], set(), set()
+    for index, number in enumerate(styles):
+        code = custom[number] if number in custom else BUILTIN_FORMATS.get(number)
+        formats.append(code or "General")
+        if is_date_format(code):
+            date_styles.add(index)
+        if is_timedelta_format(code):
+            timedelta_styles.add(index)
+    return formats, date_styles, timedelta_styles
 
 
-def _shared_strings(budget: _Budget, part: str, name: str, limits: Limits) -> list[str]:
-    strings = []
-    with budget.open(part) as stream:
-        for _, element in iterparse(io.BufferedReader(stream)):
-            if element.tag == _STRING_ITEM:
-                strings.append(Text.from_tree(element).content.replace("x005F_", ""))
-                element.clear()
-                if len(strings) > limits.cells:
-                    raise _refuse(E_CELLS, name=name, limit=_n(limits.cells))
+def _shared_strings(budget: _Budget, part: str, limits: Limits) -> list[str]:
+    """The shared-string table, each string's text (its runs joined, phonetic guides left out). Its strings
+    are counted with its elements before any is read."""
+    label = _label(part)
+    census = _Census(budget.archive, part, budget.name, label, limits.strings_elements)
+    tag, items = None, 0
+    for text, tail in census.chunks():
+        if tag is None:
+            root = _STRINGS_TAG.search(text)
+            tag = b"<" + ((root.group(1) if root else None) or b"") + b"si"
+        items += _count(text, tag) - _count(tail, tag)
+        if items > limits.strings:
+            raise _refuse(E_STRINGS, name=budget.name, part=label, limit=_n(limits.strings))
+    strings, pieces = [], []
+    for element, stack in _walk(budget, part, budget.name, label, limits):
+        tag = element.tag
+        if tag == _TEXT and stack and stack[-1].tag != _PHONETIC:
+            pieces.append(element.text or "")
+        elif tag == _STRING_ITEM:
+            strings.append("".join(pieces).replace("x005F_", ""))
+            pieces = []
     return strings
 
 
@@ -366,6 +533,7 @@ class _SheetReader:
 
     def __init__(self, table, budget, part, limits, strings, formats, date_styles, timedelta_styles, epoch):
         self.table, self.budget, self.part, self.limits, self.formats = table, budget, part, limits, formats
+        self.label = _label(part, table.sheet)
         # openpyxl's own cell parser: shared strings, shared formulas, dates, rich and inline text.
         self.parser = WorkSheetParser(
             None, strings, data_only=False, epoch=epoch, date_formats=date_styles, timedelta_formats=timedelta_styles
@@ -383,76 +551,94 @@ class _SheetReader:
             raise _refuse(E_BROKEN, name=self.table.name) from exc
 
     def count(self) -> None:
-        """Count the sheet's rows and cells at the speed of a byte search, before any is parsed, so a sheet of
-        too many is refused in a fraction of a second (the parse below checks every row and cell again)."""
+        """Count the sheet's rows, cells and elements at the speed of a byte search, before any is parsed, so a
+        sheet of too many is refused in a fraction of a second (the parse below checks every row and cell
+        again). Elements that are neither rows nor cells may be a few per cell (values, formulas, inline
+        text) and a fixed number more (the sheet's settings), never millions around a handful of cells."""
+        limits = self.limits
+        census = _Census(self.budget.archive, self.part, self.table.name, self.label, limits.sheet_elements)
         rows = cells = 0
-        tail, prefix = b"", None
-        with self.budget.archive.open(self.part) as stream:  # its size is bounded by the declared-size check
-            while chunk := stream.read(1 << 20):
-                text = tail + chunk
-                if prefix is None:
-                    found = _SHEET_DATA_TAG.search(text)
-                    prefix = (found.group(1) if found else None) or b""
-                    declared = _DIMENSION_REF.search(text)
-                    self.dimension(declared.group(1).decode("ascii", "replace") if declared else None)
-                if b"<!DOCTYPE" in text or b"<!ENTITY" in text:
-                    raise _refuse(E_BROKEN, name=self.table.name)  # a worksheet never declares a document type
-                rows += _count(text, b"<" + prefix + b"row") - _count(tail, b"<" + prefix + b"row")
-                cells += _count(text, b"<" + prefix + b"c") - _count(tail, b"<" + prefix + b"c")
-                tail = text[-32:]
-                if rows > self.limits.rows:
-                    raise self.refuse(E_ROW_COUNT, rows=_n(self.limits.rows))
-                if cells > self.limits.cells:
-                    raise _refuse(E_CELLS, name=self.table.name, limit=_n(self.limits.cells))
+        prefix = None
+        for text, tail in census.chunks():
+            if prefix is None:
+                found = _SHEET_DATA_TAG.search(text)
+                prefix = (found.group(1) if found else None) or b""
+                declared = _DIMENSION_REF.search(text)
+                self.dimension(declared.group(1).decode("ascii", "replace") if declared else None)
+            rows += _count(text, b"<" + prefix + b"row") - _count(tail, b"<" + prefix + b"row")
+            cells += _count(text, b"<" + prefix + b"c") - _count(tail, b"<" + prefix + b"c")
+            if rows > limits.rows:
+                raise self.refuse(E_ROW_COUNT, rows=_n(limits.rows))
+            if cells > limits.cells:
+                raise _refuse(E_CELLS, name=self.table.name, limit=_n(limits.cells))
+            # A cell's parts follow its start, so this holds at every point of a real sheet, not only its end:
+            # millions of other elements around a handful of cells are refused after the first megabyte.
+            if census.elements > rows + 4 * cells + limits.part_elements:
+                census.limit = rows + 4 * cells + limits.part_elements
+                raise census.refuse_elements()
 
     def _rows(self) -> Iterator[tuple[int, list[Cell]]]:
         self.count()
         limits, parser = self.limits, self.parser
-        depth, cells, count, data, row = 0, [], 0, None, 0
+        stack, cells, count, spread, row = [], [], 0, 0, 0
+        cell_depth = inside = 0  # the open cell's depth (0: none), and how many elements were opened in it
         with self.budget.open(self.part) as stream:
             # The C parser (defusedxml's is pure Python, several times slower on a large sheet): `count` has
             # refused any document type declaration, so there is no entity to expand or fetch.
             for event, element in fast_iterparse(io.BufferedReader(stream), events=("start", "end")):  # noqa: S314
                 tag = element.tag
                 if event == "start":
-                    depth += 1
-                    if tag == _ROW:
+                    stack.append(element)
+                    if len(stack) > limits.depth:
+                        raise _refuse(E_PART_DEPTH, name=self.table.name, part=self.label, limit=_n(limits.depth))
+                    if cell_depth:
+                        inside += 1
+                        if inside > CELL_ELEMENTS:
+                            cell = stack[cell_depth - 1].get("r") or f"ở dòng {_n(row)}"
+                            raise self.refuse(E_CELL_ELEMENTS, cell=cell, limit=_n(CELL_ELEMENTS))
+                    elif tag == _CELL:
+                        cell_depth, inside = len(stack), 0
+                    elif tag == _ROW:
                         row = _row_number(element.get("r"), row)
                         if row > limits.rows:
                             raise self.refuse(E_ROWS, row=_n(row), limit=_n(limits.rows))
                         parser.row_counter, parser.col_counter, cells = row, 0, []
-                    elif tag == _SHEET_DATA:
-                        data = element
                     continue
-                depth -= 1
-                if tag == _CELL:
+                stack.pop()
+                if cell_depth:
+                    if len(stack) >= cell_depth:
+                        continue  # inside a cell: kept until the cell is read
+                    cell_depth = 0
                     cells.append(self.cell(parser.parse_cell(element)))
                     count += 1
                     if count > limits.cells:
                         raise _refuse(E_CELLS, name=self.table.name, limit=_n(limits.cells))
                     if len(cells) > limits.columns:  # the same cell written again and again
                         raise self.refuse(E_COLUMNS, column=_n(len(cells)), limit=_n(limits.columns))
-                    element.clear()
                 elif tag == _ROW:
-                    if cells:
-                        yield row, _dense(row, cells)
-                    element.clear()
-                    if data is not None:
-                        data.remove(element)
+                    if cells:  # to its last cell that holds something; a row of empty cells as one empty cell
+                        last = max((c.column for c in cells if c.kind != "empty"), default=1)
+                        spread += last
+                        if spread > limits.cells:
+                            raise self.refuse(E_SPREAD, limit=_n(limits.cells))
+                        yield row, _dense(row, cells, last)
                 elif tag == _DIMENSION:
                     self.dimension(element.get("ref"))
                 elif tag == _MERGE and element.get("ref"):
                     min_col, min_row, max_col, max_row = range_boundaries(element.get("ref"))
                     self.table.merges.append(Merge(min_row, min_col, max_row, max_col, element.get("ref")))
-                if depth == 1:
-                    element.clear()  # a part of the sheet that is done with: keep nothing of it
+                if stack:
+                    stack[-1].remove(element)  # done with: keep nothing of it
 
     def dimension(self, ref: str | None) -> None:
         if not ref:
             return
-        _min_col, _min_row, max_col, max_row = range_boundaries(ref)
+        min_col, min_row, max_col, max_row = range_boundaries(ref)
         if (max_row or 0) > self.limits.rows or (max_col or 0) > self.limits.columns:
             raise self.refuse(E_DIMENSION, ref=ref, rows=_n(self.limits.rows), columns=_n(self.limits.columns))
+        if max_row and max_col and (max_row - (min_row or 1) + 1) * max_col > self.limits.cells:
+            # Rows are given from column A, so the area counted is from A, not from the range's first column.
+            raise self.refuse(E_DIMENSION_AREA, ref=ref, limit=_n(self.limits.cells))
         self.table.declared_rows = max_row
 
     def cell(self, parsed: dict) -> Cell:
@@ -488,10 +674,10 @@ def _row_number(text: str | None, previous: int) -> int:
     return int(number)
 
 
-def _dense(row: int, cells: list[Cell]) -> list[Cell]:
-    """The row's cells from column A to its last one, with an empty cell wherever the file has none."""
-    by_column = {c.column: c for c in cells}
-    return [by_column.get(column) or Cell(row, column) for column in range(1, max(by_column) + 1)]
+def _dense(row: int, cells: list[Cell], last: int) -> list[Cell]:
+    """The row's cells from column A to `last`, with an empty cell wherever the file has none."""
+    by_column = {c.column: c for c in cells if c.column <= last}
+    return [by_column.get(column) or Cell(row, column) for column in range(1, last + 1)]
 
 
 def _n(number: int) -> str:

@@ -383,7 +383,10 @@ class _Reading:
 
 
 def check_sheet(file, name: str, period: Period, kind: SheetKind, user) -> Iterator[tuple[int, int]]:
-    """Check a workbook. Yields (rows done, rows expected) as it goes; returns a SheetCheck."""
+    """Check a workbook. Yields (rows done, rows expected) as it goes; returns a SheetCheck.
+
+    Each sheet is read once: its rows are kept as they are checked, and a file with errors gets its marked
+    copy from them, never from a second reading of the upload."""
     try:
         table = open_table(
             file,
@@ -392,12 +395,13 @@ def check_sheet(file, name: str, period: Period, kind: SheetKind, user) -> Itera
             accept=(XLSX_KIND,),
             prefer=(SHEET_LAYOUT.scores_sheet, SHEET_LAYOUT.report_sheet),
         )
-        rows = table.rows()
+        read = [_Kept(table)]
+        rows = read[0].rows
         reading = _Reading(period, kind, user, table.sheet)
         header, cells = _find_header(rows)
         if header is None:
             reading.problem(1, 1, None, E_NO_HEADER.format(rows=SHEET_LAYOUT.header_scan_rows))
-            reading.check.error_workbook = _marked(file, name, reading.check.errors)
+            reading.check.error_workbook = _marked(read, reading.check.errors)
             return reading.check
         reading.columns = _score_columns(cells, header, reading)
         expected = max((table.declared_rows or 0) - header, 0)
@@ -413,16 +417,36 @@ def check_sheet(file, name: str, period: Period, kind: SheetKind, user) -> Itera
             explanations = open_table(
                 file, name, limits=upload_limits(), accept=(XLSX_KIND,), sheet=SHEET_LAYOUT.explanations_sheet
             )
-            _check_explanations(explanations, reading)
+            read.append(_Kept(explanations))
+            _check_explanations(read[-1], reading)
+        check = reading.check
+        if not reading.columns and not any(e.row == header and e.sheet == table.sheet for e in check.errors):
+            reading.problem(header, None, None, E_NO_SCORE_COLUMNS.format(kind=kind.label))
+        if check.errors:
+            check.units = []
+            check.error_workbook = _marked(read, check.errors)
     except Refused as refused:
         return SheetCheck(kind=kind, errors=refused.problems)
-    check = reading.check
-    if not reading.columns and not any(e.row == header and e.sheet == table.sheet for e in check.errors):
-        reading.problem(header, None, None, E_NO_SCORE_COLUMNS.format(kind=kind.label))
-    if check.errors:
-        check.units = []
-        check.error_workbook = _marked(file, name, check.errors)
     return check
+
+
+class _Kept:
+    """A sheet's rows as they are read, the cells that hold something kept for the marked copy."""
+
+    def __init__(self, table):
+        self.table, self.kept = table, []
+        self.rows = self._rows(table.rows())
+
+    def _rows(self, source) -> Iterator[tuple[int, list[Cell]]]:
+        for number, cells in source:
+            self.kept.append((number, [c for c in cells if c.kind != "empty"]))
+            yield number, cells
+
+    def read(self) -> list[tuple[int, list[Cell]]]:
+        """Every row: those already read, then the rest (when checking stopped early, as without a header)."""
+        for _ in self.rows:
+            pass
+        return self.kept
 
 
 def _find_header(rows) -> tuple[int | None, list[Cell]]:
@@ -445,12 +469,13 @@ def _has_sheet(table, title: str) -> bool:
     return any(" ".join(t.split()).casefold() == title.casefold() for t in table.sheets)
 
 
-def _check_explanations(table, reading: "_Reading") -> None:
+def _check_explanations(kept: "_Kept", reading: "_Reading") -> None:
     """The self-assessment's explanation sheet: a row per unit and criterion code, its "Giải trình" read as
     text by the portal's text rule; a blank cell keeps what is stored."""
+    table = kept.table
     main_sheet, reading.sheet = reading.sheet, table.sheet
     try:
-        rows = table.rows()
+        rows = kept.rows
         header, cells = _find_header(rows)
         if header is None:
             reading.problem(1, 1, None, E_NO_HEADER.format(rows=SHEET_LAYOUT.header_scan_rows))
@@ -622,34 +647,22 @@ def _points(cell: Cell, leaf: Criterion, reading: _Reading) -> Decimal | None:
     return number
 
 
-def _marked(file, name: str, errors: list[Problem]) -> bytes | None:
+def _marked(read: list[_Kept], errors: list[Problem]) -> bytes | None:
     """The uploaded sheets again (the score sheet, and the explanation sheet when it has errors), each bad cell
     filled red and commented with what is wrong.
 
-    Streamed: the upload is read once more through the bounded reader and written in write-only mode, so a
-    large sheet costs no more memory than a small one. Values are kept (formulas as their text); the
-    original's styles are not."""
-    messages: dict[tuple[str | None, int, int], list[str]] = {}
+    Built from the rows kept as the sheets were checked (the upload is not read again) and written in
+    write-only mode. Values are kept (formulas as their text); the original's styles are not."""
+    messages: dict[tuple[str | None, int], dict[int, list[str]]] = {}
     for e in errors:
         if e.row:
-            messages.setdefault((e.sheet, e.row, e.column or 1), []).append(e.message)
+            messages.setdefault((e.sheet, e.row), {}).setdefault(e.column or 1, []).append(e.message)
     workbook = Workbook(write_only=True)
     try:
-        file.seek(0)
-        table = open_table(
-            file,
-            name,
-            limits=upload_limits(),
-            accept=(XLSX_KIND,),
-            prefer=(SHEET_LAYOUT.scores_sheet, SHEET_LAYOUT.report_sheet),
-        )
-        tables = [table]
-        others = {e.sheet for e in errors if e.sheet and e.sheet != table.sheet}
-        for title in sorted(others):
-            file.seek(0)
-            tables.append(open_table(file, name, limits=upload_limits(), accept=(XLSX_KIND,), sheet=title))
-        for each in tables:
-            _marked_sheet(workbook.create_sheet(each.sheet or SHEET_LAYOUT.scores_sheet), each, messages)
+        for index, kept in enumerate(read):
+            sheet = kept.table.sheet
+            if index == 0 or any(e.sheet == sheet for e in errors):
+                _marked_sheet(workbook.create_sheet(sheet or SHEET_LAYOUT.scores_sheet), kept, messages)
     except Refused:
         return None
     buffer = BytesIO()
@@ -657,18 +670,26 @@ def _marked(file, name: str, errors: list[Problem]) -> bytes | None:
     return buffer.getvalue()
 
 
-def _marked_sheet(ws, table, messages) -> None:
+def _marked_sheet(ws, kept: _Kept, messages) -> None:
     ws.column_dimensions["A"].width, ws.column_dimensions["B"].width = 16, 30
     for column in range(3, 60):
         ws.column_dimensions[get_column_letter(column)].width = 11
     print_setup(ws, landscape=True, title_cols="A:B", fit_width=False, scale=80)
-    written = 0
-    for number, cells in table.rows():
+    sheet, written = kept.table.sheet, 0
+    for number, cells in kept.read():
         for _ in range(written + 1, number):
             ws.append([])
-        ws.append([_marked_cell(ws, cell, messages.get((table.sheet, cell.row, cell.column))) for cell in cells])
+        by_column = {cell.column: cell for cell in cells}
+        marked = messages.get((sheet, number), {})
+        last = max([*by_column, *marked, 0])
+        ws.append(
+            [
+                _marked_cell(ws, by_column.get(column) or Cell(number, column), marked.get(column))
+                for column in range(1, last + 1)
+            ]
+        )
         written = number
-    for merge in table.merges:
+    for merge in kept.table.merges:
         ws.merged_cells.add(merge.ref)
 
 

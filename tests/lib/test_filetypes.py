@@ -338,6 +338,31 @@ def test_a_zip_with_too_many_entries_is_refused(monkeypatch):
     assert sniff(io.BytesIO(data)) is None
 
 
+def test_a_zip_whose_directory_is_too_large_is_refused_before_zipfile_lists_it(tmp_path, monkeypatch):
+    """200,000 empty entries in 17 MB, the end record counting six: zipfile would list them all (seconds, 200 MB)."""
+    import time
+
+    from tests import hostile_files
+
+    data = hostile_files.many_parts(tmp_path / "nhieu-phan.xlsx").read_bytes()
+    listed = []
+    monkeypatch.setattr(evidence_files.zipfile, "ZipFile", lambda *a, **k: listed.append(1) / 0)
+    started = time.perf_counter()
+    assert sniff(io.BytesIO(data)) is None and listed == []
+    assert time.perf_counter() - started < 0.5
+
+
+def test_a_zip64_end_record_is_read_as_zipfile_reads_it():
+    data = docx_bytes()
+    assert evidence_files.zip_directory_fits(io.BytesIO(data))
+    at = data.rindex(b"PK\x05\x06")
+    end64 = struct.pack("<4sQ2H2L4Q", b"PK\x06\x06", 44, 45, 45, 0, 0, 9, 9, 50 * 1024 * 1024, 0)
+    locator = struct.pack("<4sLQL", b"PK\x06\x07", 0, at, 1)
+    lying = data[:at] + end64 + locator + data[at:]
+    assert not evidence_files.zip_directory_fits(io.BytesIO(lying))
+    assert not evidence_files.zip_directory_fits(io.BytesIO(data[:at] + locator + data[at:]))  # no record
+
+
 def test_a_zip_whose_entries_overlap_is_refused():
     """Two central-directory records pointing at the same local header: the overlapping-files zip bomb."""
     data = docx_bytes()

@@ -1,6 +1,8 @@
 """The bounded reader on real files built here: what it returns, and each limit refusing before any cost."""
 
 import io
+import re
+import zipfile
 from decimal import Decimal
 
 import pytest
@@ -26,6 +28,21 @@ def xlsx(rows, merge=None, dimension_cells=None) -> io.BytesIO:
     wb.save(buffer)
     buffer.seek(0)
     return buffer
+
+
+def rewritten(source: io.BytesIO, part: str, rewrite) -> io.BytesIO:
+    """The workbook with one part's bytes rewritten."""
+    patched = io.BytesIO()
+    with zipfile.ZipFile(source) as original, zipfile.ZipFile(patched, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in original.infolist():
+            data = original.read(item.filename)
+            target.writestr(item.filename, rewrite(data) if item.filename == part else data)
+    patched.seek(0)
+    return patched
+
+
+def without_dimension(source: io.BytesIO) -> io.BytesIO:
+    return rewritten(source, hostile_files.SHEET, lambda xml: re.sub(rb"<dimension[^>]*/>", b"", xml))
 
 
 def read(source, name="bang.xlsx", limits=LIMITS, accept=(XLSX_KIND, CSV_KIND)):
@@ -83,7 +100,8 @@ def test_each_limit_is_named_when_it_refuses():
     assert "khai báo vùng dữ liệu A1:A60" in refusal(xlsx([[n] for n in range(60)]), limits=Limits(rows=50))
     assert "khai báo vùng dữ liệu A1:K1" in refusal(xlsx([list(range(11))]))
     many = xlsx([list(range(10)) for _ in range(25)])
-    assert "hơn 200 ô dữ liệu" in refusal(many)
+    assert "khai báo vùng dữ liệu A1:J25, gồm hơn 200 ô" in refusal(many)
+    assert "hơn 200 ô dữ liệu" in refusal(without_dimension(many))
     csv_rows = io.BytesIO(("a\n" * 60).encode())
     assert "dòng 51, vượt giới hạn 50 dòng" in refusal(csv_rows, "a.csv")
 
@@ -149,3 +167,113 @@ def test_a_sheet_is_chosen_by_name_by_preference_or_first():
     with pytest.raises(Refused) as refused:
         open_table(three_sheets(), "bang.xlsx", limits=LIMITS, sheet="Phụ lục")
     assert refused.value.errors == ["Tệp “bang.xlsx” không có trang tính “Phụ lục”."]
+
+
+# --- Parts the row and cell limits do not count (each built at the attack's size unless said otherwise) ---
+
+
+def test_a_styles_part_of_millions_of_formats_is_refused_before_it_is_parsed(tmp_path):
+    path = hostile_files.styles_bomb(tmp_path / "dinh-dang.xlsx")  # 12 M <xf/>, ~95 KB
+    message = refusal(path, "dinh-dang.xlsx", limits=Limits())
+    assert "phần định dạng ô (xl/styles.xml) có hơn 300.000 phần tử XML" in message
+
+
+def test_a_workbook_part_of_millions_of_elements_is_refused_before_it_is_parsed(tmp_path):
+    path = hostile_files.workbook_bomb(tmp_path / "so-tay.xlsx")
+    message = refusal(path, "so-tay.xlsx", limits=Limits())
+    assert "phần danh sách trang tính (xl/workbook.xml) có hơn 300.000 phần tử XML" in message
+
+
+@pytest.mark.parametrize("build", [hostile_files.junk_in_sheet_data, hostile_files.junk_in_row])
+def test_elements_that_are_neither_rows_nor_cells_are_counted_with_them(tmp_path, build):
+    path = build(tmp_path / "rac.xlsx")
+    message = refusal(path, "rac.xlsx", limits=Limits())
+    assert "phần trang tính “Sheet1” (xl/worksheets/sheet1.xml) có hơn" in message and "phần tử XML" in message
+
+
+def test_junk_within_the_limits_is_read_past_and_not_kept(tmp_path):
+    """Fewer junk elements than the sheet's allowance: read, and the junk is neither a row nor a cell."""
+    path = hostile_files.junk_in_row(tmp_path / "it-rac.xlsx", unpacked=200 * 1024)
+    table, rows = read(path, "it-rac.xlsx", limits=Limits())
+    assert [[c.value for c in cells] for _, cells in rows] == [["Mã đơn vị", "Điểm"], ["DV01", 1], ["DV02"]]
+
+
+def test_a_shared_string_table_of_a_million_strings_is_refused_by_its_count(tmp_path):
+    path = hostile_files.many_strings(tmp_path / "chu.xlsx")
+    message = refusal(path, "chu.xlsx", limits=Limits())
+    assert "có hơn 200.000 đoạn chữ khác nhau" in message and "xl/sharedStrings.xml" in message
+
+
+def test_padded_rows_are_refused_by_their_declared_area_or_as_they_are_read(tmp_path):
+    declared = hostile_files.padded_rows(tmp_path / "dem.xlsx")
+    assert "khai báo vùng dữ liệu A1:KN40000, gồm hơn 1.000.000 ô" in refusal(declared, "dem.xlsx", limits=Limits())
+    undeclared = hostile_files.padded_rows(tmp_path / "dem-an.xlsx", rows=40, column="J", dimension=False)
+    message = refusal(undeclared, "dem-an.xlsx", limits=LIMITS)  # 40 rows × 10 columns from A: 400 > 200 cells
+    assert "có dữ liệu trải trên hơn 200 ô (tính từ cột A" in message
+
+
+def test_empty_cells_after_a_rows_last_value_are_dropped():
+    source = xlsx([["a", None, "c"], ["b"]])
+    styled = rewritten(
+        source,
+        hostile_files.SHEET,
+        lambda xml: xml.replace(b"</row>", b'<c r="J1" s="0"/></row>', 1).replace(
+            b"</sheetData>", b'<row r="3"><c r="A3" s="0"/><c r="H3" s="0"/></row></sheetData>'
+        ),
+    )
+    _table, rows = read(without_dimension(styled))
+    assert [(n, [c.value for c in cells]) for n, cells in rows] == [(1, ["a", None, "c"]), (2, ["b"]), (3, [None])]
+
+
+def test_shared_strings_join_their_runs_and_leave_out_phonetic_guides(tmp_path):
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    strings = (
+        f'<sst xmlns="{main}" count="1" uniqueCount="1"><si><r><t xml:space="preserve">Sở </t></r>'
+        '<r><rPr><b/></rPr><t>Nội vụ</t></r><rPh sb="0" eb="1"><t>x</t></rPh></si><si><t/></si></sst>'
+    ).encode()
+    sheet = (
+        f'<worksheet xmlns="{main}"><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c>'
+        '<c r="B1" t="s"><v>1</v></c></row></sheetData></worksheet>'
+    ).encode()
+    members = hostile_files._workbook_members([(sheet, 1)], shared_strings=[(strings, 1)])
+    path = hostile_files._write_zip(tmp_path / "chu.xlsx", members)
+    _table, rows = read(path, "chu.xlsx")
+    assert [c.value for c in rows[0][1]] == ["Sở Nội vụ", ""]
+
+
+def test_nesting_deeper_than_the_limit_is_refused_in_any_part():
+    deep = b"<extLst>" * 30 + b"</extLst>" * 30
+    source = rewritten(xlsx([["a"]]), "xl/workbook.xml", lambda xml: xml.replace(b"</workbook>", deep + b"</workbook>"))
+    assert "phần danh sách trang tính (xl/workbook.xml) lồng nhau sâu hơn 24 cấp" in refusal(source)
+    sheet = rewritten(
+        xlsx([["a"]]), hostile_files.SHEET, lambda xml: xml.replace(b"</worksheet>", deep + b"</worksheet>")
+    )
+    assert "lồng nhau sâu hơn 24 cấp" in refusal(sheet)
+
+
+def test_a_cell_of_too_many_elements_is_refused_at_that_cell():
+    runs = b"<r><t>a</t></r>" * 600  # 1,200 elements inside one inline text
+    cell = b'<c r="B1" t="inlineStr"><is>' + runs + b"</is></c></row>"
+    source = rewritten(xlsx([["a"]]), hostile_files.SHEET, lambda xml: xml.replace(b"</row>", cell, 1))
+    assert "ô B1 gồm hơn 1.000 phần tử XML" in refusal(without_dimension(source))
+
+
+def test_dates_and_number_formats_come_from_the_streamed_styles():
+    from datetime import datetime
+
+    wb = Workbook()
+    wb.active.append([datetime(2026, 5, 4), 0.25, 3])
+    wb.active["B1"].number_format = "0.00%"
+    wb.active["C1"].number_format = '#,##0" điểm"'
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    buffer.seek(0)
+    _table, rows = read(buffer)
+    date, percent, custom = rows[0][1]
+    assert (date.kind, date.value) == ("date", datetime(2026, 5, 4))
+    assert (percent.number_format, custom.number_format) == ("0.00%", '#,##0" điểm"')
+
+
+def test_a_zip_of_too_many_parts_is_refused_from_its_end_record(tmp_path):
+    path = hostile_files.many_parts(tmp_path / "nhieu-phan.xlsx")
+    assert "gồm hơn 5.000 phần nén" in refusal(path, "nhieu-phan.xlsx", limits=Limits())

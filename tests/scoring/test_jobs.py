@@ -266,3 +266,32 @@ def test_the_daily_clear_imports_also_clears_old_jobs(period, admin, capsys):
     Job.objects.filter(pk=job.pk).update(finished_at=timezone.now() - timedelta(days=8))
     call_command("clear_imports")
     assert "Đã xóa 1 việc chạy nền" in capsys.readouterr().out and not Job.objects.exists()
+
+
+def test_a_job_in_a_worker_that_outgrows_its_memory_cap_is_stopped_with_its_reason(admin, settings, monkeypatch):
+    import resource
+
+    settings.JOBS_EAGER, settings.JOB_MAX_MEMORY_MB = False, 64
+
+    def greedy(params, progress):
+        return jobs.Outcome(message=str(len(bytearray(512 * 1024 * 1024))))
+
+    monkeypatch.setitem(jobs.KINDS, "greedy", greedy)
+    job = Job.objects.create(kind="greedy", title="Việc tham bộ nhớ", params={}, owner=admin)
+    before = resource.getrlimit(resource.RLIMIT_AS)
+    jobs.run(str(job.pk))
+    job.refresh_from_db()
+    assert job.status == Job.Status.FAILED
+    assert job.message == jobs.E_MEMORY.format(megabytes=64) and "64 MB bộ nhớ" in job.message
+    assert resource.getrlimit(resource.RLIMIT_AS) == before  # the worker's own limit is back
+    assert len(bytearray(512 * 1024 * 1024)) == 512 * 1024 * 1024
+
+
+def test_a_job_still_running_near_the_queues_timeout_stops_itself_with_its_reason(admin, db):
+    job = Job.objects.create(kind="score_import", title="Nhập", params={}, owner=admin)
+    progress = jobs.Progress(job)
+    progress(1, 10)
+    progress.started -= jobs.timeout().total_seconds()
+    with pytest.raises(jobs.JobRefused) as refused:
+        progress(2, 10)
+    assert str(refused.value) == jobs.E_TIMED_OUT.format(minutes=30)

@@ -2,8 +2,12 @@
 under a second and under 100 MB of memory (measured with tracemalloc around the request or the command),
 and nothing is written.
 
-The doors: the score-sheet import page (unit staff and Sở Nội vụ), the criteria-set import page, the
-admin's unit and block imports, and the import_scores, import_criteria and import_results commands.
+The files: the turn-2 bombs (sparse sheets, zip bombs, lying sizes, macros) and the parts the row and cell
+limits do not count (styles, workbook, junk under <sheetData> or in a row, padded rows, a million shared strings,
+200,000 empty parts in the zip).
+The doors: the score-sheet import page (unit staff and Sở Nội vụ), the criteria-set import page, the correction
+of a published table, the admin's unit and block imports, and the import_scores, import_criteria and
+import_results commands.
 """
 
 import time
@@ -31,6 +35,14 @@ FILES = {
     "shared-strings": (hostile_files.shared_strings_bomb, "khi giải nén lớn hơn 64 MB"),
     "lying-sizes": (hostile_files.lying_size_workbook, "tệp hỏng hoặc sai định dạng"),
     "macros": (hostile_files.macro_workbook, "là bảng tính có macro"),
+    # Parts the row and cell limits do not count, each at the size that once cost a worker 1-3.5 GB.
+    "styles": (hostile_files.styles_bomb, "phần định dạng ô (xl/styles.xml) có hơn 300.000 phần tử XML"),
+    "junk-sheet-data": (hostile_files.junk_in_sheet_data, "(xl/worksheets/sheet1.xml) có hơn"),
+    "junk-row": (hostile_files.junk_in_row, "(xl/worksheets/sheet1.xml) có hơn"),
+    "workbook": (hostile_files.workbook_bomb, "phần danh sách trang tính (xl/workbook.xml) có hơn 300.000"),
+    "padded-rows": (hostile_files.padded_rows, "khai báo vùng dữ liệu A1:KN40000, gồm hơn 1.000.000 ô"),
+    "strings": (hostile_files.many_strings, "có hơn 200.000 đoạn chữ khác nhau"),
+    "parts": (hostile_files.many_parts, "gồm hơn 5.000 phần nén"),
 }
 
 
@@ -137,4 +149,23 @@ def test_the_commands_refuse_it(cast, hostile, name):
     ):
         message = measured(lambda args=args: command_error(*args))
         assert FILES[name][1] in message and "không ghi gì" in message, (args[0], message)
+    assert snapshot() == before
+
+
+@PARAMS
+def test_the_correction_page_refuses_it(so, cast, hostile, name):
+    """The published table's correction, from a file of results (the portal's own download edited)."""
+    from tests.browser import submit_page
+    from tests.conftest import publish_table
+
+    period = publish_table(so, 2022, [("Sở Tư pháp", "88.5"), ("Sở Y tế", "87.25")])
+    client = Client()
+    client.force_login(cast.admin)
+    url = f"/cham-diem/ky/{period.pk}/dinh-chinh/"
+    decision = {"reason": "Cộng sót điểm", "decision_number": "99/QĐ-UBND", "decision_date": "2026-02-20"}
+    submit_page(client, url, decision, button="open")
+    before = snapshot()
+    response = measured(lambda: client.post(url, {"action": "file", "file": upload(hostile[name])}))
+    assert response.status_code == 302
+    assert FILES[name][1] in page_text(client.get(url))
     assert snapshot() == before

@@ -195,6 +195,33 @@ def test_one_of_each_mistake_yields_exactly_those_errors_and_writes_nothing(shee
     assert marked["C4"].comment is None
 
 
+def test_the_upload_is_read_once_and_the_marked_copy_is_built_from_what_was_read(sheet, monkeypatch):
+    from scoring.imports import score_sheets
+
+    opened = []
+    real = score_sheets.open_table
+    monkeypatch.setattr(score_sheets, "open_table", lambda *a, **k: opened.append(k.get("sheet")) or real(*a, **k))
+    result = check(sheet, bad_workbook())
+    assert opened == [None] and result.error_workbook  # one reading: the check's, none for the marked copy
+    marked = load_workbook(BytesIO(result.error_workbook)).active
+    assert [c.value for c in marked[4]][:6] == [c.value for c in bad_workbook().active[4]][:6]
+
+
+def test_a_sheet_without_a_header_is_marked_whole_from_the_same_reading(sheet, monkeypatch):
+    from scoring.imports import score_sheets
+
+    opened = []
+    real = score_sheets.open_table
+    monkeypatch.setattr(score_sheets, "open_table", lambda *a, **k: opened.append(1) or real(*a, **k))
+    wb = Workbook()
+    for number in range(1, 41):  # past the rows searched for the header
+        wb.active.append([f"dòng {number}", number])
+    result = check(sheet, wb)
+    marked = load_workbook(BytesIO(result.error_workbook)).active
+    assert len(opened) == 1 and marked.max_row == 40 and marked["B40"].value == 40
+    assert marked["A1"].comment is not None
+
+
 def test_a_sheet_without_the_header_row_is_refused(sheet):
     wb = Workbook()
     wb.active.append(["Đơn vị", "1.1"])
