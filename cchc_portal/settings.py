@@ -141,6 +141,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_SENSITIVE_PARAMETERS = ["password"]  # the log names the account and the address, never a password
 AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
 AXES_HTTP_RESPONSE_CODE = 429
+BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", default=False)
 AXES_IPWARE_PROXY_COUNT = 1 if env_bool("BEHIND_TLS_PROXY", default=False) else None
 AXES_IPWARE_META_PRECEDENCE_ORDER = (
     ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if env_bool("BEHIND_TLS_PROXY", default=False) else ["REMOTE_ADDR"]
@@ -201,6 +202,15 @@ EMAIL_PORT = env_int("EMAIL_PORT", 587)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=True)
+# Seconds any mail the portal sends may wait on the SMTP server (connect, and each reply) before it gives up: a
+# server that hangs costs a job or a command that long, never a worker for good.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+# "Quên mật khẩu" (scoring/accounts/reset.py): requests per e-mail address typed and per client address, and mails
+# per account, within a window of this many minutes; the mail itself goes out from the job queue.
+PASSWORD_RESET_WINDOW_MINUTES = env_int("PASSWORD_RESET_WINDOW_MINUTES", 60)
+PASSWORD_RESET_PER_EMAIL = env_int("PASSWORD_RESET_PER_EMAIL", 3)
+PASSWORD_RESET_PER_ACCOUNT = env_int("PASSWORD_RESET_PER_ACCOUNT", 3)
+PASSWORD_RESET_PER_ADDRESS = env_int("PASSWORD_RESET_PER_ADDRESS", 20)
 # Whose portal this is (cchc_portal/identity.py): shown in the header, the footer, every Excel file and JSON.
 PORTAL_PLACE = env_str("PORTAL_PLACE", "thành phố Huế")
 PORTAL_ISSUER = env_str("PORTAL_ISSUER", "Ủy ban nhân dân thành phố Huế")

@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
 from scoring import views_jobs
+from scoring.accounts import reset
 
 admin.site.site_header = "Quản trị kết quả CCHC"
 admin.site.site_title = "Quản trị CCHC"
@@ -15,7 +16,8 @@ accounts = [
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
     path("doi-mat-khau/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("doi-mat-khau/xong/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
-    path("quen-mat-khau/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    # Counted per address and per account, answered alike for every address; the mail goes out from the job queue.
+    path("quen-mat-khau/", reset.PasswordResetView.as_view(), name="password_reset"),
     path("quen-mat-khau/da-gui/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path(
         "dat-lai-mat-khau/<uidb64>/<token>/",
