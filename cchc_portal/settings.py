@@ -11,6 +11,7 @@ import dj_database_url
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from cchc_portal.db_timeouts import postgres_options
 from cchc_portal.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -92,6 +93,24 @@ DATABASES = {
 # A persistent connection is checked before each request reuses it: after a database restart the first
 # request reconnects instead of failing.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Bounds on every PostgreSQL connection (cchc_portal/db_timeouts.py), in seconds: a server that does not answer a
+# new connection, a query the server runs too long (cancelled by the server: a 503 page in Vietnamese rather than
+# a worker held until gunicorn kills it), a host or network gone silent, a server process frozen. Web processes
+# (gunicorn, runserver: CCHC_PROCESS=web, set by wsgi.py and manage.py) use DATABASE_STATEMENT_TIMEOUT; commands and
+# the job worker, whose imports and backups may run long, COMMAND_STATEMENT_TIMEOUT (0: none).
+SERVING_REQUESTS = env_str("CCHC_PROCESS", "") == "web"
+DATABASE_CONNECT_TIMEOUT = env_int("DATABASE_CONNECT_TIMEOUT", 5)
+DATABASE_TCP_TIMEOUT = env_int("DATABASE_TCP_TIMEOUT", 30)
+STATEMENT_TIMEOUT = (
+    env_int("DATABASE_STATEMENT_TIMEOUT", 30) if SERVING_REQUESTS else env_int("COMMAND_STATEMENT_TIMEOUT", 0)
+)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["OPTIONS"] = postgres_options(
+        statement_timeout=STATEMENT_TIMEOUT,
+        connect_timeout=DATABASE_CONNECT_TIMEOUT,
+        tcp_timeout=DATABASE_TCP_TIMEOUT,
+        existing=DATABASES["default"].get("OPTIONS", {}),
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Two staff saving at the same moment: the second waits for the first (a write lock taken at the start
     # of each transaction, up to 20 s) instead of failing with "database is locked"; readers never wait
@@ -111,7 +130,14 @@ DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "")
 if DATABASE_REPLICA_URL:
     DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=env_int("CONN_MAX_AGE", 60))
     DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
-    DATABASES["replica"].setdefault("OPTIONS", {})["connect_timeout"] = env_int("REPLICA_CONNECT_TIMEOUT", 2)
+    # Only web requests read the replica, and only short public queries: bounds tighter than the primary's, so a
+    # replica that freezes costs the first request a few seconds and then is skipped (cchc_portal/db_router.py).
+    DATABASES["replica"]["OPTIONS"] = postgres_options(
+        statement_timeout=env_int("REPLICA_STATEMENT_TIMEOUT", 5),
+        connect_timeout=env_int("REPLICA_CONNECT_TIMEOUT", 2),
+        tcp_timeout=DATABASE_TCP_TIMEOUT,
+        existing=DATABASES["replica"].get("OPTIONS", {}),
+    )
     # No TEST settings: the test suite never sets DATABASE_REPLICA_URL. tests/test_replica.py defines this alias
     # from REPLICA_TEST_URL: the replica server and the name of the *test* database, which physical replication
     # copies there with every other database of the cluster (a TEST MIRROR would reuse the primary's settings and

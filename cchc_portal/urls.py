@@ -37,3 +37,6 @@ urlpatterns = [
     path("viec/<uuid:pk>/tai-ve/", views_jobs.job_download, name="job_download"),
     path("", include("reports.urls")),
 ]
+
+# The database or the object store out of reach: a Vietnamese 503 page instead of the bare 500 (cchc_portal/outages.py).
+handler500 = "cchc_portal.outages.server_error"
