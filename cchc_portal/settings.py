@@ -269,7 +269,14 @@ if STATIC_MANIFEST:
 # Uploads waiting for confirmation, evidence files and finished job files: a local folder (MEDIA_ROOT) by
 # default; S3-compatible object storage when STORAGE_S3_BUCKET is set, shared by every app server.
 STORAGE_S3_BUCKET = env_str("STORAGE_S3_BUCKET", "")
+# Seconds to open a connection to the object store and to wait for each answer, and tries per call: a stopped or
+# frozen store costs a request at most attempts × (connect + read) seconds, then the Vietnamese 503 page.
+STORAGE_S3_CONNECT_TIMEOUT = env_int("STORAGE_S3_CONNECT_TIMEOUT", 3)
+STORAGE_S3_READ_TIMEOUT = env_int("STORAGE_S3_READ_TIMEOUT", 10)
+STORAGE_S3_ATTEMPTS = env_int("STORAGE_S3_ATTEMPTS", 2)
 if STORAGE_S3_BUCKET:
+    from cchc_portal.object_storage import s3_client_config
+
     DEFAULT_STORAGE = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
@@ -284,6 +291,12 @@ if STORAGE_S3_BUCKET:
             "querystring_auth": True,
             "file_overwrite": False,
             "addressing_style": env_str("STORAGE_S3_ADDRESSING", "path"),
+            "client_config": s3_client_config(
+                addressing_style=env_str("STORAGE_S3_ADDRESSING", "path"),
+                connect_timeout=STORAGE_S3_CONNECT_TIMEOUT,
+                read_timeout=STORAGE_S3_READ_TIMEOUT,
+                attempts=STORAGE_S3_ATTEMPTS,
+            ),
         },
     }
 else:
