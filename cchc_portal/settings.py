@@ -167,7 +167,6 @@ AXES_RESET_ON_SUCCESS = True
 AXES_SENSITIVE_PARAMETERS = ["password"]  # the log names the account and the address, never a password
 AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
 AXES_HTTP_RESPONSE_CODE = 429
-BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", default=False)
 AXES_IPWARE_PROXY_COUNT = 1 if env_bool("BEHIND_TLS_PROXY", default=False) else None
 AXES_IPWARE_META_PRECEDENCE_ORDER = (
     ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if env_bool("BEHIND_TLS_PROXY", default=False) else ["REMOTE_ADDR"]
@@ -237,6 +236,8 @@ PASSWORD_RESET_WINDOW_MINUTES = env_int("PASSWORD_RESET_WINDOW_MINUTES", 60)
 PASSWORD_RESET_PER_EMAIL = env_int("PASSWORD_RESET_PER_EMAIL", 3)
 PASSWORD_RESET_PER_ACCOUNT = env_int("PASSWORD_RESET_PER_ACCOUNT", 3)
 PASSWORD_RESET_PER_ADDRESS = env_int("PASSWORD_RESET_PER_ADDRESS", 20)
+# Behind the documented nginx: the client's address is the last one in X-Forwarded-For (counted per address above).
+BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", default=False)
 # Whose portal this is (cchc_portal/identity.py): shown in the header, the footer, every Excel file and JSON.
 PORTAL_PLACE = env_str("PORTAL_PLACE", "thành phố Huế")
 PORTAL_ISSUER = env_str("PORTAL_ISSUER", "Ủy ban nhân dân thành phố Huế")
