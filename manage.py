@@ -7,6 +7,8 @@ import sys
 
 def main():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cchc_portal.settings")
+    # runserver serves requests (the web statement timeout); every other command is a command (settings.py).
+    os.environ.setdefault("CCHC_PROCESS", "web" if sys.argv[1:2] == ["runserver"] else "command")
     from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 

@@ -14,7 +14,7 @@ Without DATABASE_REPLICA_URL every query goes to the primary.
 
 import logging
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 
 from django.conf import settings
@@ -24,6 +24,8 @@ REPLICA = "replica"
 ALIASES = frozenset({DEFAULT_DB_ALIAS, REPLICA})
 
 logger = logging.getLogger(__name__)
+# Whether the replica is a standby, and whether it has replayed the given WAL position.
+READINESS_QUERY = "SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn() >= %s::pg_lsn"
 
 
 class _Reads:
@@ -50,9 +52,10 @@ def replica_configured() -> bool:
 @contextmanager
 def request_reads():
     """The scope of one request: reads go to the primary unless `allow_replica()` is called within it."""
-    token = _reads.set(_Reads())
+    reads = _Reads()
+    token = _reads.set(reads)
     try:
-        yield
+        yield reads
     finally:
         _reads.reset(token)
 
@@ -71,6 +74,23 @@ def reset() -> None:
     _behind_warned_at = -float("inf")
 
 
+def failed_midway(reads: _Reads, status_code: int) -> bool:
+    """Whether this request read the replica and the replica failed it: an error answer after a database error on
+    the replica's connection (it froze or went away after the request chose it; its deadline closed the socket).
+    The replica is then taken as down and the caller answers the request again from the primary."""
+    global _down_until
+    if reads.alias != REPLICA or status_code < 500 or not connections[REPLICA].errors_occurred:
+        return False
+    _down_until = time.monotonic() + settings.REPLICA_RETRY_SECONDS
+    logger.warning(
+        "Read replica failed during a request, public pages read the primary for the next %s s",
+        settings.REPLICA_RETRY_SECONDS,
+    )
+    with suppress(DatabaseError):
+        connections[REPLICA].close()
+    return True
+
+
 def _replica_ready() -> bool:
     """Whether the replica is reachable and has replayed every change of the current public generation."""
     global _down_until, _behind_warned_at
@@ -84,7 +104,7 @@ def _replica_ready() -> bool:
         return False  # the primary is not PostgreSQL, or its position could not be read: nothing to compare
     try:
         with connections[REPLICA].cursor() as cursor:
-            cursor.execute("SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn() >= %s::pg_lsn", [required])
+            cursor.execute(READINESS_QUERY, [required])
             standby, replayed = cursor.fetchone()
     except DatabaseError as error:
         _down_until = time.monotonic() + settings.REPLICA_RETRY_SECONDS

@@ -42,8 +42,13 @@ class PublicReadsFromReplica:
         self.get_response = get_response
 
     def __call__(self, request):
-        with public_cache.request_generation(), db_router.request_reads():
-            return self.get_response(request)
+        with public_cache.request_generation(), db_router.request_reads() as reads:
+            response = self.get_response(request)
+        if db_router.failed_midway(reads, response.status_code):
+            # An anonymous GET of a public page reads and writes nothing of its own: answered again, from the primary.
+            with public_cache.request_generation(), db_router.request_reads():
+                response = self.get_response(request)
+        return response
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         if (

@@ -12,6 +12,7 @@ import dj_database_url
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from cchc_portal.db_timeouts import postgres_options
 from cchc_portal.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -98,6 +99,24 @@ DATABASES = {
 # A persistent connection is checked before each request reuses it: after a database restart the first
 # request reconnects instead of failing.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Bounds on every PostgreSQL connection (cchc_portal/db_timeouts.py), in seconds: a server that does not answer a
+# new connection, a query the server runs too long (cancelled by the server: a 503 page in Vietnamese rather than
+# a worker held until gunicorn kills it), a host or network gone silent, a server process frozen. Web processes
+# (gunicorn, runserver: CCHC_PROCESS=web, set by wsgi.py and manage.py) use DATABASE_STATEMENT_TIMEOUT; commands and
+# the job worker, whose imports and backups may run long, COMMAND_STATEMENT_TIMEOUT (0: none).
+SERVING_REQUESTS = env_str("CCHC_PROCESS", "") == "web"
+DATABASE_CONNECT_TIMEOUT = env_int("DATABASE_CONNECT_TIMEOUT", 5)
+DATABASE_TCP_TIMEOUT = env_int("DATABASE_TCP_TIMEOUT", 30)
+STATEMENT_TIMEOUT = (
+    env_int("DATABASE_STATEMENT_TIMEOUT", 30) if SERVING_REQUESTS else env_int("COMMAND_STATEMENT_TIMEOUT", 0)
+)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["OPTIONS"] = postgres_options(
+        statement_timeout=STATEMENT_TIMEOUT,
+        connect_timeout=DATABASE_CONNECT_TIMEOUT,
+        tcp_timeout=DATABASE_TCP_TIMEOUT,
+        existing=DATABASES["default"].get("OPTIONS", {}),
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Two staff saving at the same moment: the second waits for the first (a write lock taken at the start
     # of each transaction, up to 20 s) instead of failing with "database is locked"; readers never wait
@@ -117,7 +136,14 @@ DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "")
 if DATABASE_REPLICA_URL:
     DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=env_int("CONN_MAX_AGE", 60))
     DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
-    DATABASES["replica"].setdefault("OPTIONS", {})["connect_timeout"] = env_int("REPLICA_CONNECT_TIMEOUT", 2)
+    # Only web requests read the replica, and only short public queries: bounds tighter than the primary's, so a
+    # replica that freezes costs the first request a few seconds and then is skipped (cchc_portal/db_router.py).
+    DATABASES["replica"]["OPTIONS"] = postgres_options(
+        statement_timeout=env_int("REPLICA_STATEMENT_TIMEOUT", 5),
+        connect_timeout=env_int("REPLICA_CONNECT_TIMEOUT", 2),
+        tcp_timeout=DATABASE_TCP_TIMEOUT,
+        existing=DATABASES["replica"].get("OPTIONS", {}),
+    )
     # No TEST settings: the test suite never sets DATABASE_REPLICA_URL. tests/test_replica.py defines this alias
     # from REPLICA_TEST_URL: the replica server and the name of the *test* database, which physical replication
     # copies there with every other database of the cluster (a TEST MIRROR would reuse the primary's settings and
@@ -233,6 +259,17 @@ EMAIL_PORT = env_int("EMAIL_PORT", 587)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=True)
+# Seconds any mail the portal sends may wait on the SMTP server (connect, and each reply) before it gives up: a
+# server that hangs costs a job or a command that long, never a worker for good.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+# "Quên mật khẩu" (scoring/accounts/reset.py): requests per e-mail address typed and per client address, and mails
+# per account, within a window of this many minutes; the mail itself goes out from the job queue.
+PASSWORD_RESET_WINDOW_MINUTES = env_int("PASSWORD_RESET_WINDOW_MINUTES", 60)
+PASSWORD_RESET_PER_EMAIL = env_int("PASSWORD_RESET_PER_EMAIL", 3)
+PASSWORD_RESET_PER_ACCOUNT = env_int("PASSWORD_RESET_PER_ACCOUNT", 3)
+PASSWORD_RESET_PER_ADDRESS = env_int("PASSWORD_RESET_PER_ADDRESS", 20)
+# Behind the documented nginx: the client's address is the last one in X-Forwarded-For (counted per address above).
+BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", default=False)
 # Whose portal this is (cchc_portal/identity.py): shown in the header, the footer, every Excel file and JSON.
 PORTAL_PLACE = env_str("PORTAL_PLACE", "thành phố Huế")
 PORTAL_ISSUER = env_str("PORTAL_ISSUER", "Ủy ban nhân dân thành phố Huế")
@@ -265,7 +302,14 @@ if STATIC_MANIFEST:
 # Uploads waiting for confirmation, evidence files and finished job files: a local folder (MEDIA_ROOT) by
 # default; S3-compatible object storage when STORAGE_S3_BUCKET is set, shared by every app server.
 STORAGE_S3_BUCKET = env_str("STORAGE_S3_BUCKET", "")
+# Seconds to open a connection to the object store and to wait for each answer, and tries per call: a stopped or
+# frozen store costs a request at most attempts × (connect + read) seconds, then the Vietnamese 503 page.
+STORAGE_S3_CONNECT_TIMEOUT = env_int("STORAGE_S3_CONNECT_TIMEOUT", 3)
+STORAGE_S3_READ_TIMEOUT = env_int("STORAGE_S3_READ_TIMEOUT", 10)
+STORAGE_S3_ATTEMPTS = env_int("STORAGE_S3_ATTEMPTS", 2)
 if STORAGE_S3_BUCKET:
+    from cchc_portal.object_storage import s3_client_config
+
     DEFAULT_STORAGE = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
@@ -280,6 +324,12 @@ if STORAGE_S3_BUCKET:
             "querystring_auth": True,
             "file_overwrite": False,
             "addressing_style": env_str("STORAGE_S3_ADDRESSING", "path"),
+            "client_config": s3_client_config(
+                addressing_style=env_str("STORAGE_S3_ADDRESSING", "path"),
+                connect_timeout=STORAGE_S3_CONNECT_TIMEOUT,
+                read_timeout=STORAGE_S3_READ_TIMEOUT,
+                attempts=STORAGE_S3_ATTEMPTS,
+            ),
         },
     }
 else:

@@ -7,6 +7,7 @@ from django.urls import include, path, reverse_lazy
 from cchc_portal import second_factor
 from cchc_portal.lockouts import ResetPasswordAndUnlock
 from scoring import views_jobs
+from scoring.accounts import reset
 
 admin.site.site_header = "Quản trị kết quả CCHC"
 admin.site.site_title = "Quản trị CCHC"
@@ -17,7 +18,8 @@ accounts = [
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
     path("doi-mat-khau/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("doi-mat-khau/xong/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
-    path("quen-mat-khau/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    # Counted per address and per account, answered alike for every address; the mail goes out from the job queue.
+    path("quen-mat-khau/", reset.PasswordResetView.as_view(), name="password_reset"),
     path("quen-mat-khau/da-gui/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path(
         "dat-lai-mat-khau/<uidb64>/<token>/",
@@ -40,3 +42,6 @@ urlpatterns = [
     path("viec/<uuid:pk>/tai-ve/", views_jobs.job_download, name="job_download"),
     path("", include("reports.urls")),
 ]
+
+# The database or the object store out of reach: a Vietnamese 503 page instead of the bare 500 (cchc_portal/outages.py).
+handler500 = "cchc_portal.outages.server_error"

@@ -510,6 +510,9 @@ def evidence_download(request, pk: int):
         handle = item.file.storage.open(item.file.name, "rb")
     except FileNotFoundError:  # the database came back without its files (see docs/deploy.md, backup)
         return render(request, "404.html", {"message": E_EVIDENCE_MISSING.format(name=item.original_name)}, status=404)
+    # The bytes are fetched here, in the view: an object store that fails now answers the 503 page
+    # (cchc_portal/outages.py), not a download cut off after its headers were sent.
+    handle.open()
     return FileResponse(
         handle,
         as_attachment=True,

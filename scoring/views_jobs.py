@@ -59,4 +59,5 @@ def job_download(request, pk):
         handle = storages["default"].open(job.file, "rb")
     except FileNotFoundError:
         return render(request, "404.html", {"message": E_FILE_GONE.format(title=job.title)}, status=404)
+    handle.open()  # fetched in the view: an object store that fails answers the 503 page, not a cut download
     return FileResponse(handle, as_attachment=True, filename=job.download_name, content_type=XLSX_CONTENT_TYPE)

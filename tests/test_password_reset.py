@@ -1,0 +1,174 @@
+"""The page "Quên mật khẩu" keeps no web worker waiting on the mail server: the mail goes out from the job queue
+and every mail the portal sends gives up after EMAIL_TIMEOUT; requests are limited per e-mail address, per client
+address and per account, with the same answer and the same work whether an account has the address or not."""
+
+import socket
+import threading
+import time
+
+import pytest
+from django.core import mail
+from django.core.mail import send_mail
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from scoring.accounts import reset
+from scoring.permissions import UNIT_STAFF
+from tests.scoring.test_jobs import queue, work  # noqa: F401 - a real RQ queue on the test machine's Redis
+from tests.scoring.workflow_cast import user
+
+URL = "/quen-mat-khau/"
+KNOWN = "canbo.quen@sonoivu.example.gov.vn"
+UNKNOWN = "khong-co-ai@sonoivu.example.gov.vn"
+
+
+@pytest.fixture
+def account(db):
+    person = user("canbo.quen", UNIT_STAFF)
+    person.email = KNOWN
+    person.save()
+    return person
+
+
+@pytest.fixture
+def silent_smtp():
+    """An SMTP server that accepts the connection and never says a word (the attack's hanging server)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    held = []
+    stop = threading.Event()
+
+    def accept():
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(listener.accept()[0])
+            except TimeoutError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield listener.getsockname()[1]
+    stop.set()
+    thread.join()
+    for sock in held:
+        sock.close()
+    listener.close()
+
+
+@pytest.fixture
+def smtp_to(settings):
+    def use(port: int) -> None:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = "127.0.0.1", port, False
+
+    return use
+
+
+def ask(email: str, address: str = "10.0.0.1", client: Client | None = None):
+    return (client or Client()).post(URL, {"email": email}, REMOTE_ADDR=address)
+
+
+def test_every_mail_gives_up_on_a_server_that_never_answers_after_email_timeout(settings, silent_smtp, smtp_to):
+    assert settings.EMAIL_TIMEOUT == 10  # the default: no mail waits without limit
+    smtp_to(silent_smtp)
+    settings.EMAIL_TIMEOUT = 1
+    started = time.monotonic()
+    with pytest.raises(OSError, match="timed out"):  # the greeting never comes
+        send_mail("Thử", "Nội dung", None, ["ai-do@example.gov.vn"])
+    assert time.monotonic() - started < 3
+
+
+def test_a_reset_answers_at_once_with_a_hanging_mail_server_and_the_queued_mail_gives_up(
+    account,
+    settings,
+    silent_smtp,
+    smtp_to,
+    queue,  # noqa: F811
+    caplog,
+):
+    smtp_to(silent_smtp)
+    settings.EMAIL_TIMEOUT = 1
+    started = time.monotonic()
+    responses = [ask(KNOWN, address=f"10.0.0.{n}") for n in range(1, 4)]
+    answered = time.monotonic() - started
+    assert [r.status_code for r in responses] == [302, 302, 302] and answered < 1.5  # before: 70 s and more each
+    assert queue.count == 3
+    started = time.monotonic()
+    work(queue)  # the worker meets the silent server: each mail is given up after EMAIL_TIMEOUT, and logged
+    assert time.monotonic() - started < 3 * 1 + 3
+    assert queue.count == 0
+    assert caplog.text.count("Failed to send password reset email") == 3
+
+
+def test_the_queued_job_sends_the_mail_with_the_link_to_the_host_that_was_asked(account, queue, settings):  # noqa: F811
+    settings.ALLOWED_HOSTS = ["cchc.example.gov.vn"]
+    response = Client().post(URL, {"email": KNOWN.upper()}, HTTP_HOST="cchc.example.gov.vn", secure=True)
+    assert response.status_code == 302 and response["Location"] == "/quen-mat-khau/da-gui/"
+    assert mail.outbox == [] and queue.count == 1  # nothing sent in the request
+    work(queue)
+    (message,) = mail.outbox
+    assert message.to == [KNOWN] and "https://cchc.example.gov.vn/dat-lai-mat-khau/" in message.body
+
+
+def test_a_known_and_an_unknown_address_cost_the_page_the_same_queries_and_one_queued_job_each(
+    account,
+    queue,  # noqa: F811
+):
+    client = Client()
+    client.get(URL)  # the session and the CSRF machinery warmed up alike for both
+    seen = {}
+    for email in (KNOWN, UNKNOWN):
+        with CaptureQueriesContext(connection) as queries:
+            response = ask(email, client=client)
+        assert response.status_code == 302 and response["Location"] == "/quen-mat-khau/da-gui/"
+        seen[email] = [q["sql"] for q in queries]
+    assert seen[KNOWN] == seen[UNKNOWN]
+    assert not any("auth_user" in sql for sql in seen[KNOWN])  # the accounts are read by the job alone
+    assert queue.count == 2 and mail.outbox == []
+    work(queue)
+    assert [m.to for m in mail.outbox] == [[KNOWN]]
+
+
+@pytest.mark.parametrize("email", [KNOWN, UNKNOWN])
+def test_the_fourth_request_for_an_address_within_the_hour_is_refused_alike_for_known_and_unknown(account, email):
+    for n in range(3):
+        assert ask(email, address=f"10.0.1.{n}").status_code == 302
+    refused = ask(email, address="10.0.1.99")
+    assert refused.status_code == 429
+    page = refused.content.decode()
+    assert "Đã có nhiều yêu cầu đặt lại mật khẩu cho địa chỉ này hoặc từ máy này trong 60 phút qua" in page
+    assert ask(email.upper(), address="10.0.1.98").status_code == 429  # the same address in capitals
+    assert len(mail.outbox) == (3 if email == KNOWN else 0)
+
+
+def test_one_client_address_may_ask_for_twenty_addresses_within_the_hour_then_is_refused(account, settings):
+    assert settings.PASSWORD_RESET_PER_ADDRESS == 20
+    for n in range(20):
+        assert ask(f"ai-{n}@example.gov.vn", address="10.0.2.1").status_code == 302
+    assert ask(KNOWN, address="10.0.2.1").status_code == 429
+    assert ask(KNOWN, address="10.0.2.2").status_code == 302  # another address is not held back by it
+    assert len(mail.outbox) == 1
+
+
+def test_behind_the_proxy_the_address_counted_is_the_one_nginx_appended(account, settings):
+    settings.BEHIND_TLS_PROXY = True
+    for n in range(20):
+        # A client that makes up its own X-Forwarded-For still arrives with the address nginx saw appended.
+        forged = f"192.0.2.{n}, 10.0.3.1"
+        response = Client().post(
+            URL, {"email": f"ai-{n}@example.gov.vn"}, REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=forged
+        )
+        assert response.status_code == 302
+    refused = Client().post(URL, {"email": KNOWN}, REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="10.0.3.1")
+    assert refused.status_code == 429
+    other = Client().post(URL, {"email": KNOWN}, REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="10.0.3.2")
+    assert other.status_code == 302
+
+
+def test_an_account_gets_at_most_three_mails_within_the_hour_however_the_job_is_reached(account):
+    for _ in range(5):
+        reset.send_reset_mail(KNOWN, "cchc.example.gov.vn", True)
+    assert len(mail.outbox) == 3
