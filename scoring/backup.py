@@ -48,6 +48,7 @@ from django.core.files import File
 from django.core.files.storage import storages
 from django.db import connection
 
+from cchc_portal.storage import is_part
 from scoring import locks
 
 MANIFEST = "manifest.json"
@@ -133,9 +134,10 @@ def _listdir(storage, folder: str) -> tuple[list[str], list[str]]:
 
 
 def stored_files(storage, folder: str = "") -> list[str]:
-    """The names of every file the storage holds under `folder`, pending uploads left out, sorted."""
+    """The names of every file the storage holds under `folder`, pending uploads and files still being written left
+    out, sorted."""
     folders, files = _listdir(storage, folder)
-    names = [posixpath.join(folder, file) for file in files]
+    names = [posixpath.join(folder, file) for file in files if not is_part(file)]  # not files being written
     for sub in folders:
         if folder or sub not in SKIPPED_MEDIA:
             names += stored_files(storage, posixpath.join(folder, sub))
