@@ -333,7 +333,8 @@ if STORAGE_S3_BUCKET:
         },
     }
 else:
-    DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    # A local folder whose files appear whole or not at all (a full disk leaves no partial file).
+    DEFAULT_STORAGE = {"BACKEND": "cchc_portal.storage.MediaStorage"}
 STORAGES = {
     "default": DEFAULT_STORAGE,
     "staticfiles": {

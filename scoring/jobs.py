@@ -32,6 +32,10 @@ E_FAILED = (
     "Không thực hiện được việc này do lỗi của hệ thống; lỗi đã được ghi lại để Sở Nội vụ xử lý. "
     "Xin thử lại sau ít phút."
 )
+E_STORAGE = (
+    "Việc đã làm xong nhưng máy chủ không lưu được tệp kết quả (nơi lưu tệp đầy hoặc không trả lời); lỗi đã được "
+    "ghi lại để Sở Nội vụ xử lý. Xin thử lại sau."
+)
 E_TIMED_OUT = "Việc này đã chạy quá {minutes} phút mà chưa xong nên đã dừng. Xin thử lại, hoặc báo Sở Nội vụ."
 E_MEMORY = (
     "Việc này cần hơn {megabytes} MB bộ nhớ, giới hạn của một việc chạy nền, nên đã dừng và không ghi gì. "
@@ -160,7 +164,12 @@ def run(job_id: str) -> None:
         return
     name = ""
     if outcome.content is not None:
-        name = storages["default"].save(f"{FILES}/{job.pk}.xlsx", ContentFile(outcome.content))
+        try:
+            name = storages["default"].save(f"{FILES}/{job.pk}.xlsx", ContentFile(outcome.content))
+        except Exception:  # a full disk, an object store that refuses: the job ends now, not at its timeout
+            log.exception("job %s (%s): its file could not be stored", job.pk, job.kind)
+            _finish(job, Job.Status.FAILED, message=E_STORAGE)
+            return
     _finish(
         job,
         Job.Status.DONE,

@@ -4,6 +4,7 @@
 use it — so permissions, the 0..maximum rule, the lock and the audit trail apply the same way.
 """
 
+import logging
 import re
 import uuid
 from dataclasses import dataclass
@@ -22,6 +23,8 @@ from scoring.entry_fields import Viewer
 from scoring.models import LONG_TEXT_LIMIT, AuditEntry, Criterion, Evidence, Period, Score, Submission
 from scoring.workflow import submission_for
 
+log = logging.getLogger(__name__)
+
 E_CONFLICT = (
     "Tiêu chí {code}: {field} đã được {who} sửa thành “{theirs}” lúc {at}, sau khi bạn mở trang; giá trị bạn nhập "
     "(“{mine}”) chưa được lưu. Kiểm tra lại, rồi lưu nếu vẫn muốn dùng giá trị của bạn."
@@ -38,6 +41,10 @@ E_NOT_A_LEAF = "Mã {code} không phải tiêu chí được chấm điểm củ
 E_SURVEY_NOT_SELF = "Tiêu chí {code} là điều tra xã hội học: đơn vị không tự chấm."
 E_LINK = "Đường dẫn “{value}” không hợp lệ (cần bắt đầu bằng http:// hoặc https://)."
 E_EVIDENCE_EMPTY = "Hãy chọn một tệp hoặc nhập một đường dẫn."
+E_EVIDENCE_NOT_STORED = (
+    "Máy chủ không lưu được tệp “{name}” (nơi lưu tệp đầy hoặc không trả lời); minh chứng chưa được thêm. Lỗi đã "
+    "được ghi lại để Sở Nội vụ xử lý; xin thử lại sau."
+)
 E_PERIOD_CLOSED = "Kỳ đánh giá đã công bố hoặc đã khóa: không thể thay đổi."
 
 
@@ -270,22 +277,31 @@ def evidence_add(*, period: Period, unit, criterion: Criterion, by, upload=None,
             kind.code,
             upload.size,
         )
-        evidence.file.save(safe_storage_name(kind, uuid.uuid4().hex), File(upload), save=False)
+        try:
+            evidence.file.save(safe_storage_name(kind, uuid.uuid4().hex), File(upload), save=False)
+        except OSError:  # a full disk: the storage has removed what it wrote
+            log.exception("evidence file of %s could not be stored", unit)
+            raise ValidationError(E_EVIDENCE_NOT_STORED.format(name=evidence.original_name)) from None
     elif link.strip():
         if not re.match(r"^https?://\S+$", link.strip()):
             raise ValidationError(E_LINK.format(value=link.strip()))
         evidence.link = link.strip()
     else:
         raise ValidationError(E_EVIDENCE_EMPTY)
-    evidence.save()
-    audit.record(
-        period=period,
-        unit=unit,
-        criterion=criterion,
-        by=by,
-        action=AuditEntry.Action.EVIDENCE_ADDED,
-        new=evidence.original_name or evidence.link,
-    )
+    try:
+        evidence.save()
+        audit.record(
+            period=period,
+            unit=unit,
+            criterion=criterion,
+            by=by,
+            action=AuditEntry.Action.EVIDENCE_ADDED,
+            new=evidence.original_name or evidence.link,
+        )
+    except BaseException:  # the row is rolled back: so is its file, which nothing would refer to
+        if evidence.file:
+            evidence.file.storage.delete(evidence.file.name)
+        raise
     return evidence
 
 

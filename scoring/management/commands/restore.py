@@ -11,7 +11,8 @@ from scoring.backup import backup_restore
 class Command(BaseCommand):
     help = (
         "Khôi phục bản sao lưu (tệp của lệnh backup) vào CSDL trống và nơi lưu tệp trống (thư mục media hoặc "
-        "bucket S3), rồi đối chiếu số dòng từng bảng và trigger khóa dữ liệu."
+        "bucket S3), rồi đối chiếu số dòng từng bảng và trigger khóa dữ liệu. Tệp bị cắt cụt hoặc hỏng bị từ chối "
+        "trước khi ghi bất cứ thứ gì."
     )
 
     def add_arguments(self, parser):
