@@ -87,8 +87,14 @@ MIN_COMPRESS = 512
 LARGE_BODY = 256 * 1024  # bytes; see _level()
 
 
-def _key(request) -> str:
-    digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
+def _key(request, params: tuple[str, ...]) -> str:
+    """The address as the page reads it: scheme, host, path and only the query parameters the view declared,
+    each as `request.GET.get(name, "")` gives it (its last value). Any other parameter (?utm_source=…, ?x=1)
+    changes nothing the view renders, so it shares the entry: distinct junk query strings cannot fill the
+    cache or force a render each. The host counts: a page may print absolute links (the API's)."""
+    address = f"{request.scheme}://{request.get_host()}{request.path}"
+    used = [(name, request.GET.get(name, "")) for name in params]
+    digest = hashlib.sha256(repr((address, used)).encode()).hexdigest()[:32]
     return f"page:{generation()}:{digest}"
 
 
@@ -120,7 +126,7 @@ def _from_cache(request, stored) -> HttpResponse:
     return response
 
 
-def _store(request, response) -> None:
+def _store(request, response, key: str) -> None:
     if response.status_code != 200 or response.streaming or response.cookies:
         return
     body = response.content
@@ -131,13 +137,16 @@ def _store(request, response) -> None:
         "gzip": gzip.compress(body, compresslevel=_level(len(body)), mtime=0) if compress else None,
         "headers": {name: response[name] for name in KEPT_HEADERS if response.has_header(name)},
     }
-    cache.set(_key(request), stored, settings.PUBLIC_CACHE_SECONDS)
+    cache.set(key, stored, settings.PUBLIC_CACHE_SECONDS)
 
 
-def public(etag_func, modified_func):
+def public(etag_func, modified_func, params: tuple[str, ...] = ()):
     """A public page or file: served from the page cache to anyone not signed in (no query on a hit), compressed
     when the client accepts it; conditional requests answered with 304; cacheable by anyone for MAX_AGE (a
-    signed-in person's pages carry their name, are rendered each time, and are marked private: SecurityHeaders)."""
+    signed-in person's pages carry their name, are rendered each time, and are marked private: SecurityHeaders).
+
+    `params` are the query parameters the view reads (with `request.GET.get(name, "")`); the page is cached
+    under them alone. `published_site.reading("q")` is the same decorator for a view that reads `q`."""
 
     def decorate(view):
         conditional = condition(etag_func=etag_func, last_modified_func=modified_func)(view)
@@ -145,8 +154,9 @@ def public(etag_func, modified_func):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
             anonymous = not request.user.is_authenticated
+            key = _key(request, params) if anonymous else None
             if anonymous and request.method in ("GET", "HEAD"):
-                stored = cache.get(_key(request))
+                stored = cache.get(key)
                 if stored is not None:
                     response = _from_cache(request, stored)
                     patch_cache_control(response, public=True, max_age=MAX_AGE)
@@ -154,12 +164,14 @@ def public(etag_func, modified_func):
             response = conditional(request, *args, **kwargs)
             if anonymous and response.status_code in (200, 304):
                 if request.method == "GET":
-                    _store(request, response)
+                    _store(request, response, key)
                 patch_cache_control(response, public=True, max_age=MAX_AGE)
             return response
 
+        wrapped.cache_params = params
         return wrapped
 
+    decorate.reading = lambda *names: public(etag_func, modified_func, params + names)
     return decorate
 
 
