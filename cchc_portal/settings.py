@@ -185,6 +185,10 @@ RQ_QUEUES = {"cchc": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_T
 # renews the whole public cache at once (a new generation); the time only bounds a process-local cache, which
 # other processes cannot renew, so it is short without Redis.
 PUBLIC_CACHE_SECONDS = env_int("PUBLIC_CACHE_SECONDS", 3600 if REDIS_URL else 30)
+# Per address and minute (cchc_portal/throttle.py): public pages rendered because they were not in the cache, and
+# searches. A page served from the cache is never counted. 0 turns a limit off.
+PUBLIC_MISSES_PER_MINUTE = env_int("PUBLIC_MISSES_PER_MINUTE", 120)
+SEARCHES_PER_MINUTE = env_int("SEARCHES_PER_MINUTE", 30)
 
 # Sessions end after this much idleness (each request extends them), and when the browser closes.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30) * 60

@@ -24,6 +24,7 @@ from django.http import HttpResponse, HttpResponseNotModified
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.views.decorators.http import condition
 
+from cchc_portal import throttle
 from cchc_portal.public_cache import generation
 from scoring.models import NationalIndex, Period, ResultVersion
 
@@ -161,6 +162,10 @@ def public(etag_func, modified_func, params: tuple[str, ...] = ()):
                     response = _from_cache(request, stored)
                     patch_cache_control(response, public=True, max_age=MAX_AGE)
                     return response
+                # Not in the cache: this request costs a render, and counts against its address's limit.
+                over = throttle.refused(request, "render", settings.PUBLIC_MISSES_PER_MINUTE)
+                if over is not None:
+                    return over
             response = conditional(request, *args, **kwargs)
             if anonymous and response.status_code in (200, 304):
                 if request.method == "GET":
