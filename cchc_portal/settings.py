@@ -148,23 +148,33 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
 
 # The cache: published pages, the public-data generation, rate limits. Redis when REDIS_URL is set (shared by every
 # app server, which also keeps sessions there), this process's memory otherwise (one server; see docs/deploy.md).
+# CACHE_REDIS_URL puts the page cache and the rate counters in a Redis of their own, one that may evict (maxmemory,
+# allkeys-lru), while sessions, the generation and the job queue stay in REDIS_URL's, which must not
+# (docs/deploy.md, "Redis").
 REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
+    _prefix = env_str("CACHE_PREFIX", "cchc")
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env_str("CACHE_REDIS_URL", "") or REDIS_URL,
+            "KEY_PREFIX": _prefix,
+        },
+        "sessions": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env_str("CACHE_PREFIX", "cchc"),
-        }
+            "KEY_PREFIX": _prefix,
+        },
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    SESSION_CACHE_ALIAS = "sessions"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "cchc"}}
 # What every process of one installation must see at once — the generation of public data, renewed by a publication,
 # a correction or a command — lives in Redis when there is one, else in a folder on this server's disk: a command
 # or another worker that publishes makes every worker's cached pages stale at the next request.
 CACHES["shared"] = (
-    CACHES["default"]
+    CACHES["sessions"]
     if REDIS_URL
     else {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
