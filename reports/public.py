@@ -476,6 +476,7 @@ def search(text: str, limit: int = 50) -> list[Found]:
         Result.objects.published()
         .filter(unit__in=[h.unit for h in hits])
         .select_related("period")
+        .only("unit_id", "total", "rank", "period__year", "period__published_decimals")
         .order_by("unit_id", "-period__year")
     ):
         latest.setdefault(result.unit_id, result)
