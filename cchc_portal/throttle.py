@@ -15,6 +15,8 @@ from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
 
 WINDOW = 60  # seconds
+# What is counted, and the setting that says how many a minute each address may have.
+LIMITS = {"render": "PUBLIC_MISSES_PER_MINUTE", "search": "SEARCHES_PER_MINUTE"}
 
 
 def client_address(request) -> str:
@@ -44,9 +46,10 @@ def _holder(address: str) -> str:
     return str(parsed)
 
 
-def refused(request, scope: str, limit: int):
-    """None while `request`'s address has asked for `scope` at most `limit` times this minute (this one counted);
-    otherwise the 429 answer to send. A limit of 0 turns the check off."""
+def refused(request, scope: str):
+    """None while `request`'s address has asked for `scope` (a key of LIMITS) at most its limit this minute, this
+    request counted; otherwise the 429 answer to send. A limit of 0 turns the check off."""
+    limit = getattr(settings, LIMITS[scope])
     if limit <= 0:
         return None
     now = time.time()

@@ -141,13 +141,16 @@ def _store(request, response, key: str) -> None:
     cache.set(key, stored, settings.PUBLIC_CACHE_SECONDS)
 
 
-def public(etag_func, modified_func, params: tuple[str, ...] = ()):
+def public(etag_func, modified_func, params: tuple[str, ...] = (), limit: str | None = None):
     """A public page or file: served from the page cache to anyone not signed in (no query on a hit), compressed
     when the client accepts it; conditional requests answered with 304; cacheable by anyone for MAX_AGE (a
     signed-in person's pages carry their name, are rendered each time, and are marked private: SecurityHeaders).
 
     `params` are the query parameters the view reads (with `request.GET.get(name, "")`); the page is cached
-    under them alone. `published_site.reading("q")` is the same decorator for a view that reads `q`."""
+    under them alone. `published_site.reading("q")` is the same decorator for a view that reads `q`.
+
+    A render for want of a cached copy counts against the address's limit (cchc_portal/throttle.py), and against
+    the view's own as well when it names one (`limit="search"`), before anything is read from the database."""
 
     def decorate(view):
         conditional = condition(etag_func=etag_func, last_modified_func=modified_func)(view)
@@ -163,8 +166,8 @@ def public(etag_func, modified_func, params: tuple[str, ...] = ()):
                     patch_cache_control(response, public=True, max_age=MAX_AGE)
                     return response
                 # Not in the cache: this request costs a render, and counts against its address's limit.
-                over = throttle.refused(request, "render", settings.PUBLIC_MISSES_PER_MINUTE)
-                if over is not None:
+                over = throttle.refused(request, "render") or (limit and throttle.refused(request, limit))
+                if over:
                     return over
             response = conditional(request, *args, **kwargs)
             if anonymous and response.status_code in (200, 304):
@@ -176,7 +179,7 @@ def public(etag_func, modified_func, params: tuple[str, ...] = ()):
         wrapped.cache_params = params
         return wrapped
 
-    decorate.reading = lambda *names: public(etag_func, modified_func, params + names)
+    decorate.reading = lambda *names, limit=None: public(etag_func, modified_func, params + names, limit)
     return decorate
 
 

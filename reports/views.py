@@ -6,12 +6,10 @@ Nothing here shows a result that is not published: every read goes through `publ
 import csv
 from itertools import groupby
 
-from django.conf import settings
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from cchc_portal import throttle
 from cchc_portal.downloads import xlsx_response
 from cchc_portal.identity import identity
 from cchc_portal.lib.numbers import plain_number
@@ -242,11 +240,7 @@ def indices(request):
 
 
 @require_safe
-@published_site.reading("q")
+@published_site.reading("q", limit="search")
 def search(request):
-    if not request.user.is_authenticated:
-        over = throttle.refused(request, "search", settings.SEARCHES_PER_MINUTE)
-        if over is not None:
-            return over
     text = request.GET.get("q", "")[:100]
     return render(request, "reports/search.html", {"q": text, "found": public.search(text) if text.strip() else []})

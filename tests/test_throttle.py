@@ -2,7 +2,9 @@
 page and Retry-After; a cached page is never counted; the address is nginx's, not what the client claims."""
 
 import pytest
+from django.db import connection
 from django.test import Client, RequestFactory
+from django.test.utils import CaptureQueriesContext
 
 from cchc_portal import throttle
 from tests.reports.lineage_cast import Lineage
@@ -57,8 +59,10 @@ def test_searches_have_their_own_smaller_limit(settings, cast):
     client = Client(REMOTE_ADDR="198.51.100.1")
     assert client.get("/tim-kiem/", {"q": "y te"}).status_code == 200
     assert client.get("/tim-kiem/", {"q": "tai chinh"}).status_code == 200
-    refused = client.get("/tim-kiem/", {"q": "nong nghiep"})
+    with CaptureQueriesContext(connection) as captured:
+        refused = client.get("/tim-kiem/", {"q": "nong nghiep"})
     assert refused.status_code == 429 and "tìm kiếm quá nhiều lần" in refused.content.decode()
+    assert len(captured) == 0  # refused before anything is read
     assert client.get("/tim-kiem/", {"q": "y te"}).status_code == 200  # cached
     assert client.get("/don-vi/so-y-te/").status_code == 200  # other pages keep their own limit
 
