@@ -11,6 +11,10 @@ body, gzip-compressed body, headers — under the current *generation* of public
 what the public reads (a publication, a correction, an imported table, an edit of a unit, a block or an index)
 calls `public_changed()`, which starts a new generation: every cached page is then stale at once, and the next
 request renders afresh. A hit costs two cache reads and no query.
+
+A page is kept under its scheme, host and path and the query parameters its view declares (`reading("q")`):
+any other parameter shares the entry, so junk query strings cannot fill the cache or force renders. A render
+counts against the address's per-minute limit (cchc_portal/throttle.py); a hit is never counted.
 """
 
 import gzip
