@@ -185,6 +185,7 @@ def run(size, tmp: Path, progress: Progress) -> tuple[list[Measurement], dict]:
     section("publication", lambda: suite.bench_publish(built))
     section("published pages, cache empty", lambda: suite.bench_cold_pages(built))
     section("published pages over HTTP", http)
+    section("search", lambda: suite.bench_search(built))
     section("import of published results", lambda: suite.bench_import(built, tmp))
     section("score sheet import", lambda: suite.bench_score_sheet(built, tmp))
     progress(f"detailed report: building {size.detailed_units} units x {size.detailed_leaves} criteria")

@@ -297,6 +297,33 @@ def bench_cold_pages(built: Built) -> list[Measurement]:
     return measurements
 
 
+# --- Search -------------------------------------------------------------------------------------------
+
+SEARCH_MS = 20  # the public search at national scale (issue 19): at most this, every query below
+SEARCHES = ("huong thuy", "phuong", "x", "ubnd xa an", "zzz")
+
+
+def bench_search(built: Built) -> list[Measurement]:
+    """The public search over every published name (the communes' and the departments', two years each), on its
+    index: a common two-word query, a common word, one letter (every xã), a long one and one that finds nothing."""
+    from reports import public
+
+    n, runs = built.size.communes, built.size.runs + 2
+    measurements = []
+    for typed in SEARCHES:
+        reset_queries()
+        with CaptureQueriesContext(connection) as captured:
+            public.search(typed)
+        seconds, found = best_of(lambda: public.search(typed), runs)  # noqa: B023
+        check(typed != "x" or found, "the search for one letter found no unit")
+        label = f"search {typed!r}, {n:,} communes: {len(found)} found"
+        measurements += [
+            Measurement(f"{label}, time", seconds * 1e3, "ms", goal_value_max=SEARCH_MS),
+            Measurement(f"{label}, queries", len(captured.captured_queries), "queries", goal_value_max=3),
+        ]
+    return measurements
+
+
 # --- Import of published results -----------------------------------------------------------------
 
 

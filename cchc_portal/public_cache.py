@@ -14,6 +14,7 @@ Two more things keep that promise:
 
 import logging
 import uuid
+from collections.abc import Callable
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -103,6 +104,21 @@ def _renew() -> None:
     _shared().set(GENERATION_KEY, renewed, None)
 
 
-def public_changed() -> None:
-    """Every cached public answer is stale from the moment the current transaction commits."""
+_derived: list[Callable] = []
+
+
+def derive_from_names(refresh: Callable) -> None:
+    """Register `refresh(units)`, which brings something derived from the units' published names (the search
+    index) in step with them; `public_changed(names_of=…)` calls it."""
+    if refresh not in _derived:
+        _derived.append(refresh)
+
+
+def public_changed(names_of=None) -> None:
+    """Every cached public answer is stale from the moment the current transaction commits. `names_of`: the units
+    (a queryset) whose published names may have changed; what is derived from them is brought in step now, in
+    the same transaction, so it commits (and reaches a replica) with the change itself."""
+    if names_of is not None:
+        for refresh in _derived:
+            refresh(names_of)
     transaction.on_commit(_renew)

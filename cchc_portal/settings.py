@@ -204,23 +204,33 @@ LOGIN_LOG_DAYS = env_int("LOGIN_LOG_DAYS", 90)
 
 # The cache: published pages, the public-data generation, rate limits. Redis when REDIS_URL is set (shared by every
 # app server, which also keeps sessions there), this process's memory otherwise (one server; see docs/deploy.md).
+# CACHE_REDIS_URL puts the page cache and the rate counters in a Redis of their own, one that may evict (maxmemory,
+# allkeys-lru), while sessions, the generation and the job queue stay in REDIS_URL's, which must not
+# (docs/deploy.md, "Redis").
 REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
+    _prefix = env_str("CACHE_PREFIX", "cchc")
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env_str("CACHE_REDIS_URL", "") or REDIS_URL,
+            "KEY_PREFIX": _prefix,
+        },
+        "sessions": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env_str("CACHE_PREFIX", "cchc"),
-        }
+            "KEY_PREFIX": _prefix,
+        },
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    SESSION_CACHE_ALIAS = "sessions"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "cchc"}}
 # What every process of one installation must see at once — the generation of public data, renewed by a publication,
 # a correction or a command — lives in Redis when there is one, else in a folder on this server's disk: a command
 # or another worker that publishes makes every worker's cached pages stale at the next request.
 CACHES["shared"] = (
-    CACHES["default"]
+    CACHES["sessions"]
     if REDIS_URL
     else {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
@@ -243,6 +253,10 @@ JOB_MAX_MEMORY_MB = env_int("JOB_MAX_MEMORY_MB", 1024)
 # renews the whole public cache at once (a new generation); the time only bounds a process-local cache, which
 # other processes cannot renew, so it is short without Redis.
 PUBLIC_CACHE_SECONDS = env_int("PUBLIC_CACHE_SECONDS", 3600 if REDIS_URL else 30)
+# Per address and minute (cchc_portal/throttle.py): public pages rendered because they were not in the cache, and
+# searches. A page served from the cache is never counted. 0 turns a limit off.
+PUBLIC_MISSES_PER_MINUTE = env_int("PUBLIC_MISSES_PER_MINUTE", 120)
+SEARCHES_PER_MINUTE = env_int("SEARCHES_PER_MINUTE", 30)
 
 # Sessions end after this much idleness (each request extends them), and when the browser closes.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30) * 60

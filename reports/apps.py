@@ -12,13 +12,28 @@ class ReportsConfig(AppConfig):
         # send no signals). A cache, not business logic: receivers are the one place every write path passes.
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
-        from cchc_portal.public_cache import public_changed
-        from reports import jobs  # noqa: F401 - registers the report jobs with scoring.jobs
+        from cchc_portal.public_cache import derive_from_names, public_changed
+        from reports import (
+            jobs,  # noqa: F401 - registers the report jobs with scoring.jobs
+            search,
+        )
         from scoring.models import GradeBand, NationalIndex, Period
         from units.models import Block, Unit
 
-        def renew(sender, **kwargs):
-            public_changed()
+        derive_from_names(search.refresh)
+
+        def renew(sender, instance=None, raw=False, created=False, signal=None, **kwargs):
+            public_changed(names_of=None if raw or created else _names_changed(sender, instance, signal))
+
+        def _names_changed(sender, instance, signal):
+            """The units whose published names a save or a deletion may have changed (None: no name changed)."""
+            if sender is Unit and signal is post_save:  # renamed (a deleted unit takes its index rows with it)
+                return Unit.objects.filter(pk=instance.pk)
+            if sender is Period and signal is post_save:  # published, or no longer public
+                return Unit.objects.filter(results__period=instance)
+            if sender is Period:  # deleted with its results: which units they were is gone too
+                return Unit.objects.all()
+            return None
 
         for model in (Unit, Block, NationalIndex, Period, GradeBand):
             # weak=False: `renew` is local to ready(); a weak reference would let it be collected at once.

@@ -11,6 +11,10 @@ body, gzip-compressed body, headers — under the current *generation* of public
 what the public reads (a publication, a correction, an imported table, an edit of a unit, a block or an index)
 calls `public_changed()`, which starts a new generation: every cached page is then stale at once, and the next
 request renders afresh. A hit costs two cache reads and no query.
+
+A page is kept under its scheme, host and path and the query parameters its view declares (`reading("q")`):
+any other parameter shares the entry, so junk query strings cannot fill the cache or force renders. A render
+counts against the address's per-minute limit (cchc_portal/throttle.py); a hit is never counted.
 """
 
 import gzip
@@ -24,6 +28,7 @@ from django.http import HttpResponse, HttpResponseNotModified
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.views.decorators.http import condition
 
+from cchc_portal import throttle
 from cchc_portal.public_cache import generation
 from scoring.models import NationalIndex, Period, ResultVersion
 
@@ -87,8 +92,14 @@ MIN_COMPRESS = 512
 LARGE_BODY = 256 * 1024  # bytes; see _level()
 
 
-def _key(request) -> str:
-    digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
+def _key(request, params: tuple[str, ...]) -> str:
+    """The address as the page reads it: scheme, host, path and only the query parameters the view declared,
+    each as `request.GET.get(name, "")` gives it (its last value). Any other parameter (?utm_source=…, ?x=1)
+    changes nothing the view renders, so it shares the entry: distinct junk query strings cannot fill the
+    cache or force a render each. The host counts: a page may print absolute links (the API's)."""
+    address = f"{request.scheme}://{request.get_host()}{request.path}"
+    used = [(name, request.GET.get(name, "")) for name in params]
+    digest = hashlib.sha256(repr((address, used)).encode()).hexdigest()[:32]
     return f"page:{generation()}:{digest}"
 
 
@@ -120,7 +131,7 @@ def _from_cache(request, stored) -> HttpResponse:
     return response
 
 
-def _store(request, response) -> None:
+def _store(request, response, key: str) -> None:
     if response.status_code != 200 or response.streaming or response.cookies:
         return
     body = response.content
@@ -131,13 +142,19 @@ def _store(request, response) -> None:
         "gzip": gzip.compress(body, compresslevel=_level(len(body)), mtime=0) if compress else None,
         "headers": {name: response[name] for name in KEPT_HEADERS if response.has_header(name)},
     }
-    cache.set(_key(request), stored, settings.PUBLIC_CACHE_SECONDS)
+    cache.set(key, stored, settings.PUBLIC_CACHE_SECONDS)
 
 
-def public(etag_func, modified_func):
+def public(etag_func, modified_func, params: tuple[str, ...] = (), limit: str | None = None):
     """A public page or file: served from the page cache to anyone not signed in (no query on a hit), compressed
     when the client accepts it; conditional requests answered with 304; cacheable by anyone for MAX_AGE (a
-    signed-in person's pages carry their name, are rendered each time, and are marked private: SecurityHeaders)."""
+    signed-in person's pages carry their name, are rendered each time, and are marked private: SecurityHeaders).
+
+    `params` are the query parameters the view reads (with `request.GET.get(name, "")`); the page is cached
+    under them alone. `published_site.reading("q")` is the same decorator for a view that reads `q`.
+
+    A render for want of a cached copy counts against the address's limit (cchc_portal/throttle.py), and against
+    the view's own as well when it names one (`limit="search"`), before anything is read from the database."""
 
     def decorate(view):
         conditional = condition(etag_func=etag_func, last_modified_func=modified_func)(view)
@@ -145,21 +162,28 @@ def public(etag_func, modified_func):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
             anonymous = not request.user.is_authenticated
+            key = _key(request, params) if anonymous else None
             if anonymous and request.method in ("GET", "HEAD"):
-                stored = cache.get(_key(request))
+                stored = cache.get(key)
                 if stored is not None:
                     response = _from_cache(request, stored)
                     patch_cache_control(response, public=True, max_age=MAX_AGE)
                     return response
+                # Not in the cache: this request costs a render, and counts against its address's limit.
+                over = throttle.refused(request, "render") or (limit and throttle.refused(request, limit))
+                if over:
+                    return over
             response = conditional(request, *args, **kwargs)
             if anonymous and response.status_code in (200, 304):
                 if request.method == "GET":
-                    _store(request, response)
+                    _store(request, response, key)
                 patch_cache_control(response, public=True, max_age=MAX_AGE)
             return response
 
+        wrapped.cache_params = params
         return wrapped
 
+    decorate.reading = lambda *names, limit=None: public(etag_func, modified_func, params + names, limit)
     return decorate
 
 

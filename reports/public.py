@@ -12,7 +12,7 @@ from django.db.models import Count, Max, Min, Sum
 from django.http import Http404
 
 from cchc_portal.lib.numbers import round_score, vn_number
-from cchc_portal.lib.text import search_key
+from reports import search as index
 from reports import succession
 from reports.comparison import comparison
 from scoring.figures import NO_POINTS, unit_figures
@@ -466,51 +466,23 @@ class Found:
 
 def search(text: str, limit: int = 50) -> list[Found]:
     """Units with published results whose name, or a name they were published under, holds the words typed —
-    without regard to diacritics or case ("thua thien", "QUANG DIEN"). Three queries."""
-    words = _searchable(text).split()
-    if not words:
-        return []
-    names = defaultdict(set)
-    for unit_id, name in Result.objects.published().values_list("unit_id", "unit_name").distinct():
-        names[unit_id].add(name)
-    hits = []
-    for unit in Unit.objects.filter(pk__in=list(names)).select_related("block").order_by("block__sort_order", "name"):
-        for name in [unit.name, *sorted(names.get(unit.pk, ()) - {unit.name})]:
-            key = _searchable(name)
-            initials = _initials(key)
-            if all(word in key or word.replace("&", "") in initials for word in words):
-                hits.append(Found(unit, name, None))
-                break
-        if len(hits) >= limit:
-            break
+    each at the beginning of a word, without regard to diacritics or case ("thua thien", "QUANG DIEN") — best
+    matches first (reports/search.py). Three queries, the first on an index."""
+    found = index.find(text, limit)
+    units = Unit.objects.select_related("block").in_bulk([unit for unit, _ in found])
+    hits = [Found(units[unit], name, None) for unit, name in found]
     latest = {}
     for result in (
         Result.objects.published()
         .filter(unit__in=[h.unit for h in hits])
         .select_related("period")
+        .only("unit_id", "total", "rank", "period__year", "period__published_decimals")
         .order_by("unit_id", "-period__year")
     ):
         latest.setdefault(result.unit_id, result)
     for hit in hits:
         hit.last = latest.get(hit.unit.pk)
     return hits
-
-
-# Official and everyday spellings of the same words, folded to one before comparing.
-SYNONYMS = (("uy ban nhan dan", "ubnd"), ("hoi dong nhan dan", "hdnd"), ("thanh pho", "tp"))
-
-
-def _searchable(text: str) -> str:
-    key = " " + search_key(text).replace(",", " ") + " "
-    for long, short in SYNONYMS:
-        key = key.replace(f" {long} ", f" {short} ")
-    return " ".join(key.split())
-
-
-def _initials(key: str) -> str:
-    """The initials the press writes for a name: "Sở Lao động, Thương binh và Xã hội" → "sldtbxh" (so LĐTBXH,
-    NN&PTNT, GD&ĐT are found)."""
-    return "".join(word[0] for word in key.replace("&", " ").split() if word not in ("va", "ubnd", "hdnd"))
 
 
 def published_blocks() -> list[tuple[Block, int, int]]:

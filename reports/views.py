@@ -56,6 +56,8 @@ def ranking(request, year: int, block: str):
             with_grades=page.table.shows_grades,
         ),
         "versions": versions_of(page.table.period),
+        # The page's own address without its query string: the page is cached for any query string.
+        "address": request.build_absolute_uri(request.path),
     }
     return render(request, "reports/ranking.html", context)
 
@@ -218,7 +220,7 @@ def criterion(request, year: int, block: str, code: str):
 
 
 @require_safe
-@published_site
+@published_site.reading("tu", "den")
 def comparison(request, block: str):
     try:
         first, last = _year_range(request.GET)
@@ -248,7 +250,7 @@ def indices(request):
 
 
 @require_safe
-@published_site
+@published_site.reading("q", limit="search")
 def search(request):
     text = request.GET.get("q", "")[:100]
     return render(request, "reports/search.html", {"q": text, "found": public.search(text) if text.strip() else []})

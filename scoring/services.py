@@ -269,7 +269,8 @@ def result_version_seal(
     if previous:
         ResultVersion.objects.filter(pk=previous.pk).update(is_current=False)
     ResultVersion.objects.filter(pk=version.pk).update(is_current=True)
-    public_changed()  # every cached public page is stale once this commits
+    # Every cached public page is stale once this commits; the search index knows the names now published.
+    public_changed(names_of=Unit.objects.filter(results__period=period))
     audit.record(
         period=period,
         by=by,

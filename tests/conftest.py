@@ -6,6 +6,7 @@ from importlib import import_module
 import pytest
 from django.apps import apps
 
+from cchc_portal.public_cache import public_changed
 from scoring.models import CriteriaSet, Criterion, GradeScheme, Method, Period, Result, ResultVersion
 from units.models import Block, Unit
 
@@ -87,6 +88,7 @@ def publish_table(
             position=position,
         )
     ResultVersion.objects.filter(pk=version.pk).update(is_current=True, sealed=True)
+    public_changed(names_of=Unit.objects.filter(results__period=period))  # what a publication does
     return period
 
 

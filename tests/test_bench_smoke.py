@@ -21,6 +21,7 @@ EXPECTED = (
     "import: read_result_rows",
     "score sheet: check + write",
     "detailed report: ",
+    "search 'huong thuy', ",
 )
 
 

@@ -110,3 +110,17 @@ def test_the_development_server_serves_the_stylesheet(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_the_page_cache_can_have_a_redis_of_its_own_apart_from_sessions_and_the_generation():
+    show = (
+        "from django.conf import settings as s; "
+        "print(s.CACHES['default']['LOCATION'], s.CACHES['sessions']['LOCATION'], s.CACHES['shared']['LOCATION'], "
+        "s.SESSION_CACHE_ALIAS)"
+    )
+    apart = manage("shell", "-c", show, DEBUG="1", REDIS_URL="redis://r1:6379/0", CACHE_REDIS_URL="redis://r2:6379/0")
+    assert apart.returncode == 0, apart.stderr
+    cache, sessions = "redis://r2:6379/0", "redis://r1:6379/0"
+    assert apart.stdout.splitlines()[-1].split() == [cache, sessions, sessions, "sessions"]
+    together = manage("shell", "-c", show, DEBUG="1", REDIS_URL="redis://r1:6379/0", CACHE_REDIS_URL="")
+    assert together.stdout.splitlines()[-1].split() == ["redis://r1:6379/0"] * 3 + ["sessions"]

@@ -1,0 +1,69 @@
+"""Per-address limits on what costs the server work: a public page rendered because it was not in the page cache,
+and a search. A counter per address and minute in the cache (Redis when REDIS_URL is set, shared by every app
+server); over the limit, the answer is 429 with a Vietnamese page and Retry-After. A page served from the cache
+costs nothing and is never counted, so a whole office behind one address reading the published tables is not
+held back; one address asking for page after page no one has asked for is.
+"""
+
+import ipaddress
+import math
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.shortcuts import render
+from django.utils.cache import add_never_cache_headers
+
+WINDOW = 60  # seconds
+# What is counted, and the setting that says how many a minute each address may have.
+LIMITS = {"render": "PUBLIC_MISSES_PER_MINUTE", "search": "SEARCHES_PER_MINUTE"}
+
+
+def client_address(request) -> str:
+    """The address of the person asking. Behind the documented nginx (BEHIND_TLS_PROXY=1, which appends the
+    address it saw to X-Forwarded-For) the last entry of that header: the ones before it are whatever the client
+    sent. Otherwise REMOTE_ADDR. The proxy count is django-axes's, so logins and limits see the same address."""
+    proxies = getattr(settings, "AXES_IPWARE_PROXY_COUNT", None) or 0
+    if proxies:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        forwarded = [part for part in forwarded if part]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _holder(address: str) -> str:
+    """Who is counted: an IPv4 address, or an IPv6 /64 (one subscriber's network, where every address is theirs
+    to use)."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address[:64] or "?"
+    if parsed.version == 6:
+        if parsed.ipv4_mapped:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(parsed)
+
+
+def refused(request, scope: str):
+    """None while `request`'s address has asked for `scope` (a key of LIMITS) at most its limit this minute, this
+    request counted; otherwise the 429 answer to send. A limit of 0 turns the check off."""
+    limit = getattr(settings, LIMITS[scope])
+    if limit <= 0:
+        return None
+    now = time.time()
+    key = f"rate:{scope}:{_holder(client_address(request))}:{int(now // WINDOW)}"
+    cache.add(key, 0, WINDOW + 5)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr: this is the first request of the window
+        cache.set(key, 1, WINDOW + 5)
+        count = 1
+    if count <= limit:
+        return None
+    wait = max(1, math.ceil(WINDOW - now % WINDOW))
+    response = render(request, "429.html", {"seconds": wait, "search": scope == "search"}, status=429)
+    response["Retry-After"] = str(wait)
+    add_never_cache_headers(response)
+    return response

@@ -1,0 +1,63 @@
+"""The page cache cannot be flooded: a page is kept under its host, its path and the query parameters it reads,
+so junk query strings share one entry and one render; the host it was asked for is part of the key."""
+
+import pytest
+from django.core.cache import caches
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.reports.lineage_cast import Lineage
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def cast(so):
+    return Lineage(so)
+
+
+def page_keys() -> list[str]:
+    store = caches["default"]
+    assert type(store).__name__ == "LocMemCache"  # the tests' cache: its keys can be listed
+    return [key for key in store._cache if key.split(":", 2)[2].startswith("page:")]
+
+
+def test_a_hundred_junk_query_strings_make_one_entry_and_one_render(client, cast):
+    assert client.get("/xep-hang/2025/so/").status_code == 200
+    assert len(page_keys()) == 1
+    with CaptureQueriesContext(connection) as captured:
+        for n in range(100):
+            response = client.get(f"/xep-hang/2025/so/?utm_source=x{n}&n={n}&q={n}")
+            assert response.status_code == 200
+    assert len(captured) == 0  # each one served from the entry the plain address made
+    assert len(page_keys()) == 1
+    assert "?utm_source=x99" not in response.content.decode()
+
+
+def test_the_printed_address_carries_no_query_string(client, cast):
+    html = client.get("/xep-hang/2025/so/?utm_source=bao-chi").content.decode()
+    assert "In từ http://testserver/xep-hang/2025/so/</p>" in html
+    assert "bao-chi" not in client.get("/xep-hang/2025/so/").content.decode()
+
+
+def test_the_parameters_a_page_reads_make_entries_the_others_do_not(client, cast):
+    for n in range(20):
+        assert client.get("/tim-kiem/", {"q": "y te", "trang": n, "utm": n}).status_code == 200
+    assert len(page_keys()) == 1
+    tai_chinh = client.get("/tim-kiem/", {"q": "tai chinh", "utm": "a"}).content.decode()
+    assert "Sở Tài chính" in tai_chinh and "Sở Y tế" not in tai_chinh
+    assert len(page_keys()) == 2
+    # The comparison page reads ?tu= and ?den=: a different range is a different page.
+    whole = client.get("/xep-hang/so-sanh/so/?x=1").content.decode()
+    narrow = client.get("/xep-hang/so-sanh/so/?tu=2023&den=2024&x=2").content.decode()
+    assert whole != narrow and len(page_keys()) == 4
+    assert client.get("/xep-hang/so-sanh/so/?den=2024&tu=2023&x=3").content.decode() == narrow
+    assert len(page_keys()) == 4
+
+
+def test_the_host_is_part_of_the_key(client, cast):
+    local = client.get("/api/v1/periods/", HTTP_HOST="localhost").json()
+    numeric = client.get("/api/v1/periods/", HTTP_HOST="127.0.0.1").json()
+    assert local["periods"][0]["page"].startswith("http://localhost/")
+    assert numeric["periods"][0]["page"].startswith("http://127.0.0.1/")
+    assert len(page_keys()) == 2
