@@ -136,7 +136,7 @@ def test_every_documented_cron_line_runs_and_exits_0_and_the_backup_is_checked(t
         done = run(command.replace("\\%", "%"))
         assert done.returncode == 0, f"{command}\n{done.stderr[-2000:]}"
         ran.update(re.findall(r"manage\.py (\w+)", command))
-    assert ran == {"send_notices", "clear_imports", "backup", "verify_backup"}
+    assert ran == {"send_notices", "clear_imports", "backup", "verify_backup", "clear_logins"}
     archive = backups / f"cchc-{datetime.now():%Y%m%d}.tar.gz"
     assert stat.S_IMODE(archive.stat().st_mode) == 0o600
     assert [p.name for p in backups.iterdir()] == [archive.name]
