@@ -154,7 +154,7 @@ def test_one_client_address_may_ask_for_twenty_addresses_within_the_hour_then_is
 
 
 def test_behind_the_proxy_the_address_counted_is_the_one_nginx_appended(account, settings):
-    settings.BEHIND_TLS_PROXY = True
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]  # behind the documented nginx
     for n in range(20):
         # A client that makes up its own X-Forwarded-For still arrives with the address nginx saw appended.
         forged = f"192.0.2.{n}, 10.0.3.1"

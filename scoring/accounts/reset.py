@@ -16,6 +16,8 @@ from django.contrib.auth.forms import PasswordResetForm
 from django.core.cache import cache
 from django.http import HttpResponseRedirect
 
+from cchc_portal.addresses import client_address
+
 log = logging.getLogger("scoring.accounts")
 
 E_TOO_MANY = (
@@ -37,15 +39,6 @@ def _counted(key: str, limit: int) -> bool:
         cache.add(key, 1, _window())
         count = 1
     return count <= limit
-
-
-def client_address(request) -> str:
-    """The visitor's address: behind the documented nginx, the one nginx appended to X-Forwarded-For."""
-    if settings.BEHIND_TLS_PROXY:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded.strip():
-            return forwarded.rsplit(",", 1)[-1].strip()
-    return request.META.get("REMOTE_ADDR", "")
 
 
 def reset_request(*, email: str, address: str, domain: str, use_https: bool) -> str:
@@ -98,7 +91,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     def form_valid(self, form):
         refusal = reset_request(
             email=form.cleaned_data["email"],
-            address=client_address(self.request),
+            address=client_address(self.request) or "",
             domain=self.request.get_host(),
             use_https=self.request.is_secure(),
         )
