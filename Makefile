@@ -34,8 +34,10 @@ ifeq ($(DEMO),1)
 	$(DEV) DEMO=1 PORT=$(PORT) $(PY) manage.py create_demo_accounts
 endif
 
+# The development server, and beside it the worker of background jobs (reports, imports, mail), which it stops with.
 run: data
-	$(DEV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	@$(DEV) $(PY) manage.py run_jobs --verbosity 0 & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(DEV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)

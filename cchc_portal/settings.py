@@ -238,9 +238,11 @@ CACHES["shared"] = (
     }
 )
 # Background jobs (detailed report, year comparison, large imports): on a Redis queue served by
-# `manage.py rqworker cchc` when REDIS_URL is set and JOBS_EAGER is off; otherwise run at once in the request
-# (development, tests, a single small server). See scoring/jobs.py.
-JOBS_EAGER = env_bool("JOBS_EAGER", default=not REDIS_URL)
+# Background jobs never run inside a request: with REDIS_URL they wait in Redis for `manage.py rqworker cchc`,
+# without it in the database for `manage.py run_jobs` (which `make run` starts beside the development server).
+# JOBS_EAGER=1 runs them at once in the request instead (the tests). See scoring/jobs.py.
+JOBS_EAGER = env_bool("JOBS_EAGER", default=False)
+JOBS_QUEUE = "redis" if REDIS_URL else "database"
 # Above these sizes the detailed report (units × criteria), the year comparison (results) and a score-sheet
 # import (values written) are done as jobs; below them in the request, which is quicker for the person waiting.
 JOBS_ABOVE_CELLS = env_int("JOBS_ABOVE_CELLS", 20_000)

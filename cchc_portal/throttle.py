@@ -14,22 +14,11 @@ from django.core.cache import cache
 from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
 
+from cchc_portal.addresses import client_address
+
 WINDOW = 60  # seconds
 # What is counted, and the setting that says how many a minute each address may have.
 LIMITS = {"render": "PUBLIC_MISSES_PER_MINUTE", "search": "SEARCHES_PER_MINUTE"}
-
-
-def client_address(request) -> str:
-    """The address of the person asking. Behind the documented nginx (BEHIND_TLS_PROXY=1, which appends the
-    address it saw to X-Forwarded-For) the last entry of that header: the ones before it are whatever the client
-    sent. Otherwise REMOTE_ADDR. The proxy count is django-axes's, so logins and limits see the same address."""
-    proxies = getattr(settings, "AXES_IPWARE_PROXY_COUNT", None) or 0
-    if proxies:
-        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-        forwarded = [part for part in forwarded if part]
-        if len(forwarded) >= proxies:
-            return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR", "")
 
 
 def _holder(address: str) -> str:
@@ -53,7 +42,7 @@ def refused(request, scope: str):
     if limit <= 0:
         return None
     now = time.time()
-    key = f"rate:{scope}:{_holder(client_address(request))}:{int(now // WINDOW)}"
+    key = f"rate:{scope}:{_holder(client_address(request) or '')}:{int(now // WINDOW)}"
     cache.add(key, 0, WINDOW + 5)
     try:
         count = cache.incr(key)

@@ -25,6 +25,7 @@ class ScoringConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
 
         from cchc_portal.second_factor import remember_what_is_due
+        from scoring.accounts import reset  # noqa: F401 - registers the reset-mail job
         from scoring.imports import jobs  # noqa: F401 - registers the score-sheet import job
 
         user_logged_in.connect(remember_what_is_due, dispatch_uid="second_factor_due")

@@ -1,10 +1,11 @@
 """Background jobs: work longer than a request may take, out of the request.
 
 A job is a row (scoring.models.Job) and a registered function. `start()` creates the row and hands its id to the
-queue (RQ on Redis, served by `manage.py rqworker cchc`), or, with JOBS_EAGER (development, tests, one small
-server), runs it at once. The function reports progress through `Progress`, which the job's page polls, and
-returns an `Outcome`: a file kept in the default storage (local folder or object storage) and/or a page to go
-on to. Every read and write of the job row goes to the primary database: a replica may not have it yet.
+queue — RQ on Redis, served by `manage.py rqworker cchc`; without Redis the database itself, served by `manage.py
+run_jobs` — or, with JOBS_EAGER (the tests), runs it at once. The function reports progress through `Progress`,
+which the job's page polls, and returns an `Outcome`: a file kept in the default storage (local folder or object
+storage) and/or a page to go on to. Every read and write of the job row goes to the primary database: a replica may
+not have it yet.
 """
 
 import logging
@@ -131,6 +132,10 @@ def start(name: str, *, title: str, params: dict, owner=None, key: str = "", reu
 
 
 def enqueue(job: Job) -> None:
+    """Hand the job to the queue: Redis for `rqworker`, or nothing to do for the database queue, where the row,
+    queued, is what `manage.py run_jobs` looks for."""
+    if settings.JOBS_QUEUE == "database":
+        return
     import django_rq
 
     queue = django_rq.get_queue("cchc")
@@ -210,6 +215,18 @@ def _address_space() -> int:
             return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
     except (OSError, ValueError, IndexError):
         return 0
+
+
+def next_queued() -> str | None:
+    """The oldest job waiting in the database queue (for `manage.py run_jobs`), or None."""
+    since = timezone.now() - timeout()  # older ones were given up: their page says so (`state`)
+    found = (
+        Job.objects.using(PRIMARY)
+        .filter(status=Job.Status.QUEUED, created_at__gte=since)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:1]
+    )
+    return str(found[0]) if found else None
 
 
 def _finish(job: Job, status: str, **fields) -> None:

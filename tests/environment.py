@@ -14,6 +14,9 @@ os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 # Administrators sign in with a password alone in the tests that are not about the second factor;
 # tests/test_second_factor.py turns the requirement on.
 os.environ.setdefault("ADMIN_SECOND_FACTOR", "0")
+# Jobs run at once in the request, so a test sees their outcome; tests/scoring/test_jobs.py runs them from the
+# queue, as a worker would.
+os.environ.setdefault("JOBS_EAGER", "1")
 
 # A file, not memory: the concurrency tests save from two threads, as two staff members would.
 os.environ.setdefault("SQLITE_TEST_NAME", os.path.join(tempfile.gettempdir(), f"cchc-test-{os.getpid()}.sqlite3"))

@@ -154,7 +154,7 @@ def test_one_client_address_may_ask_for_twenty_addresses_within_the_hour_then_is
 
 
 def test_behind_the_proxy_the_address_counted_is_the_one_nginx_appended(account, settings):
-    settings.BEHIND_TLS_PROXY = True
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]  # behind the documented nginx
     for n in range(20):
         # A client that makes up its own X-Forwarded-For still arrives with the address nginx saw appended.
         forged = f"192.0.2.{n}, 10.0.3.1"
@@ -172,3 +172,16 @@ def test_an_account_gets_at_most_three_mails_within_the_hour_however_the_job_is_
     for _ in range(5):
         reset.send_reset_mail(KNOWN, "cchc.example.gov.vn", True)
     assert len(mail.outbox) == 3
+
+
+def test_without_redis_the_mail_waits_in_the_database_for_run_jobs(account, settings):
+    from django.core.management import call_command
+
+    from scoring.models import Job
+
+    settings.JOBS_EAGER, settings.JOBS_QUEUE = False, "database"
+    response = Client().post(URL, {"email": KNOWN})
+    assert response.status_code == 302 and not mail.outbox  # nothing sent inside the request
+    assert Job.objects.get().status == Job.Status.QUEUED
+    call_command("run_jobs", "--once", verbosity=0)
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == [KNOWN]

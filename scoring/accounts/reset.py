@@ -5,7 +5,8 @@ the cache), refuses past the limits with the same Vietnamese message whether an 
 and hands the address to the queue (RQ, `manage.py rqworker cchc`). The job finds the accounts, counts each one
 (per account), and sends Django's reset mail, bounded by EMAIL_TIMEOUT. So the answer takes as long for a
 registered address as for an unknown one, and an SMTP server that hangs holds a worker of the queue, never a
-web worker. With JOBS_EAGER (no Redis: development, tests, one small server) the job runs at once in the request.
+web worker. Without Redis the job waits in the database for `manage.py run_jobs`; with JOBS_EAGER (the tests) it
+runs at once in the request.
 """
 
 import logging
@@ -15,6 +16,9 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordResetForm
 from django.core.cache import cache
 from django.http import HttpResponseRedirect
+
+from cchc_portal.addresses import client_address
+from scoring import jobs
 
 log = logging.getLogger("scoring.accounts")
 
@@ -39,15 +43,6 @@ def _counted(key: str, limit: int) -> bool:
     return count <= limit
 
 
-def client_address(request) -> str:
-    """The visitor's address: behind the documented nginx, the one nginx appended to X-Forwarded-For."""
-    if settings.BEHIND_TLS_PROXY:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded.strip():
-            return forwarded.rsplit(",", 1)[-1].strip()
-    return request.META.get("REMOTE_ADDR", "")
-
-
 def reset_request(*, email: str, address: str, domain: str, use_https: bool) -> str:
     """Take one reset request; an empty string when it is taken, else the message that refuses it.
 
@@ -61,6 +56,9 @@ def reset_request(*, email: str, address: str, domain: str, use_https: bool) -> 
         return E_TOO_MANY.format(minutes=settings.PASSWORD_RESET_WINDOW_MINUTES)
     if settings.JOBS_EAGER:
         send_reset_mail(email, domain, use_https)
+    elif settings.JOBS_QUEUE == "database":  # no Redis: `manage.py run_jobs` sends it
+        params = {"email": email, "domain": domain, "use_https": use_https}
+        jobs.start(RESET_JOB, title="Thư đặt lại mật khẩu", params=params)
     else:
         import django_rq
 
@@ -85,6 +83,15 @@ class _ResetMail(PasswordResetForm):
                 log.warning("password reset mail not sent to account %s: too many this hour", user.get_username())
 
 
+RESET_JOB = "reset_mail"
+
+
+@jobs.kind(RESET_JOB)
+def _reset_mail_job(params: dict, progress) -> jobs.Outcome:
+    send_reset_mail(params["email"], params["domain"], params["use_https"])
+    return jobs.Outcome("")
+
+
 def send_reset_mail(email: str, domain: str, use_https: bool) -> None:
     """The job: Django's reset mail to every active account with this address (none for an unknown one)."""
     form = _ResetMail({"email": email})
@@ -98,7 +105,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     def form_valid(self, form):
         refusal = reset_request(
             email=form.cleaned_data["email"],
-            address=client_address(self.request),
+            address=client_address(self.request) or "",
             domain=self.request.get_host(),
             use_https=self.request.is_secure(),
         )

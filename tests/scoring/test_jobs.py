@@ -86,7 +86,7 @@ def queue(settings, monkeypatch):
     from redis import Redis
     from rq import Queue
 
-    settings.JOBS_EAGER = False
+    settings.JOBS_EAGER, settings.JOBS_QUEUE = False, "redis"
     connection = Redis.from_url("redis://127.0.0.1:6379/15")
     try:
         connection.ping()
@@ -295,3 +295,35 @@ def test_a_job_still_running_near_the_queues_timeout_stops_itself_with_its_reaso
     with pytest.raises(jobs.JobRefused) as refused:
         progress(2, 10)
     assert str(refused.value) == jobs.E_TIMED_OUT.format(minutes=30)
+
+
+def test_without_redis_a_job_waits_in_the_database_for_run_jobs_not_in_the_request(period, admin, settings, capsys):
+    """No Redis: the request only queues the report; `manage.py run_jobs` (which `make run` starts) makes it."""
+    from django.core.management import call_command
+
+    settings.JOBS_EAGER, settings.JOBS_QUEUE = False, "database"
+    client = signed_in(admin)
+    answer = client.get(f"/cham-diem/ky/{period.pk}/bao-cao-chi-tiet.xlsx")
+    job = Job.objects.get()
+    assert answer.status_code == 302 and answer["Location"] == f"/viec/{job.pk}/"
+    assert job.status == Job.Status.QUEUED  # nothing was done inside the request
+    assert jobs.next_queued() == str(job.pk)
+    call_command("run_jobs", "--once")
+    assert "Đã làm 1 việc." in capsys.readouterr().out
+    job.refresh_from_db()
+    assert job.status == Job.Status.DONE and jobs.next_queued() is None
+    download = client.get(f"/viec/{job.pk}/tai-ve/")
+    book = load_workbook(BytesIO(b"".join(download.streaming_content)))
+    assert book.sheetnames == load_workbook(BytesIO(detailed_workbook(period))).sheetnames
+
+
+def test_a_job_given_up_is_not_taken_and_run_jobs_refuses_to_serve_a_redis_queue(admin, settings):
+    from django.core.management import CommandError, call_command
+
+    settings.JOBS_EAGER, settings.JOBS_QUEUE = False, "database"
+    old = Job.objects.create(kind="detailed_report", title="Cũ", params={}, owner=admin)
+    Job.objects.filter(pk=old.pk).update(created_at=timezone.now() - jobs.timeout() - timedelta(minutes=1))
+    assert jobs.next_queued() is None
+    settings.JOBS_QUEUE = "redis"
+    with pytest.raises(CommandError, match="rqworker cchc"):
+        call_command("run_jobs", "--once")
