@@ -41,6 +41,7 @@ from xml.etree.ElementTree import ParseError
 from xml.etree.ElementTree import iterparse as fast_iterparse
 
 from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
+from openpyxl.utils import column_index_from_string as column_index
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import range_boundaries
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900
@@ -528,6 +529,39 @@ def _shared_strings(budget: _Budget, part: str, limits: Limits) -> list[str]:
     return strings
 
 
+# A row's start, or a cell that holds something (not self-closing) with the column of its reference.
+_ROW_OR_CELL = re.compile(rb'<(?:\w{1,16}:)?(?:(row)[\s/>]|c\s[^>]*?\br="([A-Z]{1,3})[0-9]*"[^>]*?(/?)>)')
+
+
+class _Spread:
+    """The cells a sheet's rows will be given as (each from column A to its last cell that holds something),
+    summed from the cells' references at the speed of a regular expression: rows padded out to a far column
+    are refused before one is parsed. Self-closing cells (which hold nothing) and cells without a reference
+    are not counted; the reading counts again, exactly, from the values."""
+
+    def __init__(self, limit: int):
+        self.limit, self.total, self.last, self.carry, self.columns = limit, 0, 0, b"", {}
+
+    def add(self, chunk: bytes) -> bool:
+        """Count what `chunk` (the next bytes of the part) completes; True once over the limit. A tag cut
+        by the chunk's end is carried to the next one."""
+        text = self.carry + chunk
+        cut = text.rfind(b"<")
+        if cut < 0:
+            self.carry = b""
+            return False
+        self.carry = text[cut:]
+        columns = self.columns
+        for row, letters, empty in _ROW_OR_CELL.findall(text, 0, cut):
+            if row:
+                self.total += self.last
+                self.last = 0
+            elif not empty:
+                column = columns.get(letters) or columns.setdefault(letters, column_index(letters.decode()))
+                self.last = max(self.last, column)
+        return self.total + self.last > self.limit
+
+
 class _SheetReader:
     """Streams the rows of one worksheet, refusing it as soon as it crosses a limit."""
 
@@ -559,6 +593,7 @@ class _SheetReader:
         census = _Census(self.budget.archive, self.part, self.table.name, self.label, limits.sheet_elements)
         rows = cells = 0
         prefix = None
+        spread = _Spread(limits.cells)
         for text, tail in census.chunks():
             if prefix is None:
                 found = _SHEET_DATA_TAG.search(text)
@@ -576,6 +611,8 @@ class _SheetReader:
             if census.elements > rows + 4 * cells + limits.part_elements:
                 census.limit = rows + 4 * cells + limits.part_elements
                 raise census.refuse_elements()
+            if spread.add(text[len(tail) :]):
+                raise self.refuse(E_SPREAD, limit=_n(limits.cells))
 
     def _rows(self) -> Iterator[tuple[int, list[Cell]]]:
         self.count()

@@ -277,3 +277,28 @@ def test_dates_and_number_formats_come_from_the_streamed_styles():
 def test_a_zip_of_too_many_parts_is_refused_from_its_end_record(tmp_path):
     path = hostile_files.many_parts(tmp_path / "nhieu-phan.xlsx")
     assert "gồm hơn 5.000 phần nén" in refusal(path, "nhieu-phan.xlsx", limits=Limits())
+
+
+def test_padding_is_counted_from_the_cells_references_before_the_sheet_is_parsed(tmp_path, monkeypatch):
+    from cchc_portal.lib import reading
+
+    path = hostile_files.padded_rows(tmp_path / "dem.xlsx", rows=40, column="J", dimension=False)
+    monkeypatch.setattr(reading._SheetReader, "cell", lambda *a: pytest.fail("a cell was read"))
+    assert "có dữ liệu trải trên hơn 200 ô" in refusal(path, "dem.xlsx", limits=LIMITS)
+    # Attributes in another order, and the reference last, count the same.
+    moved = rewritten(
+        io.BytesIO(path.read_bytes()),
+        hostile_files.SHEET,
+        lambda xml: re.sub(rb'<c r="(J[0-9]+)">', rb'<c s="0" t="n" r="\1">', xml),
+    )
+    assert "có dữ liệu trải trên hơn 200 ô" in refusal(moved, "dem.xlsx", limits=LIMITS)
+
+
+def test_empty_formatted_cells_far_right_do_not_count_as_spread():
+    """40 rows of one value in A and a formatted empty cell in J: 40 cells given, not 400."""
+    source = xlsx([["a"] for _ in range(40)])
+    styled = rewritten(
+        source, hostile_files.SHEET, lambda xml: re.sub(rb'(<row r="([0-9]+)"[^>]*>)', rb'\1<c r="J\2" s="0"/>', xml)
+    )
+    _table, rows = read(without_dimension(styled), limits=LIMITS)
+    assert len(rows) == 40 and all(len(cells) == 1 for _, cells in rows)
