@@ -530,7 +530,7 @@ def _shared_strings(budget: _Budget, part: str, limits: Limits) -> list[str]:
 
 
 # A row's start, or a cell that holds something (not self-closing) with the column of its reference.
-_ROW_OR_CELL = re.compile(rb'<(?:\w{1,16}:)?(?:(row)[\s/>]|c\s[^>]*?\br="([A-Z]{1,3})[0-9]*"[^>]*?(/?)>)')
+_ROW_OR_CELL = re.compile(rb'<(?:\w{1,16}:)?(?:(row)[\s/>]|c\s[^>]*?\br="([A-Z]{1,3})[0-9]*"[^>/]*>)')
 
 
 class _Spread:
@@ -552,11 +552,11 @@ class _Spread:
             return False
         self.carry = text[cut:]
         columns = self.columns
-        for row, letters, empty in _ROW_OR_CELL.findall(text, 0, cut):
+        for row, letters in _ROW_OR_CELL.findall(text, 0, cut):
             if row:
                 self.total += self.last
                 self.last = 0
-            elif not empty:
+            else:
                 column = columns.get(letters) or columns.setdefault(letters, column_index(letters.decode()))
                 self.last = max(self.last, column)
         return self.total + self.last > self.limit
