@@ -90,10 +90,6 @@ E_ROWS = "{where} có dữ liệu ở dòng {row}, vượt giới hạn {limit} 
 E_COLUMNS = "{where} có dữ liệu ở cột {column}, vượt giới hạn {limit} cột; hãy xóa các cột thừa."
 E_ROW_COUNT = "{where} có hơn {rows} dòng, vượt giới hạn; hãy xóa các dòng thừa."
 E_CELLS = "Tệp “{name}” có hơn {limit} ô dữ liệu, vượt giới hạn của một bảng tính nhập vào cổng."
-E_DIMENSION_AREA = (
-    "{where} khai báo vùng dữ liệu {ref}, gồm hơn {limit} ô, vượt giới hạn của một bảng tính nhập vào cổng; "
-    "hãy xóa các dòng, cột thừa (kể cả ô trống đã định dạng) rồi lưu lại."
-)
 E_SPREAD = (
     "{where} có dữ liệu trải trên hơn {limit} ô (tính từ cột A đến ô cuối cùng có dữ liệu của mỗi dòng), "
     "vượt giới hạn của một bảng tính nhập vào cổng; hãy xóa các cột, dòng thừa rồi lưu lại."
@@ -670,12 +666,9 @@ class _SheetReader:
     def dimension(self, ref: str | None) -> None:
         if not ref:
             return
-        min_col, min_row, max_col, max_row = range_boundaries(ref)
+        _min_col, _min_row, max_col, max_row = range_boundaries(ref)
         if (max_row or 0) > self.limits.rows or (max_col or 0) > self.limits.columns:
             raise self.refuse(E_DIMENSION, ref=ref, rows=_n(self.limits.rows), columns=_n(self.limits.columns))
-        if max_row and max_col and (max_row - (min_row or 1) + 1) * max_col > self.limits.cells:
-            # Rows are given from column A, so the area counted is from A, not from the range's first column.
-            raise self.refuse(E_DIMENSION_AREA, ref=ref, limit=_n(self.limits.cells))
         self.table.declared_rows = max_row
 
     def cell(self, parsed: dict) -> Cell:
