@@ -21,9 +21,9 @@ command) reads through `open_table`, so one set of rules holds everywhere:
    `Limits.cells`, before anything is kept. Rows are streamed: only cells that exist in the file are
    read, so a sheet with one cell at XFD1048576 costs one cell, then is refused. A row is given from
    column A to its last cell that holds something (empty cells after it are dropped; a row of empty cells
-   comes as one empty cell), and those cells,
-   the padding included, count against `Limits.cells` too: 40,000 rows of one value in the 300th column
-   are refused, not spread into 12 million cells.
+   comes as one empty cell), and those cells, the padding included, count against `Limits.cells` too,
+   summed from the cells' references in the byte pass: 40,000 rows of one value in the 300th column are
+   refused before a row is parsed, not spread into 12 million cells.
 
 A file over a limit is refused with one Vietnamese message naming the limit (`Refused`), whatever it
 claims to contain. Numbers are left as the file holds them (int, or float from Excel, or text from CSV);
