@@ -21,12 +21,18 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from cchc_portal.lib.numbers import vn_number
+from cchc_portal.lib.problems import Refused
 from cchc_portal.lib.reading import XLSX_KIND, open_table
 from cchc_portal.lib.text import text_problem
 from cchc_portal.lib.xlsx_write import plain_cell, print_setup
 from cchc_portal.uploads import upload_limits
 from units.models import Block, Unit, normalize_name
 
+E_WIDE = (
+    "Tệp tải lên có {rows} dòng và dòng dài nhất tới {columns} cột: đọc thành bảng là {cells} ô, vượt giới hạn "
+    "{limit} ô của một bảng tính nhập vào cổng; hãy xóa các cột thừa ở dòng dài nhất rồi lưu lại."
+)
 NUMERIC_CODE = _(
     "Mã “%(value)s” đang là ô số trong Excel, nên các số 0 ở đầu mã (nếu có) đã mất. "
     "Hãy định dạng cột mã là Văn bản (Text) rồi nhập lại mã."
@@ -148,11 +154,24 @@ class SafeXLSX(base_formats.XLSX):
 
     def create_dataset(self, in_stream):
         """The first sheet as a dataset, read by the bounded reader (Refused when over a limit)."""
-        table = open_table(BytesIO(in_stream), "tệp tải lên", limits=upload_limits(), accept=(XLSX_KIND,))
+        limits = upload_limits()
+        table = open_table(BytesIO(in_stream), "tệp tải lên", limits=limits, accept=(XLSX_KIND,))
         rows = [[cell.value for cell in cells] for _number, cells in table.rows()]
         dataset = tablib.Dataset()
         if rows:
             width = max(len(row) for row in rows)
+            if len(rows) * width > limits.cells:  # every row is padded to the longest: one wide row widens all
+                cells = len(rows) * width
+                raise Refused(
+                    [
+                        E_WIDE.format(
+                            rows=vn_number(len(rows)),
+                            columns=vn_number(width),
+                            cells=vn_number(cells),
+                            limit=vn_number(limits.cells),
+                        )
+                    ]
+                )
             dataset.headers = rows[0] + [None] * (width - len(rows[0]))
             for row in rows[1:]:
                 dataset.append(row + [None] * (width - len(row)))

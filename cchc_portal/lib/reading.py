@@ -21,9 +21,9 @@ command) reads through `open_table`, so one set of rules holds everywhere:
    `Limits.cells`, before anything is kept. Rows are streamed: only cells that exist in the file are
    read, so a sheet with one cell at XFD1048576 costs one cell, then is refused. A row is given from
    column A to its last cell that holds something (empty cells after it are dropped; a row of empty cells
-   comes as one empty cell), and those cells,
-   the padding included, count against `Limits.cells` too: 40,000 rows of one value in the 300th column
-   are refused, not spread into 12 million cells.
+   comes as one empty cell), and those cells, the padding included, count against `Limits.cells` too,
+   summed from the cells' references in the byte pass: 40,000 rows of one value in the 300th column are
+   refused before a row is parsed, not spread into 12 million cells.
 
 A file over a limit is refused with one Vietnamese message naming the limit (`Refused`), whatever it
 claims to contain. Numbers are left as the file holds them (int, or float from Excel, or text from CSV);
@@ -41,6 +41,7 @@ from xml.etree.ElementTree import ParseError
 from xml.etree.ElementTree import iterparse as fast_iterparse
 
 from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
+from openpyxl.utils import column_index_from_string as column_index
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import range_boundaries
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900
@@ -89,10 +90,6 @@ E_ROWS = "{where} có dữ liệu ở dòng {row}, vượt giới hạn {limit} 
 E_COLUMNS = "{where} có dữ liệu ở cột {column}, vượt giới hạn {limit} cột; hãy xóa các cột thừa."
 E_ROW_COUNT = "{where} có hơn {rows} dòng, vượt giới hạn; hãy xóa các dòng thừa."
 E_CELLS = "Tệp “{name}” có hơn {limit} ô dữ liệu, vượt giới hạn của một bảng tính nhập vào cổng."
-E_DIMENSION_AREA = (
-    "{where} khai báo vùng dữ liệu {ref}, gồm hơn {limit} ô, vượt giới hạn của một bảng tính nhập vào cổng; "
-    "hãy xóa các dòng, cột thừa (kể cả ô trống đã định dạng) rồi lưu lại."
-)
 E_SPREAD = (
     "{where} có dữ liệu trải trên hơn {limit} ô (tính từ cột A đến ô cuối cùng có dữ liệu của mỗi dòng), "
     "vượt giới hạn của một bảng tính nhập vào cổng; hãy xóa các cột, dòng thừa rồi lưu lại."
@@ -528,6 +525,39 @@ def _shared_strings(budget: _Budget, part: str, limits: Limits) -> list[str]:
     return strings
 
 
+# A row's start, or a cell that holds something (not self-closing) with the column of its reference.
+_ROW_OR_CELL = re.compile(rb'<(?:\w{1,16}:)?(?:(row)[\s/>]|c\s[^>]*?\br="([A-Z]{1,3})[0-9]*"[^>/]*>)')
+
+
+class _Spread:
+    """The cells a sheet's rows will be given as (each from column A to its last cell that holds something),
+    summed from the cells' references at the speed of a regular expression: rows padded out to a far column
+    are refused before one is parsed. Self-closing cells (which hold nothing) and cells without a reference
+    are not counted; the reading counts again, exactly, from the values."""
+
+    def __init__(self, limit: int):
+        self.limit, self.total, self.last, self.carry, self.columns = limit, 0, 0, b"", {}
+
+    def add(self, chunk: bytes) -> bool:
+        """Count what `chunk` (the next bytes of the part) completes; True once over the limit. A tag cut
+        by the chunk's end is carried to the next one."""
+        text = self.carry + chunk
+        cut = text.rfind(b"<")
+        if cut < 0:
+            self.carry = b""
+            return False
+        self.carry = text[cut:]
+        columns = self.columns
+        for row, letters in _ROW_OR_CELL.findall(text, 0, cut):
+            if row:
+                self.total += self.last
+                self.last = 0
+            else:
+                column = columns.get(letters) or columns.setdefault(letters, column_index(letters.decode()))
+                self.last = max(self.last, column)
+        return self.total + self.last > self.limit
+
+
 class _SheetReader:
     """Streams the rows of one worksheet, refusing it as soon as it crosses a limit."""
 
@@ -559,6 +589,7 @@ class _SheetReader:
         census = _Census(self.budget.archive, self.part, self.table.name, self.label, limits.sheet_elements)
         rows = cells = 0
         prefix = None
+        spread = _Spread(limits.cells)
         for text, tail in census.chunks():
             if prefix is None:
                 found = _SHEET_DATA_TAG.search(text)
@@ -576,6 +607,8 @@ class _SheetReader:
             if census.elements > rows + 4 * cells + limits.part_elements:
                 census.limit = rows + 4 * cells + limits.part_elements
                 raise census.refuse_elements()
+            if spread.add(text[len(tail) :]):
+                raise self.refuse(E_SPREAD, limit=_n(limits.cells))
 
     def _rows(self) -> Iterator[tuple[int, list[Cell]]]:
         self.count()
@@ -633,12 +666,9 @@ class _SheetReader:
     def dimension(self, ref: str | None) -> None:
         if not ref:
             return
-        min_col, min_row, max_col, max_row = range_boundaries(ref)
+        _min_col, _min_row, max_col, max_row = range_boundaries(ref)
         if (max_row or 0) > self.limits.rows or (max_col or 0) > self.limits.columns:
             raise self.refuse(E_DIMENSION, ref=ref, rows=_n(self.limits.rows), columns=_n(self.limits.columns))
-        if max_row and max_col and (max_row - (min_row or 1) + 1) * max_col > self.limits.cells:
-            # Rows are given from column A, so the area counted is from A, not from the range's first column.
-            raise self.refuse(E_DIMENSION_AREA, ref=ref, limit=_n(self.limits.cells))
         self.table.declared_rows = max_row
 
     def cell(self, parsed: dict) -> Cell:

@@ -313,3 +313,24 @@ def test_a_staff_account_that_may_only_view_units_cannot_import_them(client, cas
     confirm = {"import_file_name": "x", "original_file_name": "x", "format": "0"}
     assert client.post(PROCESS_URL, confirm).status_code == 403
     assert export_through_admin(client).status_code == 200
+
+
+def test_one_wide_row_does_not_widen_every_row_past_the_cell_limit(settings):
+    """The dataset pads every row to the longest one: 61 rows, one of them 20 columns wide, are 1,220 cells."""
+    from cchc_portal.lib.problems import Refused
+
+    settings.IMPORT_LIMITS = {"cells": 1000}
+    workbook = Workbook()
+    workbook.active.append([f"cột {n}" for n in range(20)])
+    for number in range(60):
+        workbook.active.append([f"dv-{number}"])
+    buffer = BytesIO()
+    workbook.save(buffer)
+    with pytest.raises(Refused) as refused:
+        SafeXLSX().create_dataset(buffer.getvalue())
+    assert refused.value.errors == [
+        "Tệp tải lên có 61 dòng và dòng dài nhất tới 20 cột: đọc thành bảng là 1.220 ô, vượt giới hạn 1.000 ô của một "
+        "bảng tính nhập vào cổng; hãy xóa các cột thừa ở dòng dài nhất rồi lưu lại."
+    ]
+    settings.IMPORT_LIMITS = {"cells": 1220}
+    assert SafeXLSX().create_dataset(buffer.getvalue()).height == 60
