@@ -62,7 +62,8 @@ restore: $(STAMP)
 	@test -n "$(FILE)" || (echo "Dùng: make restore FILE=backups/cchc-....tar.gz" && exit 2)
 	$(ADMIN_ENV) $(PY) manage.py restore $(FILE)
 
-# One minute of mixed load, a login flood and a PostgreSQL restart against gunicorn, on 127.0.0.1.
+# One minute of mixed load, a login flood and a PostgreSQL restart against gunicorn, on 127.0.0.1, on a PostgreSQL
+# cluster the soak makes, restarts and removes itself (benchmarks/cluster.py).
 soak: $(STAMP)
 	$(PY) -m benchmarks.soak
 

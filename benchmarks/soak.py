@@ -8,7 +8,8 @@
 
 It prints requests, errors and latency (p50, p99) per kind, the readers' latency before and during the
 flood, and then checks in the database that every acknowledged save is there. It exits non-zero if one
-is missing. Uses its own throwaway database (SOAK_DATABASE_URL, default cchc_soak on 127.0.0.1).
+is missing. Runs on a PostgreSQL cluster it makes, restarts and removes itself (benchmarks/cluster.py), on a free
+port of 127.0.0.1: no other cluster of the machine is touched.
 """
 
 import http.client
@@ -24,10 +25,11 @@ import time
 from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlencode, urlparse
+from urllib.parse import urlencode
+
+from benchmarks.cluster import PrivateCluster
 
 ROOT = Path(__file__).resolve().parents[1]
-DATABASE_URL = os.environ.get("SOAK_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cchc_soak")
 PORT = int(os.environ.get("SOAK_PORT", "8765"))
 SECONDS = float(os.environ.get("SOAK_SECONDS", "60"))
 BASELINE = SECONDS / 6  # readers alone first, for a latency to compare the flood with
@@ -37,7 +39,6 @@ UNITS = 4
 LEAVES = 10
 ENV = {
     **os.environ,
-    "DATABASE_URL": DATABASE_URL,
     "DEBUG": "0",
     "SECRET_KEY": "soak-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
     "ALLOWED_HOSTS": "127.0.0.1",
@@ -114,13 +115,13 @@ print(json.dumps({"checked": sum(1 for acked, _ in ledger.values() if acked is n
 """
 
 
-def prepare() -> tuple[int, list[int]]:
-    """A fresh database with the published results, an open period, unit staff and an administrator."""
-    url = urlparse(DATABASE_URL)
-    name = url.path.lstrip("/")
-    admin = dict(ENV, DATABASE_URL=DATABASE_URL.rsplit("/", 1)[0] + "/postgres")
-    for sql in (f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", f"CREATE DATABASE {name}"):
-        subprocess.run(["psql", admin["DATABASE_URL"], "-qc", sql], check=True, capture_output=True)
+def prepare(cluster: PrivateCluster) -> tuple[int, list[int]]:
+    """A fresh database on the soak's own cluster with the published results, an open period, unit staff and an
+    administrator."""
+    subprocess.run(
+        ["psql", f"{cluster.url}/postgres", "-qc", "CREATE DATABASE cchc_soak"], check=True, capture_output=True
+    )
+    ENV["DATABASE_URL"] = f"{cluster.url}/cchc_soak"
     manage("migrate", "--noinput")
     manage("import_results", "fixtures/ket-qua-cong-bo-2022.csv")
     out = subprocess.run([sys.executable, "-c", SETUP], cwd=ROOT, env=ENV, capture_output=True, text=True)
@@ -244,12 +245,9 @@ def flooder(stats, started, stop):
         )
 
 
-def restart_postgresql() -> float:
-    version = next(p.name for p in Path("/etc/postgresql").iterdir())
+def restart_postgresql(cluster: PrivateCluster) -> float:
     begin = time.perf_counter()
-    subprocess.run(
-        ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"], check=True, capture_output=True
-    )
+    cluster.restart()
     return time.perf_counter() - begin
 
 
@@ -284,8 +282,13 @@ def report(stats: Stats, restart_seconds: float) -> None:
 
 
 def main() -> int:
-    log(f"preparing {DATABASE_URL}")
-    period, leaves = prepare()
+    with PrivateCluster() as cluster:
+        log(f"PostgreSQL of the soak's own on 127.0.0.1:{cluster.port} ({cluster.folder})")
+        return soak(cluster)
+
+
+def soak(cluster: PrivateCluster) -> int:
+    period, leaves = prepare(cluster)
     units = ["ubnd-huyen-a-luoi", "so-noi-vu", "so-tu-phap", "huyen-tai-1"]
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "cchc_portal.wsgi"],
@@ -313,7 +316,7 @@ def main() -> int:
             thread.start()
         time.sleep(RESTART_AT)
         log("restarting PostgreSQL")
-        restart_seconds = restart_postgresql()
+        restart_seconds = restart_postgresql(cluster)
         log(f"PostgreSQL back after {restart_seconds:.1f} s")
         time.sleep(max(0.0, SECONDS - (time.perf_counter() - started)))
         stop.set()

@@ -4,11 +4,13 @@ Django's FileSystemStorage writes a file in place under its final name: a full d
 upload or of a job's result left a partial file there that nothing referred to and nothing removed (and that the
 backup then archived). Here every file is first written under a hidden temporary name in its destination folder
 (`.<random>.part`), then renamed to its name (os.rename: the same file system, all or nothing); any failure removes
-the temporary file. The backup leaves `.part` names out.
+the temporary file. The backup leaves `.part` names out; `clear_imports` removes the ones a killed process left
+(older than a day).
 """
 
 import os
 import tempfile
+import time
 from pathlib import Path
 
 from django.core.files import File
@@ -53,3 +55,18 @@ class MediaStorage(FileSystemStorage):
             return super()._save(name, _Written(part))
         finally:
             Path(part).unlink(missing_ok=True)
+
+
+def clear_stale_parts(storage, *, older_than_seconds: float) -> int:
+    """Remove the temporary files of writes that never finished (the process was killed), older than the given age,
+    from a local media folder; the number removed. Other storages write whole objects and have none."""
+    if not isinstance(storage, MediaStorage) or not os.path.isdir(storage.location):
+        return 0
+    limit, removed = time.time() - older_than_seconds, 0
+    for folder, _, files in os.walk(storage.location):
+        for name in files:
+            path = Path(folder) / name
+            if is_part(name) and path.stat().st_mtime < limit:
+                path.unlink(missing_ok=True)
+                removed += 1
+    return removed

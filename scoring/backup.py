@@ -81,7 +81,7 @@ E_NO_DUMP = "Bản sao lưu “{file}” thiếu tệp CSDL ({name}); không dù
 E_MEDIA_MISSING = "Bản sao lưu “{file}” thiếu {count} tệp minh chứng ghi trong manifest.json, ví dụ “{name}”."
 E_NO_BACKUPS = "Không có bản sao lưu nào ({pattern}) trong “{folder}”."
 E_STALE = (
-    "Bản sao lưu mới nhất “{file}” đã {hours} giờ (quá {limit} giờ): bản sao lưu đêm qua không chạy hoặc không ghi "
+    "Bản sao lưu mới nhất “{file}” đã {hours} giờ (quá {limit:g} giờ): bản sao lưu đêm qua không chạy hoặc không ghi "
     "xong. Xem thư của cron và nhật ký."
 )
 

@@ -3,10 +3,13 @@ whole or not at all, an evidence upload says in Vietnamese that it was not store
 stored is failed at once with a message instead of staying "running" until its timeout."""
 
 import os
+import time
+from io import StringIO
 
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
@@ -93,3 +96,19 @@ def test_a_job_whose_file_cannot_be_stored_fails_at_once_with_a_message(
     again = jobs.start("thu_tep", title="Báo cáo thử", params={}, key="thu")
     assert again.pk != job.pk and again.status == Job.Status.DONE
     assert files_in(full_disk) == [f"viec/{again.pk}.xlsx"]
+
+
+def test_clear_imports_removes_what_a_killed_write_left_and_keeps_a_write_under_way(db, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    folder = tmp_path / "minh-chung" / "5" / "10"
+    folder.mkdir(parents=True)
+    stale, fresh, evidence = folder / ".abc.part", folder / ".def.part", folder / "bao-cao.pdf"
+    for path in (stale, fresh, evidence):
+        path.write_bytes(b"x")
+    two_days_ago = time.time() - 2 * 86400
+    for path in (stale, evidence):
+        os.utime(path, (two_days_ago, two_days_ago))
+    out = StringIO()
+    call_command("clear_imports", stdout=out)
+    assert "Đã xóa 1 tệp ghi dở" in out.getvalue()
+    assert files_in(tmp_path) == ["minh-chung/5/10/.def.part", "minh-chung/5/10/bao-cao.pdf"]

@@ -3,9 +3,11 @@
 
 from datetime import timedelta
 
+from django.core.files.storage import storages
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from cchc_portal.storage import clear_stale_parts
 from scoring import jobs
 from scoring.imports import pending_uploads
 
@@ -13,7 +15,8 @@ from scoring.imports import pending_uploads
 class Command(BaseCommand):
     help = (
         "Xóa các tệp Excel đã tải lên để xem trước nhưng không được xác nhận nhập, cũ hơn số giờ cho trước, "
-        "và các việc chạy nền đã xong từ quá số ngày cho trước cùng tệp kết quả của chúng."
+        "các việc chạy nền đã xong từ quá số ngày cho trước cùng tệp kết quả của chúng, và tệp ghi dở (.part) mà một "
+        "tiến trình bị dừng đột ngột để lại trong thư mục media."
     )
 
     def add_arguments(self, parser):
@@ -27,3 +30,6 @@ class Command(BaseCommand):
         self.stdout.write(f"Đã xóa {removed} tệp nhập chưa xác nhận cũ hơn {hours} giờ.")
         cleared = jobs.clear_finished(days=job_days)
         self.stdout.write(f"Đã xóa {cleared} việc chạy nền đã xong từ quá {job_days} ngày.")
+        parts = clear_stale_parts(storages["default"], older_than_seconds=hours * 3600)
+        if parts:
+            self.stdout.write(f"Đã xóa {parts} tệp ghi dở (.part) cũ hơn {hours} giờ.")
