@@ -8,6 +8,7 @@ held back; one address asking for page after page no one has asked for is.
 import ipaddress
 import math
 import time
+from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
@@ -67,3 +68,18 @@ def refused(request, scope: str):
     response["Retry-After"] = str(wait)
     add_never_cache_headers(response)
     return response
+
+
+def limited(view):
+    """A public view the page cache does not keep (a past version of a table, a workbook of several years): every
+    anonymous request is a render, and counts as one."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            over = refused(request, "render")
+            if over:
+                return over
+        return view(request, *args, **kwargs)
+
+    return wrapped

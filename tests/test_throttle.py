@@ -79,3 +79,12 @@ def test_behind_the_proxy_each_client_has_its_own_count_whatever_it_forwards(set
     assert Client(**nginx).get("/tim-kiem/", {"q": "a9"}, HTTP_X_FORWARDED_FOR=forged).status_code == 429
     other = Client(**nginx).get("/tim-kiem/", {"q": "a9"}, HTTP_X_FORWARDED_FOR="203.0.113.8")
     assert other.status_code == 200
+
+
+def test_public_pages_the_cache_does_not_keep_count_every_request(settings, cast):
+    settings.PUBLIC_MISSES_PER_MINUTE = 2
+    client = Client(REMOTE_ADDR="198.51.100.1")
+    assert client.get("/xep-hang/2025/so/lan-1/").status_code == 200
+    assert client.get("/xep-hang/so-sanh/so.xlsx").status_code == 200
+    assert client.get("/xep-hang/2025/so/lan-1/").status_code == 429
+    assert client.get("/xep-hang/so-sanh/so.xlsx").status_code == 429
