@@ -8,15 +8,18 @@ held back; one address asking for page after page no one has asked for is.
 import ipaddress
 import math
 import time
+from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
+from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
 
 from cchc_portal.addresses import client_address
 
 WINDOW = 60  # seconds
+E_TOO_MANY = "Địa chỉ mạng của bạn đã gửi quá nhiều yêu cầu trong một phút; xin đợi {seconds} giây rồi thử lại."
 # What is counted, and the setting that says how many a minute each address may have.
 LIMITS = {"render": "PUBLIC_MISSES_PER_MINUTE", "search": "SEARCHES_PER_MINUTE"}
 
@@ -52,7 +55,26 @@ def refused(request, scope: str):
     if count <= limit:
         return None
     wait = max(1, math.ceil(WINDOW - now % WINDOW))
-    response = render(request, "429.html", {"seconds": wait, "search": scope == "search"}, status=429)
+    if request.path.startswith("/api/"):  # the open-data API answers in JSON, this too
+        message = E_TOO_MANY.format(seconds=wait)
+        response = JsonResponse({"error": message}, status=429, json_dumps_params={"ensure_ascii": False})
+    else:
+        response = render(request, "429.html", {"seconds": wait, "search": scope == "search"}, status=429)
     response["Retry-After"] = str(wait)
     add_never_cache_headers(response)
     return response
+
+
+def limited(view):
+    """A public view the page cache does not keep (a past version of a table, a workbook of several years): every
+    anonymous request is a render, and counts as one."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            over = refused(request, "render")
+            if over:
+                return over
+        return view(request, *args, **kwargs)
+
+    return wrapped

@@ -180,7 +180,6 @@ def public(etag_func, modified_func, params: tuple[str, ...] = (), limit: str | 
                 patch_cache_control(response, public=True, max_age=MAX_AGE)
             return response
 
-        wrapped.cache_params = params
         return wrapped
 
     decorate.reading = lambda *names, limit=None: public(etag_func, modified_func, params + names, limit)

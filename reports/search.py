@@ -90,7 +90,8 @@ def find(text: str, limit: int = 50) -> list[tuple[int, str]]:
     if not words:
         return []
     names = SearchName.objects.all()
-    for word in words:
+    # The longest word first: usually the rarest, and SQLite starts from the first of these lists.
+    for word in sorted(words, key=len, reverse=True):
         names = names.filter(pk__in=SearchWord.objects.filter(_starting(word)).values("name_id"))
     ranked = (
         names.annotate(

@@ -11,6 +11,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from cchc_portal import throttle
 from cchc_portal.downloads import xlsx_response
 from cchc_portal.identity import identity
 from cchc_portal.lib.numbers import plain_number
@@ -63,6 +64,7 @@ def ranking(request, year: int, block: str):
 
 
 @require_safe
+@throttle.limited
 def ranking_version(request, year: int, block: str, number: int):
     table, previous = version_or_404(year, block, number)
     context = {

@@ -8,6 +8,7 @@ from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_safe
 
+from cchc_portal import throttle
 from cchc_portal.downloads import xlsx_response
 from cchc_portal.public_cache import generation
 from reports import detailed
@@ -23,6 +24,7 @@ _YEAR = re.compile(r"\d{4}", re.ASCII)
 
 
 @require_safe
+@throttle.limited
 def comparison_xlsx(request, block: str):
     block = get_object_or_404(Block, code=block)
     try:

@@ -81,3 +81,22 @@ def test_behind_the_proxy_each_client_has_its_own_count_whatever_it_forwards(set
     assert Client(**nginx).get("/tim-kiem/", {"q": "a9"}, HTTP_X_FORWARDED_FOR=forged).status_code == 429
     other = Client(**nginx).get("/tim-kiem/", {"q": "a9"}, HTTP_X_FORWARDED_FOR="203.0.113.8")
     assert other.status_code == 200
+
+
+def test_public_pages_the_cache_does_not_keep_count_every_request(settings, cast):
+    settings.PUBLIC_MISSES_PER_MINUTE = 2
+    client = Client(REMOTE_ADDR="198.51.100.1")
+    assert client.get("/xep-hang/2025/so/lan-1/").status_code == 200
+    assert client.get("/xep-hang/so-sanh/so.xlsx").status_code == 200
+    assert client.get("/xep-hang/2025/so/lan-1/").status_code == 429
+    assert client.get("/xep-hang/so-sanh/so.xlsx").status_code == 429
+
+
+def test_the_api_is_refused_in_json(settings, cast):
+    settings.PUBLIC_MISSES_PER_MINUTE = 1
+    client = Client(REMOTE_ADDR="198.51.100.1")
+    assert client.get("/api/v1/results/2025/so/").status_code == 200
+    refused = client.get("/api/v1/units/so-y-te/")
+    assert refused.status_code == 429 and refused["Retry-After"] == "40"
+    message = "Địa chỉ mạng của bạn đã gửi quá nhiều yêu cầu trong một phút; xin đợi 40 giây rồi thử lại."
+    assert refused.json() == {"error": message}
