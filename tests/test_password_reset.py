@@ -90,15 +90,19 @@ def test_a_reset_answers_at_once_with_a_hanging_mail_server_and_the_queued_mail_
     caplog,
 ):
     smtp_to(silent_smtp)
-    settings.EMAIL_TIMEOUT = 1
-    started = time.monotonic()
-    responses = [ask(KNOWN, address=f"10.0.0.{n}") for n in range(1, 4)]
-    answered = time.monotonic() - started
-    assert [r.status_code for r in responses] == [302, 302, 302] and answered < 1.5  # before: 70 s and more each
+    settings.EMAIL_TIMEOUT = 2
+    timings = []
+    for n in range(1, 4):
+        started = time.monotonic()
+        response = ask(KNOWN, address=f"10.0.0.{n}")
+        timings.append(time.monotonic() - started)
+        assert response.status_code == 302
+    # A mail sent in the request would hold each answer at least EMAIL_TIMEOUT (before: 70 s and more each).
+    assert max(timings) < settings.EMAIL_TIMEOUT
     assert queue.count == 3
     started = time.monotonic()
     work(queue)  # the worker meets the silent server: each mail is given up after EMAIL_TIMEOUT, and logged
-    assert time.monotonic() - started < 3 * 1 + 3
+    assert time.monotonic() - started < 3 * settings.EMAIL_TIMEOUT + 4
     assert queue.count == 0
     assert caplog.text.count("Failed to send password reset email") == 3
 
