@@ -107,6 +107,34 @@ def test_a_reset_answers_at_once_with_a_hanging_mail_server_and_the_queued_mail_
     assert caplog.text.count("Failed to send password reset email") == 3
 
 
+def test_without_a_queue_the_mail_is_sent_beside_the_request_and_still_gives_up(
+    account, settings, silent_smtp, smtp_to, caplog
+):
+    assert settings.JOBS_EAGER  # no Redis: one small server
+    smtp_to(silent_smtp)
+    settings.EMAIL_TIMEOUT = 2
+    for email, address in ((KNOWN, "10.0.4.1"), (UNKNOWN, "10.0.4.2")):
+        started = time.monotonic()
+        assert ask(email, address=address).status_code == 302
+        assert time.monotonic() - started < settings.EMAIL_TIMEOUT  # not waiting on the silent server
+    deadline = time.monotonic() + 3 * settings.EMAIL_TIMEOUT + 4
+    while "Failed to send password reset email" not in caplog.text and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert caplog.text.count("Failed to send password reset email") == 1  # the registered one, given up
+
+
+def test_without_a_queue_a_known_and_an_unknown_address_cost_the_page_the_same_queries(account):
+    client = Client()
+    client.get(URL)
+    seen = {}
+    for email in (KNOWN, UNKNOWN):
+        with CaptureQueriesContext(connection) as queries:
+            assert ask(email, client=client).status_code == 302
+        seen[email] = [q["sql"].replace(email, "<địa chỉ>") for q in queries]
+    assert seen[KNOWN] == seen[UNKNOWN] and any("auth_user" in sql for sql in seen[KNOWN])
+    assert [m.to for m in mail.outbox] == [[KNOWN]]
+
+
 def test_the_queued_job_sends_the_mail_with_the_link_to_the_host_that_was_asked(account, queue, settings):  # noqa: F811
     settings.ALLOWED_HOSTS = ["cchc.example.gov.vn"]
     response = Client().post(URL, {"email": KNOWN.upper()}, HTTP_HOST="cchc.example.gov.vn", secure=True)

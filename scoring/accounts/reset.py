@@ -5,10 +5,13 @@ the cache), refuses past the limits with the same Vietnamese message whether an 
 and hands the address to the queue (RQ, `manage.py rqworker cchc`). The job finds the accounts, counts each one
 (per account), and sends Django's reset mail, bounded by EMAIL_TIMEOUT. So the answer takes as long for a
 registered address as for an unknown one, and an SMTP server that hangs holds a worker of the queue, never a
-web worker. With JOBS_EAGER (no Redis: development, tests, one small server) the job runs at once in the request.
+web worker. With JOBS_EAGER (no Redis: development, tests, one small server) the page looks the accounts up itself
+(the same query for every address) and a thread of the web process sends the mail.
 """
 
 import logging
+import threading
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import views as auth_views
@@ -60,7 +63,7 @@ def reset_request(*, email: str, address: str, domain: str, use_https: bool) -> 
         log.warning("password reset refused (too many): address %s, e-mail %s", address, email)
         return E_TOO_MANY.format(minutes=settings.PASSWORD_RESET_WINDOW_MINUTES)
     if settings.JOBS_EAGER:
-        send_reset_mail(email, domain, use_https)
+        _send_beside_the_request(email, domain, use_https)
     else:
         import django_rq
 
@@ -77,7 +80,14 @@ def reset_request(*, email: str, address: str, domain: str, use_https: bool) -> 
 
 
 class _ResetMail(PasswordResetForm):
+    def __init__(self, *args, accounts: list | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.accounts = accounts  # already looked up and counted, or None: look them up
+
     def get_users(self, email):
+        if self.accounts is not None:
+            yield from self.accounts
+            return
         for user in super().get_users(email):  # active accounts with a usable password, e-mail matched exactly
             if _counted(f"reset:account:{user.pk}", settings.PASSWORD_RESET_PER_ACCOUNT):
                 yield user
@@ -90,6 +100,25 @@ def send_reset_mail(email: str, domain: str, use_https: bool) -> None:
     form = _ResetMail({"email": email})
     if form.is_valid():
         form.save(domain_override=domain, use_https=use_https)
+
+
+# Backends that keep the mail in memory (the test runner's), print it (development) or drop it cannot hang.
+_LOCAL_BACKENDS = frozenset({"locmem", "console", "filebased", "dummy"})
+
+
+def _send_beside_the_request(email: str, domain: str, use_https: bool) -> None:
+    """No queue (JOBS_EAGER: no Redis, one small server): the accounts are looked up here, for every address alike,
+    and the mail is sent by a thread of this process, so the answer waits neither on the mail server nor longer
+    for a registered address than for an unknown one."""
+    sender = _ResetMail({"email": email})
+    if not sender.is_valid():
+        return
+    sender.accounts = list(sender.get_users(email))
+    send = partial(sender.save, domain_override=domain, use_https=use_https)
+    if settings.EMAIL_BACKEND.rsplit(".", 2)[-2] in _LOCAL_BACKENDS:
+        send()
+    else:
+        threading.Thread(target=send, name="password-reset-mail", daemon=True).start()
 
 
 class PasswordResetView(auth_views.PasswordResetView):
