@@ -5,6 +5,7 @@ address and per account, with the same answer and the same work whether an accou
 import socket
 import threading
 import time
+from types import SimpleNamespace
 
 import pytest
 from django.core import mail
@@ -90,21 +91,21 @@ def test_a_reset_answers_at_once_with_a_hanging_mail_server_and_the_queued_mail_
     caplog,
 ):
     smtp_to(silent_smtp)
-    settings.EMAIL_TIMEOUT = 2
+    settings.EMAIL_TIMEOUT = 4  # long enough that a busy test machine answers a page well within it
     timings = []
-    for n in range(1, 4):
+    for n in range(1, 3):
         started = time.monotonic()
         response = ask(KNOWN, address=f"10.0.0.{n}")
         timings.append(time.monotonic() - started)
         assert response.status_code == 302
     # A mail sent in the request would hold each answer at least EMAIL_TIMEOUT (before: 70 s and more each).
     assert max(timings) < settings.EMAIL_TIMEOUT
-    assert queue.count == 3
+    assert queue.count == 2
     started = time.monotonic()
     work(queue)  # the worker meets the silent server: each mail is given up after EMAIL_TIMEOUT, and logged
-    assert time.monotonic() - started < 3 * settings.EMAIL_TIMEOUT + 4
+    assert time.monotonic() - started < 2 * settings.EMAIL_TIMEOUT + 6
     assert queue.count == 0
-    assert caplog.text.count("Failed to send password reset email") == 3
+    assert caplog.text.count("Failed to send password reset email") == 2
 
 
 def test_without_a_queue_the_mail_is_sent_beside_the_request_and_still_gives_up(
@@ -112,7 +113,7 @@ def test_without_a_queue_the_mail_is_sent_beside_the_request_and_still_gives_up(
 ):
     assert settings.JOBS_EAGER  # no Redis: one small server
     smtp_to(silent_smtp)
-    settings.EMAIL_TIMEOUT = 2
+    settings.EMAIL_TIMEOUT = 4
     for email, address in ((KNOWN, "10.0.4.1"), (UNKNOWN, "10.0.4.2")):
         started = time.monotonic()
         assert ask(email, address=address).status_code == 302
@@ -174,6 +175,21 @@ def test_the_fourth_request_for_an_address_within_the_hour_is_refused_alike_for_
     assert "Đã có nhiều yêu cầu đặt lại mật khẩu cho địa chỉ này hoặc từ máy này trong 60 phút qua" in page
     assert ask(email.upper(), address="10.0.1.98").status_code == 429  # the same address in capitals
     assert len(mail.outbox) == (3 if email == KNOWN else 0)
+
+
+def test_the_counts_are_kept_where_every_worker_sees_them_for_the_whole_window(account, monkeypatch):
+    from django.core.cache import caches
+
+    clock = SimpleNamespace(now=1_800_000_000 // 3600 * 3600 + 1.0)  # just after a window starts
+    monkeypatch.setattr(time, "time", lambda: clock.now)  # the portal's clock and the file cache's
+    for n in range(3):
+        assert ask(KNOWN, address=f"10.0.5.{n}").status_code == 302
+    caches["default"].clear()  # a worker's own memory: not where the counts are
+    assert ask(KNOWN, address="10.0.5.9").status_code == 429
+    clock.now += 50 * 60  # past the cache's default lifetime (300 s), within the hour
+    assert ask(KNOWN, address="10.0.5.10").status_code == 429
+    clock.now += 10 * 60  # the next window
+    assert ask(KNOWN, address="10.0.5.11").status_code == 302
 
 
 def test_one_client_address_may_ask_for_twenty_addresses_within_the_hour_then_is_refused(account, settings):

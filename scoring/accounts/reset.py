@@ -1,22 +1,23 @@
 """The page "Quên mật khẩu": answered at once and alike for every address; the mail goes out from the job queue.
 
 The page never looks the address up. It counts the request (per e-mail address typed and per client address, in
-the cache), refuses past the limits with the same Vietnamese message whether an account has that address or not,
-and hands the address to the queue (RQ, `manage.py rqworker cchc`). The job finds the accounts, counts each one
-(per account), and sends Django's reset mail, bounded by EMAIL_TIMEOUT. So the answer takes as long for a
-registered address as for an unknown one, and an SMTP server that hangs holds a worker of the queue, never a
-web worker. With JOBS_EAGER (no Redis: development, tests, one small server) the page looks the accounts up itself
-(the same query for every address) and a thread of the web process sends the mail.
+the cache all workers share), refuses past the limits with the same Vietnamese message whether an account has
+that address or not, and hands the address to the queue (RQ, `manage.py rqworker cchc`). The job finds the
+accounts, counts each one (per account), and sends Django's reset mail, bounded by EMAIL_TIMEOUT. So the answer
+takes as long for a registered address as for an unknown one, and an SMTP server that hangs holds a worker of the
+queue, never a web worker. With JOBS_EAGER (no Redis: development, tests, one small server) the page looks the
+accounts up itself (the same query for every address) and a thread of the web process sends the mail.
 """
 
 import logging
 import threading
+import time
 from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordResetForm
-from django.core.cache import cache
+from django.core.cache import caches
 from django.http import HttpResponseRedirect
 
 log = logging.getLogger("scoring.accounts")
@@ -32,13 +33,24 @@ def _window() -> int:
 
 
 def _counted(key: str, limit: int) -> bool:
-    """Count one more request under `key` for the current window; whether it is still within `limit`."""
-    cache.add(key, 0, _window())  # the window starts with the first request and is not renewed by later ones
+    """Count one more request under `key` in the current window; whether it is still within `limit`.
+
+    In the cache every process of the installation shares (Redis, or without it a folder on this server's disk):
+    a count in one worker's memory would let each worker grant the limit again. Windows are fixed (each starts on
+    a multiple of the window), and the count's expiry is set to its window's end: a file cache's `incr` would
+    otherwise give it the cache's default lifetime."""
+    cache = caches["shared"]
+    window = _window()
+    now = time.time()
+    key = f"{key}:{int(now // window)}"
+    remaining = max(1, int((now // window + 1) * window - now))
+    cache.add(key, 0, remaining)
     try:
         count = cache.incr(key)
     except ValueError:  # expired between add and incr
-        cache.add(key, 1, _window())
+        cache.add(key, 1, remaining)
         count = 1
+    cache.touch(key, remaining)
     return count <= limit
 
 
