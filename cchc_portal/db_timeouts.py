@@ -1,6 +1,6 @@
 """Bounds on every PostgreSQL connection, so a database that stops answering costs a request seconds, not a worker.
 
-Three layers, each for a way a server can fail (settings.py applies them to the primary and to the replica):
+One bound for each way a server can fail (settings.py applies them to the primary and to the replica):
 
 - connect_timeout: a server that does not complete a new connection (down, or frozen before it answers);
 - statement_timeout (sent as a startup option): a query the server runs too long — a lock held by a migration, a

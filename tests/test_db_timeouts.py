@@ -30,6 +30,9 @@ from cchc_portal.db_router import REPLICA
 from cchc_portal.db_timeouts import DEADLINE_GRACE, postgres_options
 
 ROOT = Path(__file__).resolve().parents[1]
+# A round trip to a frozen server ends at its deadline (statement timeout 1 s + grace); the rest of a request that
+# then reads the primary is quick, but the shared test machine is often busy.
+SLOWEST = 1 + DEADLINE_GRACE + 3
 ON_POSTGRESQL = settings.DATABASES[DEFAULT_DB_ALIAS]["ENGINE"] == "django.db.backends.postgresql"
 
 pytestmark = pytest.mark.skipif(
@@ -202,7 +205,7 @@ def test_a_frozen_server_costs_a_query_its_deadline_not_a_worker(relay, bounded)
     outcome = within(15, lambda: bounded.cursor().execute("SELECT 1"), relay.frozen.clear)
     assert isinstance(outcome.get("error"), OperationalError)
     assert "did not answer within 3 s" in str(outcome["error"])
-    assert 1 + DEADLINE_GRACE - 0.5 < outcome["seconds"] < 1 + DEADLINE_GRACE + 1.5
+    assert 1 + DEADLINE_GRACE - 0.5 < outcome["seconds"] < SLOWEST
 
 
 @pytest.mark.django_db
@@ -212,7 +215,7 @@ def test_a_kept_connection_to_a_frozen_server_fails_its_health_check_within_the_
     bounded.health_check_done = False  # a new request reusing the kept connection checks it first
     outcome = within(15, bounded.close_if_health_check_failed, relay.frozen.clear)
     assert "error" not in outcome and bounded.connection is None  # found unusable, closed
-    assert outcome["seconds"] < 1 + DEADLINE_GRACE + 1.5
+    assert outcome["seconds"] < SLOWEST
 
 
 @pytest.mark.django_db
@@ -284,11 +287,11 @@ def test_a_replica_that_freezes_between_requests_is_skipped_after_one_deadline(f
     assert response.status_code == 200 and read >= 1  # the replica served it
     frozen_replica.frozen.set()
     outcome = within(20, lambda: client.get("/tong-quan/"), frozen_replica.frozen.clear)
-    assert outcome["value"].status_code == 200 and outcome["seconds"] < 1 + DEADLINE_GRACE + 1.5
+    assert outcome["value"].status_code == 200 and outcome["seconds"] < SLOWEST
     assert "Read replica unreachable" in caplog.text
     # The next ones read the primary at once.
     outcome = within(5, lambda: client.get("/chi-so-quoc-gia/"), frozen_replica.frozen.clear)
-    assert outcome["value"].status_code == 200 and outcome["seconds"] < 1
+    assert outcome["value"].status_code == 200 and outcome["seconds"] < 2
 
 
 @pytest.mark.django_db(databases=[DEFAULT_DB_ALIAS, REPLICA])
@@ -307,7 +310,7 @@ def test_a_replica_that_freezes_in_the_middle_of_a_request_is_answered_from_the_
     response = outcome["value"]
     assert len(calls) == 2  # the check, then the page's first read, which froze
     assert response.status_code == 200 and "Tổng quan" in response.content.decode()
-    assert outcome["seconds"] < 1 + DEADLINE_GRACE + 1.5
+    assert outcome["seconds"] < SLOWEST
     assert "Read replica failed during a request" in caplog.text
     outcome = within(5, lambda: client.get("/phuong-phap/"), frozen_replica.frozen.clear)
-    assert outcome["value"].status_code == 200 and outcome["seconds"] < 1
+    assert outcome["value"].status_code == 200 and outcome["seconds"] < 2

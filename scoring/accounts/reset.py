@@ -10,11 +10,12 @@ runs at once in the request.
 """
 
 import logging
+import time
 
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordResetForm
-from django.core.cache import cache
+from django.core.cache import caches
 from django.http import HttpResponseRedirect
 
 from cchc_portal.addresses import client_address
@@ -33,13 +34,24 @@ def _window() -> int:
 
 
 def _counted(key: str, limit: int) -> bool:
-    """Count one more request under `key` for the current window; whether it is still within `limit`."""
-    cache.add(key, 0, _window())  # the window starts with the first request and is not renewed by later ones
+    """Count one more request under `key` in the current window; whether it is still within `limit`.
+
+    In the cache every process of the installation shares (Redis, or without it a folder on this server's disk):
+    a count in one worker's memory would let each worker grant the limit again. Windows are fixed (each starts on
+    a multiple of the window), and the count's expiry is set to its window's end: a file cache's `incr` would
+    otherwise give it the cache's default lifetime."""
+    cache = caches["shared"]
+    window = _window()
+    now = time.time()
+    key = f"{key}:{int(now // window)}"
+    remaining = max(1, int((now // window + 1) * window - now))
+    cache.add(key, 0, remaining)
     try:
         count = cache.incr(key)
     except ValueError:  # expired between add and incr
-        cache.add(key, 1, _window())
+        cache.add(key, 1, remaining)
         count = 1
+    cache.touch(key, remaining)
     return count <= limit
 
 
