@@ -155,3 +155,16 @@ def test_through_nginx_made_up_names_from_one_address_lock_nobody_else(nginx, se
     assert AccessAttempt.objects.get(username="quantri").attempt_time == locked_at
     assert Browser(nginx, "127.0.0.3").login("quantri", PASSWORD) == 302
     assert set(AccessLog.objects.values_list("ip_address", flat=True)) == {"127.0.0.1", "127.0.0.3"}
+
+
+def test_nginx_does_not_announce_its_version(nginx):
+    """The documented server block says `server_tokens off`: `Server: nginx`, never `nginx/1.22.1`, on a page and
+    on nginx's own error page."""
+    for path in ("/", "/%"):  # a page of the portal, and a request nginx itself refuses (400)
+        connection = http.client.HTTPConnection("127.0.0.1", nginx, timeout=30)
+        connection.request("GET", path)
+        response = connection.getresponse()
+        body = response.read().decode(errors="replace")
+        connection.close()
+        assert response.getheader("Server") == "nginx", (path, response.getheader("Server"))
+        assert not re.search(r"nginx/\d", body), path
