@@ -18,6 +18,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 
+from cchc_portal.admin_labels import LabelledAdmin
 from cchc_portal.lib.problems import Refused
 from units.models import UNIT_STAFF, Block, Unit, UnitMembership
 from units.resources import BlockResource, SafeXLSX, UnitResource, import_errors
@@ -46,7 +47,7 @@ W_UNIT_WITHOUT_GROUP = _(
 )
 
 
-class ExcelImportExportAdmin(ImportExportModelAdmin):
+class ExcelImportExportAdmin(LabelledAdmin, ImportExportModelAdmin):
     """Excel import and export in the admin; an import writes every row or, on any error, none."""
 
     import_formats = [SafeXLSX]
@@ -177,7 +178,7 @@ class UnitMembershipForm(forms.ModelForm):
 
 
 @admin.register(UnitMembership)
-class UnitMembershipAdmin(admin.ModelAdmin):
+class UnitMembershipAdmin(LabelledAdmin, admin.ModelAdmin):
     form = UnitMembershipForm
     list_display = ("user", "unit", "in_group")
     list_filter = ("unit__block",)
@@ -207,7 +208,7 @@ admin.site.unregister(get_user_model())
 
 
 @admin.register(get_user_model())
-class AccountAdmin(UserAdmin):
+class AccountAdmin(LabelledAdmin, UserAdmin):
     """Django's user admin, warning when an account has the unit staff group without a unit, or the reverse."""
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
