@@ -134,7 +134,7 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # Logins: axes checks a lockout before any password is hashed, so a flood of wrong passwords costs one
 # database query each once an account or an address is locked. Unlocked by an administrator (admin page
-# "Access attempts", or `manage.py axes_reset_username`) or after the cool-off.
+# "Các lần thử đăng nhập", axes' access attempts, or `manage.py axes_reset_username`) or after the cool-off.
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))

@@ -10,11 +10,13 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm, SetUnusablePasswordMixin
 from django.contrib.auth.models import Group
 from django.db.models import Exists, Max, Min, OuterRef
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 
@@ -204,12 +206,25 @@ class UnitMembershipAdmin(LabelledAdmin, admin.ModelAdmin):
             obj.user.groups.add(Group.objects.get(name=UNIT_STAFF))
 
 
+class PasswordChangeForm(AdminPasswordChangeForm):
+    """Django's form, with its warning said in Vietnamese: Django joins that sentence to the translated help text
+    once, when its module is imported, so no translation reaches it."""
+
+    usable_password_help_text = format_lazy(
+        '{help}<ul id="id_unusable_warning" class="messagelist"><li class="warning">{warning}</li></ul>',
+        help=SetUnusablePasswordMixin.usable_password_help_text,
+        warning=_("Nếu tắt, mật khẩu hiện tại của người dùng này sẽ mất."),
+    )
+
+
 admin.site.unregister(get_user_model())
 
 
 @admin.register(get_user_model())
 class AccountAdmin(LabelledAdmin, UserAdmin):
     """Django's user admin, warning when an account has the unit staff group without a unit, or the reverse."""
+
+    change_password_form = PasswordChangeForm
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if request.method == "GET":
