@@ -1,14 +1,16 @@
-"""A unit's self-assessment with the keyboard only (Tab, Shift+Tab, typing, Enter; no mouse), in headless Chromium.
+"""A unit's self-assessment and Sở Nội vụ's publication with the keyboard only (Tab, typing, Enter; no mouse), in
+headless Chromium.
 
 The first Tab reaches the skip link and Enter on it lands in the content; the unit's officer signs in, opens the
 sheet from the work list, enters points and an explanation and saves; the saved page says so. At every Tab stop
 the focused element shows a thick outline (static/css/portal.css, `:focus-visible`), read from its computed style.
-Screenshots of a focused stop go to test-artifacts/ban-phim/.
+Sở Nội vụ, signed in the same way, types the decision's number and date and the confirmation on the approved
+period's page and publishes it with Enter. Screenshots of a focused stop go to test-artifacts/ban-phim/.
 """
 
 import pytest
 
-from scoring.models import GradeScheme, Score
+from scoring.models import GradeScheme, Period, Score
 from tests.conftest import clear_locked_data, restore_reference_data
 from tests.reports.test_browser import ARTIFACTS, browser  # noqa: F401 - the browser fixture
 from units.models import Block
@@ -32,6 +34,35 @@ def cast():
 
     yield Cast(Block.objects.get(code="so"), GradeScheme.objects.get(is_default=True))
     clear_locked_data()
+
+
+def sign_in(keys: "Keyboard", server: str, username: str) -> None:
+    page = keys.page
+    page.goto(server + "/dang-nhap/")
+    first = keys.tab_to("a.skip", limit=1)
+    assert first["text"] == "Bỏ qua, đến nội dung chính"
+    assert page.locator("a.skip").bounding_box()["x"] >= 0  # shown on the screen when focused
+    page.keyboard.press("Enter")
+    assert page.url.endswith("#noi-dung")
+    keys.tab_to("#id_username", limit=5)  # the content comes next, not the header again
+    page.keyboard.type(username)
+    keys.tab_to("#id_password", limit=3)
+    page.keyboard.type(PASSWORD)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url.split("#")[0].endswith("/cham-diem/")
+
+
+def date_keys(context, *, day: str, month: str, year: str) -> str:
+    """What to type into a date box: its order (day first in Vietnamese, month first in American English) follows
+    the browser's own language, so a blank page with one date box is asked first."""
+    probe = context.new_page()
+    probe.set_content('<input type="date" id="d">')
+    probe.focus("#d")
+    probe.keyboard.type("01022026")
+    day_first = probe.input_value("#d") == "2026-02-01"
+    probe.close()
+    return day + month + year if day_first else month + day + year
 
 
 class Keyboard:
@@ -62,19 +93,7 @@ def test_a_unit_assesses_itself_with_the_keyboard_only_and_always_sees_where_it_
     page.on("dialog", lambda dialog: dialog.accept())
     keys = Keyboard(page)
 
-    page.goto(live_server.url + "/dang-nhap/")
-    first = keys.tab_to("a.skip", limit=1)
-    assert first["text"] == "Bỏ qua, đến nội dung chính"
-    assert page.locator("a.skip").bounding_box()["x"] >= 0  # shown on the screen when focused
-    page.keyboard.press("Enter")
-    assert page.url.endswith("#noi-dung")
-    keys.tab_to("#id_username", limit=5)  # the content comes next, not the header again
-    page.keyboard.type("canbo.a")
-    keys.tab_to("#id_password", limit=3)
-    page.keyboard.type(PASSWORD)
-    with page.expect_navigation():
-        page.keyboard.press("Enter")
-    assert page.url.split("#")[0].endswith("/cham-diem/")
+    sign_in(keys, live_server.url, "canbo.a")
 
     entry = f"/cham-diem/ky/{cast.period.pk}/don-vi/{cast.unit_a.code}/"
     keys.tab_to(f"main a[href='{entry}']")
@@ -98,5 +117,41 @@ def test_a_unit_assesses_itself_with_the_keyboard_only_and_always_sees_where_it_
     assert str(score.self_points) == "2.00" or score.self_points == 2
     assert score.explanation == "Kế hoạch số 12/KH-STP"
     assert len(keys.stops) > 20
-    assert not keys.unseen(), keys.unseen()
+    assert not keys.unseen(), [sorted(s.items()) for s in keys.unseen()]
+    context.close()
+
+
+def test_the_department_publishes_with_the_keyboard_only(browser, live_server, cast):  # noqa: F811
+    from tests.scoring.test_period_page import appraise
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    appraise(cast)
+    cast.set_status(Period.Status.APPROVED)
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="vi-VN")
+    page = context.new_page()
+    keys = Keyboard(page)
+    sign_in(keys, live_server.url, "quantri")
+
+    period_page = f"/cham-diem/ky/{cast.period.pk}/"
+    keys.tab_to(f"main a[href='{period_page}']")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    keys.tab_to("#id_publish_decision_number")
+    page.keyboard.type("15/QĐ-UBND")
+    keys.tab_to("#id_publish_decision_date", limit=3)
+    page.keyboard.type(date_keys(context, day="20", month="01", year="2026"))
+    assert page.input_value("#id_publish_decision_date") == "2026-01-20"
+    keys.tab_to("#id_publish_signer", limit=5)
+    page.keyboard.type("Chủ tịch UBND tỉnh")
+    keys.tab_to("#id_publish_confirm", limit=5)
+    page.keyboard.type("15/QĐ-UBND")
+    keys.tab_to("#buoc-publish button[type=submit]", limit=3)
+    page.screenshot(path=str(SHOTS / "nut-cong-bo-dang-chon.png"))
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+    cast.period.refresh_from_db()
+    assert (cast.period.status, cast.period.decision_number) == (Period.Status.PUBLISHED, "15/QĐ-UBND")
+    assert str(cast.period.decision_date) == "2026-01-20" and cast.period.signer == "Chủ tịch UBND tỉnh"
+    assert not keys.unseen(), [sorted(s.items()) for s in keys.unseen()]
     context.close()
