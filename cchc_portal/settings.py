@@ -36,9 +36,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_tables2",
     "import_export",
-    "axes",
+    "cchc_portal.apps.LoginAttemptsConfig",  # django-axes, its admin section named in Vietnamese
     "csp",
-    "django_rq",
+    "cchc_portal.apps.JobQueueConfig",  # django-rq, likewise
     "units",
     "scoring",
     "reports",

@@ -32,6 +32,8 @@ ENGLISH = [
     "File to import",
     ">Import<",
     ">Export<",
+    ">Axes<",
+    ">Django_Rq<",
 ]
 
 
@@ -63,6 +65,7 @@ def test_the_admin_pages_staff_use_have_no_english_left(admin_client):
     assert not any(found.values()), found
     index = unescape(client.get("/quan-tri/").content.decode())
     assert "Bỏ qua, đến nội dung chính" in index and "Các lần thử đăng nhập" in index
+    assert "Đăng nhập và khóa tài khoản" in index and "Hàng đợi việc chạy nền" in index
 
 
 def test_the_admins_scripts_speak_vietnamese(admin_client):
