@@ -127,3 +127,37 @@ class SecurityHeaders:
         if user is not None and user.is_authenticated:
             add_never_cache_headers(response)
         return response
+
+
+API_PREFIX = "/api/"
+CORS_METHODS = "GET, HEAD, OPTIONS"
+
+
+class OpenDataCors:
+    """The open-data API may be read from any web page (a newspaper's chart, a researcher's notebook): every
+    answer under /api/ to GET, HEAD or OPTIONS says `Access-Control-Allow-Origin: *`. Never with credentials
+    (no cookie or login goes with such a request, and the API needs none: it serves published data only), and
+    on no other path — the staff pages, the admin and the public HTML pages keep the browser's same-origin rule.
+
+    A browser asks first (OPTIONS) before a request carrying `If-None-Match`; that question is answered here,
+    with 204, for any address under /api/."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.path_info.startswith(API_PREFIX):
+            return self.get_response(request)
+        if request.method == "OPTIONS":
+            response = HttpResponse(status=204)
+            response["Allow"] = CORS_METHODS
+            response["Access-Control-Allow-Methods"] = CORS_METHODS
+            response["Access-Control-Allow-Headers"] = "If-None-Match, If-Modified-Since"
+            response["Access-Control-Max-Age"] = "86400"
+        else:
+            response = self.get_response(request)
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            response["Access-Control-Allow-Origin"] = "*"
+            # Scripts may read the validators, to ask again with If-None-Match (Last-Modified is readable anyway).
+            response["Access-Control-Expose-Headers"] = "ETag"
+        return response

@@ -38,11 +38,11 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_tables2",
     "import_export",
-    "axes",
+    "cchc_portal.apps.LoginAttemptsConfig",  # django-axes, its admin section named in Vietnamese
     "django_otp",
     "django_otp.plugins.otp_totp",
     "csp",
-    "django_rq",
+    "cchc_portal.apps.JobQueueConfig",  # django-rq, likewise
     "units",
     "scoring",
     "reports",
@@ -50,6 +50,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The open-data API under /api/ may be read from other sites' pages (Access-Control-Allow-Origin: *).
+    "cchc_portal.middleware.OpenDataCors",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -167,7 +169,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # lock that account from that place only, so nobody elsewhere can lock out the administrator or anyone else.
 # A refused attempt during a lockout is not recorded, so it neither renews the cool-off nor grows a row; a lock
 # ends LOGIN_COOLOFF_MINUTES after the failure that set it. Unlocked early by `manage.py unlock_login`, by a
-# password reset through the mail link, or by an administrator (admin page "Access attempts").
+# password reset through the mail link, or by an administrator (admin page "Các lần thử đăng nhập").
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 AXES_HANDLER = "cchc_portal.lockouts.LoginAttempts"
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)

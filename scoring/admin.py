@@ -13,6 +13,7 @@ from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 from django.utils.html import format_html
 
+from cchc_portal.admin_labels import LabelledAdmin, LabelledInline
 from scoring.models import (
     PUBLIC_STATUSES,
     AppraiserAssignment,
@@ -105,7 +106,7 @@ def link_parents(criteria_set) -> None:
     Criterion.objects.bulk_update(changed, ["parent"])
 
 
-class CriterionInline(admin.TabularInline):
+class CriterionInline(LabelledInline, admin.TabularInline):
     model = Criterion
     formset = CriteriaFormSet
     fields = ("position", "code", "title", "max_points", "method")
@@ -123,7 +124,7 @@ class CriterionInline(admin.TabularInline):
 
 
 @admin.register(CriteriaSet)
-class CriteriaSetAdmin(admin.ModelAdmin):
+class CriteriaSetAdmin(LabelledAdmin, admin.ModelAdmin):
     list_display = ("name", "year", "block", "total_points")
     list_filter = ("block", "year")
     list_select_related = ("block",)
@@ -136,25 +137,25 @@ class CriteriaSetAdmin(admin.ModelAdmin):
         return super().has_delete_permission(request, obj) and not _set_is_published(obj)
 
 
-class GradeBandInline(admin.TabularInline):
+class GradeBandInline(LabelledInline, admin.TabularInline):
     model = GradeBand
     extra = 0
 
 
 @admin.register(GradeScheme)
-class GradeSchemeAdmin(admin.ModelAdmin):
+class GradeSchemeAdmin(LabelledAdmin, admin.ModelAdmin):
     list_display = ("name", "is_default")
     inlines = [GradeBandInline]
 
 
-class AssignmentInline(admin.TabularInline):
+class AssignmentInline(LabelledInline, admin.TabularInline):
     model = AppraiserAssignment
     extra = 0
     autocomplete_fields = ("unit",)
 
 
 @admin.register(Period)
-class PeriodAdmin(admin.ModelAdmin):
+class PeriodAdmin(LabelledAdmin, admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ("year", "block", "status", "grade_scheme", "tie_rule", "basis", "decision_number", "is_partial")
     list_filter = ("status", "block", "year", "is_demo")
@@ -250,7 +251,7 @@ class AuditEntryAdmin(ReadOnlyAdmin):
 
 
 @admin.register(NationalIndex)
-class NationalIndexAdmin(admin.ModelAdmin):
+class NationalIndexAdmin(LabelledAdmin, admin.ModelAdmin):
     """The province's standing in PAR INDEX, SIPAS, PAPI, PCI…, with the source of each figure (shown on the
     public page "Chỉ số quốc gia")."""
 

@@ -10,14 +10,17 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm, SetUnusablePasswordMixin
 from django.contrib.auth.models import Group
 from django.db.models import Exists, Max, Min, OuterRef
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 
+from cchc_portal.admin_labels import LabelledAdmin
 from cchc_portal.lib.problems import Refused
 from units.models import UNIT_STAFF, Block, Unit, UnitMembership
 from units.resources import BlockResource, SafeXLSX, UnitResource, import_errors
@@ -46,7 +49,7 @@ W_UNIT_WITHOUT_GROUP = _(
 )
 
 
-class ExcelImportExportAdmin(ImportExportModelAdmin):
+class ExcelImportExportAdmin(LabelledAdmin, ImportExportModelAdmin):
     """Excel import and export in the admin; an import writes every row or, on any error, none."""
 
     import_formats = [SafeXLSX]
@@ -177,7 +180,7 @@ class UnitMembershipForm(forms.ModelForm):
 
 
 @admin.register(UnitMembership)
-class UnitMembershipAdmin(admin.ModelAdmin):
+class UnitMembershipAdmin(LabelledAdmin, admin.ModelAdmin):
     form = UnitMembershipForm
     list_display = ("user", "unit", "in_group")
     list_filter = ("unit__block",)
@@ -203,12 +206,25 @@ class UnitMembershipAdmin(admin.ModelAdmin):
             obj.user.groups.add(Group.objects.get(name=UNIT_STAFF))
 
 
+class PasswordChangeForm(AdminPasswordChangeForm):
+    """Django's form, with its warning said in Vietnamese: Django joins that sentence to the translated help text
+    once, when its module is imported, so no translation reaches it."""
+
+    usable_password_help_text = format_lazy(
+        '{help}<ul id="id_unusable_warning" class="messagelist"><li class="warning">{warning}</li></ul>',
+        help=SetUnusablePasswordMixin.usable_password_help_text,
+        warning=_("Nếu tắt, mật khẩu hiện tại của người dùng này sẽ mất."),
+    )
+
+
 admin.site.unregister(get_user_model())
 
 
 @admin.register(get_user_model())
-class AccountAdmin(UserAdmin):
+class AccountAdmin(LabelledAdmin, UserAdmin):
     """Django's user admin, warning when an account has the unit staff group without a unit, or the reverse."""
+
+    change_password_form = PasswordChangeForm
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if request.method == "GET":
