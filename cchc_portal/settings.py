@@ -210,6 +210,10 @@ LOGIN_LOG_DAYS = env_int("LOGIN_LOG_DAYS", 90)
 # allkeys-lru), while sessions, the generation and the job queue stay in REDIS_URL's, which must not
 # (docs/deploy.md, "Redis").
 REDIS_URL = env_str("REDIS_URL", "")
+# How long a web process waits for Redis to connect or answer: a frozen Redis is then the Vietnamese 503 page within
+# seconds (cchc_portal/outages.py), never a request held for good. The RQ worker keeps its own, blocking connection.
+REDIS_TIMEOUT_SECONDS = env_int("REDIS_TIMEOUT_SECONDS", 3)
+_REDIS_BOUNDS = {"socket_connect_timeout": REDIS_TIMEOUT_SECONDS, "socket_timeout": REDIS_TIMEOUT_SECONDS}
 if REDIS_URL:
     _prefix = env_str("CACHE_PREFIX", "cchc")
     CACHES = {
@@ -217,11 +221,13 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": env_str("CACHE_REDIS_URL", "") or REDIS_URL,
             "KEY_PREFIX": _prefix,
+            "OPTIONS": _REDIS_BOUNDS,
         },
         "sessions": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": _prefix,
+            "OPTIONS": _REDIS_BOUNDS,
         },
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cache"
@@ -239,7 +245,6 @@ CACHES["shared"] = (
         "LOCATION": env_str("SHARED_CACHE_DIR", str(BASE_DIR / "var" / "shared-cache")),
     }
 )
-# Background jobs (detailed report, year comparison, large imports): on a Redis queue served by
 # Background jobs never run inside a request: with REDIS_URL they wait in Redis for `manage.py rqworker cchc`,
 # without it in the database for `manage.py run_jobs` (which `make run` starts beside the development server).
 # JOBS_EAGER=1 runs them at once in the request instead (the tests). See scoring/jobs.py.

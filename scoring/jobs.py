@@ -16,6 +16,7 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -136,10 +137,24 @@ def enqueue(job: Job) -> None:
     queued, is what `manage.py run_jobs` looks for."""
     if settings.JOBS_QUEUE == "database":
         return
+    redis_queue().enqueue(run, str(job.pk), job_id=f"cchc-{job.pk}", result_ttl=3600, failure_ttl=7 * 86400)
+
+
+def redis_queue():
+    """The Redis queue as a web process reaches it: through a connection that gives up after REDIS_TIMEOUT_SECONDS,
+    so a frozen Redis is the 503 page, not a request that never ends."""
     import django_rq
 
-    queue = django_rq.get_queue("cchc")
-    queue.enqueue(run, str(job.pk), job_id=f"cchc-{job.pk}", result_ttl=3600, failure_ttl=7 * 86400)
+    return django_rq.get_queue("cchc", connection=_bounded_connection())
+
+
+@lru_cache(maxsize=1)
+def _bounded_connection():
+    from redis import Redis
+
+    seconds = settings.REDIS_TIMEOUT_SECONDS
+    url = settings.RQ_QUEUES["cchc"]["URL"]
+    return Redis.from_url(url, socket_connect_timeout=seconds, socket_timeout=seconds)
 
 
 def run(job_id: str) -> None:

@@ -72,9 +72,7 @@ def reset_request(*, email: str, address: str, domain: str, use_https: bool) -> 
         params = {"email": email, "domain": domain, "use_https": use_https}
         jobs.start(RESET_JOB, title="Thư đặt lại mật khẩu", params=params)
     else:
-        import django_rq
-
-        django_rq.get_queue("cchc").enqueue(
+        jobs.redis_queue().enqueue(
             send_reset_mail,
             email,
             domain,

@@ -94,7 +94,7 @@ def queue(settings, monkeypatch):
         pytest.skip(f"Redis is not running on 127.0.0.1:6379: {exc}")
     test_queue = Queue(f"cchc-test-{uuid.uuid4().hex}", connection=connection)
 
-    def get_queue(name):
+    def get_queue(name, **kwargs):
         assert name == "cchc"
         return test_queue
 
