@@ -11,7 +11,7 @@ import django_tables2 as tables
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.http import FileResponse, Http404, JsonResponse
 from django.middleware.csrf import get_token
@@ -451,23 +451,10 @@ def evidence(request, pk: int, code: str, criterion_id: int):
     if request.method == "POST" and period.is_public:
         messages.error(request, E_READ_ONLY)
         return redirect("scoring:evidence", pk=period.pk, code=unit.code, criterion_id=criterion.pk)
-    form = EvidenceForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            evidence_add(
-                period=period,
-                unit=unit,
-                criterion=criterion,
-                by=request.user,
-                upload=form.cleaned_data["upload"],
-                link=form.cleaned_data["link"] or "",
-                title=form.cleaned_data["title"],
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, "Đã thêm minh chứng.")
-            return redirect("scoring:evidence", pk=period.pk, code=unit.code, criterion_id=criterion.pk)
+    if request.method == "POST":
+        _evidence_add(request, period, unit, criterion)
+        return redirect("scoring:evidence", pk=period.pk, code=unit.code, criterion_id=criterion.pk)
+    form = _evidence_form(request, criterion)
     items = list(
         Evidence.objects.filter(
             score__period=period, score__unit=unit, score__criterion=criterion, removed=False
@@ -483,7 +470,48 @@ def evidence(request, pk: int, code: str, criterion_id: int):
         "can_add": permissions.can_edit_self(request.user, period, unit, status)
         or permissions.can_explain(request.user, period, unit, status),
     }
-    return render(request, "scoring/evidence.html", context, status=400 if form.errors else 200)
+    return render(request, "scoring/evidence.html", context)
+
+
+EVIDENCE_SESSION_KEY = "evidence_refused"
+
+
+def _evidence_add(request, period, unit, criterion) -> None:
+    """Add the evidence sent; a refusal is kept in the session with what was typed, for the page the redirect
+    shows (post/redirect/get: Back and Reload never offer to send the form again)."""
+    form = EvidenceForm(request.POST, request.FILES)
+    try:
+        if not form.is_valid():
+            raise ValidationError(form.errors.as_data())
+        data = form.cleaned_data
+        evidence_add(
+            period=period,
+            unit=unit,
+            criterion=criterion,
+            by=request.user,
+            upload=data["upload"],
+            link=data["link"] or "",
+            title=data["title"],
+        )
+    except ValidationError as exc:
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {NON_FIELD_ERRORS: exc.messages}
+        typed = {name: request.POST.get(name, "") for name in ("link", "title")}
+        request.session[EVIDENCE_SESSION_KEY] = {"criterion": criterion.pk, "typed": typed, "errors": errors}
+    else:
+        messages.success(request, "Đã thêm minh chứng.")
+
+
+def _evidence_form(request, criterion) -> EvidenceForm:
+    """The empty form, or after a refusal the form as it was typed (a file has to be chosen again) with why it
+    was refused."""
+    state = request.session.pop(EVIDENCE_SESSION_KEY, None)
+    if not state or state.get("criterion") != criterion.pk:
+        return EvidenceForm()
+    form = EvidenceForm(initial=state["typed"])
+    form.cleaned_data = {}  # an unbound form takes errors only with this
+    for name, texts in state["errors"].items():
+        form.add_error(None if name not in form.fields else name, texts)
+    return form
 
 
 @require_POST
