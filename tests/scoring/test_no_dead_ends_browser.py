@@ -1,0 +1,109 @@
+"""Every answer where the person is looking, in a real headless Chromium: the session-expired message beside the
+Save button at the bottom of a long sheet, focus on the message after a save, and no confirmation before a
+submission the server will refuse. Screenshots go to test-artifacts/."""
+
+import pytest
+
+from scoring.models import Score, Submission
+from tests.conftest import clear_locked_data, restore_reference_data
+from tests.reports.test_browser import ARTIFACTS, browser  # noqa: F401 - the browser fixture
+from tests.scoring.workflow_cast import Cast
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def open_period():
+    restore_reference_data()
+    from scoring.models import GradeScheme
+    from units.models import Block
+
+    cast = Cast(Block.objects.get(code="so"), GradeScheme.objects.get(is_default=True))
+    yield cast
+    clear_locked_data()
+
+
+def sign_in(browser, live_server, cast, height=900):  # noqa: F811
+    context = browser.new_context(viewport={"width": 1366, "height": height}, locale="vi-VN")
+    page = context.new_page()
+    entry = f"/cham-diem/ky/{cast.period.pk}/don-vi/{cast.unit_a.code}/"
+    page.goto(f"{live_server.url}/dang-nhap/?next={entry}")
+    page.fill("#id_username", "canbo.a")
+    page.fill("#id_password", "mat-khau-dai-123")
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"**{entry}")
+    return context, page
+
+
+def in_view(page, selector) -> bool:
+    return page.evaluate(
+        """(selector) => { const box = document.querySelector(selector).getBoundingClientRect();
+                           return box.height > 0 && box.top >= 0 && box.bottom <= window.innerHeight; }""",
+        selector,
+    )
+
+
+def test_the_session_expired_message_appears_beside_the_save_button_at_the_bottom(browser, live_server, open_period):  # noqa: F811
+    from django.contrib.sessions.models import Session
+
+    cast = open_period
+    context, page = sign_in(browser, live_server, cast, height=500)  # a short window: the sheet is long in it
+    page.fill(f"#id_{cast.leaf['2'].pk}-self_points", "40")
+    Session.objects.all().delete()
+    page.evaluate("document.getElementById('entry-form').dataset.pingAfter = '0'")
+    page.click("button[value=save]")  # scrolls to the bottom of the sheet
+    page.locator("#phien").wait_for(state="visible")
+    assert page.evaluate("window.scrollY") > 0
+    assert in_view(page, "#phien"), "the message must be in the window, not above it"
+    gap = page.evaluate(
+        """() => document.getElementById('phien').getBoundingClientRect().top
+                 - document.querySelector('button[value=save]').getBoundingClientRect().bottom"""
+    )
+    assert 0 <= gap < 100, f"the message is {gap} px from the button"
+    page.screenshot(path=str(ARTIFACTS / "het-phien-canh-nut-luu.png"))
+    assert not Score.objects.filter(unit=cast.unit_a).exists()
+    context.close()
+
+
+def test_after_a_save_focus_is_on_the_message_that_says_what_happened(browser, live_server, open_period):  # noqa: F811
+    cast = open_period
+    context, page = sign_in(browser, live_server, cast)
+    page.fill(f"#id_{cast.leaf['2'].pk}-self_points", "40")
+    with page.expect_navigation():
+        page.click("button[value=save]")
+    assert page.evaluate("document.activeElement.innerText").strip() == "Đã lưu 1 thay đổi."
+    assert in_view(page, "main .messages")
+    context.close()
+
+
+def test_a_submission_the_server_will_refuse_is_not_asked_about_first(browser, live_server, open_period):  # noqa: F811
+    cast = open_period
+    context, page = sign_in(browser, live_server, cast)
+    asked = []
+    page.on("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    leaf = cast.leaf
+    page.fill(f"#id_{leaf['1.1'].pk}-self_points", "2")  # 1.2 and 2 still without points
+    with page.expect_navigation():
+        page.click("button[value=submit]")
+    assert asked == []
+    assert "Chưa nộp được hồ sơ" in page.locator("#loi").inner_text()
+    assert Score.objects.get(unit=cast.unit_a, criterion=leaf["1.1"]).self_points == 2  # the typing was saved
+    assert in_view(page, "#loi")
+    page.screenshot(path=str(ARTIFACTS / "nop-thieu-khong-hoi.png"))
+
+    # Points everywhere, but 2 has points and neither evidence nor an explanation: still refused, still not asked.
+    page.fill(f"#id_{leaf['1.2'].pk}-self_points", "5")
+    page.fill(f"#id_{leaf['2'].pk}-self_points", "50")
+    for code in ("1.1", "1.2"):
+        page.fill(f'textarea[name="{leaf[code].pk}-explanation"]', f"Văn bản số {code}")
+    with page.expect_navigation():
+        page.click("button[value=submit]")
+    assert asked == []
+    assert "1 tiêu chí có điểm nhưng chưa có minh chứng hay giải trình" in page.locator("#loi").inner_text()
+
+    # Complete: the question comes first, and dismissing it sends nothing.
+    page.fill(f'textarea[name="{leaf["2"].pk}-explanation"]', "Văn bản số 2")
+    page.click("button[value=submit]")
+    assert len(asked) == 1 and asked[0].startswith("Nộp hồ sơ?")
+    assert Submission.objects.get(unit=cast.unit_a).status != Submission.Status.SUBMITTED
+    context.close()
