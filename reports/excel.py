@@ -15,7 +15,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from cchc_portal.identity import identity
 from cchc_portal.lib.numbers import round_score
-from cchc_portal.lib.xlsx_write import HEADER_FILL, number_format, print_setup, put
+from cchc_portal.lib.xlsx_write import HEADER_FILL, number_format, print_setup, put, sheet_title
 from reports.queries import RankingPage
 
 HEADERS = ("TT", "Tên đơn vị", "Điểm đánh giá", "Xếp loại", "Vị thứ")
@@ -31,7 +31,7 @@ def ranking_workbook(page: RankingPage) -> bytes:
     table, who = page.table, identity()
     workbook = Workbook()
     ws = workbook.active
-    ws.title = f"{table.block.code}-{table.period.year}"
+    ws.title = sheet_title(page.table.block_name, str(table.period.year))
     # The columns the announcement had: the maximum and points where it printed them, the grade where it did.
     columns = [("TT", 6), ("Tên đơn vị", 50)]
     columns += [(column.label, 12) for column in table.measure_columns]

@@ -553,4 +553,8 @@ def audit_export(request, pk: int):
     permissions.require(permissions.can_manage_period(request.user))
     entries = AuditEntry.objects.filter(period=period).select_related("by", "unit", "criterion").order_by("at", "pk")
     content = audit_workbook(period, entries.iterator(chunk_size=2000))
-    return xlsx_response(content, f"nhat-ky-{period.block.code}-{period.year}.xlsx")
+    return xlsx_response(
+        content,
+        f"nhat-ky-{period.block.code}-{period.year}.xlsx",
+        f"Nhật ký chấm điểm {period.block.name} năm {period.year}.xlsx",
+    )

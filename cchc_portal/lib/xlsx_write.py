@@ -102,6 +102,21 @@ def plain_cell(ws, value, *, font_=None) -> WriteOnlyCell:
     return result
 
 
+SHEET_TITLE_LIMIT = 31  # Excel's
+SHEET_TITLE_FORBIDDEN = str.maketrans(dict.fromkeys("[]:*?/\\", " "))
+
+
+def sheet_title(text: str, end: str = "") -> str:
+    """A sheet name Excel accepts from words people read ("So sánh UBND cấp huyện"): without the characters it
+    forbids, cut to its 31 characters at a word where one is near, keeping `end` (a year) whole."""
+    text, end = (" ".join(t.translate(SHEET_TITLE_FORBIDDEN).split()) for t in (text, end))
+    room = SHEET_TITLE_LIMIT - len(end) - (1 if end else 0)
+    if len(text) > room:
+        word = text[:room].rsplit(" ", 1)[0]
+        text = (word if len(word) >= room - 10 else text[:room]).rstrip(" ,")
+    return f"{text} {end}" if end else text
+
+
 def number_format(decimals: int) -> str:
     return "0" if decimals == 0 else "0." + "0" * decimals
 

@@ -3,6 +3,7 @@ download permission, the dashboard's query count and the audit export opened wit
 
 import io
 from io import BytesIO
+from urllib.parse import unquote
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -134,3 +135,5 @@ def test_the_audit_export_lists_every_change_with_who_when_old_and_new(cast):
         ("canbo.a", "Sở Tư pháp", "1.1", "Điểm tự đánh giá", "1,5", "2"),
     ]
     assert ws["A2"].value == "Thời điểm" and ws.freeze_panes == "A3"
+    name = unquote(response["Content-Disposition"].split("filename*=UTF-8''", 1)[1])
+    assert name == "Nhật ký chấm điểm Sở, ban, ngành cấp tỉnh năm 2025.xlsx"
