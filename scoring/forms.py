@@ -249,12 +249,14 @@ class UnitFilterForm(forms.Form):
     tinh_trang = forms.ChoiceField(label="Tình trạng", required=False)
     tham_dinh = forms.ChoiceField(label="Thẩm định viên", required=False)
 
-    def __init__(self, *args, appraisers: list[tuple[str, str]], **kwargs):
+    def __init__(self, *args, appraisers: list[tuple[str, str]], finished: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["tinh_trang"].choices = [("", "Mọi tình trạng"), *Submission.Status.choices]
         self.fields["tham_dinh"].choices = [("", "Mọi thẩm định viên"), *appraisers]
         if not appraisers:
             del self.fields["tham_dinh"]
+        if finished:  # where each file stood in the workflow no longer matters once the results are out
+            del self.fields["tinh_trang"]
 
 
 class ReasonForm(forms.Form):

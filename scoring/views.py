@@ -131,6 +131,7 @@ def dashboard(request, pk: int):
         "correcting": period.is_public and period.versions.filter(sealed=False).exists(),
         "moves": moves,
         "preview": _preview(progress) if period.status == Period.Status.APPROVED else None,
+        "final_grades": _grade_counts(progress) if period.is_public else [],
         "imported": _just_imported(request, progress),
         "assignments": assignments,
         "unit_filter": unit_filter,
@@ -152,7 +153,7 @@ def _unit_table(request, period, progress, assignments) -> tuple[ProgressTable, 
         mine = appraisers.setdefault(str(a.appraiser_id), (a.appraiser, set()))[1]
         mine.add(a.unit_id)  # None: every unit of the period
     choices = [(pk, user.get_full_name() or user.get_username()) for pk, (user, _units) in appraisers.items()]
-    form = UnitFilterForm(request.GET or None, appraisers=choices)
+    form = UnitFilterForm(request.GET or None, appraisers=choices, finished=period.is_public)
     wanted = form.cleaned_data if form.is_valid() else {}
     units = appraisers.get(wanted.get("tham_dinh") or "", (None, None))[1]
     shown = filtered(
@@ -195,8 +196,15 @@ def _preview(progress) -> dict:
     """The table exactly as publication would print it: units by rank (the first 200 of a large block; the whole
     table is in the detailed report), and how many of each grade, best grade first."""
     rows = sorted((u for u in progress.units if u.rank), key=lambda u: (u.rank, u.unit.name))
-    grades = Counter(u.grade for u in rows)  # in the order ranks meet them: the best grade first
-    return {"rows": rows[:PREVIEW_ROWS], "grades": list(grades.items()), "complete": len(rows)}
+    return {"rows": rows[:PREVIEW_ROWS], "grades": _grade_counts(progress), "complete": len(rows)}
+
+
+def _grade_counts(progress) -> list[tuple[str, int]]:
+    """How many units have each grade, in the scheme's order (the best grade first), grades nobody has left out."""
+    found = Counter(u.grade for u in progress.units if u.rank)
+    labels = list(progress.period.grade_scheme.bands.values_list("label", flat=True))
+    labels += sorted(set(found) - set(labels))
+    return [(label, found[label]) for label in labels if found[label]]
 
 
 @require_POST
