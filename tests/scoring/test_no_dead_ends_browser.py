@@ -107,3 +107,37 @@ def test_a_submission_the_server_will_refuse_is_not_asked_about_first(browser, l
     assert len(asked) == 1 and asked[0].startswith("Nộp hồ sơ?")
     assert Submission.objects.get(unit=cast.unit_a).status != Submission.Status.SUBMITTED
     context.close()
+
+
+COMMENT = (
+    "Kế hoạch cải cách hành chính năm ban hành ngày 15/02, chậm so với yêu cầu (trước 31/01); chưa có nội dung "
+    "về chuyển đổi số trong giải quyết thủ tục hành chính và chưa phân công đơn vị chủ trì cho 4 trên 12 nhiệm vụ. "
+    "Đề nghị đơn vị bổ sung quyết định phân công và báo cáo kết quả thực hiện quý I kèm minh chứng."
+)
+
+
+@pytest.mark.parametrize("width", [1366, 375])
+def test_the_appraisers_comment_box_is_wide_grows_and_hides_nothing(browser, live_server, open_period, width):  # noqa: F811
+    from scoring.models import Period
+
+    cast = open_period
+    cast.set_status(Period.Status.APPRAISAL)
+    Submission.objects.create(period=cast.period, unit=cast.unit_a, status=Submission.Status.SUBMITTED)
+    cast.score(cast.unit_a, "1.1", self_points=2, explanation="Kế hoạch số 12/KH", appraiser_comment=COMMENT)
+    context = browser.new_context(viewport={"width": width, "height": 900}, locale="vi-VN")
+    page = context.new_page()
+    entry = f"/cham-diem/ky/{cast.period.pk}/don-vi/{cast.unit_a.code}/"
+    page.goto(f"{live_server.url}/dang-nhap/?next={entry}")
+    page.fill("#id_username", "thamdinh")
+    page.fill("#id_password", "mat-khau-dai-123")
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"**{entry}")
+    box = page.locator(f'textarea[name="{cast.leaf["1.1"].pk}-appraiser_comment"]')
+    assert int(box.get_attribute("rows")) >= 4
+    shape = box.evaluate("e => ({width: e.clientWidth, hidden: e.scrollHeight - e.clientHeight})")
+    assert shape["width"] >= min(300, width - 80), shape
+    assert shape["hidden"] <= 1, f"{shape['hidden']} px of the comment are hidden"
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 1
+    box.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / f"y-kien-tham-dinh-{width}.png"))
+    context.close()
