@@ -8,6 +8,7 @@ break the file:
   so an export never fails on a row saved before text was checked at the door.
 """
 
+import math
 from copy import copy
 from functools import lru_cache
 from weakref import WeakKeyDictionary
@@ -115,6 +116,21 @@ def sheet_title(text: str, end: str = "") -> str:
         word = text[:room].rsplit(" ", 1)[0]
         text = (word if len(word) >= room - 10 else text[:room]).rstrip(" ,")
     return f"{text} {end}" if end else text
+
+
+def wrapped_lines(text: str, width: float, size: int = 12, bold: bool = False) -> int:
+    """How many lines a wrapped cell takes, estimated from its text against the column's width (in characters of
+    Excel's default 11 pt font): Times is narrower, bold wider; each line break starts a line."""
+    room = max(width - 1, 1) * 11 / size
+    per_char = 1.0 if bold else 0.85
+    return sum(max(1, math.ceil(len(line) * per_char / room)) for line in str(text or "").split("\n"))
+
+
+def wrapped_height(cells, size: int = 12, bold: bool = False) -> float:
+    """A row height, in points, that shows each (text, column width) of the row whole. A file that leaves the
+    height unset gets one line in LibreOffice, whose wrapped text then prints over the next row."""
+    lines = max((wrapped_lines(text, width, size, bold) for text, width in cells), default=1)
+    return round(lines * size * 1.3 + 3, 1)
 
 
 def number_format(decimals: int) -> str:
