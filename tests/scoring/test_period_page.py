@@ -319,10 +319,12 @@ def test_a_published_or_locked_period_reads_as_finished(cast, status):
     appraise(cast)
     Score.objects.filter(unit=cast.unit_b, criterion=cast.leaf["2"]).update(appraised_points=Decimal("55"))
     Period.objects.filter(pk=cast.period.pk).update(status=status, decision_number="15/QĐ-UBND")
+    AppraiserAssignment.objects.filter(period=cast.period).delete()  # the Department appraised on its own
     page = client_for(cast.admin).get(page_of(cast)).content.decode()
     assert "tạm tính" not in page
     assert "Hạn tự đánh giá" not in page and "còn 9 ngày" not in page  # the deadline is history
     assert "Chưa bắt đầu" not in page  # no unit submitted its file: the Department entered the points
+    assert "Chưa có thẩm định viên nào được phân công" not in page  # no call to assign in a finished period
     assert "Kết quả chấm điểm: Sở, ban, ngành cấp tỉnh năm 2025" in page
     for column in ("Tổng điểm", "Xếp loại", "Vị thứ"):
         assert f">{column}<" in page
