@@ -141,3 +141,21 @@ def test_the_appraisers_comment_box_is_wide_grows_and_hides_nothing(browser, liv
     box.scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / f"y-kien-tham-dinh-{width}.png"))
     context.close()
+
+
+def test_back_and_forward_to_a_refused_submission_fetch_the_page_again(browser, live_server, open_period):  # noqa: F811
+    """A refusal is a page drawn in answer to a form; returning to it through the history must not land on the
+    browser's “confirm form resubmission” page (ERR_CACHE_MISS)."""
+    cast = open_period
+    context, page = sign_in(browser, live_server, cast)
+    page.fill(f"#id_{cast.leaf['1.1'].pk}-self_points", "2")
+    with page.expect_navigation():
+        page.click("button[value=submit]")  # refused: 1.2 and 2 have no points
+    assert "Chưa nộp được hồ sơ" in page.locator("#loi").inner_text()
+    page.goto(f"{live_server.url}/")
+    page.go_back()
+    assert page.url.endswith(f"/don-vi/{cast.unit_a.code}/")
+    assert page.locator("h1").inner_text().startswith("Tự đánh giá, thẩm định"), page.content()[:300]
+    page.reload()
+    assert page.locator("h1").inner_text().startswith("Tự đánh giá, thẩm định")
+    context.close()
