@@ -74,8 +74,25 @@
     });
   }
 
-  // Whether a submission would be refused as the page stands, typing included (scoring/workflow.py, _incomplete):
-  // a self-assessed leaf without points, or points without evidence or an explanation.
+  // Whether a move would be refused as the page stands, typing included (scoring/workflow.py): a submission
+  // (_incomplete) with a self-assessed leaf without points, or points without evidence or an explanation; a
+  // finished appraisal round (_unappraised) with an applicable self-assessed leaf, or a bonus the unit proposed,
+  // without appraised points.
+  function incomplete(needs) {
+    return needs === "self" ? selfIncomplete() : needs === "appraised" ? appraisalIncomplete() : false;
+  }
+
+  function appraisalIncomplete() {
+    return Array.prototype.some.call(form.querySelectorAll("tr.leaf[data-method]"), function (row) {
+      var input = row.querySelector('input.points[name$="-appraised_points"]');
+      if (!input || row.classList.contains("not-applicable") || !parse(input.value).empty) { return false; }
+      if (row.dataset.method === "self") { return true; }
+      var proposed = row.querySelector('[data-kind="proposed"]');
+      var value = proposed ? (proposed.tagName === "INPUT" ? proposed.value : proposed.dataset.value) : "";
+      return row.dataset.method === "bonus" && Boolean(parse(value).milli);
+    });
+  }
+
   function selfIncomplete() {
     return Array.prototype.some.call(form.querySelectorAll("tr.leaf[data-method]"), function (row) {
       var input = row.querySelector('input.points[name$="-self_points"]');
@@ -180,7 +197,7 @@
     }
     // A submission the server will refuse is not asked about first: it is sent, the typing is saved and the
     // answer lists what is missing.
-    var refused = button && button.dataset.needs === "self" && selfIncomplete();
+    var refused = button && incomplete(button.dataset.needs);
     if (button && button.dataset.confirm && !refused && !window.confirm(button.dataset.confirm)) {
       event.preventDefault();
       return;

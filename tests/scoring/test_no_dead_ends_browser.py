@@ -159,3 +159,35 @@ def test_back_and_forward_to_a_refused_submission_fetch_the_page_again(browser, 
     page.reload()
     assert page.locator("h1").inner_text().startswith("Tự đánh giá, thẩm định")
     context.close()
+
+
+def test_a_round_the_server_will_refuse_to_close_is_not_asked_about_first(browser, live_server, open_period):  # noqa: F811
+    from scoring.models import Period
+
+    cast = open_period
+    cast.set_status(Period.Status.APPRAISAL)
+    Submission.objects.create(period=cast.period, unit=cast.unit_a, status=Submission.Status.SUBMITTED)
+    for code, points in (("1.1", 2), ("1.2", 5), ("2", 50), ("6.1", 1)):  # 6.1: a bonus the unit proposed
+        cast.score(cast.unit_a, code, self_points=points, explanation="Văn bản")
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="vi-VN")
+    page = context.new_page()
+    entry = f"/cham-diem/ky/{cast.period.pk}/don-vi/{cast.unit_a.code}/"
+    page.goto(f"{live_server.url}/dang-nhap/?next={entry}")
+    page.fill("#id_username", "thamdinh")
+    page.fill("#id_password", "mat-khau-dai-123")
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"**{entry}")
+    asked = []
+    page.on("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    appraised = {code: f"#id_{cast.leaf[code].pk}-appraised_points" for code in ("1.1", "1.2", "2", "6.1")}
+    for code in ("1.1", "1.2", "2"):
+        page.fill(appraised[code], "1")  # the proposed bonus 6.1 still without appraised points
+    with page.expect_navigation():
+        page.click("button[value=appraised]")
+    assert asked == []
+    assert "6.1" in page.locator("#loi").inner_text()
+    page.fill(appraised["6.1"], "0,5")
+    page.click("button[value=appraised]")
+    assert len(asked) == 1 and asked[0].startswith("Ghi nhận đã thẩm định xong")
+    assert Submission.objects.get(unit=cast.unit_a).status == Submission.Status.SUBMITTED
+    context.close()
