@@ -8,7 +8,7 @@
   if (window.history && window.history.replaceState) {
     window.history.replaceState(window.history.state, "", window.location.href);
   }
-  var answer = document.querySelector("main .messages, main #loi");
+  var answer = document.querySelector("main .messages, main .errors[role=alert]");
   if (!answer || (document.activeElement && document.activeElement !== document.body)) { return; }
   if (!answer.hasAttribute("tabindex")) { answer.setAttribute("tabindex", "-1"); }
   answer.focus({ preventScroll: true });

@@ -23,8 +23,8 @@ def open_period():
     clear_locked_data()
 
 
-def sign_in(browser, live_server, cast, height=900):  # noqa: F811
-    context = browser.new_context(viewport={"width": 1366, "height": height}, locale="vi-VN")
+def sign_in(browser, live_server, cast, height=900, width=1366):  # noqa: F811
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="vi-VN")
     page = context.new_page()
     entry = f"/cham-diem/ky/{cast.period.pk}/don-vi/{cast.unit_a.code}/"
     page.goto(f"{live_server.url}/dang-nhap/?next={entry}")
@@ -190,4 +190,38 @@ def test_a_round_the_server_will_refuse_to_close_is_not_asked_about_first(browse
     page.click("button[value=appraised]")
     assert len(asked) == 1 and asked[0].startswith("Ghi nhận đã thẩm định xong")
     assert Submission.objects.get(unit=cast.unit_a).status == Submission.Status.SUBMITTED
+    context.close()
+
+
+@pytest.mark.parametrize("width", [1366, 375])
+def test_a_refused_upload_says_why_in_view_and_back_goes_where_the_person_was(
+    browser,  # noqa: F811
+    live_server,
+    open_period,
+    tmp_path,
+    settings,
+    width,
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    cast = open_period
+    context, page = sign_in(browser, live_server, cast, width=width)
+    with page.expect_navigation():
+        page.click(f"button[value='evidence:{cast.leaf['1.1'].pk}']")
+    evidence = page.url
+    fake = tmp_path / "quyet-dinh.pdf"
+    fake.write_bytes(b"<html>not a pdf</html>")
+    page.set_input_files("#id_upload", str(fake))
+    page.fill("#id_title", "Quyết định 12")
+    with page.expect_navigation():
+        page.click("main form.stack button[type=submit]")
+    assert page.url == evidence  # redirected: the refusal is an ordinary page
+    error = page.locator("main .errors[role=alert]")
+    assert "không phải PDF" in error.inner_text() and page.input_value("#id_title") == "Quyết định 12"
+    assert page.evaluate("document.activeElement === document.querySelector('main .errors')")
+    assert in_view(page, "main .errors")
+    page.screenshot(path=str(ARTIFACTS / f"minh-chung-bi-tu-choi-{width}.png"), full_page=True)
+    page.go_back()  # the evidence page as it was before the upload, not the browser's resubmission page
+    assert page.locator("h1").inner_text() == "Minh chứng — tiêu chí 1.1" and not page.locator("main .errors").count()
+    page.go_back()
+    assert page.locator("h1").inner_text().startswith("Tự đánh giá, thẩm định")
     context.close()
