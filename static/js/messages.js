@@ -10,8 +10,12 @@
   }
   var answer = document.querySelector("main .messages, main .errors[role=alert]");
   if (!answer || (document.activeElement && document.activeElement !== document.body)) { return; }
-  if (!answer.hasAttribute("tabindex")) { answer.setAttribute("tabindex", "-1"); }
-  answer.focus({ preventScroll: true });
+  // A field the page focuses itself (the sign-in form's name, a code to type) keeps the focus; the answer, read
+  // out as an alert, is still brought into view.
+  if (!document.querySelector("[autofocus]")) {
+    if (!answer.hasAttribute("tabindex")) { answer.setAttribute("tabindex", "-1"); }
+    answer.focus({ preventScroll: true });
+  }
   var box = answer.getBoundingClientRect();
   if (box.top < 0 || box.bottom > window.innerHeight) { answer.scrollIntoView({ block: "nearest" }); }
 })();

@@ -225,3 +225,21 @@ def test_a_refused_upload_says_why_in_view_and_back_goes_where_the_person_was(
     page.go_back()
     assert page.locator("h1").inner_text().startswith("Tự đánh giá, thẩm định")
     context.close()
+
+
+def test_a_refused_sign_in_and_code_say_why_in_view(browser, live_server, open_period):  # noqa: F811
+    context = browser.new_context(viewport={"width": 375, "height": 700}, locale="vi-VN")
+    page = context.new_page()
+    page.goto(f"{live_server.url}/dang-nhap/")
+    page.fill("#id_username", "canbo.a")
+    page.fill("#id_password", "sai-mat-khau")
+    with page.expect_navigation():
+        page.click("main button[type=submit]")
+    assert in_view(page, "main .errors")
+    assert page.evaluate("document.activeElement === document.querySelector('main .errors')")
+    # A page that focuses a field itself keeps it there (the code of the second factor has autofocus).
+    page.set_content('<main><div class="errors" role="alert">Sai mã</div><input id="ma" autofocus></main>')
+    page.evaluate("document.activeElement.blur()")
+    page.add_script_tag(url=f"{live_server.url}/static/js/messages.js")
+    assert page.evaluate("document.activeElement === document.body")  # the answer did not take the focus
+    context.close()
