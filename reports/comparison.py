@@ -18,7 +18,7 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from cchc_portal.lib.numbers import round_score
-from cchc_portal.lib.xlsx_write import HEADER_FILL, cell, number_format, print_setup
+from cchc_portal.lib.xlsx_write import HEADER_FILL, cell, number_format, print_setup, sheet_title
 from scoring.models import Result
 from units.models import Block, Unit
 
@@ -192,7 +192,7 @@ def _header(ws, text):
 
 def _write(report: Comparison, progress: Callable[[int, int], None] | None = None) -> bytes:
     workbook = Workbook(write_only=True)
-    ws = workbook.create_sheet(f"So sánh {report.block.code}")
+    ws = workbook.create_sheet(sheet_title(f"So sánh {report.block.name}"))
     groups: list = [None, None]
     header = [_header(ws, "TT"), _header(ws, "Tên đơn vị")]
     widths = [6, 45]

@@ -15,7 +15,15 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from cchc_portal.identity import identity
 from cchc_portal.lib.numbers import round_score
-from cchc_portal.lib.xlsx_write import HEADER_FILL, number_format, print_setup, put
+from cchc_portal.lib.xlsx_write import (
+    HEADER_FILL,
+    number_format,
+    print_setup,
+    put,
+    sheet_title,
+    wrapped_height,
+    wrapped_lines,
+)
 from reports.queries import RankingPage
 
 HEADERS = ("TT", "Tên đơn vị", "Điểm đánh giá", "Xếp loại", "Vị thứ")
@@ -31,7 +39,7 @@ def ranking_workbook(page: RankingPage) -> bytes:
     table, who = page.table, identity()
     workbook = Workbook()
     ws = workbook.active
-    ws.title = f"{table.block.code}-{table.period.year}"
+    ws.title = sheet_title(page.table.block_name, str(table.period.year))
     # The columns the announcement had: the maximum and points where it printed them, the grade where it did.
     columns = [("TT", 6), ("Tên đơn vị", 50)]
     columns += [(column.label, 12) for column in table.measure_columns]
@@ -52,6 +60,7 @@ def ranking_workbook(page: RankingPage) -> bytes:
     score_format = number_format(table.decimals)
     for column, header in enumerate(headers, start=1):
         put(ws, HEADER_ROW, column, header, bold=True, align="center", background=HEADER_FILL, wrap=True)
+    ws.row_dimensions[HEADER_ROW].height = wrapped_height(zip(headers, widths, strict=True), bold=True)
     for row_number, (row, result) in enumerate(zip(page.rows, table.rows, strict=True), start=HEADER_ROW + 1):
         values = [(row.position, {"align": "center"}), (row.unit_name, {"wrap": True})]
         values += [(getattr(result, column.field), {"align": "right"}) for column in table.measure_columns]
@@ -71,6 +80,9 @@ def ranking_workbook(page: RankingPage) -> bytes:
             ]
         for column, (value, style) in enumerate(values, start=1):
             put(ws, row_number, column, value, **style)
+        wrapped = [(v, widths[i], style.get("size", 12)) for i, (v, style) in enumerate(values) if "wrap" in style]
+        if any(wrapped_lines(text, width, size) > 1 for text, width, size in wrapped):  # a long name, a note
+            ws.row_dimensions[row_number].height = max(wrapped_height([(t, w)], s) for t, w, s in wrapped)
     footer = HEADER_ROW + len(table.rows) + 2
     put(ws, footer, 1, f"{who.line}. {('Nguồn: ' + source) if source else ''}".strip(), size=10, border=False)
     ws.merge_cells(f"A{footer}:{last}{footer}")

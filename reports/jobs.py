@@ -22,7 +22,7 @@ def detailed(params: dict, progress: Progress) -> Outcome:
     return Outcome(
         message=f"Báo cáo chi tiết {period.block.name} năm {period.year} đã sẵn sàng.",
         content=content,
-        download_name=f"bao-cao-chi-tiet-{period.block.code}-{period.year}.xlsx",
+        download_name=f"Báo cáo chi tiết CCHC {period.block.name} năm {period.year}.xlsx",
         next_url=reverse("scoring:dashboard", args=[period.pk]),
     )
 
@@ -38,6 +38,6 @@ def comparison(params: dict, progress: Progress) -> Outcome:
     return Outcome(
         message=f"Bảng so sánh {block.name} {span.replace('-', '–')} đã sẵn sàng.",
         content=comparison_workbook(block, years, progress),
-        download_name=f"so-sanh-cchc-{block.code}-{span}.xlsx",
+        download_name=f"So sánh kết quả CCHC {block.name} {span}.xlsx",
         next_url=reverse("reports:comparison", args=[block.code]) + f"?tu={years[0]}&den={years[-1]}",
     )

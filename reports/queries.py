@@ -243,7 +243,7 @@ def published_table_or_404(year: int, block: str) -> PublishedTable:
 
 def versions_of(period: Period) -> list[ResultVersion]:
     """Every sealed publication of the period, first to latest (corrections after the original)."""
-    return list(ResultVersion.objects.filter(period=period, sealed=True).order_by("number"))
+    return list(period.versions.filter(sealed=True).order_by("number"))  # each knows its period: no query per line
 
 
 @dataclass(frozen=True)

@@ -81,4 +81,8 @@ def detailed_report(request, pk: int):
         )
         return redirect("job", job.pk)
     content = detailed.detailed_workbook(period)
-    return xlsx_response(content, f"bao-cao-chi-tiet-{period.block.code}-{period.year}.xlsx")
+    return xlsx_response(
+        content,
+        f"bao-cao-chi-tiet-{period.block.code}-{period.year}.xlsx",
+        f"Báo cáo chi tiết CCHC {period.block.name} năm {period.year}.xlsx",
+    )

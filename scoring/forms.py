@@ -14,6 +14,8 @@ from scoring.models import LONG_TEXT_LIMIT, Submission
 from scoring.queries import EntrySheet, SheetRow
 from scoring.scores import Change
 
+# An appraiser's comment is read by the unit and explained against: a box of four lines that grows with the text.
+TEXT_ROWS = {"appraiser_comment": 4}
 TEXT_HINTS = {
     "explanation": "Giải trình (bắt buộc nếu có điểm mà chưa có minh chứng)",
     "response": "Giải thích, bổ sung căn cứ cho điểm đã tự đánh giá",
@@ -70,7 +72,12 @@ def _field(entry: EntryField, row: SheetRow) -> forms.Field:
     if entry.kind == entry_fields.FLAG:
         return forms.BooleanField(label=entry.label, required=False, show_hidden_initial=True)
     if entry.kind == entry_fields.TEXT:
-        attrs = {"rows": 2, "maxlength": LONG_TEXT_LIMIT, "aria-label": f"{entry.label} tiêu chí {code}", **described}
+        attrs = {
+            "rows": TEXT_ROWS.get(entry.name, 2),
+            "maxlength": LONG_TEXT_LIMIT,
+            "aria-label": f"{entry.label} tiêu chí {code}",
+            **described,
+        }
         if entry.name in TEXT_HINTS:
             attrs["placeholder"] = TEXT_HINTS[entry.name]
         return forms.CharField(
@@ -249,12 +256,14 @@ class UnitFilterForm(forms.Form):
     tinh_trang = forms.ChoiceField(label="Tình trạng", required=False)
     tham_dinh = forms.ChoiceField(label="Thẩm định viên", required=False)
 
-    def __init__(self, *args, appraisers: list[tuple[str, str]], **kwargs):
+    def __init__(self, *args, appraisers: list[tuple[str, str]], finished: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["tinh_trang"].choices = [("", "Mọi tình trạng"), *Submission.Status.choices]
         self.fields["tham_dinh"].choices = [("", "Mọi thẩm định viên"), *appraisers]
         if not appraisers:
             del self.fields["tham_dinh"]
+        if finished:  # where each file stood in the workflow no longer matters once the results are out
+            del self.fields["tinh_trang"]
 
 
 class ReasonForm(forms.Form):

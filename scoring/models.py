@@ -8,6 +8,7 @@ from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Count, F, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cchc_portal.validators import multi_line, one_line
@@ -383,6 +384,22 @@ class ResultVersion(models.Model):
     @property
     def label(self) -> str:
         return f"Đính chính lần {self.correction_number}" if self.is_correction else "Bản công bố ban đầu"
+
+    @property
+    def cited_as(self) -> str:
+        """The version as the list of publications names it, dated by what it stands on: "Đính chính lần 1:
+        Quyết định số 12/QĐ-UBND ngày 03/03/2025"; a first version by the period's decision, or by the announcement
+        it was transcribed from. The day it was put on the portal dates it only when nothing else does, and is said
+        as such: it is not the day of the decision."""
+        if self.decision_number:
+            when = f" ngày {self.decision_date:%d/%m/%Y}" if self.decision_date else ""
+            return f"{self.label}: Quyết định số {self.decision_number}{when}"
+        basis = "" if self.is_correction else self.period.source_line.rstrip(".")
+        if basis:
+            return f"{self.label}: {basis.replace('Theo ', 'theo ', 1)}"
+        if self.published_at:
+            return f"{self.label} (đưa lên cổng ngày {timezone.localtime(self.published_at):%d/%m/%Y})"
+        return self.label
 
     @property
     def decision_line(self) -> str:

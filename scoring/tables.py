@@ -29,8 +29,17 @@ class ProgressTable(tables.Table):
         template_name = "scoring/_progress_table.html"
         empty_text = "Không có đơn vị nào như vậy."
 
+    # A published or locked period is finished: its totals, grades and ranks are the results, not projections,
+    # and where each unit's file stood in the workflow no longer matters.
+    FINAL_NAMES = {"projected": "Tổng điểm", "grade": "Xếp loại", "rank": "Vị thứ"}
+
     def __init__(self, *args, period, **kwargs):
+        if period.is_public:
+            kwargs["exclude"] = ("status",)
         super().__init__(*args, page_field="trang", **kwargs)
+        if period.is_public:
+            for name, label in self.FINAL_NAMES.items():
+                self.columns[name].column.verbose_name = label
         self.entry_prefix = reverse("scoring:entry", args=[period.pk, "-"])[:-2]
 
     def render_name(self, record):

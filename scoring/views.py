@@ -11,7 +11,7 @@ import django_tables2 as tables
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.http import FileResponse, Http404, JsonResponse
 from django.middleware.csrf import get_token
@@ -131,6 +131,7 @@ def dashboard(request, pk: int):
         "correcting": period.is_public and period.versions.filter(sealed=False).exists(),
         "moves": moves,
         "preview": _preview(progress) if period.status == Period.Status.APPROVED else None,
+        "final_grades": _grade_counts(progress) if period.is_public else [],
         "imported": _just_imported(request, progress),
         "assignments": assignments,
         "unit_filter": unit_filter,
@@ -152,7 +153,7 @@ def _unit_table(request, period, progress, assignments) -> tuple[ProgressTable, 
         mine = appraisers.setdefault(str(a.appraiser_id), (a.appraiser, set()))[1]
         mine.add(a.unit_id)  # None: every unit of the period
     choices = [(pk, user.get_full_name() or user.get_username()) for pk, (user, _units) in appraisers.items()]
-    form = UnitFilterForm(request.GET or None, appraisers=choices)
+    form = UnitFilterForm(request.GET or None, appraisers=choices, finished=period.is_public)
     wanted = form.cleaned_data if form.is_valid() else {}
     units = appraisers.get(wanted.get("tham_dinh") or "", (None, None))[1]
     shown = filtered(
@@ -195,8 +196,15 @@ def _preview(progress) -> dict:
     """The table exactly as publication would print it: units by rank (the first 200 of a large block; the whole
     table is in the detailed report), and how many of each grade, best grade first."""
     rows = sorted((u for u in progress.units if u.rank), key=lambda u: (u.rank, u.unit.name))
-    grades = Counter(u.grade for u in rows)  # in the order ranks meet them: the best grade first
-    return {"rows": rows[:PREVIEW_ROWS], "grades": list(grades.items()), "complete": len(rows)}
+    return {"rows": rows[:PREVIEW_ROWS], "grades": _grade_counts(progress), "complete": len(rows)}
+
+
+def _grade_counts(progress) -> list[tuple[str, int]]:
+    """How many units have each grade, in the scheme's order (the best grade first), grades nobody has left out."""
+    found = Counter(u.grade for u in progress.units if u.rank)
+    labels = list(progress.period.grade_scheme.bands.values_list("label", flat=True))
+    labels += sorted(set(found) - set(labels))
+    return [(label, found[label]) for label in labels if found[label]]
 
 
 @require_POST
@@ -451,23 +459,10 @@ def evidence(request, pk: int, code: str, criterion_id: int):
     if request.method == "POST" and period.is_public:
         messages.error(request, E_READ_ONLY)
         return redirect("scoring:evidence", pk=period.pk, code=unit.code, criterion_id=criterion.pk)
-    form = EvidenceForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            evidence_add(
-                period=period,
-                unit=unit,
-                criterion=criterion,
-                by=request.user,
-                upload=form.cleaned_data["upload"],
-                link=form.cleaned_data["link"] or "",
-                title=form.cleaned_data["title"],
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, "Đã thêm minh chứng.")
-            return redirect("scoring:evidence", pk=period.pk, code=unit.code, criterion_id=criterion.pk)
+    if request.method == "POST":
+        _evidence_add(request, period, unit, criterion)
+        return redirect("scoring:evidence", pk=period.pk, code=unit.code, criterion_id=criterion.pk)
+    form = _evidence_form(request, criterion)
     items = list(
         Evidence.objects.filter(
             score__period=period, score__unit=unit, score__criterion=criterion, removed=False
@@ -483,7 +478,48 @@ def evidence(request, pk: int, code: str, criterion_id: int):
         "can_add": permissions.can_edit_self(request.user, period, unit, status)
         or permissions.can_explain(request.user, period, unit, status),
     }
-    return render(request, "scoring/evidence.html", context, status=400 if form.errors else 200)
+    return render(request, "scoring/evidence.html", context)
+
+
+EVIDENCE_SESSION_KEY = "evidence_refused"
+
+
+def _evidence_add(request, period, unit, criterion) -> None:
+    """Add the evidence sent; a refusal is kept in the session with what was typed, for the page the redirect
+    shows (post/redirect/get: Back and Reload never offer to send the form again)."""
+    form = EvidenceForm(request.POST, request.FILES)
+    try:
+        if not form.is_valid():
+            raise ValidationError(form.errors.as_data())
+        data = form.cleaned_data
+        evidence_add(
+            period=period,
+            unit=unit,
+            criterion=criterion,
+            by=request.user,
+            upload=data["upload"],
+            link=data["link"] or "",
+            title=data["title"],
+        )
+    except ValidationError as exc:
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {NON_FIELD_ERRORS: exc.messages}
+        typed = {name: request.POST.get(name, "") for name in ("link", "title")}
+        request.session[EVIDENCE_SESSION_KEY] = {"criterion": criterion.pk, "typed": typed, "errors": errors}
+    else:
+        messages.success(request, "Đã thêm minh chứng.")
+
+
+def _evidence_form(request, criterion) -> EvidenceForm:
+    """The empty form, or after a refusal the form as it was typed (a file has to be chosen again) with why it
+    was refused."""
+    state = request.session.pop(EVIDENCE_SESSION_KEY, None)
+    if not state or state.get("criterion") != criterion.pk:
+        return EvidenceForm()
+    form = EvidenceForm(initial=state["typed"])
+    form.cleaned_data = {}  # an unbound form takes errors only with this
+    for name, texts in state["errors"].items():
+        form.add_error(None if name not in form.fields else name, texts)
+    return form
 
 
 @require_POST
@@ -528,4 +564,8 @@ def audit_export(request, pk: int):
     permissions.require(permissions.can_manage_period(request.user))
     entries = AuditEntry.objects.filter(period=period).select_related("by", "unit", "criterion").order_by("at", "pk")
     content = audit_workbook(period, entries.iterator(chunk_size=2000))
-    return xlsx_response(content, f"nhat-ky-{period.block.code}-{period.year}.xlsx")
+    return xlsx_response(
+        content,
+        f"nhat-ky-{period.block.code}-{period.year}.xlsx",
+        f"Nhật ký chấm điểm {period.block.name} năm {period.year}.xlsx",
+    )

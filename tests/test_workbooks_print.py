@@ -171,3 +171,30 @@ def test_every_workbook_opens_in_libreoffice_and_prints_readably_on_a4(workbooks
     assert any("Ban hành" in page for page in template)  # criterion titles, not only codes
     assert any("Giải trình" in page for page in pages(pdfs["mau-tu-danh-gia"]))
     assert any("999" in page and "khong-co" in page for page in pages(pdfs["loi-nhap-diem"]))
+
+
+def words(pdf: Path, page: int = 1) -> list[tuple[str, float, float]]:
+    """Each word printed on a page, with the top and bottom of its box in points."""
+    html = subprocess.run(
+        ["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(pdf), "-"], check=True, capture_output=True
+    ).stdout.decode()
+    found = re.findall(r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>', html)
+    return [(text, float(top), float(bottom)) for top, bottom, text in found]
+
+
+def test_the_ranking_workbooks_two_line_headers_print_above_the_first_row(tmp_path):
+    """LibreOffice does not grow a row for wrapped text the file does not size: “Vị thứ năm 2020” and “Thay đổi
+    vị thứ” printed over the first unit's line."""
+    tools()
+    call_command("import_results", str(ROOT / "fixtures" / "ket-qua-cong-bo-2020-mot-phan.csv"), "--partial")
+    call_command("import_results", str(ROOT / "fixtures" / "ket-qua-cong-bo-2022.csv"))
+    page = ranking_page(2022, "so")
+    assert page.previous is not None  # the change columns, with their two-line headers
+    pdf = printed({"xep-hang-2022-so": ranking_workbook(page)}, tmp_path)["xep-hang-2022-so"]
+    pictures("xep-hang-2022-so-tieu-de", pdf, 1)
+    printed_words = words(pdf)
+    header = [w for w in printed_words if w[0] in ("Vị", "thứ", "năm", "2020", "Thay", "đổi", "Xếp", "loại")]
+    first_row = [w for w in printed_words if w[0] in ("Thông", "Truyền")]  # Sở Thông tin và Truyền thông, ranked 1
+    assert header and first_row
+    lowest_header = max(bottom for _, top, bottom in header if bottom < min(t for _, t, _ in first_row) + 20)
+    assert lowest_header <= min(top for _, top, _ in first_row), (lowest_header, first_row)

@@ -8,6 +8,7 @@ break the file:
   so an export never fails on a row saved before text was checked at the door.
 """
 
+import math
 from copy import copy
 from functools import lru_cache
 from weakref import WeakKeyDictionary
@@ -100,6 +101,36 @@ def plain_cell(ws, value, *, font_=None) -> WriteOnlyCell:
     if font_ is not None:
         result.font = font_
     return result
+
+
+SHEET_TITLE_LIMIT = 31  # Excel's
+SHEET_TITLE_FORBIDDEN = str.maketrans(dict.fromkeys("[]:*?/\\", " "))
+
+
+def sheet_title(text: str, end: str = "") -> str:
+    """A sheet name Excel accepts from words people read ("So sánh UBND cấp huyện"): without the characters it
+    forbids, cut to its 31 characters at a word where one is near, keeping `end` (a year) whole."""
+    text, end = (" ".join(t.translate(SHEET_TITLE_FORBIDDEN).split()) for t in (text, end))
+    room = SHEET_TITLE_LIMIT - len(end) - (1 if end else 0)
+    if len(text) > room:
+        word = text[:room].rsplit(" ", 1)[0]
+        text = (word if len(word) >= room - 10 else text[:room]).rstrip(" ,")
+    return f"{text} {end}" if end else text
+
+
+def wrapped_lines(text: str, width: float, size: int = 12, bold: bool = False) -> int:
+    """How many lines a wrapped cell takes, estimated from its text against the column's width (in characters of
+    Excel's default 11 pt font): Times is narrower, bold wider; each line break starts a line."""
+    room = max(width - 1, 1) * 11 / size
+    per_char = 1.0 if bold else 0.85
+    return sum(max(1, math.ceil(len(line) * per_char / room)) for line in str(text or "").split("\n"))
+
+
+def wrapped_height(cells, size: int = 12, bold: bool = False) -> float:
+    """A row height, in points, that shows each (text, column width) of the row whole. A file that leaves the
+    height unset gets one line in LibreOffice, whose wrapped text then prints over the next row."""
+    lines = max((wrapped_lines(text, width, size, bold) for text, width in cells), default=1)
+    return round(lines * size * 1.3 + 3, 1)
 
 
 def number_format(decimals: int) -> str:

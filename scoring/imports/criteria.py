@@ -414,16 +414,16 @@ def _draft_period(year: int, block: Block) -> Period | None:
     """The year's draft period to attach the set to (None: one will be created); refuse anything else."""
     existing = CriteriaSet.objects.filter(year=year, block=block).first()
     if existing is not None:
-        raise ValidationError(E_SET_EXISTS.format(year=year, block=block.code, name=existing.name))
+        raise ValidationError(E_SET_EXISTS.format(year=year, block=block.name, name=existing.name))
     # Lock the period row only: its block is joined in by the manager, and is locked already.
     period = Period.objects.select_for_update(of=("self",)).filter(year=year, block=block).first()
     if period is None:
         return None
     if period.status != Period.Status.DRAFT:
         status = Period.Status(period.status).label
-        raise ValidationError(E_PERIOD_STARTED.format(year=year, block=block.code, status=status))
+        raise ValidationError(E_PERIOD_STARTED.format(year=year, block=block.name, status=status))
     if period.criteria_set is not None:
-        raise ValidationError(E_PERIOD_HAS_SET.format(year=year, block=block.code, name=period.criteria_set.name))
+        raise ValidationError(E_PERIOD_HAS_SET.format(year=year, block=block.name, name=period.criteria_set.name))
     return period
 
 
@@ -452,7 +452,7 @@ def _create_tree(criteria_set: CriteriaSet, rows: list[CriterionRow]) -> None:
 def summary_text(summary: CriteriaImportSummary) -> str:
     """The one line the command prints and the page shows after an import."""
     tree = summary.counts.sentence()
-    where = f"năm {summary.year}, khối {summary.block.code}"
+    where = f"năm {summary.year}, khối {summary.block.name}"
     if summary.dry_run:
         period = "tạo kỳ đánh giá dự thảo" if summary.period_created else "gắn vào kỳ đánh giá dự thảo đã có"
         then = f"Khi nhập sẽ {period} cho {summary.units} đơn vị."

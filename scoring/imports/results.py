@@ -316,7 +316,7 @@ def _check_records(records, columns, blocks, given=None) -> tuple[list[ResultRow
         if not row.problems:
             key = (year, block.code, unit_key(unit_name, place_names()))
             if key in seen:
-                message = E_DUPLICATE_UNIT.format(value=unit_name, first=seen[key], year=year, block=block.code)
+                message = E_DUPLICATE_UNIT.format(value=unit_name, first=seen[key], year=year, block=block.name)
                 row.problem("unit", message)
             seen.setdefault(key, number)
         problems.extend(row.problems)
@@ -670,13 +670,13 @@ def _existing_periods(groups) -> dict[tuple[int, int], Period]:
 
 def _import_problem(period, published, correction, decimals, year, block) -> str:
     if published and not correction.strip():
-        return E_ALREADY_PUBLISHED_IMPORT.format(year=year, block=block.code)
+        return E_ALREADY_PUBLISHED_IMPORT.format(year=year, block=block.name)
     if correction.strip() and not published:
-        return E_CORRECTION_OF_NOTHING.format(year=year, block=block.code)
+        return E_CORRECTION_OF_NOTHING.format(year=year, block=block.name)
     if published and decimals is not None and decimals != period.published_decimals:
-        return E_CORRECTION_DECIMALS.format(year=year, block=block.code, decimals=period.published_decimals)
+        return E_CORRECTION_DECIMALS.format(year=year, block=block.name, decimals=period.published_decimals)
     if period is not None and not published and period.score_count:
-        return E_PERIOD_IN_PROGRESS.format(year=year, block=block.code)
+        return E_PERIOD_IN_PROGRESS.format(year=year, block=block.name)
     return ""
 
 
@@ -690,7 +690,7 @@ def _correction_problem(period, decision_number: str, year, block) -> str:
     if (draft := draft_of(period)) is not None:
         return E_DRAFT_OPEN.format(number=draft.correction_number, at=draft.published_at.strftime("%H:%M %d/%m/%Y"))
     if not decision_number.strip():
-        return E_CORRECTION_DECISION.format(year=year, block=block.code)
+        return E_CORRECTION_DECISION.format(year=year, block=block.name)
     return ""
 
 

@@ -543,7 +543,7 @@ def _explained_unit(first: Cell, reading: "_Reading") -> Unit | None:
     unit = reading.units.get(code)
     if unit is None:
         template = E_UNIT_AS_NUMBER if first.kind == "number" else E_UNKNOWN_UNIT
-        block, year = reading.period.block.code, reading.period.year
+        block, year = reading.period.block.name, reading.period.year
         reading.problem(first.row, 1, first.value, template.format(value=code, block=block, year=year))
         return None
     if unit.pk not in reading.allowed:
@@ -600,7 +600,7 @@ def _check_row(cells: list[Cell], reading: _Reading) -> None:
     if unit is None:
         template = E_UNIT_AS_NUMBER if first.kind == "number" else E_UNKNOWN_UNIT
         reading.problem(
-            first.row, 1, first.value, template.format(value=code, block=period.block.code, year=period.year)
+            first.row, 1, first.value, template.format(value=code, block=period.block.name, year=period.year)
         )
         return
     if code in reading.seen:

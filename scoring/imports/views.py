@@ -82,7 +82,11 @@ def _period_kind(request, pk, kind_code):
 def score_template(request, pk: int, kind: str):
     period, sheet = _period_kind(request, pk, kind)
     content = template_workbook(period, sheet, request.user)
-    return xlsx_response(content, f"mau-{sheet.code}-{period.block.code}-{period.year}.xlsx")
+    return xlsx_response(
+        content,
+        f"mau-{sheet.code}-{period.block.code}-{period.year}.xlsx",
+        f"Bảng nhập {sheet.label} {period.block.name} năm {period.year}.xlsx",
+    )
 
 
 def _may_upload_sheet(request, pk: int, kind: str) -> bool:

@@ -74,6 +74,37 @@
     });
   }
 
+  // Whether a move would be refused as the page stands, typing included (scoring/workflow.py): a submission
+  // (_incomplete) with a self-assessed leaf without points, or points without evidence or an explanation; a
+  // finished appraisal round (_unappraised) with an applicable self-assessed leaf, or a bonus the unit proposed,
+  // without appraised points.
+  function incomplete(needs) {
+    return needs === "self" ? selfIncomplete() : needs === "appraised" ? appraisalIncomplete() : false;
+  }
+
+  function appraisalIncomplete() {
+    return Array.prototype.some.call(form.querySelectorAll("tr.leaf[data-method]"), function (row) {
+      var input = row.querySelector('input.points[name$="-appraised_points"]');
+      if (!input || row.classList.contains("not-applicable") || !parse(input.value).empty) { return false; }
+      if (row.dataset.method === "self") { return true; }
+      var proposed = row.querySelector('[data-kind="proposed"]');
+      var value = proposed ? (proposed.tagName === "INPUT" ? proposed.value : proposed.dataset.value) : "";
+      return row.dataset.method === "bonus" && Boolean(parse(value).milli);
+    });
+  }
+
+  function selfIncomplete() {
+    return Array.prototype.some.call(form.querySelectorAll("tr.leaf[data-method]"), function (row) {
+      var input = row.querySelector('input.points[name$="-self_points"]');
+      if (!input || row.classList.contains("not-applicable")) { return false; }
+      var points = parse(input.value);
+      if (points.empty) { return row.dataset.method === "self"; }
+      if (points.problem || !points.milli || row.dataset.backed) { return false; }
+      var text = row.querySelector('textarea[name$="-explanation"]');
+      return text ? text.value.trim() === "" : !row.dataset.explained;
+    });
+  }
+
   // Unsaved changes: warn before the page is left by anything but one of the form's own buttons.
   var dirty = form.dataset.dirty === "1";  // a page shown again with values that were not saved
   form.addEventListener("input", function (event) { if (event.target.name) { dirty = true; } });
@@ -109,10 +140,18 @@
   var lastContact = Date.now();
   var pinging = null;
 
-  function say(kind) {
+  function say(kind, button) {
     if (!banner) { return; }
     banner.textContent = kind ? banner.dataset["msg" + kind] : "";
     banner.hidden = !kind;
+    // A warning of the clock floats at the bottom of the window, wherever the person has scrolled to.
+    banner.classList.toggle("floating", Boolean(kind) && !button);
+    if (kind && button) {
+      // Said in answer to a button: beside that button, where the person is looking (it may be 7,000 px below
+      // the top of the sheet), not at the top of the form.
+      (button.closest(".form-actions") || button).insertAdjacentElement("afterend", banner);
+      banner.scrollIntoView({ block: "nearest" });
+    }
   }
 
   function ping() {
@@ -156,7 +195,10 @@
       bad.focus();
       return;
     }
-    if (button && button.dataset.confirm && !window.confirm(button.dataset.confirm)) {
+    // A submission the server will refuse is not asked about first: it is sent, the typing is saved and the
+    // answer lists what is missing.
+    var refused = button && incomplete(button.dataset.needs);
+    if (button && button.dataset.confirm && !refused && !window.confirm(button.dataset.confirm)) {
       event.preventDefault();
       return;
     }
@@ -167,7 +209,7 @@
     }
     event.preventDefault();
     ping().then(function (alive) {
-      if (!alive) { return; }
+      if (!alive) { say("Expired", button || form.querySelector(".form-actions button")); return; }
       form.dataset.checked = "1";
       if (form.requestSubmit) { form.requestSubmit(button || undefined); } else { form.submit(); }
     });

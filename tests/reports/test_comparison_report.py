@@ -195,6 +195,7 @@ def test_the_public_url_downloads_the_comparison_under_a_vietnamese_name(client,
     assert encoded.isascii()
     assert unquote(encoded) == "So sánh kết quả CCHC Sở, ban, ngành cấp tỉnh 2020-2022.xlsx"
     assert header(sheet(response.content))[2] == "Điểm 2020"
+    assert load_workbook(BytesIO(response.content)).sheetnames == ["So sánh Sở, ban, ngành cấp tỉnh"]
 
 
 def test_a_year_range_limits_the_columns(client, published):

@@ -81,6 +81,7 @@ def test_the_file_downloads_under_a_vietnamese_name(client, table):
     encoded = disposition.split("filename*=UTF-8''", 1)[1]
     assert unquote(encoded) == "Kết quả CCHC Sở, ban, ngành cấp tỉnh năm 2022.xlsx"
     assert encoded.isascii()
+    assert open_sheet(client.get("/xep-hang/2022/so.xlsx")).title == "Sở, ban, ngành cấp tỉnh 2022"  # not "so-2022"
 
 
 def test_the_api_returns_the_table_in_rank_order_with_scores_as_strings(client, table):

@@ -10,6 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, transaction
 from django.test import Client
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from scoring import corrections
@@ -195,3 +196,28 @@ def test_a_table_scored_in_the_portal_is_not_corrected_by_a_file_of_totals(publi
     with pytest.raises(CommandError, match="--user"):
         call_command("import_results", str(path), "--correction", "Sửa")
     assert ResultVersion.objects.filter(period=cast.period).count() == 1
+
+
+def test_the_list_of_publications_names_and_dates_each_by_its_decision(cast, django_capture_on_commit_callbacks):
+    for unit, points in ((cast.unit_a, "50"), (cast.unit_b, "45"), (cast.unit_c, "40")):
+        for code, value in {"1.1": "2", "1.2": "7", "2": points, "3": "25"}.items():
+            cast.score(unit, code, appraised_points=Decimal(value))
+    cast.set_status(S.APPROVED)
+    period_publish(
+        period=cast.period, decision_number="7/QĐ-UBND", decision_date="2025-02-14", by=cast.admin
+    )  # published on the portal today, decided on 14/02/2025
+    admin = admin_client(cast)
+    submit_page(admin, page_of(cast), DECISION, button="open")
+    submit_page(admin, sheet_of(cast, cast.unit_c), {f"{cast.leaf['2'].pk}-appraised_points": "60"}, button="save")
+    with django_capture_on_commit_callbacks(execute=True):
+        submit_page(admin, page_of(cast), {"confirm": "99/QĐ-UBND"}, button="publish")
+    page = Client().get("/xep-hang/2025/so/").content.decode()
+    listed = page[page.index('id="lich-su-cong-bo"') :]
+    assert "Bản công bố ban đầu: Quyết định số 7/QĐ-UBND ngày 14/02/2025" in listed
+    assert "Đính chính lần 1: Quyết định số 99/QĐ-UBND ngày 20/02/2026 — đang có hiệu lực" in listed
+    today = timezone.localdate().strftime("%d/%m/%Y")
+    assert today not in listed  # the day of the click dates neither
+    first = Client().get("/xep-hang/2025/so/lan-1/").content.decode()
+    second = Client().get("/xep-hang/2025/so/lan-2/").content.decode()
+    assert "lần công bố 2" not in second and "— đính chính lần 1 — CCHC" in second
+    assert "— bản công bố ban đầu — CCHC" in first

@@ -3,6 +3,7 @@ download permission, the dashboard's query count and the audit export opened wit
 
 import io
 from io import BytesIO
+from urllib.parse import unquote
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -56,30 +57,37 @@ def test_a_real_pdf_and_a_real_workbook_are_accepted_and_recorded(cast):
     assert download["Content-Type"] == "application/pdf"
 
 
+def refused(client, url, data):
+    """A refused upload answers with a redirect to the page (so Back and Reload never send the form again); the
+    page it leads to says why, once."""
+    response = client.post(url, data)
+    assert response.status_code == 302 and response["Location"] == url
+    return client.get(url).content.decode()
+
+
 def test_an_oversized_file_is_refused_with_its_size_and_nothing_is_stored(cast):
     big = SimpleUploadedFile("ho-so.pdf", PDF + b"0" * MAX_EVIDENCE_BYTES)
-    response = login(cast, "staff_a").post(evidence_url(cast), {"upload": big})
-    assert response.status_code == 400
-    assert "vượt quá giới hạn 10 MB" in response.content.decode()
+    page = refused(login(cast, "staff_a"), evidence_url(cast), {"upload": big})
+    assert page.count("vượt quá giới hạn 10 MB") == 1
     assert not Evidence.objects.exists()
 
 
 def test_a_file_whose_name_lies_about_its_type_is_refused(cast):
     fake = SimpleUploadedFile("quyet-dinh.pdf", b"<html><script>alert(1)</script></html>")
-    response = login(cast, "staff_a").post(evidence_url(cast), {"upload": fake})
-    assert response.status_code == 400
-    assert "không phải PDF, ảnh (PNG, JPEG, GIF, WebP), Word hoặc Excel" in response.content.decode()
+    page = refused(login(cast, "staff_a"), evidence_url(cast), {"upload": fake})
+    assert "không phải PDF, ảnh (PNG, JPEG, GIF, WebP), Word hoặc Excel" in page
     renamed = SimpleUploadedFile("bang-tinh.xlsx", PDF)
-    response = login(cast, "staff_a").post(evidence_url(cast), {"upload": renamed})
-    assert "có phần mở rộng &quot;.xlsx&quot; nhưng nội dung là PDF" in response.content.decode()
+    page = refused(login(cast, "staff_a"), evidence_url(cast), {"upload": renamed})
+    assert "có phần mở rộng &quot;.xlsx&quot; nhưng nội dung là PDF" in page
     assert not Evidence.objects.exists()
 
 
 def test_a_link_is_accepted_as_evidence_and_a_bad_one_is_refused(cast):
     client = login(cast, "staff_a")
     client.post(evidence_url(cast), {"link": "https://vanban.example.gov.vn/qd-12.pdf"})
-    response = client.post(evidence_url(cast), {"link": "javascript:alert(1)"})
-    assert response.status_code == 400
+    page = refused(client, evidence_url(cast), {"link": "javascript:alert(1)", "title": "Quyết định 12"})
+    assert 'value="javascript:alert(1)"' in page and 'value="Quyết định 12"' in page  # as typed, to fix
+    assert client.get(evidence_url(cast)).content.decode().count("field-error") == 0  # said once, not on reload
     assert list(Evidence.objects.values_list("link", flat=True)) == ["https://vanban.example.gov.vn/qd-12.pdf"]
 
 
@@ -127,3 +135,5 @@ def test_the_audit_export_lists_every_change_with_who_when_old_and_new(cast):
         ("canbo.a", "Sở Tư pháp", "1.1", "Điểm tự đánh giá", "1,5", "2"),
     ]
     assert ws["A2"].value == "Thời điểm" and ws.freeze_panes == "A3"
+    name = unquote(response["Content-Disposition"].split("filename*=UTF-8''", 1)[1])
+    assert name == "Nhật ký chấm điểm Sở, ban, ngành cấp tỉnh năm 2025.xlsx"

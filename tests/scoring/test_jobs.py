@@ -5,6 +5,7 @@ import logging
 import uuid
 from datetime import timedelta
 from io import BytesIO
+from urllib.parse import unquote
 
 import pytest
 from django.test import Client
@@ -56,7 +57,8 @@ def test_an_eager_job_runs_in_the_request_and_its_page_offers_the_file(period, a
     assert "Đã xong" in page and f"/viec/{job.pk}/tai-ve/" in page and 'value="100"' in page
     download = client.get(f"/viec/{job.pk}/tai-ve/")
     content = b"".join(download.streaming_content)
-    assert download["Content-Disposition"].endswith(f'filename="bao-cao-chi-tiet-so-{period.year}.xlsx"')
+    name = unquote(download["Content-Disposition"].split("filename*=utf-8''", 1)[1])
+    assert name == f"Báo cáo chi tiết CCHC Sở, ban, ngành cấp tỉnh năm {period.year}.xlsx"  # the block's name
     assert sheets(content) == sheets(detailed_workbook(period))
     state = client.get(f"/viec/{job.pk}/tinh-trang/").json()
     assert state["status"] == "done" and state["percent"] == 100 and state["download"].endswith("/tai-ve/")

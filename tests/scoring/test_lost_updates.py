@@ -134,3 +134,18 @@ def test_two_saves_at_the_same_moment_never_fail(same_field):
                 assert points(cast, "1.1") == Decimal(values[0]) and points(cast, "1.2") == Decimal(values[1])
     finally:
         clear_locked_data()
+
+
+def test_a_clash_with_the_same_persons_other_tab_says_so(cast):
+    url = f"/cham-diem/ky/{cast.period.pk}/don-vi/{cast.unit_a.code}/"
+    tabs = []
+    for _ in range(2):  # one account, two tabs (two sessions say the same)
+        client = Client()
+        client.force_login(cast.staff_a)
+        tabs.append(client)
+    first, second = load_form(tabs[0], url), load_form(tabs[1], url)
+    assert post_form(tabs[0], first, {self_points(cast, "1.1"): "2"}, button="save").status_code == 302
+    clash = post_form(tabs[1], second, {self_points(cast, "1.1"): "1"}, button="save")
+    page = clash.content.decode()
+    assert "đã được chính bạn (ở một thẻ hoặc cửa sổ khác) sửa thành “2”" in page
+    assert "người khác" not in page and "canbo.a sửa" not in page

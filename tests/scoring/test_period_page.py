@@ -312,3 +312,26 @@ def test_a_page_drawn_before_the_period_moved_says_who_moved_it_and_when(cast):
     assert "Bước “Trả về thẩm định vòng 2” không thực hiện." in error
     cast.period.refresh_from_db()
     assert cast.period.status == S.PUBLISHED
+
+
+@pytest.mark.parametrize("status", [S.PUBLISHED, S.LOCKED])
+def test_a_published_or_locked_period_reads_as_finished(cast, status):
+    appraise(cast)
+    Score.objects.filter(unit=cast.unit_b, criterion=cast.leaf["2"]).update(appraised_points=Decimal("55"))
+    Period.objects.filter(pk=cast.period.pk).update(status=status, decision_number="15/QĐ-UBND")
+    AppraiserAssignment.objects.filter(period=cast.period).delete()  # the Department appraised on its own
+    page = client_for(cast.admin).get(page_of(cast)).content.decode()
+    assert "tạm tính" not in page
+    assert "Hạn tự đánh giá" not in page and "còn 9 ngày" not in page  # the deadline is history
+    assert "Chưa bắt đầu" not in page  # no unit submitted its file: the Department entered the points
+    assert "Chưa có thẩm định viên nào được phân công" not in page  # no call to assign in a finished period
+    assert "Kết quả chấm điểm: Sở, ban, ngành cấp tỉnh năm 2025" in page
+    for column in ("Tổng điểm", "Xếp loại", "Vị thứ"):
+        assert f">{column}<" in page
+    tong_quan = page[page.index('id="tong-quan"') : page.index("</section>", page.index('id="tong-quan"'))]
+    assert "Khá: <strong>1</strong></li><li>Trung bình: <strong>2</strong>" in tong_quan  # the results, best first
+
+
+def test_an_open_period_still_shows_its_deadline_and_projections(cast):
+    page = client_for(cast.admin).get(page_of(cast)).content.decode()
+    assert "Hạn tự đánh giá" in page and "Tổng tạm tính" in page and "Chưa bắt đầu" in page

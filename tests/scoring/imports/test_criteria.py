@@ -191,7 +191,8 @@ def test_a_good_workbook_creates_exactly_the_tree_and_a_draft_period(good_xlsx, 
     period = Period.objects.get(year=2026, block=so)
     assert (period.status, period.criteria_set, period.grade_scheme) == (Period.Status.DRAFT, criteria_set, scheme)
     assert capsys.readouterr().out.strip() == (
-        f"Đã nhập bộ tiêu chí năm 2026, khối so: {GOOD_COUNTS}. Đã tạo kỳ đánh giá dự thảo cho 2 đơn vị."
+        f"Đã nhập bộ tiêu chí năm 2026, khối Sở, ban, ngành cấp tỉnh: {GOOD_COUNTS}. "
+        "Đã tạo kỳ đánh giá dự thảo cho 2 đơn vị."
     )
 
 
@@ -233,7 +234,7 @@ def test_a_dry_run_reports_the_summary_and_writes_nothing(good_xlsx, so, units_s
 
     assert snapshot() == before
     assert capsys.readouterr().out.strip() == (
-        f"Kiểm tra xong, chưa ghi gì: bộ tiêu chí năm 2026, khối so có {GOOD_COUNTS}. "
+        f"Kiểm tra xong, chưa ghi gì: bộ tiêu chí năm 2026, khối Sở, ban, ngành cấp tỉnh có {GOOD_COUNTS}. "
         "Khi nhập sẽ tạo kỳ đánh giá dự thảo cho 2 đơn vị."
     )
 
@@ -245,7 +246,7 @@ def test_bonus_and_deduction_groups_are_counted_apart_from_the_scored_areas(tmp_
     call_command("import_criteria", str(path), "--year", "2026", "--block", "so", "--dry-run")
 
     assert capsys.readouterr().out.strip() == (
-        f"Kiểm tra xong, chưa ghi gì: bộ tiêu chí năm 2026, khối so có {PROVINCIAL_COUNTS}. "
+        f"Kiểm tra xong, chưa ghi gì: bộ tiêu chí năm 2026, khối Sở, ban, ngành cấp tỉnh có {PROVINCIAL_COUNTS}. "
         "Khi nhập sẽ tạo kỳ đánh giá dự thảo cho 2 đơn vị."
     )
 
@@ -440,7 +441,8 @@ def test_a_year_and_block_that_already_have_a_set_are_refused_and_nothing_change
     with pytest.raises(CommandError) as failure:
         call_command("import_criteria", str(good_xlsx), "--year", "2026", "--block", "so")
 
-    assert 'Năm 2026, khối so: đã có bộ tiêu chí "Bộ tiêu chí đã có", không ghi đè.' in str(failure.value)
+    message = 'Năm 2026, khối Sở, ban, ngành cấp tỉnh: đã có bộ tiêu chí "Bộ tiêu chí đã có", không ghi đè.'
+    assert message in str(failure.value)
     assert "không ghi gì" in str(failure.value)
     assert snapshot() == before
 
@@ -529,7 +531,8 @@ def test_an_administrator_previews_the_tree_then_confirms_and_the_set_is_written
     assert stored_tree(criteria_set) == expected_tree()
     assert Period.objects.get(year=2026, block=so).status == Period.Status.DRAFT
     assert [m.message for m in get_messages(confirmed.wsgi_request)] == [
-        f"Đã nhập bộ tiêu chí năm 2026, khối so: {GOOD_COUNTS}. Đã tạo kỳ đánh giá dự thảo cho 2 đơn vị."
+        f"Đã nhập bộ tiêu chí năm 2026, khối Sở, ban, ngành cấp tỉnh: {GOOD_COUNTS}. "
+        "Đã tạo kỳ đánh giá dự thảo cho 2 đơn vị."
     ]
     assert stored_uploads(tmp_path) == []
     assert "criteria_import" not in admin_client.session

@@ -71,7 +71,7 @@ def test_a_year_already_published_is_refused_and_nothing_changes():
     first = snapshot()
     with pytest.raises(CommandError) as error:
         import_file(PUBLISHED_2022)
-    assert "Năm 2022, khối so: kết quả đã công bố, không ghi đè" in str(error.value)
+    assert "Năm 2022, khối Sở, ban, ngành cấp tỉnh: kết quả đã công bố, không ghi đè" in str(error.value)
     assert '--correction "<lý do>"' in str(error.value)
     assert snapshot() == first
 
@@ -179,7 +179,7 @@ BAD_FILES = {
     "bad rank": ("2023,so,Sở A,80,Tốt,nhất\n", 'Dòng 2, cột F (“rank”): vị thứ "nhất" không phải số nguyên dương'),
     "same unit twice": (
         "2023,so,Sở A,80\n2023,so,sở a,81\n",
-        'Dòng 3, cột C (“unit”): đơn vị "sở a" đã có ở dòng 2 (năm 2023, khối so)',
+        'Dòng 3, cột C (“unit”): đơn vị "sở a" đã có ở dòng 2 (năm 2023, khối Sở, ban, ngành cấp tỉnh)',
     ),
     "not a number at all": ("2023,so,Sở A,NaN\n", "Dòng 2, cột D (“score”): “NaN” không phải là số"),
     "a score with too many decimals": (

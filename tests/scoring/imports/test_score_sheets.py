@@ -153,7 +153,7 @@ EXPECTED_ERRORS = [
     (4, "D", "“mười” không phải là số (viết như 12,5 hoặc 12.5, không dùng dấu phân cách hàng nghìn)."),
     (5, "C", "Điểm 16 vượt quá điểm tối đa 15."),
     (5, "D", "Điểm -1 là số âm; điểm phải từ 0 đến 25."),
-    (6, "A", "Không có đơn vị mã “so-khong-co” trong khối so năm 2026."),
+    (6, "A", "Không có đơn vị mã “so-khong-co” trong khối Sở, ban, ngành cấp tỉnh năm 2026."),
     (7, "A", "Đơn vị “so-y-te” đã có ở dòng 5."),
     (8, "C", "Các ô C8:D8 đang được gộp; hãy bỏ gộp ô trong vùng dữ liệu."),
     (8, "E", "Ô chứa công thức “=1+2”; hãy dán giá trị (Paste Values) thay cho công thức."),

@@ -1,0 +1,245 @@
+"""Every answer where the person is looking, in a real headless Chromium: the session-expired message beside the
+Save button at the bottom of a long sheet, focus on the message after a save, and no confirmation before a
+submission the server will refuse. Screenshots go to test-artifacts/."""
+
+import pytest
+
+from scoring.models import Score, Submission
+from tests.conftest import clear_locked_data, restore_reference_data
+from tests.reports.test_browser import ARTIFACTS, browser  # noqa: F401 - the browser fixture
+from tests.scoring.workflow_cast import Cast
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def open_period():
+    restore_reference_data()
+    from scoring.models import GradeScheme
+    from units.models import Block
+
+    cast = Cast(Block.objects.get(code="so"), GradeScheme.objects.get(is_default=True))
+    yield cast
+    clear_locked_data()
+
+
+def sign_in(browser, live_server, cast, height=900, width=1366):  # noqa: F811
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="vi-VN")
+    page = context.new_page()
+    entry = f"/cham-diem/ky/{cast.period.pk}/don-vi/{cast.unit_a.code}/"
+    page.goto(f"{live_server.url}/dang-nhap/?next={entry}")
+    page.fill("#id_username", "canbo.a")
+    page.fill("#id_password", "mat-khau-dai-123")
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"**{entry}")
+    return context, page
+
+
+def in_view(page, selector) -> bool:
+    return page.evaluate(
+        """(selector) => { const box = document.querySelector(selector).getBoundingClientRect();
+                           return box.height > 0 && box.top >= 0 && box.bottom <= window.innerHeight; }""",
+        selector,
+    )
+
+
+def test_the_session_expired_message_appears_beside_the_save_button_at_the_bottom(browser, live_server, open_period):  # noqa: F811
+    from django.contrib.sessions.models import Session
+
+    cast = open_period
+    context, page = sign_in(browser, live_server, cast, height=500)  # a short window: the sheet is long in it
+    page.fill(f"#id_{cast.leaf['2'].pk}-self_points", "40")
+    Session.objects.all().delete()
+    page.evaluate("document.getElementById('entry-form').dataset.pingAfter = '0'")
+    page.click("button[value=save]")  # scrolls to the bottom of the sheet
+    page.locator("#phien").wait_for(state="visible")
+    assert page.evaluate("window.scrollY") > 0
+    assert in_view(page, "#phien"), "the message must be in the window, not above it"
+    gap = page.evaluate(
+        """() => document.getElementById('phien').getBoundingClientRect().top
+                 - document.querySelector('button[value=save]').getBoundingClientRect().bottom"""
+    )
+    assert 0 <= gap < 100, f"the message is {gap} px from the button"
+    page.screenshot(path=str(ARTIFACTS / "het-phien-canh-nut-luu.png"))
+    assert not Score.objects.filter(unit=cast.unit_a).exists()
+    context.close()
+
+
+def test_after_a_save_focus_is_on_the_message_that_says_what_happened(browser, live_server, open_period):  # noqa: F811
+    cast = open_period
+    context, page = sign_in(browser, live_server, cast)
+    page.fill(f"#id_{cast.leaf['2'].pk}-self_points", "40")
+    with page.expect_navigation():
+        page.click("button[value=save]")
+    assert page.evaluate("document.activeElement.innerText").strip() == "Đã lưu 1 thay đổi."
+    assert in_view(page, "main .messages")
+    context.close()
+
+
+def test_a_submission_the_server_will_refuse_is_not_asked_about_first(browser, live_server, open_period):  # noqa: F811
+    cast = open_period
+    context, page = sign_in(browser, live_server, cast)
+    asked = []
+    page.on("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    leaf = cast.leaf
+    page.fill(f"#id_{leaf['1.1'].pk}-self_points", "2")  # 1.2 and 2 still without points
+    with page.expect_navigation():
+        page.click("button[value=submit]")
+    assert asked == []
+    assert "Chưa nộp được hồ sơ" in page.locator("#loi").inner_text()
+    assert Score.objects.get(unit=cast.unit_a, criterion=leaf["1.1"]).self_points == 2  # the typing was saved
+    assert in_view(page, "#loi")
+    page.screenshot(path=str(ARTIFACTS / "nop-thieu-khong-hoi.png"))
+
+    # Points everywhere, but 2 has points and neither evidence nor an explanation: still refused, still not asked.
+    page.fill(f"#id_{leaf['1.2'].pk}-self_points", "5")
+    page.fill(f"#id_{leaf['2'].pk}-self_points", "50")
+    for code in ("1.1", "1.2"):
+        page.fill(f'textarea[name="{leaf[code].pk}-explanation"]', f"Văn bản số {code}")
+    with page.expect_navigation():
+        page.click("button[value=submit]")
+    assert asked == []
+    assert "1 tiêu chí có điểm nhưng chưa có minh chứng hay giải trình" in page.locator("#loi").inner_text()
+
+    # Complete: the question comes first, and dismissing it sends nothing.
+    page.fill(f'textarea[name="{leaf["2"].pk}-explanation"]', "Văn bản số 2")
+    page.click("button[value=submit]")
+    assert len(asked) == 1 and asked[0].startswith("Nộp hồ sơ?")
+    assert Submission.objects.get(unit=cast.unit_a).status != Submission.Status.SUBMITTED
+    context.close()
+
+
+COMMENT = (
+    "Kế hoạch cải cách hành chính năm ban hành ngày 15/02, chậm so với yêu cầu (trước 31/01); chưa có nội dung "
+    "về chuyển đổi số trong giải quyết thủ tục hành chính và chưa phân công đơn vị chủ trì cho 4 trên 12 nhiệm vụ. "
+    "Đề nghị đơn vị bổ sung quyết định phân công và báo cáo kết quả thực hiện quý I kèm minh chứng."
+)
+
+
+@pytest.mark.parametrize("width", [1366, 375])
+def test_the_appraisers_comment_box_is_wide_grows_and_hides_nothing(browser, live_server, open_period, width):  # noqa: F811
+    from scoring.models import Period
+
+    cast = open_period
+    cast.set_status(Period.Status.APPRAISAL)
+    Submission.objects.create(period=cast.period, unit=cast.unit_a, status=Submission.Status.SUBMITTED)
+    cast.score(cast.unit_a, "1.1", self_points=2, explanation="Kế hoạch số 12/KH", appraiser_comment=COMMENT)
+    context = browser.new_context(viewport={"width": width, "height": 900}, locale="vi-VN")
+    page = context.new_page()
+    entry = f"/cham-diem/ky/{cast.period.pk}/don-vi/{cast.unit_a.code}/"
+    page.goto(f"{live_server.url}/dang-nhap/?next={entry}")
+    page.fill("#id_username", "thamdinh")
+    page.fill("#id_password", "mat-khau-dai-123")
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"**{entry}")
+    box = page.locator(f'textarea[name="{cast.leaf["1.1"].pk}-appraiser_comment"]')
+    assert int(box.get_attribute("rows")) >= 4
+    shape = box.evaluate("e => ({width: e.clientWidth, hidden: e.scrollHeight - e.clientHeight})")
+    assert shape["width"] >= min(300, width - 80), shape
+    assert shape["hidden"] <= 1, f"{shape['hidden']} px of the comment are hidden"
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 1
+    box.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / f"y-kien-tham-dinh-{width}.png"))
+    context.close()
+
+
+def test_back_and_forward_to_a_refused_submission_fetch_the_page_again(browser, live_server, open_period):  # noqa: F811
+    """A refusal is a page drawn in answer to a form; returning to it through the history must not land on the
+    browser's “confirm form resubmission” page (ERR_CACHE_MISS)."""
+    cast = open_period
+    context, page = sign_in(browser, live_server, cast)
+    page.fill(f"#id_{cast.leaf['1.1'].pk}-self_points", "2")
+    with page.expect_navigation():
+        page.click("button[value=submit]")  # refused: 1.2 and 2 have no points
+    assert "Chưa nộp được hồ sơ" in page.locator("#loi").inner_text()
+    page.goto(f"{live_server.url}/")
+    page.go_back()
+    assert page.url.endswith(f"/don-vi/{cast.unit_a.code}/")
+    assert page.locator("h1").inner_text().startswith("Tự đánh giá, thẩm định"), page.content()[:300]
+    page.reload()
+    assert page.locator("h1").inner_text().startswith("Tự đánh giá, thẩm định")
+    context.close()
+
+
+def test_a_round_the_server_will_refuse_to_close_is_not_asked_about_first(browser, live_server, open_period):  # noqa: F811
+    from scoring.models import Period
+
+    cast = open_period
+    cast.set_status(Period.Status.APPRAISAL)
+    Submission.objects.create(period=cast.period, unit=cast.unit_a, status=Submission.Status.SUBMITTED)
+    for code, points in (("1.1", 2), ("1.2", 5), ("2", 50), ("6.1", 1)):  # 6.1: a bonus the unit proposed
+        cast.score(cast.unit_a, code, self_points=points, explanation="Văn bản")
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="vi-VN")
+    page = context.new_page()
+    entry = f"/cham-diem/ky/{cast.period.pk}/don-vi/{cast.unit_a.code}/"
+    page.goto(f"{live_server.url}/dang-nhap/?next={entry}")
+    page.fill("#id_username", "thamdinh")
+    page.fill("#id_password", "mat-khau-dai-123")
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"**{entry}")
+    asked = []
+    page.on("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    appraised = {code: f"#id_{cast.leaf[code].pk}-appraised_points" for code in ("1.1", "1.2", "2", "6.1")}
+    for code in ("1.1", "1.2", "2"):
+        page.fill(appraised[code], "1")  # the proposed bonus 6.1 still without appraised points
+    with page.expect_navigation():
+        page.click("button[value=appraised]")
+    assert asked == []
+    assert "6.1" in page.locator("#loi").inner_text()
+    page.fill(appraised["6.1"], "0,5")
+    page.click("button[value=appraised]")
+    assert len(asked) == 1 and asked[0].startswith("Ghi nhận đã thẩm định xong")
+    assert Submission.objects.get(unit=cast.unit_a).status == Submission.Status.SUBMITTED
+    context.close()
+
+
+@pytest.mark.parametrize("width", [1366, 375])
+def test_a_refused_upload_says_why_in_view_and_back_goes_where_the_person_was(
+    browser,  # noqa: F811
+    live_server,
+    open_period,
+    tmp_path,
+    settings,
+    width,
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    cast = open_period
+    context, page = sign_in(browser, live_server, cast, width=width)
+    with page.expect_navigation():
+        page.click(f"button[value='evidence:{cast.leaf['1.1'].pk}']")
+    evidence = page.url
+    fake = tmp_path / "quyet-dinh.pdf"
+    fake.write_bytes(b"<html>not a pdf</html>")
+    page.set_input_files("#id_upload", str(fake))
+    page.fill("#id_title", "Quyết định 12")
+    with page.expect_navigation():
+        page.click("main form.stack button[type=submit]")
+    assert page.url == evidence  # redirected: the refusal is an ordinary page
+    error = page.locator("main .errors[role=alert]")
+    assert "không phải PDF" in error.inner_text() and page.input_value("#id_title") == "Quyết định 12"
+    assert page.evaluate("document.activeElement === document.querySelector('main .errors')")
+    assert in_view(page, "main .errors")
+    page.screenshot(path=str(ARTIFACTS / f"minh-chung-bi-tu-choi-{width}.png"), full_page=True)
+    page.go_back()  # the evidence page as it was before the upload, not the browser's resubmission page
+    assert page.locator("h1").inner_text() == "Minh chứng — tiêu chí 1.1" and not page.locator("main .errors").count()
+    page.go_back()
+    assert page.locator("h1").inner_text().startswith("Tự đánh giá, thẩm định")
+    context.close()
+
+
+def test_a_refused_sign_in_and_code_say_why_in_view(browser, live_server, open_period):  # noqa: F811
+    context = browser.new_context(viewport={"width": 375, "height": 700}, locale="vi-VN")
+    page = context.new_page()
+    page.goto(f"{live_server.url}/dang-nhap/")
+    page.fill("#id_username", "canbo.a")
+    page.fill("#id_password", "sai-mat-khau")
+    with page.expect_navigation():
+        page.click("main button[type=submit]")
+    assert in_view(page, "main .errors")
+    assert page.evaluate("document.activeElement === document.querySelector('main .errors')")
+    # A page that focuses a field itself keeps it there (the code of the second factor has autofocus).
+    page.set_content('<main><div class="errors" role="alert">Sai mã</div><input id="ma" autofocus></main>')
+    page.evaluate("document.activeElement.blur()")
+    page.add_script_tag(url=f"{live_server.url}/static/js/messages.js")
+    assert page.evaluate("document.activeElement === document.body")  # the answer did not take the focus
+    context.close()
