@@ -216,11 +216,11 @@ def _clean(change: Change, leaf: Criterion):
 
 def _write(period, parsed, existing, by, reason) -> tuple[int, list, list]:
     units = {unit.pk: unit for unit, *_ in parsed}
-    entries, new, dirty, conflicts, now = [], {}, {}, [], timezone.now()
+    entries, rows, conflicts, now = [], {}, [], timezone.now()
     for unit, change, leaf, value, seen, action in parsed:
         key = (unit.pk, leaf.pk)
-        score = existing.get(key) or new.get(key) or Score(period=period, unit=unit, criterion=leaf)
-        old = getattr(score, change.field)
+        row = rows.get(key) or _stored_values(existing.get(key))
+        old = row[change.field]
         if seen is not _UNSEEN and _same(value, seen):
             continue  # the user left it as they saw it: whatever it is now stays
         if seen is not _UNSEEN and not _same(old, seen) and not _same(old, value):
@@ -228,19 +228,46 @@ def _write(period, parsed, existing, by, reason) -> tuple[int, list, list]:
             continue
         if _same(old, value):
             continue
-        setattr(score, change.field, value)
-        score.updated_at = now
-        (dirty if score.pk else new)[key] = score
+        row[change.field] = value
+        rows[key] = row
         entries.append(
             audit.entry(
                 period=period, unit=unit, criterion=leaf, by=by, action=action, old=old, new=value, reason=reason
             )
         )
-    Score.objects.bulk_create(new.values(), batch_size=2000)
-    Score.objects.bulk_update(dirty.values(), [*entry_fields.NAMES, "updated_at"], batch_size=2000)
-    AuditEntry.objects.bulk_create(entries, batch_size=2000)
-    touched = {unit_id: units[unit_id] for unit_id, _ in (*new, *dirty)}
+    _upsert(period, rows, now)
+    AuditEntry.objects.bulk_create(entries)
+    touched = {unit_id: units[unit_id] for unit_id, _ in rows}
     return len(entries), list(touched.values()), conflicts
+
+
+_BLANK = Score()
+
+
+def _stored_values(score: Score | None) -> dict:
+    """The entry fields of a stored score (or of a new one: the model's defaults)."""
+    source = score or _BLANK
+    return {name: getattr(source, name) for name in entry_fields.NAMES}
+
+
+def _upsert(period, rows: dict, now) -> None:
+    """Every changed score in one statement, `INSERT … ON CONFLICT (period, unit, criterion) DO UPDATE` of the
+    entry fields: a new score is inserted, a stored one has its entry fields set (its other columns, such as
+    round 1, stay as they are). The lock triggers see every row, inserted or updated.
+
+    One statement whatever the number of values: PostgreSQL gets one array per column (Django's UNNEST insert);
+    SQLite takes as many parameters as its library allows (`cchc_portal.sqlite`)."""
+    if not rows:
+        return
+    Score.objects.bulk_create(
+        [
+            Score(period_id=period.pk, unit_id=unit_id, criterion_id=criterion_id, updated_at=now, **values)
+            for (unit_id, criterion_id), values in rows.items()
+        ],
+        update_conflicts=True,
+        unique_fields=["period", "unit", "criterion"],
+        update_fields=[*entry_fields.NAMES, "updated_at"],
+    )
 
 
 @transaction.atomic
