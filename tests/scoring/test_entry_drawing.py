@@ -2,13 +2,21 @@
 Django's own widget templates draw it, for every kind of field and every value a field can hold."""
 
 import re
+from decimal import Decimal
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django import forms as django_forms
+from django.template import Context, Template
 from django.test import Client
 
 from scoring import forms
-from scoring.models import Period
+from scoring.entry_rows import leaf_row
+from scoring.forms import leaf_forms
+from scoring.models import Evidence, Period
+from scoring.queries import entry_sheet
+from tests.scoring.workflow_cast import LEAVES
 
 ATTRS = {"class": "points", "data-max": "2.5", "aria-label": "Điểm \"tự\" <đánh> giá & 1.1", "required": True,
          "disabled": False}  # fmt: skip
@@ -53,3 +61,57 @@ def test_the_entry_page_is_the_same_as_drawn_by_djangos_templates(cast, monkeypa
     stock = pages()
     assert drawn[0].count("<textarea") >= 3 and 'type="checkbox"' in drawn[1]
     assert drawn == stock
+
+
+REFERENCE = Path(__file__).parent / "templates" / "leaf_row.html"  # the template block the rows were drawn by
+
+
+def rows_both_ways(cast, account, decorate=lambda sheet: None):
+    """Each leaf row of unit A's sheet as `account` sees it, drawn by `leaf_row` and by the template block."""
+    period = Period.objects.get(pk=cast.period.pk)
+    sheet = entry_sheet(period, cast.unit_a, account)
+    forms_by_leaf = leaf_forms(sheet)
+    for row in sheet.rows:
+        row.form = forms_by_leaf.get(row.node.pk)
+    decorate(sheet)
+    attention = {row.node.pk for row in sheet.rows if row.is_leaf}
+    reference = Template(REFERENCE.read_text(encoding="utf-8"))
+    for row in sheet.rows:
+        if row.is_leaf:
+            yield leaf_row(row, sheet, attention), reference.render(Context({"row": row, "sheet": sheet,
+                                                                               "attention": attention}))  # fmt: skip
+
+
+def test_each_leaf_row_is_the_template_block_it_replaced(cast):
+    score = cast.score(cast.unit_a, "1.1", self_points="2", explanation='Có "văn bản" <số 1> & phụ lục',
+                       round1_points="1", round1_comment="Thiếu <minh chứng>", response="Đã bổ sung")  # fmt: skip
+    cast.score(cast.unit_a, "2", self_points="50", appraiser_comment="Đạt & đủ")
+    Evidence.objects.create(score=score, link="https://example.vn/?a=1&b=2", title="Quyết định <1>",
+                            uploaded_by=cast.staff_a)  # fmt: skip
+
+    def marked(sheet):
+        for row in sheet.rows:
+            if row.form is not None:
+                for name in row.form.fields:
+                    row.form.mark(name, "Giá trị <sai> & cần sửa")
+            if row.node.code == "3":
+                row.correction = SimpleNamespace(
+                    version=SimpleNamespace(correction_number=2, sealed=False), old_points=None,
+                    appraised_points=Decimal("12.5"), not_applicable=True,
+                )  # fmt: skip
+            if row.node.code == "2":
+                row.attention = "chưa có <điểm>"
+
+    seen = 0
+    for status, accounts in (
+        (Period.Status.OPEN, (cast.staff_a, cast.admin, cast.other_appraiser)),
+        (Period.Status.APPRAISAL, (cast.appraiser, cast.staff_a)),
+        (Period.Status.EXPLANATION, (cast.staff_a,)),
+    ):
+        cast.set_status(status)
+        for account in accounts:
+            for decorate in (lambda sheet: None, marked):
+                for drawn, template in rows_both_ways(cast, account, decorate):
+                    assert drawn == template
+                    seen += 1
+    assert seen == 2 * 6 * len(LEAVES)
