@@ -17,7 +17,7 @@ from django.utils import timezone
 from cchc_portal.lib.filetypes import EvidenceFileError, check_evidence_file, safe_storage_name
 from cchc_portal.lib.numbers import NumberProblem, parse_number, show
 from cchc_portal.lib.text import TextProblem, clean_text, without_controls
-from scoring import audit, corrections, entry_fields, permissions
+from scoring import audit, bulk, corrections, entry_fields, permissions
 from scoring.entry_fields import Viewer
 from scoring.models import LONG_TEXT_LIMIT, AuditEntry, Criterion, Evidence, Period, Score, Submission
 from scoring.workflow import submission_for
@@ -231,12 +231,13 @@ def _write(period, parsed, existing, by, reason) -> tuple[int, list, list]:
         row[change.field] = value
         rows[key] = row
         entries.append(
-            audit.entry(
-                period=period, unit=unit, criterion=leaf, by=by, action=action, old=old, new=value, reason=reason
+            audit.row(
+                at=now, period=period, unit=unit, criterion=leaf, by=by, action=action, old=old, new=value,
+                reason=reason,
             )
-        )
+        )  # fmt: skip
     _upsert(period, rows, now)
-    AuditEntry.objects.bulk_create(entries)
+    bulk.insert_rows(AuditEntry, audit.COLUMNS, entries)
     touched = {unit_id: units[unit_id] for unit_id, _ in rows}
     return len(entries), list(touched.values()), conflicts
 
@@ -250,23 +251,33 @@ def _stored_values(score: Score | None) -> dict:
     return {name: getattr(source, name) for name in entry_fields.NAMES}
 
 
+# What a save writes of a score: the entry fields, and when.
+_WRITTEN = (*entry_fields.NAMES, "updated_at")
+# A new score's other columns (round 1, the note), as the model makes them.
+_OTHERS = tuple(
+    f.name
+    for f in Score._meta.concrete_fields
+    if not f.primary_key and f.name not in {"period", "unit", "criterion", *_WRITTEN}
+)
+
+
 def _upsert(period, rows: dict, now) -> None:
     """Every changed score in one statement, `INSERT … ON CONFLICT (period, unit, criterion) DO UPDATE` of the
     entry fields: a new score is inserted, a stored one has its entry fields set (its other columns, such as
     round 1, stay as they are). The lock triggers see every row, inserted or updated.
 
-    One statement whatever the number of values: PostgreSQL gets one array per column (Django's UNNEST insert);
-    SQLite takes as many parameters as its library allows (`cchc_portal.sqlite`)."""
-    if not rows:
-        return
-    Score.objects.bulk_create(
+    One statement whatever the number of values: PostgreSQL gets one array per column (`scoring.bulk`); SQLite
+    takes as many parameters as its library allows (`cchc_portal.sqlite`)."""
+    others = tuple(Score._meta.get_field(name).get_default() for name in _OTHERS)
+    bulk.insert_rows(
+        Score,
+        ("period", "unit", "criterion", *_WRITTEN, *_OTHERS),
         [
-            Score(period_id=period.pk, unit_id=unit_id, criterion_id=criterion_id, updated_at=now, **values)
+            (period.pk, unit_id, criterion_id, *(values[name] for name in entry_fields.NAMES), now, *others)
             for (unit_id, criterion_id), values in rows.items()
         ],
-        update_conflicts=True,
-        unique_fields=["period", "unit", "criterion"],
-        update_fields=[*entry_fields.NAMES, "updated_at"],
+        conflict=("period", "unit", "criterion"),
+        update=_WRITTEN,
     )
 
 
