@@ -6,10 +6,10 @@ same HTML, character for character (tests/scoring/test_entry_drawing.py holds it
 """
 
 from django.urls import reverse
-from django.utils.html import conditional_escape as e
 from django.utils.safestring import mark_safe
 
 from cchc_portal.lib.numbers import show
+from scoring.forms import escaped as e
 
 
 def _pts(value) -> str:

@@ -1,11 +1,11 @@
 """The entry page's forms (one per leaf, built from `scoring.entry_fields`), and the small forms of the period
 actions."""
 
+import html
 import re
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
 from cchc_portal.lib.numbers import show
@@ -22,10 +22,15 @@ TEXT_HINTS = {
 }
 
 
+def escaped(value) -> str:
+    """`conditional_escape` without its lazy-string wrapper (which cost more than the escaping, 2,000 times a page)."""
+    return value.__html__() if hasattr(value, "__html__") else html.escape(str(value))
+
+
 def _attributes(attrs: dict) -> str:
     """Django's widgets/attrs.html: ` name="value"`, ` name` for True, nothing for False."""
     return "".join(
-        f" {name}" if value is True else f' {name}="{conditional_escape(str(value))}"'
+        f" {name}" if value is True else f' {name}="{html.escape(str(value))}"'
         for name, value in attrs.items()
         if value is not False
     )
@@ -37,11 +42,11 @@ class _Drawn:
 
     def render(self, name, value, attrs=None, renderer=None):
         widget = self.get_context(name, value, attrs)["widget"]
-        name, attributes = conditional_escape(widget["name"]), _attributes(widget["attrs"])
+        name, attributes = escaped(widget["name"]), _attributes(widget["attrs"])
         if self.input_type == "textarea":
-            text = conditional_escape(widget["value"]) if widget["value"] else ""
+            text = escaped(widget["value"]) if widget["value"] else ""
             return mark_safe(f'<textarea name="{name}"{attributes}>\n{text}</textarea>')  # noqa: S308 - escaped
-        shown = "" if widget["value"] is None else f' value="{conditional_escape(str(widget["value"]))}"'
+        shown = "" if widget["value"] is None else f' value="{html.escape(str(widget["value"]))}"'
         return mark_safe(f'<input type="{widget["type"]}" name="{name}"{shown}{attributes}>')  # noqa: S308 - escaped
 
 
