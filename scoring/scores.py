@@ -242,13 +242,14 @@ def _write(period, parsed, existing, by, reason) -> tuple[int, list, list]:
     return len(entries), list(touched.values()), conflicts
 
 
-_BLANK = Score()
+_NEW = {name: Score._meta.get_field(name).get_default() for name in entry_fields.NAMES}
 
 
 def _stored_values(score: Score | None) -> dict:
     """The entry fields of a stored score (or of a new one: the model's defaults)."""
-    source = score or _BLANK
-    return {name: getattr(source, name) for name in entry_fields.NAMES}
+    if score is None:
+        return dict(_NEW)
+    return {name: getattr(score, name) for name in entry_fields.NAMES}
 
 
 # What a save writes of a score: the entry fields, and when.
