@@ -1,4 +1,4 @@
-"""The leaf rows of the entry sheet, drawn in Python.
+"""The leaf rows and the history rows of the entry sheet, drawn in Python.
 
 A sheet of 120 criteria drew 120 copies of a 40-line template block, each resolving some 60 variables and
 filters through the template engine: most of the page's time once the inputs were drawn directly. This is the
@@ -6,7 +6,9 @@ same HTML, character for character (tests/scoring/test_entry_drawing.py holds it
 """
 
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
+from django.utils.timezone import template_localtime
 
 from cchc_portal.lib.numbers import show
 from scoring.forms import escaped as e
@@ -159,3 +161,17 @@ def leaf_row(row, sheet, attention) -> str:
 def _evidence(item) -> str:
     href = reverse("scoring:evidence_download", args=[item.pk]) if item.file else item.link
     return f'<a href="{e(href)}" rel="noopener">{e(str(item))}</a><br>'
+
+
+def history_rows(entries) -> str:
+    """The rows of the sheet's history (up to 200 audit entries, newest first), as the page's table shows them."""
+    out = []
+    for entry in entries:
+        at = date_format(template_localtime(entry.at), "d/m/Y H:i") if entry.at else ""
+        who = (entry.by.get_username() if entry.by else "") or "hệ thống"
+        code = entry.criterion.code if entry.criterion else ""
+        out.append(
+            f"\n      <tr><td>{e(at)}</td><td>{e(who)}</td><td>{e(code)}</td><td>{e(entry.get_action_display())}</td>"
+            f"<td>{e(entry.old or '—')} → {e(entry.new or '—')}</td><td>{e(entry.reason)}</td></tr>\n    "
+        )
+    return mark_safe("".join(out))  # noqa: S308 - every value above is escaped

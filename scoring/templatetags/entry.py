@@ -60,3 +60,11 @@ def leaf_row(row, sheet, attention):
     from scoring.entry_rows import leaf_row as draw
 
     return draw(row, sheet, attention)
+
+
+@register.simple_tag
+def history_rows(entries):
+    """The rows of the entry sheet's history (`scoring.entry_rows`)."""
+    from scoring.entry_rows import history_rows as draw
+
+    return draw(entries)

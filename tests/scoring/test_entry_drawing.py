@@ -12,10 +12,11 @@ from django.template import Context, Template
 from django.test import Client
 
 from scoring import forms
-from scoring.entry_rows import leaf_row
+from scoring.entry_rows import history_rows, leaf_row
 from scoring.forms import leaf_forms
-from scoring.models import Evidence, Period
+from scoring.models import AuditEntry, Evidence, Period
 from scoring.queries import entry_sheet
+from scoring.scores import Change, scores_save
 from tests.scoring.workflow_cast import LEAVES
 
 ATTRS = {"class": "points", "data-max": "2.5", "aria-label": "Điểm \"tự\" <đánh> giá & 1.1", "required": True,
@@ -64,6 +65,7 @@ def test_the_entry_page_is_the_same_as_drawn_by_djangos_templates(cast, monkeypa
 
 
 REFERENCE = Path(__file__).parent / "templates" / "leaf_row.html"  # the template block the rows were drawn by
+HISTORY = Path(__file__).parent / "templates" / "history_rows.html"
 
 
 def rows_both_ways(cast, account, decorate=lambda sheet: None):
@@ -115,3 +117,18 @@ def test_each_leaf_row_is_the_template_block_it_replaced(cast):
                     assert drawn == template
                     seen += 1
     assert seen == 2 * 6 * len(LEAVES)
+
+
+def test_the_history_rows_are_the_template_loop_they_replaced(cast):
+    cast.set_status(Period.Status.OPEN)
+    for code, value in (("1.1", "2"), ("1.2", "7,25"), ("2", "1")):
+        leaf = cast.leaf[code].pk
+        changes = [Change("self_points", leaf, value), Change("explanation", leaf, "<b>&</b>")]
+        scores_save(period=cast.period, unit=cast.unit_a, by=cast.staff_a, changes=changes)
+    AuditEntry.objects.create(period=cast.period, unit=cast.unit_a, action="submission", old="", new="Đã nộp",
+                              reason='Lý do "đặc biệt" <1>')  # fmt: skip
+    history = list(AuditEntry.objects.filter(period=cast.period, unit=cast.unit_a).select_related("by", "criterion"))
+    assert len(history) == 7
+    reference = Template(HISTORY.read_text(encoding="utf-8")).render(Context({"history": history}))
+    assert history_rows(history) == reference
+    assert "hệ thống" in reference and "&lt;b&gt;&amp;&lt;/b&gt;" in reference
