@@ -27,6 +27,7 @@ QUARTERS_TOTAL = 400  # 100 points in steps of 0.25
 YEAR = 2024  # the scored periods; the xã table of YEAR - 1 is the one the ranking page compares with
 IMPORT_YEAR = 2022
 DETAILED_YEAR = 2025  # the detailed report's period (huyện block, units of that year only)
+ENTRY_YEAR = 2026  # the entry sheet and its save (huyện block, one unit of that year only)
 SCORE_BATCH = 5000
 
 _QUARTER = [Decimal(q) / 4 for q in range(QUARTERS_TOTAL + 1)]

@@ -7,13 +7,13 @@ import csv
 import dataclasses
 import html
 import time
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from io import BytesIO
 from pathlib import Path
 
 from django.core.cache import cache
-from django.db import connection, reset_queries
+from django.db import connection, reset_queries, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
@@ -435,12 +435,67 @@ def bench_score_sheet(built: Built, tmp: Path) -> list[Measurement]:
 
     t_again, again = best_of(recheck, runs)
     check(again.counts["unchanged"] == values, "re-reading the imported sheet found changes")
+    t_import, t_floor = _sheet_against_floor(period, path, first_import, values, runs)
     cells = f"{units} units x {len(columns)} criteria ({values:,} values)"
     return [
         Measurement(f"score sheet: check + write, {cells} (baseline openpyxl load)", t_first, "s", t_load),
+        Measurement(
+            "score sheet: check + write, into an empty period (baseline openpyxl read-only load + one upsert)",
+            t_import, "s", t_floor, goal_ratio_max=SHEET_TIMES,
+        ),
         Measurement("score sheet: queries for the import", len(queries), "queries"),
         Measurement("score sheet: check only, nothing to change (baseline openpyxl load)", t_again, "s", t_load),
-    ]
+    ]  # fmt: skip
+
+
+def _sheet_against_floor(period: Period, path: Path, first_import, values: int, runs: int) -> tuple[float, float]:
+    """The import of the sheet into a period without its scores, against the least any import must do: read every
+    cell with openpyxl's read-only mode and write the values in one `INSERT … ON CONFLICT`. Round by round, each
+    side starting from the same empty period."""
+    from django.utils import timezone
+    from openpyxl import load_workbook
+
+    from scoring import locks
+    from scoring.models import AuditEntry
+
+    units = dict(Unit.objects.filter(block=period.block).values_list("code", "pk"))
+    leaves = dict(Criterion.objects.filter(criteria_set_id=period.criteria_set_id).values_list("code", "pk"))
+
+    def empty():
+        with locks.suspended(connection):
+            AuditEntry.objects.filter(period=period).delete()
+            Score.objects.filter(period=period).delete()
+
+    def floor():
+        workbook = load_workbook(path, read_only=True)
+        rows = workbook.active.iter_rows(values_only=True)
+        header = next(row for row in rows if row[0] == "Mã đơn vị")
+        criteria = [(i, leaves[code]) for i, code in enumerate(header) if code in leaves]
+        unit_ids, leaf_ids, points = [], [], []
+        for row in rows:
+            if row[0] in units:
+                for i, leaf in criteria:
+                    unit_ids.append(units[row[0]])
+                    leaf_ids.append(leaf)
+                    points.append(Decimal(str(row[i])))
+        workbook.close()
+        check(len(points) == values, f"the read-only load read {len(points)} values, expected {values}")
+        with transaction.atomic():
+            upsert_points(period.pk, unit_ids, leaf_ids, points, "appraised_points", timezone.now())
+
+    def imported():
+        check_result, written = first_import()
+        check(check_result.ok and written == values, f"the sheet import wrote {written} values, expected {values}")
+
+    best = [float("inf")] * 2
+    for _ in range(max(runs, 1)):
+        for i, func in enumerate((imported, floor)):
+            empty()
+            start = time.perf_counter()
+            func()
+            best[i] = min(best[i], time.perf_counter() - start)
+    check(Score.objects.filter(period=period).count() == values, "the floor did not write")
+    return best[0], best[1]
 
 
 # --- Detailed report (write-only workbook) -------------------------------------------------------
@@ -486,3 +541,241 @@ def bench_detailed(size: Size, period: Period, child_peak) -> list[Measurement]:
             child_peak(period.pk), "MiB", goal_value_max=DETAILED_MEMORY_MIB,
         ),
     ]  # fmt: skip
+
+
+# --- Staff side: the entry sheet of one unit, and its save ---------------------------------------
+
+ENTRY_LEAVES = 120  # the largest criteria sets in use; 105 of them self-assessed (the last area is the survey)
+SAVE_MS = 50
+ENTRY_TIMES = 3  # the entry sheet against the time of its own queries
+SHEET_TIMES = 1.5  # the score-sheet import against a read-only load and one upsert
+
+
+@dataclasses.dataclass(frozen=True)
+class Entry:
+    """An open huyện period of 120 criteria, one unit with its staff account, its self-assessed leaves."""
+
+    period: Period
+    unit: Unit
+    staff: object
+    self_leaves: list[Criterion]
+
+    @property
+    def url(self) -> str:
+        return f"/cham-diem/ky/{self.period.pk}/don-vi/{self.unit.code}/"
+
+
+def build_entry() -> Entry:
+    """The unit's sheet as in the middle of self-assessment: every self-assessed leaf has the unit's points, the
+    survey area the Department's."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from django.db.models import F
+    from django.utils import timezone
+
+    from units.models import UNIT_STAFF, UnitMembership
+
+    scores = data.make_scores(["UBND huyện Đo Hiệu Năng"], "entry", ENTRY_LEAVES)
+    period = data.build_scored_period("huyen", scores, data.ENTRY_YEAR, tag="entry", only_year=True)
+    deadline = timezone.now() + timedelta(days=30)
+    Period.objects.filter(pk=period.pk).update(status=Period.Status.OPEN, deadline=deadline)
+    period.refresh_from_db()
+    own = Score.objects.filter(period=period, criterion__method=Method.SELF)
+    own.update(self_points=F("appraised_points"), appraised_points=None)
+    unit = Unit.objects.get(code__startswith="huyen-entry-")
+    staff = get_user_model().objects.create_user("bench-staff")
+    staff.groups.add(Group.objects.get(name=UNIT_STAFF))
+    UnitMembership.objects.create(user=staff, unit=unit)
+    leaves = list(Criterion.objects.leaves_of(period.criteria_set_id).filter(method=Method.SELF).order_by("position"))
+    check(len(leaves) == 105, f"the entry sheet has {len(leaves)} self-assessed leaves, expected 105")
+    analyze()
+    return Entry(period, unit, staff, leaves)
+
+
+def _save_values(entry: Entry, turn: int) -> list[str]:
+    # Every leaf's maximum is at least 0.5: two values that are always allowed, so each turn changes all 105.
+    return ["0,25" if (turn + i) % 2 else "0,5" for i in range(len(entry.self_leaves))]
+
+
+def sql_save(entry: Entry, values: list[Decimal], by_id: int) -> None:
+    """The data cost of a save: the same values in one upsert and their audit rows in one insert, in plain SQL."""
+    from django.utils import timezone
+
+    now, unit, period = timezone.now(), entry.unit.pk, entry.period.pk
+    leaves = [leaf.pk for leaf in entry.self_leaves]
+    upsert_points(period, [unit] * len(leaves), leaves, values, "self_points", now)
+    rows = [[period, unit, leaf, str(value)] for leaf, value in zip(leaves, values, strict=True)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO scoring_auditentry (at, by_id, period_id, unit_id, criterion_id, action, old, new, reason) "  # noqa: S608 - own SQL, values as parameters
+            f"SELECT %s, %s, v0, v1, v2, 'self_points', '', v3, '' FROM (SELECT {_row_columns(4)} "
+            f"FROM {_rows_source()}) AS x",
+            [now, by_id, _rows_param(rows)],
+        )
+
+
+def _rows_source() -> str:
+    """Rows passed as one parameter: a JSON array of arrays (SQLite's json_each, PostgreSQL's jsonb)."""
+    if connection.vendor == "postgresql":
+        return "jsonb_array_elements(%s::jsonb) AS r(value)"
+    return "json_each(%s) AS r"
+
+
+def _row_columns(count: int) -> str:
+    """The first `count` items of each row, named v0, v1, …"""
+    if connection.vendor == "postgresql":
+        casts = ["int", "int", "int", "text"]
+        return ", ".join(f"(r.value->>{i})::{casts[i]} AS v{i}" for i in range(count))
+    return ", ".join(f"json_extract(r.value, '$[{i}]') AS v{i}" for i in range(count))
+
+
+def _rows_param(rows: list[list]) -> str:
+    import json
+
+    return json.dumps(rows)
+
+
+def upsert_points(period: int, units: list[int], leaves: list[int], points: list[Decimal], column: str, now) -> None:
+    """One `INSERT … ON CONFLICT (period, unit, criterion) DO UPDATE` of a points column, in plain SQL."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            source = "UNNEST(%s::int[], %s::int[], %s::numeric[]) AS t(u, c, p)"
+            params = [now, period, units, leaves, points]
+            select = "SELECT %s, %s, u, c, p"
+        else:
+            source = "json_each(%s) AS r"
+            rows = [[u, c, str(p)] for u, c, p in zip(units, leaves, points, strict=True)]
+            params = [now, period, _rows_param(rows)]
+            select = "SELECT %s, %s, json_extract(r.value, '$[0]'), json_extract(r.value, '$[1]'), " + (
+                "json_extract(r.value, '$[2]')"
+            )
+        cursor.execute(
+            "INSERT INTO scoring_score (updated_at, period_id, unit_id, criterion_id, "
+            f"{column}, not_applicable, explanation, appraiser_comment, round1_comment, response, note) "
+            f"{select}, false, '', '', '', '', '' FROM {source} WHERE true "
+            f"ON CONFLICT (period_id, unit_id, criterion_id) DO UPDATE SET {column} = excluded.{column}, "
+            "updated_at = excluded.updated_at",
+            params,
+        )
+
+
+def bench_save(entry: Entry, runs: int) -> list[Measurement]:
+    """`scores_save` of 105 changed values, as the entry page calls it, against the SQL of the same writes."""
+    from scoring.models import AuditEntry
+    from scoring.scores import Change, scores_save
+
+    leaves, turns = entry.self_leaves, iter(range(10_000))
+
+    def save():
+        values = _save_values(entry, next(turns))
+        changes = [Change("self_points", leaf.pk, value) for leaf, value in zip(leaves, values, strict=True)]
+        with transaction.atomic():
+            return scores_save(period=entry.period, unit=entry.unit, changes=changes, by=entry.staff)
+
+    def sql():
+        values = [Decimal(v.replace(",", ".")) for v in _save_values(entry, next(turns))]
+        with transaction.atomic():
+            sql_save(entry, values, entry.staff.pk)
+
+    save()  # the first save starts the unit's file (one more query, once)
+    audited = AuditEntry.objects.filter(period=entry.period).count()
+    with CaptureQueriesContext(connection) as captured:
+        saved = save()
+    count = len(captured.captured_queries)
+    check(saved.changed == len(leaves), f"scores_save changed {saved.changed} values, expected {len(leaves)}")
+    check(AuditEntry.objects.filter(period=entry.period).count() == audited + len(leaves), "audit rows missing")
+    t_save, t_sql = interleaved([save, sql], runs)
+    n = len(leaves)
+    return [
+        Measurement(
+            f"save: scores_save, {n} values (baseline the same upsert + audit insert in SQL)",
+            t_save * 1e3, "ms", t_sql * 1e3, goal_value_max=SAVE_MS,
+        ),
+        Measurement(f"save: queries, {n} values", count, "queries"),
+    ]  # fmt: skip
+
+
+def interleaved(funcs, runs: int) -> list[float]:
+    """The fastest of `runs` calls of each function, called in turn round by round (so a busy moment of the
+    machine falls on both sides of a ratio)."""
+    import gc
+    import math
+
+    best = [math.inf] * len(funcs)
+    for _ in range(max(runs, 1)):
+        for i, func in enumerate(funcs):
+            gc.collect()
+            start = time.perf_counter()
+            func()
+            best[i] = min(best[i], time.perf_counter() - start)
+    return best
+
+
+def bench_entry_sheet(entry: Entry, runs: int) -> list[Measurement]:
+    """The entry page of one unit with 120 criteria against its data cost: the SELECTs it ran, run again alone."""
+    client = Client()
+    client.force_login(entry.staff)
+
+    def page():
+        response = client.get(entry.url)
+        check(response.status_code == 200, f"GET {entry.url}: HTTP {response.status_code}")
+        return response
+
+    reset_queries()
+    with CaptureQueriesContext(connection) as captured:
+        response = page()
+    check(response.content.count(b'class="points"') >= len(entry.self_leaves), "the sheet lacks its inputs")
+    # Read now: the next request empties the query log.
+    selects = [q["sql"] for q in captured.captured_queries if q["sql"].lstrip().upper().startswith("SELECT")]
+    count = len(captured.captured_queries)
+
+    def queries():
+        with connection.cursor() as cursor:
+            for sql in selects:
+                cursor.execute(sql)
+                cursor.fetchall()
+
+    t_page, t_sql = interleaved([page, queries], runs)
+    post_data = _entry_post(entry, response.content.decode())
+    turns = iter(range(10_000))
+
+    def post():
+        turn = next(turns)
+        answer = client.post(entry.url, post_data(turn))
+        check(answer.status_code == 302, f"POST {entry.url}: HTTP {answer.status_code}")
+
+    (t_post,) = interleaved([post], runs)
+    return [
+        Measurement(
+            f"entry sheet: 1 unit x {ENTRY_LEAVES} criteria, staff (baseline its {len(selects)} queries run alone)",
+            t_page * 1e3, "ms", t_sql * 1e3, goal_ratio_max=ENTRY_TIMES,
+        ),
+        Measurement(
+            f"entry sheet: POST of {len(entry.self_leaves)} changed values (baseline the GET)",
+            t_post * 1e3, "ms", t_page * 1e3,
+        ),
+        Measurement("entry sheet: queries of the GET", count, "queries"),
+    ]  # fmt: skip
+
+
+def _entry_post(entry: Entry, page: str):
+    """The entry form as the page drew it (every input with the value it showed), each self-assessed point changed
+    to the turn's value: what a browser posts after the person typed 105 values."""
+    import re
+
+    shown = {
+        html.unescape(name): html.unescape(value)
+        for name, value in re.findall(r'<input[^>]*?name="([^"]+)"[^>]*?value="([^"]*)"', page)
+    }
+
+    def data(turn: int) -> dict:
+        posted = dict(shown) | {"action": "save"}
+        seen = _save_values(entry, turn - 1) if turn else None
+        for leaf, value in zip(entry.self_leaves, _save_values(entry, turn), strict=True):
+            name = f"{leaf.pk}-self_points"
+            posted[name] = value
+            if seen is not None:
+                posted[f"initial-{name}"] = seen[entry.self_leaves.index(leaf)]
+        return posted
+
+    return data

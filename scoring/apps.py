@@ -22,6 +22,11 @@ class ScoringConfig(AppConfig):
 
     def ready(self):
         post_migrate.connect(_reinstall_locks, sender=self)
+        from django.db.backends.signals import connection_created
+
+        from cchc_portal.sqlite import use_library_limits
+
+        connection_created.connect(use_library_limits, dispatch_uid="sqlite_library_limits")
         from django.contrib.auth.signals import user_logged_in
 
         from cchc_portal.second_factor import remember_what_is_due

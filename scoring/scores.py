@@ -18,7 +18,7 @@ from django.utils import timezone
 from cchc_portal.lib.filetypes import EvidenceFileError, check_evidence_file, safe_storage_name
 from cchc_portal.lib.numbers import NumberProblem, parse_number, show
 from cchc_portal.lib.text import TextProblem, clean_text, without_controls
-from scoring import audit, corrections, entry_fields, permissions
+from scoring import audit, bulk, corrections, entry_fields, permissions
 from scoring.entry_fields import Viewer
 from scoring.models import LONG_TEXT_LIMIT, AuditEntry, Criterion, Evidence, Period, Score, Submission
 from scoring.workflow import submission_for
@@ -223,11 +223,11 @@ def _clean(change: Change, leaf: Criterion):
 
 def _write(period, parsed, existing, by, reason) -> tuple[int, list, list]:
     units = {unit.pk: unit for unit, *_ in parsed}
-    entries, new, dirty, conflicts, now = [], {}, {}, [], timezone.now()
+    entries, rows, conflicts, now = [], {}, [], timezone.now()
     for unit, change, leaf, value, seen, action in parsed:
         key = (unit.pk, leaf.pk)
-        score = existing.get(key) or new.get(key) or Score(period=period, unit=unit, criterion=leaf)
-        old = getattr(score, change.field)
+        row = rows.get(key) or _stored_values(existing.get(key))
+        old = row[change.field]
         if seen is not _UNSEEN and _same(value, seen):
             continue  # the user left it as they saw it: whatever it is now stays
         if seen is not _UNSEEN and not _same(old, seen) and not _same(old, value):
@@ -235,19 +235,58 @@ def _write(period, parsed, existing, by, reason) -> tuple[int, list, list]:
             continue
         if _same(old, value):
             continue
-        setattr(score, change.field, value)
-        score.updated_at = now
-        (dirty if score.pk else new)[key] = score
+        row[change.field] = value
+        rows[key] = row
         entries.append(
-            audit.entry(
-                period=period, unit=unit, criterion=leaf, by=by, action=action, old=old, new=value, reason=reason
+            audit.row(
+                at=now, period=period, unit=unit, criterion=leaf, by=by, action=action, old=old, new=value,
+                reason=reason,
             )
-        )
-    Score.objects.bulk_create(new.values(), batch_size=2000)
-    Score.objects.bulk_update(dirty.values(), [*entry_fields.NAMES, "updated_at"], batch_size=2000)
-    AuditEntry.objects.bulk_create(entries, batch_size=2000)
-    touched = {unit_id: units[unit_id] for unit_id, _ in (*new, *dirty)}
+        )  # fmt: skip
+    _upsert(period, rows, now)
+    bulk.insert_rows(AuditEntry, audit.COLUMNS, entries)
+    touched = {unit_id: units[unit_id] for unit_id, _ in rows}
     return len(entries), list(touched.values()), conflicts
+
+
+_NEW = {name: Score._meta.get_field(name).get_default() for name in entry_fields.NAMES}
+
+
+def _stored_values(score: Score | None) -> dict:
+    """The entry fields of a stored score (or of a new one: the model's defaults)."""
+    if score is None:
+        return dict(_NEW)
+    return {name: getattr(score, name) for name in entry_fields.NAMES}
+
+
+# What a save writes of a score: the entry fields, and when.
+_WRITTEN = (*entry_fields.NAMES, "updated_at")
+# A new score's other columns (round 1, the note), as the model makes them.
+_OTHERS = tuple(
+    f.name
+    for f in Score._meta.concrete_fields
+    if not f.primary_key and f.name not in {"period", "unit", "criterion", *_WRITTEN}
+)
+
+
+def _upsert(period, rows: dict, now) -> None:
+    """Every changed score in one statement, `INSERT … ON CONFLICT (period, unit, criterion) DO UPDATE` of the
+    entry fields: a new score is inserted, a stored one has its entry fields set (its other columns, such as
+    round 1, stay as they are). The lock triggers see every row, inserted or updated.
+
+    One statement whatever the number of values: PostgreSQL gets one array per column (`scoring.bulk`); SQLite
+    takes as many parameters as its library allows (`cchc_portal.sqlite`)."""
+    others = tuple(Score._meta.get_field(name).get_default() for name in _OTHERS)
+    bulk.insert_rows(
+        Score,
+        ("period", "unit", "criterion", *_WRITTEN, *_OTHERS),
+        [
+            (period.pk, unit_id, criterion_id, *(values[name] for name in entry_fields.NAMES), now, *others)
+            for (unit_id, criterion_id), values in rows.items()
+        ],
+        conflict=("period", "unit", "criterion"),
+        update=_WRITTEN,
+    )
 
 
 @transaction.atomic

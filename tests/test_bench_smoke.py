@@ -20,6 +20,9 @@ EXPECTED = (
     "http: API, 21 rows",
     "import: read_result_rows",
     "score sheet: check + write",
+    "score sheet: check + write, into an empty period",
+    "save: scores_save",
+    "entry sheet: 1 unit",
     "detailed report: ",
     "search 'huong thuy', ",
 )

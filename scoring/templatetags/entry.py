@@ -52,3 +52,19 @@ def field(form, name: str):
 def problem(form, name: str) -> str:
     """What the service said is wrong with field `name` of a leaf's form."""
     return form.problems.get(name, "") if form is not None else ""
+
+
+@register.simple_tag
+def leaf_row(row, sheet, attention):
+    """A leaf's row of the entry sheet (`scoring.entry_rows`)."""
+    from scoring.entry_rows import leaf_row as draw
+
+    return draw(row, sheet, attention)
+
+
+@register.simple_tag
+def history_rows(entries):
+    """The rows of the entry sheet's history (`scoring.entry_rows`)."""
+    from scoring.entry_rows import history_rows as draw
+
+    return draw(entries)

@@ -1,0 +1,134 @@
+"""The entry sheet's inputs are drawn in Python, not by a template per input: the page must come out exactly as
+Django's own widget templates draw it, for every kind of field and every value a field can hold."""
+
+import re
+from decimal import Decimal
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from django import forms as django_forms
+from django.template import Context, Template
+from django.test import Client
+
+from scoring import forms
+from scoring.entry_rows import history_rows, leaf_row
+from scoring.forms import leaf_forms
+from scoring.models import AuditEntry, Evidence, Period
+from scoring.queries import entry_sheet
+from scoring.scores import Change, scores_save
+from tests.scoring.workflow_cast import LEAVES
+
+ATTRS = {"class": "points", "data-max": "2.5", "aria-label": "Điểm \"tự\" <đánh> giá & 1.1", "required": True,
+         "disabled": False}  # fmt: skip
+VALUES = [None, "", "2,5", 'a "quoted" <b>&amp;</b>', "dòng 1\ndòng 2", 0, True, False, "on"]
+
+
+@pytest.mark.parametrize(
+    ("drawn", "stock"),
+    [
+        (forms.DrawnTextInput, django_forms.TextInput),
+        (forms.DrawnTextarea, django_forms.Textarea),
+        (forms.DrawnCheckbox, django_forms.CheckboxInput),
+        (forms.DrawnHidden, django_forms.HiddenInput),
+    ],
+)
+def test_a_drawn_widget_is_the_html_of_djangos_template(drawn, stock):
+    for value in VALUES:
+        extra = {"id": "id_12-self_points", "aria-invalid": "true"}
+        assert drawn(ATTRS).render("12-self_points", value, extra) == stock(ATTRS).render(
+            "12-self_points", value, extra
+        ), value
+
+
+def test_the_entry_page_is_the_same_as_drawn_by_djangos_templates(cast, monkeypatch):
+    cast.score(cast.unit_a, "1.1", self_points="2", explanation='Văn bản "số 1" <gửi> & nhận')
+    cast.set_status(Period.Status.OPEN)
+    url = f"/cham-diem/ky/{cast.period.pk}/don-vi/{cast.unit_a.code}/"
+
+    def pages() -> list[str]:
+        drawn = []
+        for account in (cast.staff_a, cast.admin):  # text and points inputs; checkboxes and points
+            client = Client()
+            client.force_login(account)
+            html = client.get(url).content.decode()
+            drawn.append(re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html))
+        return drawn
+
+    drawn = pages()
+    monkeypatch.setattr(forms._Drawn, "render", lambda self, *args, **kwargs: super(forms._Drawn, self).render(
+        *args, **kwargs
+    ))  # fmt: skip
+    stock = pages()
+    assert drawn[0].count("<textarea") >= 3 and 'type="checkbox"' in drawn[1]
+    assert drawn == stock
+
+
+REFERENCE = Path(__file__).parent / "templates" / "leaf_row.html"  # the template block the rows were drawn by
+HISTORY = Path(__file__).parent / "templates" / "history_rows.html"
+
+
+def rows_both_ways(cast, account, decorate=lambda sheet: None):
+    """Each leaf row of unit A's sheet as `account` sees it, drawn by `leaf_row` and by the template block."""
+    period = Period.objects.get(pk=cast.period.pk)
+    sheet = entry_sheet(period, cast.unit_a, account)
+    forms_by_leaf = leaf_forms(sheet)
+    for row in sheet.rows:
+        row.form = forms_by_leaf.get(row.node.pk)
+    decorate(sheet)
+    attention = {row.node.pk for row in sheet.rows if row.is_leaf}
+    reference = Template(REFERENCE.read_text(encoding="utf-8"))
+    for row in sheet.rows:
+        if row.is_leaf:
+            yield leaf_row(row, sheet, attention), reference.render(Context({"row": row, "sheet": sheet,
+                                                                               "attention": attention}))  # fmt: skip
+
+
+def test_each_leaf_row_is_the_template_block_it_replaced(cast):
+    score = cast.score(cast.unit_a, "1.1", self_points="2", explanation='Có "văn bản" <số 1> & phụ lục',
+                       round1_points="1", round1_comment="Thiếu <minh chứng>", response="Đã bổ sung")  # fmt: skip
+    cast.score(cast.unit_a, "2", self_points="50", appraiser_comment="Đạt & đủ")
+    Evidence.objects.create(score=score, link="https://example.vn/?a=1&b=2", title="Quyết định <1>",
+                            uploaded_by=cast.staff_a)  # fmt: skip
+
+    def marked(sheet):
+        for row in sheet.rows:
+            if row.form is not None:
+                for name in row.form.fields:
+                    row.form.mark(name, "Giá trị <sai> & cần sửa")
+            if row.node.code == "3":
+                row.correction = SimpleNamespace(
+                    version=SimpleNamespace(correction_number=2, sealed=False), old_points=None,
+                    appraised_points=Decimal("12.5"), not_applicable=True,
+                )  # fmt: skip
+            if row.node.code == "2":
+                row.attention = "chưa có <điểm>"
+
+    seen = 0
+    for status, accounts in (
+        (Period.Status.OPEN, (cast.staff_a, cast.admin, cast.other_appraiser)),
+        (Period.Status.APPRAISAL, (cast.appraiser, cast.staff_a)),
+        (Period.Status.EXPLANATION, (cast.staff_a,)),
+    ):
+        cast.set_status(status)
+        for account in accounts:
+            for decorate in (lambda sheet: None, marked):
+                for drawn, template in rows_both_ways(cast, account, decorate):
+                    assert drawn == template
+                    seen += 1
+    assert seen == 2 * 6 * len(LEAVES)
+
+
+def test_the_history_rows_are_the_template_loop_they_replaced(cast):
+    cast.set_status(Period.Status.OPEN)
+    for code, value in (("1.1", "2"), ("1.2", "7,25"), ("2", "1")):
+        leaf = cast.leaf[code].pk
+        changes = [Change("self_points", leaf, value), Change("explanation", leaf, "<b>&</b>")]
+        scores_save(period=cast.period, unit=cast.unit_a, by=cast.staff_a, changes=changes)
+    AuditEntry.objects.create(period=cast.period, unit=cast.unit_a, action="submission", old="", new="Đã nộp",
+                              reason='Lý do "đặc biệt" <1>')  # fmt: skip
+    history = list(AuditEntry.objects.filter(period=cast.period, unit=cast.unit_a).select_related("by", "criterion"))
+    assert len(history) == 7
+    reference = Template(HISTORY.read_text(encoding="utf-8")).render(Context({"history": history}))
+    assert history_rows(history) == reference
+    assert "hệ thống" in reference and "&lt;b&gt;&amp;&lt;/b&gt;" in reference
