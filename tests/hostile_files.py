@@ -420,3 +420,16 @@ def many_parts(path: Path, parts: int = 200_000) -> Path:
     end = b"PK\x05\x06" + struct.pack("<HHHHIIH", 0, 0, count, count, len(central), len(body), 0)
     path.write_bytes(bytes(body + central + end))
     return path
+
+
+def attributes_bomb(path: Path, attributes: int = 1_000_000, part: str = "workbook") -> Path:
+    """One element with `attributes` distinct attributes (`a0=""`, `a1=""`…), in xl/workbook.xml (`part="workbook"`)
+    or on a row of the sheet (`part="sheet"`): the parser builds them all at once. 1,000,000 are ~10 MB inflated and
+    ~2 MB on disk."""
+    crowd = b" ".join(b'a%x=""' % number for number in range(attributes))
+    sheet = _sheet_head("A1:B2") + _HEADER_ROWS + _SHEET_TAIL
+    if part == "sheet":
+        sheet = sheet.replace(b'<row r="2">', b'<row r="2" ' + crowd + b">")
+        return _write_zip(path, _workbook_members([(sheet, 1)]))
+    workbook = [(_WORKBOOK_HEAD + b"<x " + crowd + b"/>" + _WORKBOOK_TAIL, 1)]
+    return _write_zip(path, _workbook_members([(sheet, 1)], workbook=workbook))

@@ -301,3 +301,17 @@ def test_empty_formatted_cells_far_right_do_not_count_as_spread():
     )
     _table, rows = read(without_dimension(styled), limits=LIMITS)
     assert len(rows) == 40 and all(len(cells) == 1 for _, cells in rows)
+
+
+@pytest.mark.parametrize("part, label", [("workbook", "danh sách trang tính"), ("sheet", "trang tính “Sheet1”")])
+def test_an_element_of_too_many_attributes_is_refused_before_the_parser_builds_them(tmp_path, part, label):
+    path = hostile_files.attributes_bomb(tmp_path / "thuoc-tinh.xlsx", attributes=100_000, part=part)
+    message = refusal(path, "thuoc-tinh.xlsx", limits=Limits())
+    assert f"phần {label}" in message and "có phần tử XML mang hơn 10.000 thuộc tính" in message
+
+
+def test_quotes_in_text_are_not_taken_for_attributes():
+    """Two cells of 7,200 quoted words each: enough quotes for the search to run, too few in any one element."""
+    text = "'a' \"b\" " * 3_600
+    _table, rows = read(xlsx([[text, text]]), limits=Limits())
+    assert [c.value for c in rows[0][1]] == [text, text]

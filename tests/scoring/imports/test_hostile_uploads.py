@@ -4,7 +4,7 @@ and nothing is written.
 
 The files: the turn-2 bombs (sparse sheets, zip bombs, lying sizes, macros) and the parts the row and cell
 limits do not count (styles, workbook, junk under <sheetData> or in a row, padded rows, a million shared strings,
-200,000 empty parts in the zip).
+one element of 100,000 attributes, 200,000 empty parts in the zip).
 The doors: the score-sheet import page (unit staff and Sở Nội vụ), the criteria-set import page, the correction
 of a published table, the admin's unit and block imports, and the import_scores, import_criteria and
 import_results commands.
@@ -43,6 +43,10 @@ FILES = {
     "padded-rows": (hostile_files.padded_rows, "có dữ liệu trải trên hơn 1.000.000 ô"),
     "strings": (hostile_files.many_strings, "có hơn 200.000 đoạn chữ khác nhau"),
     # 100,000 parts (~9 MB): the admin alone takes over a second to receive 18 MB, whatever the file holds.
+    "attributes": (
+        lambda path: hostile_files.attributes_bomb(path, attributes=100_000, part="sheet"),
+        "có phần tử XML mang hơn 10.000 thuộc tính",
+    ),
     "parts": (lambda path: hostile_files.many_parts(path, parts=100_000), "gồm hơn 5.000 phần nén"),
 }
 
