@@ -18,7 +18,15 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from cchc_portal.lib.numbers import round_score
-from cchc_portal.lib.xlsx_write import HEADER_FILL, cell, number_format, print_setup, sheet_title
+from cchc_portal.lib.xlsx_write import (
+    HEADER_FILL,
+    cell,
+    number_format,
+    print_setup,
+    sheet_title,
+    wrapped_height,
+    wrapped_lines,
+)
 from scoring.models import Result
 from units.models import Block, Unit
 
@@ -195,7 +203,7 @@ def _write(report: Comparison, progress: Callable[[int, int], None] | None = Non
     ws = workbook.create_sheet(sheet_title(f"So sánh {report.block.name}"))
     groups: list = [None, None]
     header = [_header(ws, "TT"), _header(ws, "Tên đơn vị")]
-    widths = [6, 45]
+    widths, titles = [6, 45], ["TT", "Tên đơn vị"]
     for index, year in enumerate(report.years):
         first = len(header) + 1
         texts = [SCORE.format(year=year), GRADE.format(year=year), RANK.format(year=year)]
@@ -203,17 +211,22 @@ def _write(report: Comparison, progress: Callable[[int, int], None] | None = Non
             texts.append(CHANGE)
         header.extend(_header(ws, text) for text in texts)
         widths.extend([11, 12, 8, 10][: len(texts)])
+        titles.extend(texts)
         groups.append(_header(ws, YEAR_GROUP.format(year=year)))
         groups.extend(_header(ws, None) for _ in texts[1:])
         ws.merged_cells.add(f"{get_column_letter(first)}{AREA_ROW}:{get_column_letter(len(header))}{AREA_ROW}")
     header.append(_header(ws, NOTES))
     groups.append(_header(ws, None))
     widths.append(50)
+    titles.append(NOTES)
+    # Rows of wrapped text are given their height: LibreOffice printed “Vị thứ 2020” over the first unit's line.
+    ws.row_dimensions[HEADER_ROW].height = wrapped_height(zip(titles, widths, strict=True), size=11, bold=True)
 
     for column, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(column)].width = width
     ws.freeze_panes = f"C{HEADER_ROW + 1}"
     print_setup(ws, landscape=True, title_rows=f"{AREA_ROW}:{HEADER_ROW}")
+    ws.oddFooter.center.text = "Trang &P / &N"
 
     note = " ".join([CHANGE_NOTE, *(PARTIAL_NOTE.format(year=year) for year in report.partial_years)])
     ws.append([cell(ws, report.title, bold=True, size=14, border=False)])
@@ -232,7 +245,11 @@ def _write(report: Comparison, progress: Callable[[int, int], None] | None = Non
             if index:
                 change = row.change(report.years[index - 1], year)
                 line.append(cell(ws, change, size=11, align="center", number_format=CHANGE_FORMAT))
-        line.append(cell(ws, "; ".join(row.notes), size=11, wrap=True))
+        notes = "; ".join(row.notes)
+        line.append(cell(ws, notes, size=11, wrap=True))
+        wrapped = [(row.unit_name, widths[1]), (notes, widths[-1])]
+        if any(wrapped_lines(text, width, 11) > 1 for text, width in wrapped):
+            ws.row_dimensions[HEADER_ROW + position].height = wrapped_height(wrapped, size=11)
         ws.append(line)
         if progress is not None:
             progress(position, len(report.rows))

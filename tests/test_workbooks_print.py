@@ -182,7 +182,8 @@ def words(pdf: Path, page: int = 1) -> list[tuple[str, float, float]]:
     return [(text, float(top), float(bottom)) for top, bottom, text in found]
 
 
-def test_the_ranking_workbooks_two_line_headers_print_above_the_first_row(tmp_path):
+@pytest.mark.parametrize("kind", ["xep-hang", "so-sanh"])
+def test_the_public_workbooks_two_line_headers_print_above_the_first_row(tmp_path, kind):
     """LibreOffice does not grow a row for wrapped text the file does not size: “Vị thứ năm 2020” and “Thay đổi
     vị thứ” printed over the first unit's line."""
     tools()
@@ -190,11 +191,13 @@ def test_the_ranking_workbooks_two_line_headers_print_above_the_first_row(tmp_pa
     call_command("import_results", str(ROOT / "fixtures" / "ket-qua-cong-bo-2022.csv"))
     page = ranking_page(2022, "so")
     assert page.previous is not None  # the change columns, with their two-line headers
-    pdf = printed({"xep-hang-2022-so": ranking_workbook(page)}, tmp_path)["xep-hang-2022-so"]
-    pictures("xep-hang-2022-so-tieu-de", pdf, 1)
+    content = ranking_workbook(page) if kind == "xep-hang" else comparison_workbook(Block.objects.get(code="so"))
+    pdf = printed({kind: content}, tmp_path)[kind]
+    pictures(f"{kind}-tieu-de", pdf, 1)
     printed_words = words(pdf)
-    header = [w for w in printed_words if w[0] in ("Vị", "thứ", "năm", "2020", "Thay", "đổi", "Xếp", "loại")]
+    header = [w for w in printed_words if w[0] in ("Vị", "thứ", "năm", "2020", "2022", "Thay", "đổi", "Xếp", "loại")]
     first_row = [w for w in printed_words if w[0] in ("Thông", "Truyền")]  # Sở Thông tin và Truyền thông, ranked 1
     assert header and first_row
     lowest_header = max(bottom for _, top, bottom in header if bottom < min(t for _, t, _ in first_row) + 20)
     assert lowest_header <= min(top for _, top, _ in first_row), (lowest_header, first_row)
+    assert "Trang 1 / 1" in pages(pdf)[0]  # a page number in the footer
