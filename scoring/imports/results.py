@@ -568,7 +568,7 @@ def results_import(
         period = periods.get((year, block.pk))
         published = period is not None and period.is_public
         if published and skip_published and not correction:
-            summary.skipped.append((year, block.code))
+            summary.skipped.append((year, block.name))
             continue
         matcher = matchers[block.pk]
         problem = (
@@ -595,7 +595,7 @@ def results_import(
         )
         summary.warnings.extend(_disagreements(group, table, keys))
         summary.matched.extend(_matches(group, matcher))
-        summary.tables.append((year, block.code))
+        summary.tables.append((year, block.name))
         summary.results += len(group)
         summary.units_created += sum(1 for r in group if matcher.find(r) is None)
         plans.append((year, block, group, places, table, period, keys))

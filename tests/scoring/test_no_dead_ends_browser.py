@@ -243,3 +243,25 @@ def test_a_refused_sign_in_and_code_say_why_in_view(browser, live_server, open_p
     page.add_script_tag(url=f"{live_server.url}/static/js/messages.js")
     assert page.evaluate("document.activeElement === document.body")  # the answer did not take the focus
     context.close()
+
+
+def test_the_clocks_warning_floats_in_view_wherever_the_sheet_is_scrolled(browser, live_server, open_period):  # noqa: F811
+    cast = open_period
+    context = browser.new_context(viewport={"width": 1366, "height": 500}, locale="vi-VN")
+    page = context.new_page()
+    page.clock.install()
+    entry = f"/cham-diem/ky/{cast.period.pk}/don-vi/{cast.unit_a.code}/"
+    page.goto(f"{live_server.url}/dang-nhap/?next={entry}")
+    page.fill("#id_username", "canbo.a")
+    page.fill("#id_password", "mat-khau-dai-123")
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"**{entry}")
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight / 2)")
+    seconds = int(page.get_attribute("#entry-form", "data-session-seconds"))
+    page.clock.run_for((seconds - 240) * 1000)  # four minutes before it ends
+    banner = page.locator("#phien")
+    banner.wait_for(state="visible")
+    assert "sẽ hết hạn sau khoảng 5 phút" in banner.inner_text()
+    assert page.evaluate("window.scrollY") > 0 and in_view(page, "#phien")
+    page.screenshot(path=str(ARTIFACTS / "sap-het-phien-1366.png"))
+    context.close()

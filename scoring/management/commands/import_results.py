@@ -108,8 +108,9 @@ class Command(BaseCommand):
             self.stdout.write(note)
         for warning in summary.warnings:
             self.stderr.write(self.style.WARNING(f"Cảnh báo: {warning}"))
-        tables = ", ".join(f"{year}/{block}" for year, block in summary.tables)
-        skipped = ", ".join(f"{year}/{block}" for year, block in summary.skipped)
+        # Blocks by their names, which hold commas: tables apart by semicolons.
+        tables = "; ".join(f"{block} năm {year}" for year, block in summary.tables)
+        skipped = "; ".join(f"{block} năm {year}" for year, block in summary.skipped)
         verb = "Kiểm tra xong, chưa ghi gì" if dry_run else ("Đã đính chính" if correction else "Đã nhập")
         self.stdout.write(
             f"{verb}: {summary.results} kết quả, {len(summary.tables)} bảng ({tables or 'không có'}), "
