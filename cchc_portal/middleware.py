@@ -1,6 +1,7 @@
 """Requests the portal refuses before any view sees them."""
 
 import logging
+import re
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
@@ -130,14 +131,17 @@ class SecurityHeaders:
 
 
 API_PREFIX = "/api/"
+# The public downloads of a published table (CSV and Excel) and of the years compared: open data as much as the API.
+PUBLIC_DOWNLOAD = re.compile(r"^/xep-hang/[^/]+(/[^/]+)?\.(csv|xlsx)$")
 CORS_METHODS = "GET, HEAD, OPTIONS"
 
 
 class OpenDataCors:
-    """The open-data API may be read from any web page (a newspaper's chart, a researcher's notebook): every
-    answer under /api/ to GET, HEAD or OPTIONS says `Access-Control-Allow-Origin: *`. Never with credentials
-    (no cookie or login goes with such a request, and the API needs none: it serves published data only), and
-    on no other path — the staff pages, the admin and the public HTML pages keep the browser's same-origin rule.
+    """The open data may be read from any web page (a newspaper's chart, a researcher's notebook): every answer
+    under /api/, and every public download of a table (its CSV and Excel, the years compared), to GET, HEAD or
+    OPTIONS says `Access-Control-Allow-Origin: *`. Never with credentials (no cookie or login goes with such a
+    request, and these need none: they serve published data only), and on no other path — the staff pages, their
+    reports, the admin and the public HTML pages keep the browser's same-origin rule.
 
     A browser asks first (OPTIONS) before a request carrying `If-None-Match`; that question is answered here,
     with 204, for any address under /api/."""
@@ -146,7 +150,8 @@ class OpenDataCors:
         self.get_response = get_response
 
     def __call__(self, request):
-        if not request.path_info.startswith(API_PREFIX):
+        path = request.path_info
+        if not (path.startswith(API_PREFIX) or PUBLIC_DOWNLOAD.match(path)):
             return self.get_response(request)
         if request.method == "OPTIONS":
             response = HttpResponse(status=204)
