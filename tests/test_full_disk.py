@@ -56,8 +56,10 @@ def test_an_evidence_upload_on_a_full_disk_says_so_and_leaves_no_file(cast, full
     client = Client()
     client.force_login(cast.staff_a)
     url = reverse("scoring:evidence", args=[cast.period.pk, cast.unit_a.code, cast.leaf["2"].pk])
-    response = client.post(url, {"upload": SimpleUploadedFile("bao-cao.pdf", big_pdf()), "title": "", "link": ""})
-    assert response.status_code == 400  # the form again, with the message; not a bare 500
+    upload = {"upload": SimpleUploadedFile("bao-cao.pdf", big_pdf()), "title": "", "link": ""}
+    response = client.post(url, upload, follow=True)
+    # Back to the evidence page, which says why; not a bare 500.
+    assert response.redirect_chain == [(url, 302)] and response.status_code == 200
     assert "không lưu được tệp “bao-cao.pdf”" in response.content.decode()
     assert not Evidence.objects.exists() and files_in(full_disk) == []
 
