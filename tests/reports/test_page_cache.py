@@ -61,3 +61,39 @@ def test_the_host_is_part_of_the_key(client, cast):
     assert local["periods"][0]["page"].startswith("http://localhost/")
     assert numeric["periods"][0]["page"].startswith("http://127.0.0.1/")
     assert len(page_keys()) == 2
+
+
+def test_the_first_answer_after_a_miss_is_compressed_like_the_hits(client, cast):
+    import gzip
+
+    first = client.get("/xep-hang/2025/so/", HTTP_ACCEPT_ENCODING="gzip, deflate")
+    assert first["Content-Encoding"] == "gzip" and "Accept-Encoding" in first["Vary"]
+    plain = client.get("/xep-hang/2025/so/")  # a client that takes no gzip gets the same page, plain
+    assert not plain.has_header("Content-Encoding")
+    assert gzip.decompress(first.content) == plain.content
+    again = client.get("/xep-hang/2025/so/", HTTP_ACCEPT_ENCODING="gzip")
+    assert again.content == first.content and again["ETag"] == first["ETag"]
+
+
+def test_a_hit_reads_only_the_body_it_sends(client, cast, monkeypatch):
+    from reports import freshness
+
+    client.get("/xep-hang/2025/so/", HTTP_ACCEPT_ENCODING="gzip")
+    read = []
+    original = freshness.cache.get
+    monkeypatch.setattr(freshness.cache, "get", lambda key, *a, **k: read.append(key) or original(key, *a, **k))
+    assert client.get("/xep-hang/2025/so/", HTTP_ACCEPT_ENCODING="gzip")["Content-Encoding"] == "gzip"
+    assert any(key.endswith(":gz") for key in read) and not any(key.endswith(":raw") for key in read), read
+    read.clear()
+    assert not client.get("/xep-hang/2025/so/").has_header("Content-Encoding")
+    assert any(key.endswith(":raw") for key in read) and not any(key.endswith(":gz") for key in read), read
+
+
+def test_a_page_whose_body_was_evicted_is_rendered_again(client, cast):
+    client.get("/xep-hang/2025/so/", HTTP_ACCEPT_ENCODING="gzip")
+    store = caches["default"]
+    for key in [k for k in store._cache if k.endswith(":gz")]:
+        store.delete(key.split(":", 2)[2])  # the key as the cache names it, without prefix and version
+    with CaptureQueriesContext(connection) as captured:
+        answer = client.get("/xep-hang/2025/so/", HTTP_ACCEPT_ENCODING="gzip")
+    assert answer.status_code == 200 and answer["Content-Encoding"] == "gzip" and len(captured) > 0
