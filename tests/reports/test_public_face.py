@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 
 from scoring.permissions import ADMINISTRATOR
 from tests.browser import submit_page
+from tests.queries import count_cold
 from tests.reports.lineage_cast import SECRET_NAMES, SECRET_NUMBERS, Lineage
 from tests.scoring.workflow_cast import user
 
@@ -36,16 +37,6 @@ def rows_of(html: str, after: str = "") -> list[list[str]]:
         [text(cell) for cell in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)]
         for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)
     ]
-
-
-def queries(client, url) -> int:
-    """The queries of a cold render (nothing in the page cache)."""
-    from django.core.cache import cache
-
-    cache.clear()
-    with CaptureQueriesContext(connection) as captured:
-        assert client.get(url).status_code == 200
-    return len(captured)
 
 
 # --- The ranking table -------------------------------------------------------------------------------------
@@ -241,7 +232,7 @@ def test_the_public_pages_read_a_fixed_number_of_queries_whatever_the_units(clie
         "/xep-hang/so-sanh/so/",
         "/tong-quan/",
     ]
-    before = {url: queries(client, url) for url in urls}
+    before = {url: count_cold(client, url) for url in urls}
     from units.models import Unit
 
     extra = [Unit.objects.create(code=f"them-{n}", name=f"Đơn vị thêm {n}", block=so) for n in range(8)]
@@ -265,7 +256,7 @@ def test_the_public_pages_read_a_fixed_number_of_queries_whatever_the_units(clie
             )
             for n, u in enumerate(extra)
         )
-    assert {url: queries(client, url) for url in urls} == before
+    assert {url: count_cold(client, url) for url in urls} == before
 
 
 def test_a_published_page_answers_304_to_a_matching_etag_and_changes_with_a_correction(
