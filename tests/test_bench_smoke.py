@@ -8,7 +8,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
+# A minute and more of work: CI runs it every time (CI=true); on a developer's machine only with SLOW=1.
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not (os.environ.get("CI") or os.environ.get("SLOW")), reason="the benchmark smoke run: CI, or SLOW=1"
+    ),
+]
 # One of each part of the goals, as the table names them.
 EXPECTED = (
     "engine: rank_entries",
