@@ -28,7 +28,7 @@ from scoring.models import (
     ResultVersion,
     Score,
 )
-from scoring.results import points_of, rules_of
+from scoring.results import exact, points_of, rules_of
 from units.models import Unit
 
 E_ALREADY_PUBLISHED = "Kỳ đánh giá {period} đã được công bố."
@@ -156,12 +156,12 @@ def _entries_from_sums(period: Period, units: list[tuple[int, str]], leaves: lis
             return None
         total = ranking.compute_total(
             [
-                ranking.Leaf("scored", _exact(row["scored_max"]), _exact(row["scored"])),
-                ranking.Leaf("bonus", _exact(row.get("bonus_max")), _exact(row.get("bonus")), ranking.METHOD_BONUS),
+                ranking.Leaf("scored", exact(row["scored_max"]), exact(row["scored"])),
+                ranking.Leaf("bonus", exact(row.get("bonus_max")), exact(row.get("bonus")), ranking.METHOD_BONUS),
                 ranking.Leaf(
                     "deduction",
-                    _exact(row.get("deduction_max")),
-                    _exact(row.get("deduction")),
+                    exact(row.get("deduction_max")),
+                    exact(row.get("deduction")),
                     ranking.METHOD_DEDUCTION,
                 ),
             ]
@@ -169,16 +169,6 @@ def _entries_from_sums(period: Period, units: list[tuple[int, str]], leaves: lis
         entries.append(ranking.Entry(key=pk, name=name, total=total.total))
         measures[pk] = Measures(total.applicable_max, total.achieved)
     return entries, measures
-
-
-_POINTS_STEP = Decimal(1).scaleb(-Score._meta.get_field("appraised_points").decimal_places)
-
-
-def _exact(value) -> Decimal:
-    """A sum of points as the exact decimal it is. PostgreSQL adds numerics exactly; SQLite adds the stored binary
-    floats, off by far less than half a thousandth for any sum of points, so rounding to the points' places
-    restores the exact sum."""
-    return Decimal(0) if value is None else Decimal(value).quantize(_POINTS_STEP)
 
 
 def _entries_from_each_score(period: Period, units: list[tuple[int, str]], leaves: list[Criterion]):

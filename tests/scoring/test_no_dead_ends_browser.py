@@ -5,22 +5,12 @@ submission the server will refuse. Screenshots go to test-artifacts/."""
 import pytest
 
 from scoring.models import Score, Submission
-from tests.conftest import clear_locked_data, restore_reference_data
 from tests.reports.test_browser import ARTIFACTS, browser  # noqa: F401 - the browser fixture
-from tests.scoring.workflow_cast import Cast
+from tests.scoring.test_entry_browser import open_period  # noqa: F401 - the open period's cast
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def open_period():
-    restore_reference_data()
-    from scoring.models import GradeScheme
-    from units.models import Block
-
-    cast = Cast(Block.objects.get(code="so"), GradeScheme.objects.get(is_default=True))
-    yield cast
-    clear_locked_data()
 
 
 def sign_in(browser, live_server, cast, height=900, width=1366):  # noqa: F811
@@ -197,7 +187,7 @@ def test_a_round_the_server_will_refuse_to_close_is_not_asked_about_first(browse
 def test_a_refused_upload_says_why_in_view_and_back_goes_where_the_person_was(
     browser,  # noqa: F811
     live_server,
-    open_period,
+    open_period,  # noqa: F811
     tmp_path,
     settings,
     width,
@@ -239,6 +229,8 @@ def test_a_refused_sign_in_and_code_say_why_in_view(browser, live_server, open_p
     assert page.evaluate("document.activeElement === document.querySelector('main .errors')")
     # A page that focuses a field itself keeps it there (the code of the second factor has autofocus).
     page.set_content('<main><div class="errors" role="alert">Sai mã</div><input id="ma" autofocus></main>')
+    # Chromium applies autofocus a moment after the content is set: wait for it, so the blur below is not undone.
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'ma'")
     page.evaluate("document.activeElement.blur()")
     page.add_script_tag(url=f"{live_server.url}/static/js/messages.js")
     assert page.evaluate("document.activeElement === document.body")  # the answer did not take the focus
