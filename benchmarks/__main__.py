@@ -124,7 +124,7 @@ CHILD_PEAK = """
 import sys
 import django
 django.setup()
-from reports.detailed import detailed_workbook
+from scoring.exports.detailed import detailed_workbook
 from scoring.models import Period
 
 def peak_kib():

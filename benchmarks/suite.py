@@ -516,7 +516,7 @@ def build_detailed(size: Size) -> Period:
 
 def bench_detailed(size: Size, period: Period, child_peak) -> list[Measurement]:
     """`detailed_workbook` against bare openpyxl write-only writing the cells it wrote; its peak memory."""
-    from reports.detailed import detailed_workbook
+    from scoring.exports.detailed import detailed_workbook
 
     runs = max(size.runs - 1, 1)
     t_report, content = best_of(lambda: detailed_workbook(period), runs)

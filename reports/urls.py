@@ -27,6 +27,4 @@ urlpatterns = [
     path("api/v1/units/<slug:code>/", api.unit, name="api_unit"),
     path("api/v1/criteria/<year:year>/<slug:block>/", api.criterion_scores, name="api_criteria"),
     path("api/v1/<path:rest>", api.missing, name="api_missing"),
-    # Sở Nội vụ's report of a period in any status (staff only), beside the period's other staff pages.
-    path("cham-diem/ky/<id:pk>/bao-cao-chi-tiet.xlsx", views_reports.detailed_report, name="detailed_report"),
 ]

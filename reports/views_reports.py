@@ -1,9 +1,8 @@
-"""Excel reports: the public year comparison (published results only) and Sở Nội vụ's detailed report."""
+"""The public year comparison as a workbook (published results only)."""
 
 import re
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_safe
@@ -11,10 +10,8 @@ from django.views.decorators.http import require_safe
 from cchc_portal import throttle
 from cchc_portal.downloads import xlsx_response
 from cchc_portal.public_cache import generation
-from reports import detailed
 from reports.comparison import comparison_size, comparison_workbook, published_years
-from scoring import jobs, permissions
-from scoring.models import Period
+from scoring.ops import jobs
 from units.models import Block
 
 E_BAD_YEAR = "Năm không hợp lệ: “{value}” (tham số “{name}” cần là năm gồm 4 chữ số, ví dụ 2022)."
@@ -64,25 +61,3 @@ def _year_range(params) -> tuple[int | None, int | None]:
     if first is not None and last is not None and first > last:
         raise ValueError(E_BAD_RANGE.format(first=first, last=last))
     return first, last
-
-
-@require_safe
-@login_required
-def detailed_report(request, pk: int):
-    period = get_object_or_404(Period.objects.select_related("block", "criteria_set"), pk=pk)
-    permissions.require(permissions.can_view_dashboard(request.user, period))
-    if detailed.cells(period) > settings.JOBS_ABOVE_CELLS:
-        job = jobs.start(
-            "detailed_report",
-            title=f"Báo cáo chi tiết {period.block.name} năm {period.year}",
-            params={"period": period.pk},
-            owner=request.user,
-            key=f"detailed:{period.pk}:{request.user.pk}",
-        )
-        return redirect("job", job.pk)
-    content = detailed.detailed_workbook(period)
-    return xlsx_response(
-        content,
-        f"bao-cao-chi-tiet-{period.block.code}-{period.year}.xlsx",
-        f"Báo cáo chi tiết CCHC {period.block.name} năm {period.year}.xlsx",
-    )

@@ -740,7 +740,7 @@ class NationalIndex(models.Model):
 class Job(models.Model):
     """Work longer than a request may take (a large report, comparison or import), done by a worker.
 
-    Its page shows progress and, when done, offers the file or leads on. See scoring/jobs.py.
+    Its page shows progress and, when done, offers the file or leads on. See scoring/ops/jobs.py.
     """
 
     class Status(models.TextChoices):

@@ -5,8 +5,8 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from scoring.demo import demo_seed
 from scoring.models import Period, Result
+from scoring.ops.demo import demo_seed
 from tests.browser import submit_page
 from tests.conftest import make_units, publish_table
 

@@ -9,8 +9,8 @@ from html.parser import HTMLParser
 import pytest
 from django.contrib.auth import get_user_model
 
-from scoring.demo import demo_seed
 from scoring.models import AppraiserAssignment, GradeScheme, Period
+from scoring.ops.demo import demo_seed
 from tests.conftest import make_units
 
 SKIPPED_TYPES = {"hidden", "submit", "button", "reset", "image"}

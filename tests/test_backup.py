@@ -30,7 +30,7 @@ import django
 django.setup()
 from django.contrib.auth import get_user_model
 from django.test import Client
-from scoring.backup import installed_triggers
+from scoring.ops.backup import installed_triggers
 from scoring.models import AuditEntry, Evidence, Result, ResultVersion, Score
 from units.models import Unit
 

@@ -22,8 +22,8 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
 
-from scoring import backup
 from scoring.models import Job
+from scoring.ops import backup
 from tests.test_backup import ROOT, target  # noqa: F401 - the empty database fixture for restores
 
 SESSION_KEY = "phienbimat0123456789abcdefghijkl"

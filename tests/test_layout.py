@@ -56,3 +56,90 @@ def test_no_module_imports_a_migration():
                 continue
             text = path.read_text(encoding="utf-8")
             assert ".migrations." not in text or "import_module" not in text, path
+
+
+# The code is laid out by audience inside the apps (README, "Bản đồ mã"; CONTRIBUTING.md): the domain in scoring/,
+# readers and import services in scoring/imports/, files going out in scoring/exports/, operations in scoring/ops/,
+# the staff web layer in scoring/staff/ (with the admin and the entry sheet's template tags), the public site in
+# reports/. Which of those packages each may import from the others:
+STAFF_WEB = ("scoring.staff",)
+AUDIENCES = {
+    # the public site: no staff page, no roles, no files meant for the staff
+    "reports": ("scoring.staff", "scoring.permissions", "scoring.exports", "scoring.imports", "scoring.accounts"),
+    # the domain and the layers under the web pages: never a page
+    "scoring/imports": STAFF_WEB,
+    "scoring/exports": STAFF_WEB,
+    "scoring/ops": STAFF_WEB + ("scoring.imports", "scoring.exports"),
+    "scoring/accounts": STAFF_WEB,
+    "scoring/management": STAFF_WEB,
+}
+DOMAIN_MODULES = [p for p in (ROOT / "scoring").glob("*.py") if p.name != "admin.py"]
+
+
+def _forbidden(paths, prefixes):
+    return {
+        str(path.relative_to(ROOT)): sorted(n for n in imports_of(path) if n.startswith(prefixes))
+        for path in paths
+        if any(n.startswith(prefixes) for n in imports_of(path))
+    }
+
+
+@pytest.mark.parametrize("package", list(AUDIENCES))
+def test_each_audience_imports_only_what_it_may(package):
+    assert _forbidden((ROOT / package).rglob("*.py"), AUDIENCES[package]) == {}
+
+
+def test_the_domain_modules_import_no_staff_page():
+    assert _forbidden(DOMAIN_MODULES, STAFF_WEB) == {}
+
+
+def test_the_public_site_has_no_staff_route_and_no_role_check():
+    # Every /cham-diem/ and /viec/ route is the staff layer's; the public app's URLs are the public site's alone.
+    urls = (ROOT / "reports" / "urls.py").read_text(encoding="utf-8")
+    assert "cham-diem/" not in urls and "viec/" not in urls
+    assert "login_required" not in "".join(p.read_text(encoding="utf-8") for p in (ROOT / "reports").rglob("*.py"))
+
+
+PACKAGES = ("cchc_portal", "units", "scoring", "reports")
+NOT_MAPPED = {"migrations", "management", "__pycache__"}
+
+
+def code_map() -> dict[str, str]:
+    """The README's code map: each package (a line whose first word ends in "/", nested by indentation) → the text
+    of its lines."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("Bản đồ mã.", 1)[1].split("```\n", 2)[1]
+    sections: dict[str, str] = {}
+    stack: list[tuple[int, str]] = []
+    for line in block.splitlines():
+        indent = len(line) - len(line.lstrip())
+        first = line.split()[0] if line.strip() else ""
+        if first.endswith("/") and line.strip():
+            while stack and stack[-1][0] >= indent:
+                stack.pop()
+            name = "/".join([s[1] for s in stack] + [first.rstrip("/")])
+            stack.append((indent, first.rstrip("/")))
+            sections[name] = line[indent + len(first):]
+        elif stack:
+            while stack and stack[-1][0] >= indent:
+                stack.pop()
+            if stack:
+                sections["/".join(s[1] for s in stack)] += " " + line
+    return sections
+
+
+def test_the_readme_code_map_names_every_package_and_module():
+    sections = code_map()
+    missing = []
+    for top in PACKAGES:
+        for path in sorted((ROOT / top).rglob("*.py")):
+            parts = path.relative_to(ROOT).parts
+            if NOT_MAPPED & set(parts) or path.name == "__init__.py":
+                continue
+            package = "/".join(parts[:-1])
+            if package not in sections:
+                missing.append(f"{package}/")
+            elif path.name not in sections[package]:
+                missing.append(str(path.relative_to(ROOT)))
+    mapped_packages = {p for p in sections if (ROOT / p).is_dir()}
+    assert sorted(set(missing)) == [] and mapped_packages == set(sections), sorted(set(sections) - mapped_packages)

@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from reports import detailed
-from reports.detailed import detailed_workbook
+from scoring.exports import detailed
+from scoring.exports.detailed import detailed_workbook
 from scoring.imports.score_sheets import kind_or_none, run_check
 from scoring.models import CriteriaSet, Criterion, Method, Period, Score
 from scoring.permissions import ADMINISTRATOR

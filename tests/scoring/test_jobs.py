@@ -13,9 +13,9 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from cchc_portal.public_cache import _renew
-from reports.detailed import detailed_workbook
-from scoring import jobs
+from scoring.exports.detailed import detailed_workbook
 from scoring.models import Job, Period, Score
+from scoring.ops import jobs
 from scoring.permissions import ADMINISTRATOR, APPRAISER
 from tests.conftest import publish_table
 from tests.reports.test_detailed_report import SCORES, build_period
@@ -154,8 +154,8 @@ def test_a_failing_job_says_so_in_vietnamese_and_is_logged(period, admin, queue,
     def broken(period, progress=None):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("reports.jobs.detailed_workbook", broken)
-    with caplog.at_level(logging.ERROR, logger="scoring.jobs"):
+    monkeypatch.setattr("scoring.exports.jobs.detailed_workbook", broken)
+    with caplog.at_level(logging.ERROR, logger="scoring.ops.jobs"):
         jobs.run(str(job.pk))
     job.refresh_from_db()
     assert job.status == Job.Status.FAILED and job.message == jobs.E_FAILED

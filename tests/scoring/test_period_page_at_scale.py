@@ -7,9 +7,9 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
-from scoring import forms as scoring_forms
 from scoring.models import AppraiserAssignment, Period, Score, Submission
 from scoring.permissions import APPRAISER
+from scoring.staff import forms as scoring_forms
 from tests.browser import submit_page, table_with
 from tests.conftest import make_units
 from tests.queries import assert_constant, count_cold

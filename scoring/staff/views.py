@@ -25,8 +25,12 @@ from cchc_portal.lib.filetypes import KINDS
 from cchc_portal.middleware import accepts_uploads
 from scoring import entry_fields, notices, permissions, services, workflow
 from scoring.accounts.selectors import role_problem, units_without_account
-from scoring.excel_audit import audit_workbook
-from scoring.forms import (
+from scoring.exports.audit import audit_workbook
+from scoring.models import AppraiserAssignment, AuditEntry, Criterion, Evidence, Period, Submission
+from scoring.progress import filtered, period_progress
+from scoring.queries import days_left, entry_sheet
+from scoring.scores import evidence_add, evidence_remove, scores_save
+from scoring.staff.forms import (
     AssignForm,
     ConfirmForm,
     EvidenceForm,
@@ -38,12 +42,8 @@ from scoring.forms import (
     shown_again,
     stale_fields,
 )
-from scoring.imports.views import IMPORTED_SESSION_KEY
-from scoring.models import AppraiserAssignment, AuditEntry, Criterion, Evidence, Period, Submission
-from scoring.progress import filtered, period_progress
-from scoring.queries import days_left, entry_sheet
-from scoring.scores import evidence_add, evidence_remove, scores_save
-from scoring.tables import ProgressTable
+from scoring.staff.imports import IMPORTED_SESSION_KEY
+from scoring.staff.tables import ProgressTable
 from scoring.workflow import readiness
 from units.models import Unit
 
