@@ -306,7 +306,7 @@ SEARCHES = ("huong thuy", "phuong", "x", "ubnd xa an", "zzz")
 def bench_search(built: Built) -> list[Measurement]:
     """The public search over every published name (the communes' and the departments', two years each), on its
     index: a common two-word query, a common word, one letter (every xã), a long one and one that finds nothing."""
-    from reports import public
+    from reports.pages import search as public
 
     n, runs = built.size.communes, built.size.runs + 2
     measurements = []
