@@ -44,10 +44,11 @@ def publish(approved, by, django_capture_on_commit_callbacks) -> ResultVersion:
         return period_publish(period=approved, decision_number="12/QĐ-UBND", decision_date=None, by=by)
 
 
-def first_visit(client, path: str) -> tuple[int, int, str]:
-    """A visitor's request served by a worker that has rendered nothing (its own memory empty): status, queries,
-    encoding."""
-    caches["default"].clear()
+def first_visit(client, path: str, *, local=True) -> tuple[int, int, str]:
+    """A visitor's request served by a worker that has rendered nothing (with a `local` cache: its own memory
+    empty): status, queries, encoding."""
+    if local:
+        caches["default"].clear()
     with CaptureQueriesContext(connection) as captured:
         response = client.get(path, HTTP_ACCEPT_ENCODING="gzip")
     return response.status_code, len(captured), response.get("Content-Encoding", "")
@@ -71,6 +72,37 @@ def test_the_first_visitor_after_a_publication_is_served_what_the_job_rendered(
             assert encoding == "gzip", path
     html = client.get(TABLE[0]).content.decode()
     assert "Sở Y tế" in html and "Sở Tư pháp" in html
+
+
+@pytest.fixture
+def in_redis(settings):
+    """The page cache, the generation and the prerendered pages in one Redis (db 7 of the local server), as in a
+    deployment with REDIS_URL."""
+    import redis
+
+    url = "redis://127.0.0.1:6379/7"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    shared = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url, "KEY_PREFIX": "cchc-test"}
+    settings.CACHES = {"default": shared, "shared": shared, "prerendered": shared}
+    caches["default"].clear()
+    yield
+    caches["default"].clear()
+
+
+def test_with_redis_the_job_fills_the_shared_page_cache(
+    client, scored, admin, queued, in_redis, django_capture_on_commit_callbacks  # noqa: F811
+):
+    publish(scored, admin, django_capture_on_commit_callbacks)
+    caches["default"].clear()  # nothing kept before the job runs
+    call_command("run_jobs", "--once", verbosity=0)
+    assert caches["prerendered"].get_many([]) == {} and type(caches["prerendered"]).__name__ == "RedisCache"
+    assert caches["default"]._cache.get_client().dbsize() > 0  # what the job kept, in Redis
+    for path in TABLE + SITE:
+        status, queries, _ = first_visit(client, path, local=False)
+        assert (status, queries) == (200, 0), path
 
 
 def test_without_the_job_the_first_visitor_pays_the_render(
