@@ -50,6 +50,8 @@ PRODUCTION_ON_PLAIN_HTTP = {
     "STATIC_MANIFEST": "0",
     "LOG_LEVEL": "ERROR",
     "JOBS_EAGER": "1",
+    # A publication is timed alone: the job that renders its pages afterwards is measured apart (publication.py).
+    "PRERENDER_ON_PUBLISH": "0",
 }
 
 
@@ -195,6 +197,10 @@ def run(size, tmp: Path, progress: Progress) -> tuple[list[Measurement], dict]:
     progress(f"detailed report: building {size.detailed_units} units x {size.detailed_leaves} criteria")
     detailed = suite.build_detailed(size)
     section("detailed report", lambda: suite.bench_detailed(size, detailed, child_peak))
+    from benchmarks import publication
+
+    section("national table from Redis, after a publication", lambda: publication.bench_redis_table(size, progress))
+    section("detailed report at 1x and 3x national size", lambda: publication.bench_detailed_growth(built, progress))
     return measurements, meta
 
 

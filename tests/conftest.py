@@ -22,10 +22,10 @@ def empty_cache():
     # The page cache outlives a test's rolled-back data: each test starts with none of another's pages.
     from django.core.cache import caches
 
-    for alias in ("default", "shared"):
+    for alias in ("default", "shared", "prerendered"):
         caches[alias].clear()
     yield
-    for alias in ("default", "shared"):
+    for alias in ("default", "shared", "prerendered"):
         caches[alias].clear()
 
 
