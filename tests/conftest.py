@@ -145,6 +145,24 @@ def clear_locked_data() -> None:
 
 
 @pytest.fixture
+def lineage(so):
+    """The public pages' cast (tests/reports/lineage_cast.py): a block across the 2025 reorganisation, published."""
+    from tests.reports.lineage_cast import Lineage
+
+    return Lineage(so)
+
+
+@pytest.fixture
+def committed_lineage():
+    """The lineage cast in a database that really commits, for a live server; emptied after the test."""
+    restore_reference_data()
+    from tests.reports.lineage_cast import Lineage
+
+    yield Lineage(Block.objects.get(code="so"))
+    clear_locked_data()
+
+
+@pytest.fixture
 def cast(so, scheme):
     """The workflow cast (tests/scoring/workflow_cast.py): a small criteria set, three units, one account per role."""
     from tests.scoring.workflow_cast import Cast
