@@ -1,7 +1,10 @@
 """The small named cast the tests build on: blocks come from the migrations, the rest is made here."""
 
+import os
+import shutil
 from decimal import Decimal
 from importlib import import_module
+from pathlib import Path
 
 import pytest
 from django.apps import apps
@@ -9,6 +12,18 @@ from django.apps import apps
 from cchc_portal.public_cache import public_changed
 from scoring.models import CriteriaSet, Criterion, GradeScheme, Method, Period, Result, ResultVersion
 from units.models import Block, Unit
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"  # screenshots and PDFs for a person to look at
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -184,3 +199,23 @@ def correction_options() -> list[str]:
     if created:
         user.groups.add(Group.objects.get(name=ADMINISTRATOR))
     return ["--user", user.username, *CORRECTION_DECISION]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM:
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is not installed; .ci/run installs Debian's chromium package.")
+        pytest.skip("Chromium is not installed (apt-get install chromium).")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop on this thread; the test's own database work is
+    # still synchronous, which Django only allows with this switch (as Playwright's docs advise).
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield browser
+            browser.close()
+    finally:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]

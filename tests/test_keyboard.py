@@ -11,8 +11,7 @@ period's page and publishes it with Enter. Screenshots of a focused stop go to t
 import pytest
 
 from scoring.models import GradeScheme, Period, Score
-from tests.conftest import clear_locked_data, restore_reference_data
-from tests.reports.test_browser import ARTIFACTS, browser  # noqa: F401 - the browser fixture
+from tests.conftest import ARTIFACTS, clear_locked_data, restore_reference_data
 from units.models import Block
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -86,7 +85,7 @@ class Keyboard:
         return [s for s in self.stops if s["tag"] != "BODY" and (s["style"] in ("none", "") or s["width"] < 2)]
 
 
-def test_a_unit_assesses_itself_with_the_keyboard_only_and_always_sees_where_it_is(browser, live_server, cast):  # noqa: F811
+def test_a_unit_assesses_itself_with_the_keyboard_only_and_always_sees_where_it_is(browser, live_server, cast):
     SHOTS.mkdir(parents=True, exist_ok=True)
     context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="vi-VN")
     page = context.new_page()
@@ -121,7 +120,7 @@ def test_a_unit_assesses_itself_with_the_keyboard_only_and_always_sees_where_it_
     context.close()
 
 
-def test_the_department_publishes_with_the_keyboard_only(browser, live_server, cast):  # noqa: F811
+def test_the_department_publishes_with_the_keyboard_only(browser, live_server, cast):
     from tests.scoring.test_period_page import appraise
 
     SHOTS.mkdir(parents=True, exist_ok=True)

@@ -11,7 +11,6 @@ from cchc_portal import throttle
 pytestmark = pytest.mark.django_db
 
 
-
 @pytest.fixture(autouse=True)
 def fixed_minute(monkeypatch):
     # 20 s into a minute: no test sees its counters start again half-way.

@@ -8,7 +8,6 @@ from referencing import Registry, Resource
 pytestmark = pytest.mark.django_db
 
 
-
 @pytest.fixture
 def schema(client):
     answer = client.get("/api/v1/schema/")

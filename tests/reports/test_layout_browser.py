@@ -6,7 +6,7 @@ test-artifacts/bo-cuc/."""
 import pytest
 
 from scoring.permissions import ADMINISTRATOR
-from tests.reports.test_browser import ARTIFACTS, browser  # noqa: F401 - the browser fixture
+from tests.conftest import ARTIFACTS
 from tests.scoring.workflow_cast import user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -43,7 +43,7 @@ def sign_in(page, server):
 
 
 @pytest.mark.parametrize("who", ["citizen", "administrator"])
-def test_the_header_is_one_line_at_1366_px(browser, live_server, lineage_and_an_administrator, who):  # noqa: F811
+def test_the_header_is_one_line_at_1366_px(browser, live_server, lineage_and_an_administrator, who):
     SHOTS.mkdir(parents=True, exist_ok=True)
     context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="vi-VN")
     page = context.new_page()
@@ -58,7 +58,7 @@ def test_the_header_is_one_line_at_1366_px(browser, live_server, lineage_and_an_
 
 
 def test_the_account_menu_opens_from_the_keyboard_and_stays_in_the_window(
-    browser,  # noqa: F811
+    browser,
     live_server,
     lineage_and_an_administrator,
 ):
@@ -81,7 +81,7 @@ PHONE_PAGES = {"don-vi": "/don-vi/so-tai-chinh/", "du-lieu-mo": "/du-lieu-mo/", 
 
 @pytest.mark.parametrize("name", list(PHONE_PAGES))
 def test_phone_pages_do_not_scroll_sideways_and_their_tables_read(
-    browser,  # noqa: F811
+    browser,
     live_server,
     lineage_and_an_administrator,
     name,

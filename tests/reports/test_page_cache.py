@@ -9,7 +9,6 @@ from django.test.utils import CaptureQueriesContext
 pytestmark = pytest.mark.django_db
 
 
-
 def page_keys() -> list[str]:
     store = caches["default"]
     assert type(store).__name__ == "LocMemCache"  # the tests' cache: its keys can be listed

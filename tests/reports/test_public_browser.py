@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from tests.reports.test_browser import ARTIFACTS, browser  # noqa: F401 - the browser fixture
+from tests.conftest import ARTIFACTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -62,7 +62,7 @@ def watch(page) -> list[str]:
 
 
 def test_every_chart_is_drawn_from_its_table_and_pages_fit_a_phone(
-    browser,  # noqa: F811
+    browser,
     live_server,
     lineage_with_national_ranks,
 ):
@@ -101,7 +101,7 @@ def test_every_chart_is_drawn_from_its_table_and_pages_fit_a_phone(
 
 
 def test_the_ranking_table_sorts_by_any_column_and_back_to_the_published_order(
-    browser,  # noqa: F811
+    browser,
     live_server,
     lineage_with_national_ranks,
 ):
@@ -123,7 +123,7 @@ def test_the_ranking_table_sorts_by_any_column_and_back_to_the_published_order(
 
 
 def test_the_printed_table_reads_like_the_annex_of_the_decision(
-    browser,  # noqa: F811
+    browser,
     live_server,
     lineage_with_national_ranks,
     tmp_path,

@@ -21,7 +21,6 @@ from tests.scoring.workflow_cast import user
 pytestmark = pytest.mark.django_db
 
 
-
 def text(html: str) -> str:
     return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
 

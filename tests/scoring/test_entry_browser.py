@@ -10,8 +10,7 @@ import os
 import pytest
 
 from scoring.models import Score, Submission
-from tests.conftest import clear_locked_data, restore_reference_data
-from tests.reports.test_browser import ARTIFACTS, browser  # noqa: F401 - the browser fixture
+from tests.conftest import ARTIFACTS, clear_locked_data, restore_reference_data
 from tests.scoring.workflow_cast import Cast
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -28,7 +27,7 @@ def open_period():
     clear_locked_data()
 
 
-def test_unit_staff_enter_points_see_subtotals_are_refused_too_much_and_submit(browser, live_server, open_period):  # noqa: F811
+def test_unit_staff_enter_points_see_subtotals_are_refused_too_much_and_submit(browser, live_server, open_period):
     cast = open_period
     ARTIFACTS.mkdir(exist_ok=True)
     page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="vi-VN")
@@ -84,7 +83,7 @@ def test_unit_staff_enter_points_see_subtotals_are_refused_too_much_and_submit(b
 
 
 def test_an_expired_session_keeps_the_typing_on_the_page_until_the_user_signs_in_again(
-    browser,  # noqa: F811
+    browser,
     live_server,
     open_period,
 ):

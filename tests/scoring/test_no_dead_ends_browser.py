@@ -5,15 +5,13 @@ submission the server will refuse. Screenshots go to test-artifacts/."""
 import pytest
 
 from scoring.models import Score, Submission
-from tests.reports.test_browser import ARTIFACTS, browser  # noqa: F401 - the browser fixture
+from tests.conftest import ARTIFACTS
 from tests.scoring.test_entry_browser import open_period  # noqa: F401 - the open period's cast
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-
-
-def sign_in(browser, live_server, cast, height=900, width=1366):  # noqa: F811
+def sign_in(browser, live_server, cast, height=900, width=1366):
     context = browser.new_context(viewport={"width": width, "height": height}, locale="vi-VN")
     page = context.new_page()
     entry = f"/cham-diem/ky/{cast.period.pk}/don-vi/{cast.unit_a.code}/"
@@ -185,7 +183,7 @@ def test_a_round_the_server_will_refuse_to_close_is_not_asked_about_first(browse
 
 @pytest.mark.parametrize("width", [1366, 375])
 def test_a_refused_upload_says_why_in_view_and_back_goes_where_the_person_was(
-    browser,  # noqa: F811
+    browser,
     live_server,
     open_period,  # noqa: F811
     tmp_path,
