@@ -185,6 +185,16 @@ def cast(so, scheme):
     return Cast(so, scheme)
 
 
+@pytest.fixture
+def committed_cast():
+    """The workflow cast in a database that really commits (a live server, mail sent on commit); emptied after."""
+    restore_reference_data()
+    from tests.scoring.workflow_cast import Cast
+
+    yield Cast(Block.objects.get(code="so"), GradeScheme.objects.get(is_default=True))
+    clear_locked_data()
+
+
 CORRECTION_DECISION = ("--decision-number", "99/QĐ-UBND", "--decision-date", "20/02/2025", "--signer", "Chủ tịch")
 
 
