@@ -195,6 +195,38 @@ def committed_cast():
     clear_locked_data()
 
 
+@pytest.fixture
+def administrator(db):
+    """The Department's administrator: the role's account (quantri), not a Django superuser."""
+    from scoring.permissions import ADMINISTRATOR
+    from tests.scoring.workflow_cast import user
+
+    return user("quantri", ADMINISTRATOR)
+
+
+@pytest.fixture
+def administrator_client(administrator):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(administrator)
+    return client
+
+
+@pytest.fixture
+def superuser(db):
+    """A Django superuser (quantri), for the admin site."""
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.create_superuser("quantri", "quantri@example.gov.vn", "mat-khau-dai-123")
+
+
+@pytest.fixture
+def superuser_client(client, superuser):
+    client.force_login(superuser)
+    return client
+
+
 CORRECTION_DECISION = ("--decision-number", "99/QĐ-UBND", "--decision-date", "20/02/2025", "--signer", "Chủ tịch")
 
 
