@@ -159,7 +159,11 @@ def run(size, tmp: Path, progress: Progress) -> tuple[list[Measurement], dict]:
     measurements: list[Measurement] = []
     meta: dict = {}
 
+    only = [name.strip() for name in os.environ.get("BENCH_ONLY", "").split(",") if name.strip()]
+
     def section(name: str, bench: Callable[[], list[Measurement]]) -> None:
+        if only and name not in only:  # BENCH_ONLY=name,name: those sections alone, while working on them
+            return
         progress(f"{name}: running")
         measurements.extend(bench())
         progress(f"{name}: done")
@@ -191,6 +195,17 @@ def run(size, tmp: Path, progress: Progress) -> tuple[list[Measurement], dict]:
     section("publication", lambda: suite.bench_publish(built))
     section("published pages, cache empty", lambda: suite.bench_cold_pages(built))
     section("published pages over HTTP", http)
+
+    def mixed() -> list[Measurement]:
+        from benchmarks import mixed
+
+        staff = mixed.build_staff(size.staff)
+        think = float(os.environ.get("BENCH_STAFF_THINK", "2"))
+        meta["staff_think_seconds"] = think
+        paths = [f"/xep-hang/{suite.data.YEAR}/so/", f"/xep-hang/{suite.data.YEAR}/xa/"]
+        return mixed.bench_readers_beside_writers(staff, paths, size.mixed_seconds, think, tmp / "mixed", progress)
+
+    section("readers beside writers", mixed)
     section("search", lambda: suite.bench_search(built))
     section("import of published results", lambda: suite.bench_import(built, tmp))
     section("score sheet import", lambda: suite.bench_score_sheet(built, tmp))

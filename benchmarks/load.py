@@ -147,6 +147,7 @@ def gunicorn(port: int, log_dir: Path | None = None, **extra: str):
     """gunicorn with the repository's gunicorn.conf.py serving the portal on 127.0.0.1:`port` until the block
     ends; its stdout and stderr (access and error log) go to a file."""
     log_dir = Path(log_dir or tempfile.mkdtemp(prefix="cchc-bench-gunicorn-"))
+    log_dir.mkdir(parents=True, exist_ok=True)
     log = log_dir / f"gunicorn-{port}.log"
     with open(log, "ab") as out:
         process = subprocess.Popen(
