@@ -138,3 +138,31 @@ def test_nginx_does_not_announce_its_version(nginx):
         connection.close()
         assert response.getheader("Server") == "nginx", (path, response.getheader("Server"))
         assert not re.search(r"nginx/\d", body), path
+
+
+def test_nginx_keeps_public_pages_for_readers_and_never_a_signed_in_persons(nginx):
+    """The documented page cache: a second anonymous reader gets the page from nginx without reaching the portal;
+    a signed-in person always reaches the portal and sees their own page, which no reader is ever given."""
+    from django.core.signals import request_started
+
+    reached = []
+    counter = lambda **kwargs: reached.append(kwargs.get("environ", {}).get("PATH_INFO"))  # noqa: E731
+    request_started.connect(counter)
+    try:
+        user("canbo.noivu")
+        first, again = Browser(nginx, "127.0.0.2"), Browser(nginx, "127.0.0.3")
+        status, anonymous = first.request("GET", "/")
+        assert status == 200 and "Đăng xuất" not in anonymous
+        assert again.request("GET", "/") == (200, anonymous)
+        assert reached.count("/") == 1  # the second reader was answered by nginx
+
+        staff = Browser(nginx, "127.0.0.4")
+        assert staff.login("canbo.noivu", PASSWORD) == 302
+        status, signed_in = staff.request("GET", "/")
+        assert status == 200 and "Đăng xuất (canbo.noivu)" in signed_in
+        assert reached.count("/") == 2  # passed through, not the kept anonymous page
+        for reader in (first, again, Browser(nginx, "127.0.0.5")):
+            status, page = reader.request("GET", "/")
+            assert status == 200 and "canbo.noivu" not in page
+    finally:
+        request_started.disconnect(counter)
