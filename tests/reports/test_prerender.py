@@ -125,7 +125,11 @@ def test_a_correction_is_prerendered_like_a_publication(
     table = ranking.rank_entries(entries, **rules_of(scored))
     with django_capture_on_commit_callbacks(execute=True):
         second = result_version_seal(
-            period=scored, rows=[(row.key, row) for row in table], by=administrator, reason="Đính chính", measures=measures
+            period=scored,
+            rows=[(row.key, row) for row in table],
+            by=administrator,
+            reason="Đính chính",
+            measures=measures,
         )
     jobs = Job.objects.filter(kind="public_prerender").order_by("created_at")
     assert [j.params["version"] for j in jobs] == [first.pk, second.pk]
