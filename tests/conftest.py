@@ -1,7 +1,10 @@
 """The small named cast the tests build on: blocks come from the migrations, the rest is made here."""
 
+import os
+import shutil
 from decimal import Decimal
 from importlib import import_module
+from pathlib import Path
 
 import pytest
 from django.apps import apps
@@ -9,6 +12,18 @@ from django.apps import apps
 from cchc_portal.public_cache import public_changed
 from scoring.models import CriteriaSet, Criterion, GradeScheme, Method, Period, Result, ResultVersion
 from units.models import Block, Unit
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"  # screenshots and PDFs for a person to look at
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -22,10 +37,10 @@ def empty_cache():
     # The page cache outlives a test's rolled-back data: each test starts with none of another's pages.
     from django.core.cache import caches
 
-    for alias in ("default", "shared"):
+    for alias in ("default", "shared", "prerendered"):
         caches[alias].clear()
     yield
-    for alias in ("default", "shared"):
+    for alias in ("default", "shared", "prerendered"):
         caches[alias].clear()
 
 
@@ -145,11 +160,71 @@ def clear_locked_data() -> None:
 
 
 @pytest.fixture
+def lineage(so):
+    """The public pages' cast (tests/reports/lineage_cast.py): a block across the 2025 reorganisation, published."""
+    from tests.reports.lineage_cast import Lineage
+
+    return Lineage(so)
+
+
+@pytest.fixture
+def committed_lineage():
+    """The lineage cast in a database that really commits, for a live server; emptied after the test."""
+    restore_reference_data()
+    from tests.reports.lineage_cast import Lineage
+
+    yield Lineage(Block.objects.get(code="so"))
+    clear_locked_data()
+
+
+@pytest.fixture
 def cast(so, scheme):
     """The workflow cast (tests/scoring/workflow_cast.py): a small criteria set, three units, one account per role."""
     from tests.scoring.workflow_cast import Cast
 
     return Cast(so, scheme)
+
+
+@pytest.fixture
+def committed_cast():
+    """The workflow cast in a database that really commits (a live server, mail sent on commit); emptied after."""
+    restore_reference_data()
+    from tests.scoring.workflow_cast import Cast
+
+    yield Cast(Block.objects.get(code="so"), GradeScheme.objects.get(is_default=True))
+    clear_locked_data()
+
+
+@pytest.fixture
+def administrator(db):
+    """The Department's administrator: the role's account (quantri), not a Django superuser."""
+    from scoring.permissions import ADMINISTRATOR
+    from tests.scoring.workflow_cast import user
+
+    return user("quantri", ADMINISTRATOR)
+
+
+@pytest.fixture
+def administrator_client(administrator):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(administrator)
+    return client
+
+
+@pytest.fixture
+def superuser(db):
+    """A Django superuser (quantri), for the admin site."""
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.create_superuser("quantri", "quantri@example.gov.vn", "mat-khau-dai-123")
+
+
+@pytest.fixture
+def superuser_client(client, superuser):
+    client.force_login(superuser)
+    return client
 
 
 CORRECTION_DECISION = ("--decision-number", "99/QĐ-UBND", "--decision-date", "20/02/2025", "--signer", "Chủ tịch")
@@ -166,3 +241,23 @@ def correction_options() -> list[str]:
     if created:
         user.groups.add(Group.objects.get(name=ADMINISTRATOR))
     return ["--user", user.username, *CORRECTION_DECISION]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM:
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is not installed; .ci/run installs Debian's chromium package.")
+        pytest.skip("Chromium is not installed (apt-get install chromium).")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop on this thread; the test's own database work is
+    # still synchronous, which Django only allows with this switch (as Playwright's docs advise).
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield browser
+            browser.close()
+    finally:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]

@@ -18,8 +18,7 @@ import pytest
 from django.utils import timezone
 
 from scoring.models import GradeScheme, Period, Submission
-from tests.conftest import clear_locked_data, restore_reference_data
-from tests.reports.test_browser import ARTIFACTS, browser  # noqa: F401 - the browser fixture
+from tests.conftest import ARTIFACTS, clear_locked_data, restore_reference_data
 from tests.scoring.test_period_page import appraise
 from units.models import Block
 
@@ -76,7 +75,7 @@ def year():
 class Visitor:
     """One browser context at one width; `check` runs axe on the page and keeps a screenshot."""
 
-    def __init__(self, browser, server: str, width: int, username: str | None = None):  # noqa: F811
+    def __init__(self, browser, server: str, width: int, username: str | None = None):
         self.context = browser.new_context(viewport={"width": width, "height": 900}, locale="vi-VN")
         self.page = self.context.new_page()
         self.page.on("dialog", lambda dialog: dialog.accept())
@@ -139,7 +138,7 @@ def public_pages(lineage) -> dict[str, str]:
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_every_page_of_a_year_has_no_critical_or_serious_accessibility_problem(
-    browser,  # noqa: F811
+    browser,
     live_server,
     year,
     width,

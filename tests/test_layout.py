@@ -143,3 +143,22 @@ def test_the_readme_code_map_names_every_package_and_module():
                 missing.append(str(path.relative_to(ROOT)))
     mapped_packages = {p for p in sections if (ROOT / p).is_dir()}
     assert sorted(set(missing)) == [] and mapped_packages == set(sections), sorted(set(sections) - mapped_packages)
+
+
+def test_no_function_of_the_public_site_is_more_complex_than_15():
+    # Cyclomatic complexity as radon counts it (branches, loops, boolean operators, comprehensions): a page's
+    # selector that grows past 15 is split into named steps with their own tests.
+    from radon.complexity import cc_visit
+
+    def functions(blocks):
+        for block in blocks:
+            yield from functions(getattr(block, "methods", ())) if hasattr(block, "methods") else (block,)
+
+    found = {
+        f"{path.relative_to(ROOT)}:{block.lineno} {block.name}": block.complexity
+        for path in (ROOT / "reports").rglob("*.py")
+        if "migrations" not in path.parts
+        for block in functions(cc_visit(path.read_text(encoding="utf-8")))
+        if block.complexity > 15
+    }
+    assert found == {}

@@ -26,7 +26,6 @@ from scoring.imports.score_sheets import KINDS, run_check
 from scoring.models import CriteriaSet, Criterion, GradeScheme, Method, Period, Score
 from scoring.permissions import ADMINISTRATOR, UNIT_STAFF
 from scoring.scores import Change, scores_save
-from tests.reports.test_browser import browser  # noqa: F401 - the browser fixture
 from tests.scoring.workflow_cast import user
 from units.models import Block, Unit
 
@@ -259,7 +258,7 @@ def test_a_published_results_file_reads_scores_by_the_table(case):
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_the_entry_page_checks_points_by_the_table_as_they_are_typed(browser, live_server):  # noqa: F811 - fixture
+def test_the_entry_page_checks_points_by_the_table_as_they_are_typed(browser, live_server):
     from tests.conftest import clear_locked_data, restore_reference_data
 
     restore_reference_data()

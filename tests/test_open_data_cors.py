@@ -14,7 +14,6 @@ import pytest
 from django.test import Client
 
 from tests.conftest import clear_locked_data, publish_table, restore_reference_data
-from tests.reports.test_browser import browser  # noqa: F401 - the browser fixture
 
 ORIGIN = "https://bao.example.vn"
 API = [
@@ -127,7 +126,7 @@ READ = """async url => {
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_a_page_on_another_origin_reads_the_api_but_not_the_html(
-    browser,  # noqa: F811
+    browser,
     live_server,
     other_site,
     published_in_transaction,

@@ -23,8 +23,7 @@ from openpyxl import Workbook, load_workbook
 
 from scoring.models import Period, Score, Submission
 from scoring.permissions import ADMINISTRATOR, APPRAISER, UNIT_STAFF
-from tests.conftest import clear_locked_data, make_units, restore_reference_data
-from tests.reports.test_browser import ARTIFACTS, browser  # noqa: F401 - the browser fixture
+from tests.conftest import ARTIFACTS, clear_locked_data, make_units, restore_reference_data
 from tests.scoring.workflow_cast import user
 from units.models import Block
 
@@ -76,7 +75,7 @@ def criteria_workbook(path: Path) -> Path:
 class Person:
     """One browser context: a person signed in, and the screenshots of what they saw."""
 
-    def __init__(self, browser, server: str, username: str | None):  # noqa: F811
+    def __init__(self, browser, server: str, username: str | None):
         self.context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="vi-VN")
         self.page = self.context.new_page()
         self.page.on("dialog", lambda dialog: dialog.accept())
@@ -116,7 +115,7 @@ class Person:
         assert not self.console, (name, self.console)
 
 
-def test_the_whole_year_with_three_people_and_a_citizen(browser, live_server, people, tmp_path):  # noqa: F811
+def test_the_whole_year_with_three_people_and_a_citizen(browser, live_server, people, tmp_path):
     block, justice, health, accounts = people
     SHOTS.mkdir(parents=True, exist_ok=True)
     admin = Person(browser, live_server.url, "quantri")

@@ -4,51 +4,18 @@ Screenshots go to test-artifacts/ so a person can look at them. Where Chromium i
 test is skipped locally; CI installs it and sets CI=true, so there the test always runs.
 """
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 
-from tests.conftest import clear_locked_data, restore_reference_data
+from tests.conftest import ARTIFACTS, clear_locked_data, restore_reference_data
 
 ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-sync",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
 
 # A live server needs committed data, so these tests run in real transactions; the flush after
 # each one also empties the migrations' rows, which `published` puts back.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM:
-        if os.environ.get("CI"):
-            pytest.fail("Chromium is not installed; .ci/run installs Debian's chromium package.")
-        pytest.skip("Chromium is not installed (apt-get install chromium).")
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API keeps an event loop on this thread; the test's own database work is
-    # still synchronous, which Django only allows with this switch (as Playwright's docs advise).
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            yield browser
-            browser.close()
-    finally:
-        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
 @pytest.fixture
