@@ -46,7 +46,7 @@ CRITERIA = [
 
 
 @pytest.fixture
-def people():
+def two_departments_with_accounts():
     restore_reference_data()
     block = Block.objects.get(code="so")
     justice, health = make_units(block, ["Sở Tư pháp", "Sở Y tế"])
@@ -115,8 +115,8 @@ class Person:
         assert not self.console, (name, self.console)
 
 
-def test_the_whole_year_with_three_people_and_a_citizen(browser, live_server, people, tmp_path):
-    block, justice, health, accounts = people
+def test_the_whole_year_with_three_people_and_a_citizen(browser, live_server, two_departments_with_accounts, tmp_path):
+    block, justice, health, accounts = two_departments_with_accounts
     SHOTS.mkdir(parents=True, exist_ok=True)
     admin = Person(browser, live_server.url, "quantri")
 
