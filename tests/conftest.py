@@ -227,6 +227,64 @@ def superuser_client(client, superuser):
     return client
 
 
+@pytest.fixture
+def media_root(settings, tmp_path):
+    """Uploaded and generated files go to the test's own folder."""
+    settings.MEDIA_ROOT = tmp_path
+
+
+@pytest.fixture
+def queue(settings, monkeypatch):
+    """A real RQ queue on the test machine's Redis (its own name, emptied after), instead of running at once."""
+    from uuid import uuid4
+
+    import django_rq
+    from redis import Redis
+    from rq import Queue
+
+    settings.JOBS_EAGER, settings.JOBS_QUEUE = False, "redis"
+    connection = Redis.from_url("redis://127.0.0.1:6379/15")
+    try:
+        connection.ping()
+    except Exception as exc:  # pragma: no cover - CI always has Redis
+        pytest.skip(f"Redis is not running on 127.0.0.1:6379: {exc}")
+    test_queue = Queue(f"cchc-test-{uuid4().hex}", connection=connection)
+
+    def get_queue(name, **kwargs):
+        assert name == "cchc"
+        return test_queue
+
+    monkeypatch.setattr(django_rq, "get_queue", get_queue)
+    yield test_queue
+    test_queue.empty()
+    test_queue.delete(delete_jobs=True)
+
+
+def work(queue) -> None:
+    from rq import SimpleWorker
+
+    SimpleWorker([queue], connection=queue.connection).work(burst=True)
+
+
+@pytest.fixture
+def empty_database_url(tmp_path):
+    """An empty database of the same kind as the test's, and its DATABASE_URL; dropped afterwards."""
+    from uuid import uuid4
+
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        name = f"cchc_restore_{uuid4().hex[:8]}"
+        with connection.cursor() as cursor:
+            cursor.execute(f"CREATE DATABASE {name}")
+        settings = connection.settings_dict
+        yield f"postgres://{settings['USER']}@{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}/{name}"
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    else:
+        yield f"sqlite:///{tmp_path / 'khoi-phuc.sqlite3'}"
+
+
 CORRECTION_DECISION = ("--decision-number", "99/QĐ-UBND", "--decision-date", "20/02/2025", "--signer", "Chủ tịch")
 
 

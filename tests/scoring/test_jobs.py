@@ -17,7 +17,7 @@ from scoring.exports.detailed import detailed_workbook
 from scoring.models import Job, Period, Score
 from scoring.ops import jobs
 from scoring.permissions import APPRAISER
-from tests.conftest import publish_table
+from tests.conftest import publish_table, work
 from tests.reports.test_detailed_report import SCORES, build_period
 from tests.scoring.imports.test_score_sheets import Sheet, as_file, workbook
 from tests.scoring.workflow_cast import user
@@ -74,37 +74,6 @@ def test_nobody_but_its_owner_sees_a_staff_job(period_for_jobs, administrator):
         assert Client().get(url).status_code == 404
     assert Client().get(f"/viec/{uuid.uuid4()}/").status_code == 404
     assert Client().get("/viec/khong-phai-ma/").status_code == 404
-
-
-@pytest.fixture
-def queue(settings, monkeypatch):
-    """A real RQ queue on the test machine's Redis (its own name, emptied after), instead of running at once."""
-    import django_rq
-    from redis import Redis
-    from rq import Queue
-
-    settings.JOBS_EAGER, settings.JOBS_QUEUE = False, "redis"
-    connection = Redis.from_url("redis://127.0.0.1:6379/15")
-    try:
-        connection.ping()
-    except Exception as exc:  # pragma: no cover - CI always has Redis
-        pytest.skip(f"Redis is not running on 127.0.0.1:6379: {exc}")
-    test_queue = Queue(f"cchc-test-{uuid.uuid4().hex}", connection=connection)
-
-    def get_queue(name, **kwargs):
-        assert name == "cchc"
-        return test_queue
-
-    monkeypatch.setattr(django_rq, "get_queue", get_queue)
-    yield test_queue
-    test_queue.empty()
-    test_queue.delete(delete_jobs=True)
-
-
-def work(queue) -> None:
-    from rq import SimpleWorker
-
-    SimpleWorker([queue], connection=queue.connection).work(burst=True)
 
 
 def test_a_queued_job_waits_for_a_worker_which_reports_progress_then_the_file(
