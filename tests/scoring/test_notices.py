@@ -1,7 +1,7 @@
 """Reminders and notices: who is told what, by e-mail through Django's mail framework, never twice, and the same
 items on each person's work list."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from unittest import mock
 
@@ -34,8 +34,8 @@ def cast_with_addresses(cast):
     return cast
 
 
-def deadline_in(cast, delta):
-    Period.objects.filter(pk=cast.period.pk).update(deadline=timezone.now() + delta)
+def deadline_in(cast, delta, now=None):
+    Period.objects.filter(pk=cast.period.pk).update(deadline=(now or timezone.now()) + delta)
     cast.period.refresh_from_db()
 
 
@@ -179,7 +179,7 @@ def test_a_demonstration_period_is_never_mailed_but_its_work_is_listed(cast_with
 
 
 def test_the_work_list_shows_far_deadlines_and_progress_that_are_not_mailed(cast_with_addresses, client):
-    deadline_in(cast_with_addresses, timedelta(days=10))
+    deadline_in(cast_with_addresses, timedelta(days=9, hours=12))
     Score.objects.create(
         period=cast_with_addresses.period,
         unit=cast_with_addresses.unit_a,
@@ -195,3 +195,17 @@ def test_the_work_list_shows_far_deadlines_and_progress_that_are_not_mailed(cast
     page = client.get(reverse("scoring:work_list")).content.decode()
     assert "1/3 đơn vị đã nộp hồ sơ tự đánh giá" in page
     assert notices.send() == (0, 0) and mail.outbox == []  # neither is mailed
+
+
+def test_the_reminder_counts_whole_days_then_hours_from_the_moment_given(cast_with_addresses):
+    """Counted from `now` passed in, not from the clock the test runs by: the text cannot change at midnight."""
+    now = datetime(2025, 4, 1, 16, 59, 59, tzinfo=UTC)  # 23:59:59 in Hà Nội
+    for left, says in (
+        (timedelta(days=2, hours=23), "còn 2 ngày"),
+        (timedelta(days=1), "còn 1 ngày"),
+        (timedelta(hours=5, minutes=30), "còn 5 giờ"),
+        (timedelta(minutes=20), "còn 1 giờ"),
+    ):
+        deadline_in(cast_with_addresses, left, now=now)
+        texts = [item.text for item in notices.due(now=now) if item.kind == Notice.Kind.DEADLINE]
+        assert len(texts) == 2 and all(says in text for text in texts), (says, texts)  # units A and B have staff

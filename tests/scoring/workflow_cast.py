@@ -65,7 +65,7 @@ class Cast:
             criteria_set=self.criteria,
             grade_scheme=scheme,
             status=status,
-            deadline=timezone.now() + timedelta(days=10),
+            deadline=timezone.now() + timedelta(days=9, hours=12),  # "còn 9 ngày" however long the test takes
         )
         unit, code = NOT_APPLICABLE
         Score.objects.create(period=self.period, unit=getattr(self, unit), criterion=nodes[code], not_applicable=True)
