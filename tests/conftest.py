@@ -13,6 +13,7 @@ from cchc_portal.public_cache import public_changed
 from scoring.models import CriteriaSet, Criterion, GradeScheme, Method, Period, Result, ResultVersion
 from units.models import Block, Unit
 
+PASSWORD = "mat-khau-dai-123"  # every account a test makes signs in with it
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"  # screenshots and PDFs for a person to look at
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_ARGS = [
@@ -319,3 +320,15 @@ def browser():
             browser.close()
     finally:
         del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+
+
+def sign_in_on_page(page, server: str, username: str, *, going_to: str | None = None) -> None:
+    """Sign in through the portal's own form in Chromium, as a person does, and wait for the page it leads to
+    (`going_to`, else wherever the portal sends this person)."""
+    page.goto(f"{server}/dang-nhap/" + (f"?next={going_to}" if going_to else ""))
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    with page.expect_navigation():
+        page.click("main button[type=submit]")
+    if going_to:
+        page.wait_for_url(f"**{going_to}")

@@ -23,14 +23,13 @@ from openpyxl import Workbook, load_workbook
 
 from scoring.models import Period, Score, Submission
 from scoring.permissions import ADMINISTRATOR, APPRAISER, UNIT_STAFF
-from tests.conftest import ARTIFACTS, clear_locked_data, make_units, restore_reference_data
+from tests.conftest import ARTIFACTS, clear_locked_data, make_units, restore_reference_data, sign_in_on_page
 from tests.scoring.workflow_cast import user
 from units.models import Block
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SHOTS = ARTIFACTS / "nam"
-PASSWORD = "mat-khau-dai-123"
 CRITERIA = [
     ("Mã", "Nội dung", "Điểm tối đa", "Cách chấm"),
     ("1", "Công tác chỉ đạo, điều hành cải cách hành chính", 10, "tự đánh giá"),
@@ -83,11 +82,7 @@ class Person:
         self.page.on("console", self._console)
         self.server = server
         if username:
-            self.go("/dang-nhap/")
-            self.page.fill("#id_username", username)
-            self.page.fill("#id_password", PASSWORD)
-            self.page.click("main button[type=submit]")
-            self.page.wait_for_url("**/cham-diem/")
+            sign_in_on_page(self.page, server, username, going_to="/cham-diem/")
 
     def _console(self, message) -> None:
         # A refused form answers 400 with the page and its errors: the browser notes it, nothing is wrong.
