@@ -233,7 +233,14 @@ if REDIS_URL:
     SESSION_ENGINE = "django.contrib.sessions.backends.cache"
     SESSION_CACHE_ALIAS = "sessions"
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "cchc"}}
+    # Each worker's own memory, bounded in bytes (cchc_portal/bounded_cache.py): a national table's page is 2 MB.
+    CACHES = {
+        "default": {
+            "BACKEND": "cchc_portal.bounded_cache.BoundedLocMemCache",
+            "LOCATION": "cchc",
+            "OPTIONS": {"MAX_BYTES": env_int("PAGE_CACHE_MB", 64) * 1024 * 1024, "MAX_ENTRIES": 100_000},
+        }
+    }
 # What every process of one installation must see at once — the generation of public data, renewed by a publication,
 # a correction or a command — lives in Redis when there is one, else in a folder on this server's disk: a command
 # or another worker that publishes makes every worker's cached pages stale at the next request.
@@ -245,6 +252,25 @@ CACHES["shared"] = (
         "LOCATION": env_str("SHARED_CACHE_DIR", str(BASE_DIR / "var" / "shared-cache")),
     }
 )
+# The public pages of a table just published, rendered by a job at publication (reports/freshness.py, `prerender`)
+# so that no visitor waits for them: in the page cache itself when every process shares it (Redis), otherwise in a
+# folder on this server's disk, which each worker reads when its own memory has not the page. The job empties the
+# folder of what older publications left before it writes (a few pages per publication: bounded without a budget).
+CACHES["prerendered"] = (
+    CACHES["default"]
+    if REDIS_URL
+    else {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": env_str("PRERENDERED_DIR", str(BASE_DIR / "var" / "prerendered")),
+        "TIMEOUT": None,  # kept under the generation of public data: a newer generation makes them unreachable
+        "OPTIONS": {"MAX_ENTRIES": 10_000},
+    }
+)
+# The addresses visitors use (scheme, host and port, as their browsers send them): the pages are prerendered for
+# each, since a cached page is kept under its address. By default PORTAL_URL alone.
+PRERENDER_ADDRESSES = env_list("PRERENDER_ADDRESSES", [])
+# Whether a publication starts that job (the benchmark turns it off to time a publication alone).
+PRERENDER_ON_PUBLISH = env_bool("PRERENDER_ON_PUBLISH", default=True)
 # Background jobs never run inside a request: with REDIS_URL they wait in Redis for `manage.py rqworker cchc`,
 # without it in the database for `manage.py run_jobs` (which `make run` starts beside the development server).
 # JOBS_EAGER=1 runs them at once in the request instead (the tests). See scoring/ops/jobs.py.

@@ -12,6 +12,7 @@ class ReportsConfig(AppConfig):
         # send no signals). A cache, not business logic: receivers are the one place every write path passes.
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
+        from cchc_portal import checks  # noqa: F401 - registers the page cache's deploy check
         from cchc_portal.public_cache import derive_from_names, public_changed
         from reports import (
             jobs,  # noqa: F401 - registers the report jobs with scoring.ops.jobs

@@ -14,6 +14,12 @@ calls `public_changed()`, which starts a new generation: every cached page is th
 request renders afresh, and answers compressed already. A hit costs three cache reads (the generation, the
 headers, the body it sends) and no query.
 
+No visitor pays for a publication: the publication starts a job (`prerender`, reports/jobs.py) that renders the new
+table's pages, JSON, xlsx and CSV, and the home and overview pages, as an anonymous visitor at the portal's address
+would get them, and keeps them under the new generation — in the page cache itself when every process shares it
+(Redis), else in the "prerendered" folder on disk, which a worker reads when its own memory has not the page. Only
+what the public views serve is rendered, so nothing unpublished can be.
+
 A page is kept under its scheme, host and path and the query parameters its view declares (`reading("q")`):
 any other parameter shares the entry, so junk query strings cannot fill the cache or force renders. A render
 counts against the address's per-minute limit (cchc_portal/throttle.py); a hit is never counted.
@@ -24,7 +30,7 @@ import hashlib
 from functools import wraps
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db.models import Count, Max
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils.cache import patch_cache_control, patch_vary_headers
@@ -121,15 +127,15 @@ def _body_key(key: str, compressed: bool) -> str:
     return f"body{key}:{'gz' if compressed else 'raw'}"
 
 
-def _from_cache(request, stored, body: bytes | None = None) -> HttpResponse | None:
-    """The answer from a kept page (its headers in `stored`; the body read here unless given), or None when the
-    body is no longer there (the cache may evict one part before the other)."""
+def _from_cache(request, stored, body: bytes | None = None, store=None) -> HttpResponse | None:
+    """The answer from a kept page (its headers in `stored`; the body read here, from `store`, unless given), or None
+    when the body is no longer there (the cache may evict one part before the other)."""
     etag = stored["headers"].get("ETag")
     if etag and etag in [t.strip() for t in request.META.get("HTTP_IF_NONE_MATCH", "").split(",")]:
         response = HttpResponseNotModified()
     else:
         compressed = stored["gzip"] and _accepts_gzip(request)
-        body = body if body is not None else cache.get(_body_key(stored["key"], compressed))
+        body = body if body is not None else (store or cache).get(_body_key(stored["key"], compressed))
         if body is None:
             return None
         response = HttpResponse(body, status=stored["status"])
@@ -144,9 +150,9 @@ def _from_cache(request, stored, body: bytes | None = None) -> HttpResponse | No
     return response
 
 
-def _store(request, response, key: str) -> HttpResponse:
-    """Keep the page (headers, body, and its gzip where it is worth it) and answer with it: compressed already for
-    a client that accepts it, so the first visitor after a publication gets 200 KB, not 2 MB."""
+def _store(request, response, key: str, store=None) -> HttpResponse:
+    """Keep the page (headers, body, and its gzip where it is worth it) in `store` (the page cache unless given) and
+    answer with it: compressed already for a client that accepts it, so a miss sends 200 KB, not 2 MB."""
     if response.status_code != 200 or response.streaming or response.cookies:
         return response
     body = response.content
@@ -158,18 +164,80 @@ def _store(request, response, key: str) -> HttpResponse:
         "gzip": compress,
         "headers": {name: response[name] for name in KEPT_HEADERS if response.has_header(name)},
     }
-    seconds = settings.PUBLIC_CACHE_SECONDS
     parts = {_body_key(key, False): body, key: stored}
     if compress:
         parts[_body_key(key, True)] = packed
-    cache.set_many(parts, seconds)
+    if store is not None and _apart():
+        store.set_many(parts)  # the folder of prerendered pages: kept for their generation (no time of its own)
+    else:
+        (store or cache).set_many(parts, settings.PUBLIC_CACHE_SECONDS)
     if compress and _accepts_gzip(request):
-        answer = _from_cache(request, stored, packed)
-        for name, value in response.items():  # what the view set beyond the kept headers (Vary, Cache-Control…)
-            if name not in answer and name.lower() not in ("content-length", "content-encoding"):
-                answer[name] = value
-        return answer
+        return _compressed(request, response, stored, packed)
     return response
+
+
+def _compressed(request, response, stored, packed: bytes) -> HttpResponse:
+    """The answer to a miss for a client that accepts gzip: the kept compressed body, with what the view set
+    beyond the kept headers (Vary, Cache-Control…)."""
+    answer = _from_cache(request, stored, packed)
+    for name, value in response.items():
+        if name not in answer and name.lower() not in ("content-length", "content-encoding"):
+            answer[name] = value
+    return answer
+
+
+PRERENDERING = "cchc_prerendering"  # the attribute `prerender` sets on its requests (no client can set one)
+
+
+def prerendered():
+    """Where `prerender` keeps pages: the page cache itself when every process shares it (Redis), else a folder."""
+    return caches["prerendered"]
+
+
+def _apart() -> bool:
+    return settings.CACHES["prerendered"] is not settings.CACHES["default"]
+
+
+def _kept(request, key: str) -> HttpResponse | None:
+    """The page as kept: in this process' (or the shared) page cache, else as prerendered at publication."""
+    stored = cache.get(key)
+    if stored is not None and (response := _from_cache(request, stored)) is not None:
+        return response
+    if _apart():
+        store = prerendered()
+        stored = store.get(key)
+        if stored is not None:
+            return _from_cache(request, stored, store=store)
+    return None
+
+
+def prerender(paths: list[str]) -> int:
+    """Render `paths` as an anonymous visitor at each of the portal's addresses (PRERENDER_ADDRESSES, else
+    PORTAL_URL) would get them, and keep them under the current generation; the number of pages kept. Without Redis
+    the folder is emptied first of what earlier publications left (pages of an older generation, never read)."""
+    from urllib.parse import urlsplit
+
+    from django.core.handlers.base import BaseHandler
+    from django.test import RequestFactory
+
+    if _apart():
+        prerendered().clear()
+    handler = BaseHandler()
+    handler.load_middleware()
+    kept = 0
+    for address in settings.PRERENDER_ADDRESSES or [settings.PORTAL_URL]:
+        parts = urlsplit(address)
+        secure = parts.scheme == "https"
+        headers = {"host": parts.netloc, "accept-encoding": "gzip"}
+        proxy = settings.SECURE_PROXY_SSL_HEADER
+        if secure and proxy:  # behind a TLS proxy the portal learns the scheme from its header
+            headers[proxy[0].removeprefix("HTTP_").replace("_", "-").lower()] = proxy[1]
+        for path in paths:
+            request = RequestFactory().get(path, secure=secure, headers=headers)
+            setattr(request, PRERENDERING, True)
+            response = handler.get_response(request)
+            kept += response.status_code == 200
+    return kept
 
 
 def public(etag_func, modified_func, params: tuple[str, ...] = (), limit: str | None = None):
@@ -190,9 +258,10 @@ def public(etag_func, modified_func, params: tuple[str, ...] = (), limit: str | 
         def wrapped(request, *args, **kwargs):
             anonymous = not request.user.is_authenticated
             key = _key(request, params) if anonymous else None
+            if getattr(request, PRERENDERING, False) and anonymous and request.method == "GET":
+                return _store(request, conditional(request, *args, **kwargs), key, prerendered())
             if anonymous and request.method in ("GET", "HEAD"):
-                stored = cache.get(key)
-                response = _from_cache(request, stored) if stored is not None else None
+                response = _kept(request, key)
                 if response is not None:
                     patch_cache_control(response, public=True, max_age=MAX_AGE)
                     return response

@@ -4,10 +4,13 @@ Each service is keyword-only, validates everything before it saves anything, and
 transaction. Error messages are Vietnamese and kept here as constants.
 """
 
+import logging
 from datetime import date
 from decimal import Decimal
+from functools import partial
 from typing import NamedTuple
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, F, Max, Q, Sum
@@ -28,8 +31,11 @@ from scoring.models import (
     ResultVersion,
     Score,
 )
+from scoring.ops import jobs
 from scoring.results import exact, points_of, rules_of
 from units.models import Unit
+
+log = logging.getLogger(__name__)
 
 E_ALREADY_PUBLISHED = "Kỳ đánh giá {period} đã được công bố."
 E_DEMO_PERIOD = "Kỳ đánh giá {period} là dữ liệu minh họa, không được công bố."
@@ -261,6 +267,10 @@ def result_version_seal(
     ResultVersion.objects.filter(pk=version.pk).update(is_current=True)
     # Every cached public page is stale once this commits; the search index knows the names now published.
     public_changed(names_of=Unit.objects.filter(results__period=period))
+    # Then its public pages are rendered ahead of the first visitor, by a job (registered after the renewal above,
+    # so the job finds the new generation): reports.jobs.prerender_published.
+    if settings.PRERENDER_ON_PUBLISH:
+        transaction.on_commit(partial(_prerender_published, version.pk, f"{period.block.name} năm {period.year}"))
     audit.record(
         period=period,
         by=by,
@@ -271,6 +281,20 @@ def result_version_seal(
     )
     version.refresh_from_db()
     return version
+
+
+def _prerender_published(version_id: int, table: str) -> None:
+    """Start the job that renders a version's public pages (after the publication has committed): a failure to
+    start it costs its first visitor a render, never the publication."""
+    try:
+        jobs.start(
+            "public_prerender",
+            title=f"Dựng sẵn trang công khai: {table}",
+            params={"version": version_id},
+            key=f"public-prerender:{version_id}",
+        )
+    except Exception:
+        log.exception("the public pages of version %s could not be queued for rendering", version_id)
 
 
 class Measures(NamedTuple):

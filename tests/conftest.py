@@ -38,10 +38,10 @@ def empty_cache():
     # The page cache outlives a test's rolled-back data: each test starts with none of another's pages.
     from django.core.cache import caches
 
-    for alias in ("default", "shared"):
+    for alias in ("default", "shared", "prerendered"):
         caches[alias].clear()
     yield
-    for alias in ("default", "shared"):
+    for alias in ("default", "shared", "prerendered"):
         caches[alias].clear()
 
 
@@ -133,6 +133,14 @@ def criteria_tree(so) -> CriteriaSet:
             position=position,
         )
     return criteria_set
+
+
+@pytest.fixture
+def approved_period(criteria_tree, so, scheme) -> Period:
+    """A 2024 period of the Departments on conftest's criteria tree, appraised and approved: ready to publish."""
+    return Period.objects.create(
+        year=2024, block=so, criteria_set=criteria_tree, grade_scheme=scheme, status=Period.Status.APPROVED
+    )
 
 
 def restore_reference_data() -> None:

@@ -183,3 +183,22 @@ def test_each_fixture_name_means_one_thing_and_is_defined_in_one_place():
     assert places["cast"] == ["tests/conftest.py"]
     assert (places["client"], places["tmp_path"]) == (["pytest_django/fixtures.py"], ["_pytest/tmpdir.py"])
     assert {name: where for name, where in places.items() if len(where) > 1} == {}
+
+
+def test_no_function_of_the_public_site_is_more_complex_than_15():
+    # Cyclomatic complexity as radon counts it (branches, loops, boolean operators, comprehensions): a page's
+    # selector that grows past 15 is split into named steps with their own tests.
+    from radon.complexity import cc_visit
+
+    def functions(blocks):
+        for block in blocks:
+            yield from functions(getattr(block, "methods", ())) if hasattr(block, "methods") else (block,)
+
+    found = {
+        f"{path.relative_to(ROOT)}:{block.lineno} {block.name}": block.complexity
+        for path in (ROOT / "reports").rglob("*.py")
+        if "migrations" not in path.parts
+        for block in functions(cc_visit(path.read_text(encoding="utf-8")))
+        if block.complexity > 15
+    }
+    assert found == {}

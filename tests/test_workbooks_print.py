@@ -24,7 +24,7 @@ from openpyxl import load_workbook
 
 from reports.comparison import comparison_workbook
 from reports.excel import ranking_workbook
-from reports.queries import ranking_page
+from reports.pages.ranking import ranking_page
 from scoring.exports.audit import audit_workbook
 from scoring.exports.detailed import detailed_workbook
 from scoring.imports.score_sheets import KINDS, run_check, score_template

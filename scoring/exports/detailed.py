@@ -1,7 +1,11 @@
 """Sở Nội vụ's detailed report of one period: every unit's points on every leaf, in any status.
 
-Written in openpyxl's write-only mode: a national commune period has 3,321 units and about 100
-leaves, so the workbook is streamed row by row and memory does not grow with the rows.
+Written in openpyxl's write-only mode, and read from the database in two streams, so memory does not grow with
+the rows (a national commune period has 3,321 units and about 100 leaves: 332,100 scores):
+- the first reads the scores in unit order through a server-side cursor (`iterator`), one unit at a time, and keeps
+  of each unit only its line of the summary (area subtotals, total) — enough to rank;
+- the second, once the units are ranked, reads them again in the report's order, UNITS_PER_READ units per query,
+  and writes their rows of both detail sheets before reading the next ones.
 
 The first sheet is a one-page summary (areas, total, grade, rank per unit). The second, the detail, is also
 an input format, in the layout the score import reads (`SHEET_LAYOUT` of `scoring.imports.score_sheets`,
@@ -22,10 +26,10 @@ from openpyxl.utils import get_column_letter
 
 from cchc_portal.lib.xlsx_write import HEADER_FILL, cell, number_format, print_setup
 from scoring import ranking
-from scoring.figures import Figures
+from scoring.figures import NO_POINTS, Figures, Points, standings, unit_figures
 from scoring.imports.score_sheets import SHEET_LAYOUT
-from scoring.models import Criterion, Method, Period
-from scoring.results import period_standings, points_of
+from scoring.models import Criterion, Method, Period, Score
+from scoring.results import corrections_of, rules_of
 from units.models import Unit
 
 SUMMARY_SHEET = "Tóm tắt"
@@ -66,7 +70,6 @@ CRITERIA_WIDTHS = (10, 80, 11, 24, 16)
 POINTS_FORMAT = "0.000"
 TEXT_FORMAT = "@"
 HUNDRED = Decimal(100)
-_NO_SCORE = (None, None, False)
 
 # Row numbers of the results sheet.
 AREA_ROW, HEADER_ROW, MAX_POINTS_ROW = 3, 4, 5
@@ -94,29 +97,88 @@ class Area:
 
 @dataclass(frozen=True)
 class UnitLine:
-    """A unit as the report lists it, with its figures; `ranked` is None while its total waits for points."""
+    """A unit as the report lists it: its area subtotals (in the order of the areas) and, once its total is complete,
+    its grade and rank (`ranked` is None while its total waits for points). What is kept of a unit between the two
+    reads; its points on each leaf are not."""
 
     pk: int
     code: str
     name: str
     ranked: ranking.Ranked | None
-    figures: Figures
+    subtotals: tuple[Decimal | str | None, ...]
+
+
+@dataclass(frozen=True)
+class _Totalled:
+    """What ranking needs of a unit's figures (scoring.figures.standings reads `.total`)."""
+
+    total: ranking.Total | None
+
+
+UNITS_PER_READ = 200  # units whose points the second read holds at once (× leaves: 20,000 scores at 100 leaves)
 
 
 @dataclass(frozen=True)
 class DetailedReport:
-    """Everything the three sheets show, read with a fixed number of queries."""
+    """Everything the sheets show but the points of each leaf, which `points_in_order` reads in chunks."""
 
     period: Period
     nodes: list[Node]
     areas: list[Area]
     units: list[UnitLine]
-    # (unit id, criterion id) -> (self points, appraised points, not applicable)
-    scores: dict[tuple[int, int], tuple[Decimal | None, Decimal | None, bool]]
+    corrections: dict[int, dict[int, Points]]  # unit id -> leaf id -> a published correction's points
 
     @property
     def leaves(self) -> list[Node]:
         return [leaf for area in self.areas for leaf in area.leaves]
+
+    def points_in_order(self):
+        """(unit line, leaf id -> Points) for every unit in the report's order: one query per UNITS_PER_READ units,
+        never more of them held at once."""
+        for start in range(0, len(self.units), UNITS_PER_READ):
+            chunk = self.units[start : start + UNITS_PER_READ]
+            found: dict[int, dict[int, Points]] = {}
+            for unit_id, leaf, own, appraised, na in _rows(
+                Score.objects.filter(period=self.period, unit_id__in=[line.pk for line in chunk])
+            ):
+                found.setdefault(unit_id, {})[leaf] = Points(own, appraised, na)
+            for line in chunk:
+                yield line, _corrected(found.pop(line.pk, {}), self.corrections.get(line.pk))
+
+
+def _rows(scores):
+    return scores.order_by().values_list("unit_id", "criterion_id", "self_points", "appraised_points", "not_applicable")
+
+
+def _corrected(points: dict[int, Points], corrections: dict[int, Points] | None) -> dict[int, Points]:
+    """A unit's points with its published corrections laid over them (as scoring.results.points_of does)."""
+    for leaf, corrected in (corrections or {}).items():
+        points[leaf] = Points(points.get(leaf, NO_POINTS).self_points, corrected.appraised, corrected.not_applicable)
+    return points
+
+
+def _corrections(period: Period) -> dict[int, dict[int, Points]]:
+    """unit id -> leaf id -> the appraised points of the published correction that counts (one query, none for a
+    period never published)."""
+    found: dict[int, dict[int, Points]] = {}
+    for (unit_id, leaf), c in corrections_of(period).items():
+        found.setdefault(unit_id, {})[leaf] = Points(None, c.appraised_points, c.not_applicable)
+    return found
+
+
+def _points_by_unit(period: Period, corrections: dict[int, dict[int, Points]]):
+    """(unit id, leaf id -> Points) for every unit with a score, in unit order, read through a server-side cursor:
+    one unit's points in memory at a time."""
+    rows = _rows(Score.objects.filter(period=period)).order_by("unit_id")
+    current, points = None, {}
+    for unit_id, leaf, own, appraised, na in rows.iterator(chunk_size=5000):
+        if unit_id != current:
+            if current is not None:
+                yield current, _corrected(points, corrections.get(current))
+            current, points = unit_id, {}
+        points[leaf] = Points(own, appraised, na)
+    if current is not None:
+        yield current, _corrected(points, corrections.get(current))
 
 
 def detailed_workbook(period: Period, progress: Callable[[int, int], None] | None = None) -> bytes:
@@ -128,8 +190,15 @@ def detailed_workbook(period: Period, progress: Callable[[int, int], None] | Non
     step = _steps(progress, 2 * len(report.units))
     workbook = Workbook(write_only=True)
     _write_summary(workbook.create_sheet(SUMMARY_SHEET), report)
-    _write_results(workbook.create_sheet(RESULTS_SHEET), report, step)
-    _write_scores(workbook.create_sheet(SCORES_SHEET), report, step)
+    results, scores = workbook.create_sheet(RESULTS_SHEET), workbook.create_sheet(SCORES_SHEET)
+    _start_results(results, report)
+    _start_scores(scores, report)
+    # Both detail sheets take their rows from one read of the points (each write-only sheet streams to a file).
+    for unit, points in report.points_in_order():
+        _results_row(results, report, unit, points)
+        step()
+        _scores_rows(scores, report, unit, points)
+        step()
     _write_criteria(workbook.create_sheet(CRITERIA_SHEET), report)
     buffer = BytesIO()
     workbook.save(buffer)
@@ -156,27 +225,33 @@ def cells(period: Period) -> int:
 
 
 def detailed_report(period: Period) -> DetailedReport:
-    """Criteria, units, scores and grade bands in four queries, whatever the number of units."""
+    """Criteria, units, their summary lines ranked, in five queries whatever the number of units: the criteria, the
+    units, the corrections, the scores (streamed, one unit at a time) and the grade bands."""
     tree = Criterion.objects.tree_of(period.criteria_set_id)
     as_node = {n.pk: Node(n.pk, n.code, n.title, n.max_points, n.method, tree.depth(n) + 1) for n in tree}
     nodes = list(as_node.values())
-    units = list(
-        Unit.objects.filter(block_id=period.block_id)
+    areas = [Area(as_node[a.pk], tuple(as_node[leaf.pk] for leaf in tree.leaves_under(a))) for a in tree.areas]
+    units = {
+        pk: (code, name)
+        for pk, code, name in Unit.objects.filter(block_id=period.block_id)
         .active_in(period.year)
         .order_by()
         .values_list("pk", "code", "name")
-    )
-    # What counts: the scores, with the corrections of published versions laid over them (scoring/results.py).
-    points = points_of(period)
-    scores = {
-        (unit_id, criterion_id): (p.self_points, p.appraised, p.not_applicable)
-        for unit_id, leaves in points.items()
-        for criterion_id, p in leaves.items()
     }
-    areas = [Area(as_node[a.pk], tuple(as_node[leaf.pk] for leaf in tree.leaves_under(a))) for a in tree.areas]
-    # Totals, grades and ranks as every other page has them: the figures of scoring/figures.py.
-    standing = period_standings(period, [(pk, name) for pk, _code, name in units], tree, points)
-    lines = [UnitLine(pk, code, name, standing[pk].ranked, standing[pk].figures) for pk, code, name in units]
+    # What counts: the scores, with the corrections of published versions laid over them (scoring/results.py).
+    corrections = _corrections(period)
+    # Totals and area subtotals as every other page has them: the figures of scoring/figures.py, unit by unit.
+    kept: dict[int, tuple] = {}
+    for unit_id, points in _points_by_unit(period, corrections):
+        if unit_id in units:
+            kept[unit_id] = _summary(unit_figures(tree, points), areas)
+    for unit_id in units.keys() - kept.keys():  # no score stored yet: its corrections alone, if any
+        kept[unit_id] = _summary(unit_figures(tree, _corrected({}, corrections.get(unit_id))), areas)
+    standing = standings(
+        [(pk, name, _Totalled(kept[pk][0])) for pk, (_code, name) in units.items()], **rules_of(period)
+    )
+    lines = [UnitLine(pk, code, name, standing[pk].ranked, kept[pk][1]) for pk, (code, name) in units.items()]
+    del kept, standing
     lines.sort(
         key=lambda line: (
             line.ranked is None,
@@ -185,19 +260,24 @@ def detailed_report(period: Period) -> DetailedReport:
             line.code,
         )
     )
-    return DetailedReport(period=period, nodes=nodes, areas=areas, units=lines, scores=scores)
+    return DetailedReport(period=period, nodes=nodes, areas=areas, units=lines, corrections=corrections)
 
 
-def _subtotal(unit: "UnitLine", area: Area) -> Decimal | str | None:
+def _summary(figures: Figures, areas: list[Area]) -> tuple[ranking.Total | None, tuple]:
+    """What the report keeps of a unit's figures: its total, and each area's subtotal as the sheets print it."""
+    missing = {leaf.pk for leaf in figures.missing}
+    return figures.total, tuple(_subtotal(figures, missing, area) for area in areas)
+
+
+def _subtotal(figures: Figures, missing: set[int], area: Area) -> Decimal | str | None:
     """The area's appraised points as the unit's figures have them; blank while one it waits for is missing, KAD if
     none of its leaves applies."""
-    figures = unit.figures.area(area.node.code)
-    if not figures.applicable:
+    area_figures = figures.area(area.node.code)
+    if not area_figures.applicable:
         return NOT_APPLICABLE
-    missing = {leaf.pk for leaf in unit.figures.missing}
     if any(leaf.pk in missing for leaf in area.leaves):
         return None
-    return figures.appraised or Decimal(0)
+    return area_figures.appraised or Decimal(0)
 
 
 # --- Sheet 1: the summary, one row per unit, one column per area ----------------------------------
@@ -241,7 +321,7 @@ def _write_summary(ws, report: DetailedReport) -> None:
             grades[ranked.band.label] = grades.get(ranked.band.label, 0) + 1
         ws.append(
             [cell(ws, number, size=11, align="center"), cell(ws, unit.name, size=11, wrap=True)]
-            + [_points(ws, _subtotal(unit, area)) for area in report.areas]
+            + [_points(ws, subtotal) for subtotal in unit.subtotals]
             + [
                 _points(ws, ranked.shown if ranked else None, total_format),
                 cell(ws, ranked.band.label if ranked else None, size=11, align="center"),
@@ -267,7 +347,7 @@ def _points(ws, value, fmt=POINTS_FORMAT):
     return cell(ws, value, size=11, align="right", number_format=fmt)
 
 
-def _write_results(ws, report: DetailedReport, step: Callable[[], None]) -> None:
+def _start_results(ws, report: DetailedReport) -> None:
     period = report.period
     total_format = number_format(period.published_decimals)
     widths = [14, 40]
@@ -308,25 +388,27 @@ def _write_results(ws, report: DetailedReport, step: Callable[[], None]) -> None
     ws.append(area_row)
     ws.append(header)
     ws.append(maxima)
-    for unit in report.units:
-        row = [cell(ws, unit.code, size=11, number_format=TEXT_FORMAT), cell(ws, unit.name, size=11)]
-        for area in report.areas:
-            for leaf in area.leaves:
-                _self_points, appraised, not_applicable = report.scores.get((unit.pk, leaf.pk), _NO_SCORE)
-                row.append(_points(ws, NOT_APPLICABLE if not_applicable else appraised))
-            row.append(_points(ws, _subtotal(unit, area)))
-        ranked = unit.ranked
-        row.append(_points(ws, ranked.shown if ranked else None, total_format))
-        row.append(cell(ws, ranked.band.label if ranked else None, size=11, align="center"))
-        row.append(cell(ws, ranked.rank if ranked else None, size=11, align="center"))
-        ws.append(row)
-        step()
+
+
+def _results_row(ws, report: DetailedReport, unit: UnitLine, points: dict[int, Points]) -> None:
+    total_format = number_format(report.period.published_decimals)
+    row = [cell(ws, unit.code, size=11, number_format=TEXT_FORMAT), cell(ws, unit.name, size=11)]
+    for area, subtotal in zip(report.areas, unit.subtotals, strict=True):
+        for leaf in area.leaves:
+            p = points.get(leaf.pk, NO_POINTS)
+            row.append(_points(ws, NOT_APPLICABLE if p.not_applicable else p.appraised))
+        row.append(_points(ws, subtotal))
+    ranked = unit.ranked
+    row.append(_points(ws, ranked.shown if ranked else None, total_format))
+    row.append(cell(ws, ranked.band.label if ranked else None, size=11, align="center"))
+    row.append(cell(ws, ranked.rank if ranked else None, size=11, align="center"))
+    ws.append(row)
 
 
 # --- Sheet 3: one row per unit and leaf -------------------------------------------------------------
 
 
-def _write_scores(ws, report: DetailedReport, step: Callable[[], None]) -> None:
+def _start_scores(ws, report: DetailedReport) -> None:
     for column, width in enumerate(SCORES_WIDTHS, start=1):
         ws.column_dimensions[get_column_letter(column)].width = width
     ws.freeze_panes = "C3"
@@ -334,10 +416,13 @@ def _write_scores(ws, report: DetailedReport, step: Callable[[], None]) -> None:
     title = SCORES_TITLE.format(block=report.period.block.name, year=report.period.year)
     ws.append([cell(ws, title, bold=True, size=13, border=False)])
     ws.append([_header(ws, text) for text in SCORES_HEADERS])
-    leaves = report.leaves
-    for unit in report.units:
-        for leaf in leaves:
-            self_points, appraised, not_applicable = report.scores.get((unit.pk, leaf.pk), _NO_SCORE)
+
+
+def _scores_rows(ws, report: DetailedReport, unit: UnitLine, points: dict[int, Points]) -> None:
+    for area in report.areas:
+        for leaf in area.leaves:
+            p = points.get(leaf.pk, NO_POINTS)
+            self_points, appraised = p.self_points, p.appraised
             difference = appraised - self_points if appraised is not None and self_points is not None else None
             ws.append(
                 [
@@ -349,10 +434,9 @@ def _write_scores(ws, report: DetailedReport, step: Callable[[], None]) -> None:
                     _points(ws, self_points),
                     _points(ws, appraised),
                     _points(ws, difference),
-                    cell(ws, YES if not_applicable else "", size=11, align="center"),
+                    cell(ws, YES if p.not_applicable else "", size=11, align="center"),
                 ]
             )
-        step()
 
 
 # --- Sheet 4: the criteria set ----------------------------------------------------------------------

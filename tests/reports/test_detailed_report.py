@@ -284,9 +284,24 @@ def test_the_report_reads_a_fixed_number_of_queries_whatever_the_number_of_units
         with CaptureQueriesContext(connection) as queries:
             detailed_workbook(period)
         counts.append(len(queries))
-    assert counts == [4, 4]  # criteria, units, scores, grade bands
+    # criteria, units, scores streamed for the totals, grade bands, scores again for the rows (UNITS_PER_READ a read)
+    assert counts == [5, 5]
     rows = body(load_workbook(BytesIO(detailed_workbook(large)))["Kết quả chi tiết"])
     assert len(rows) == 9 and {r[-1] for r in rows} == {1}  # nine equal totals share rank 1
+
+
+def test_units_read_a_few_at_a_time_come_out_whole_and_in_rank_order(monkeypatch, scored_period):
+    whole = load_workbook(BytesIO(detailed_workbook(scored_period)))
+    monkeypatch.setattr(detailed, "UNITS_PER_READ", 2)  # three units: two reads
+    with CaptureQueriesContext(connection) as queries:
+        content = detailed_workbook(scored_period)
+    assert len(queries) == 6
+    chunked = load_workbook(BytesIO(content))
+    for sheet in (detailed.RESULTS_SHEET, detailed.SCORES_SHEET):
+        rows = [list(row) for row in chunked[sheet].iter_rows(values_only=True)]
+        assert rows == [list(row) for row in whole[sheet].iter_rows(values_only=True)]
+    names = [row[1] for row in body(chunked[detailed.RESULTS_SHEET])]
+    assert names == ["Sở Tư pháp", "Sở Y tế", FORMULA_NAME]  # 90.5, then 87, then no total yet
 
 
 def test_the_workbook_is_written_in_write_only_mode(monkeypatch, scored_period):

@@ -3,6 +3,7 @@ so junk query strings share one entry and one render; the host it was asked for 
 
 import pytest
 from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -11,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 def page_keys() -> list[str]:
     store = caches["default"]
-    assert type(store).__name__ == "LocMemCache"  # the tests' cache: its keys can be listed
+    assert isinstance(store, LocMemCache)  # the tests' cache: its keys can be listed
     return [key for key in store._cache if key.split(":", 2)[2].startswith("page:")]
 
 

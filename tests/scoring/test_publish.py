@@ -15,18 +15,11 @@ from tests.conftest import make_units
 LEAVES = ("1.1", "1.2", "2", "3", "T", "D")
 
 
-@pytest.fixture
-def approved_period(criteria_tree, so, scheme):
-    return Period.objects.create(
-        year=2024, block=so, criteria_set=criteria_tree, grade_scheme=scheme, status=Period.Status.APPROVED
-    )
-
-
-def score(approved_period, unit, points: dict[str, str | None], not_applicable=()):
-    leaves = {c.code: c for c in approved_period.criteria_set.criteria.all()}
+def score(period, unit, points: dict[str, str | None], not_applicable=()):
+    leaves = {c.code: c for c in period.criteria_set.criteria.all()}
     for code in LEAVES:
         Score.objects.create(
-            period=approved_period,
+            period=period,
             unit=unit,
             criterion=leaves[code],
             self_points=None,
