@@ -9,6 +9,7 @@ applicable leaf of the unit has its appraised (or survey) points.
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 
 from django.utils import timezone
@@ -81,6 +82,7 @@ class Progress:
     period: Period
     units: list[UnitProgress]
     leaves: int
+    now: datetime = field(default_factory=timezone.now)  # the moment the deadline is measured from
 
     @property
     def counts(self) -> list[tuple[str, str, int]]:
@@ -90,10 +92,20 @@ class Progress:
     @property
     def deadline_passed(self) -> bool:
         deadline = self.period.deadline
-        return deadline is not None and timezone.now() > deadline
+        return deadline is not None and self.now > deadline
+
+    @property
+    def days_left(self) -> int | None:
+        return days_until(self.period.deadline, self.now)
 
     def with_status(self, *statuses) -> list[UnitProgress]:
         return [u for u in self.units if u.status in statuses]
+
+
+def days_until(deadline: datetime | None, now: datetime) -> int | None:
+    """Whole days from `now` to the deadline, the part of a day left over dropped (negative once it has passed):
+    a deadline 9 days and 23 hours away is "còn 9 ngày"."""
+    return None if deadline is None else (deadline - now).days
 
 
 def names(units: list[UnitProgress], detail=None) -> str:
@@ -104,7 +116,7 @@ def names(units: list[UnitProgress], detail=None) -> str:
     return "; ".join(shown) + (f"; và {more} đơn vị nữa" if more > 0 else "")
 
 
-def period_progress(period: Period) -> Progress:
+def period_progress(period: Period, now: datetime | None = None) -> Progress:
     """Every unit of the period's block that existed that year, with its progress and figures, in a fixed number of
     queries whatever the number of units: the points are summed per unit by the database (results.unit_sums) and
     the engine turns the sums into totals, grades and ranks — a national period has 3 million leaves."""
@@ -146,7 +158,7 @@ def period_progress(period: Period) -> Progress:
                 last_change=last_change.get(unit.pk),
             )
         )
-    return Progress(period=period, units=rows, leaves=len(tree.leaves))
+    return Progress(period=period, units=rows, leaves=len(tree.leaves), now=now or timezone.now())
 
 
 def filtered(units: list[UnitProgress], *, text: str = "", status: str = "", unit_ids=None) -> list[UnitProgress]:

@@ -18,7 +18,7 @@ import pytest
 from django.utils import timezone
 
 from scoring.models import GradeScheme, Period, Submission
-from tests.conftest import ARTIFACTS, clear_locked_data, restore_reference_data
+from tests.conftest import ARTIFACTS, clear_locked_data, restore_reference_data, sign_in_on_page
 from tests.scoring.test_period_page import appraise
 from units.models import Block
 
@@ -27,7 +27,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 VENDOR = Path(__file__).resolve().parent / "vendor"
 AXE = VENDOR / "axe-core" / "axe.min.js"
 SHOTS = ARTIFACTS / "tiep-can"
-PASSWORD = "mat-khau-dai-123"
 WIDTHS = (1366, 375)
 
 # (rule id, page name or "*") → why the finding is kept. Only moderate and minor rules may be listed here.
@@ -82,11 +81,7 @@ class Visitor:
         self.server, self.width = server, width
         self.found: dict[str, list[dict]] = {}
         if username:
-            self.page.goto(server + "/dang-nhap/")
-            self.page.fill("#id_username", username)
-            self.page.fill("#id_password", PASSWORD)
-            with self.page.expect_navigation():
-                self.page.click("main button[type=submit]")
+            sign_in_on_page(self.page, server, username)
 
     def check(self, name: str, path: str | None = None) -> None:
         if path is not None:

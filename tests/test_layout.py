@@ -1,5 +1,6 @@
 """The shape the code keeps: apps depend one way (reports → scoring → units → cchc_portal), the shared
-library depends on no app and not on Django, and the scoring engine stays pure."""
+library depends on no app and not on Django, the scoring engine stays pure, and a test fixture's name means one
+thing everywhere."""
 
 import ast
 from pathlib import Path
@@ -143,6 +144,45 @@ def test_the_readme_code_map_names_every_package_and_module():
                 missing.append(str(path.relative_to(ROOT)))
     mapped_packages = {p for p in sections if (ROOT / p).is_dir()}
     assert sorted(set(missing)) == [] and mapped_packages == set(sections), sorted(set(sections) - mapped_packages)
+
+
+def fixtures_in(path: Path) -> list[str]:
+    """The names of the pytest fixtures a module defines (at its top level or in a class), as pytest registers them."""
+    found = []
+    nodes = ast.parse(path.read_text(encoding="utf-8")).body
+    for node in [*nodes, *(n for c in nodes if isinstance(c, ast.ClassDef) for n in c.body)]:
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        for decorator in node.decorator_list:
+            call = decorator if isinstance(decorator, ast.Call) else None
+            if ast.unparse(call.func if call else decorator) in ("pytest.fixture", "fixture"):
+                named = [k.value.value for k in (call.keywords if call else []) if k.arg == "name"]
+                found.append(named[0] if named else node.name)
+    return found
+
+
+def test_each_fixture_name_means_one_thing_and_is_defined_in_one_place():
+    """A test that asks for `cast` gets the one cast: no module defines its own fixture under a name that another
+    module, conftest, pytest or pytest-django already gives (that would shadow it, or mean something else there).
+    A scenario two modules need lives in tests/conftest.py."""
+    import _pytest
+    import pytest_django
+
+    pytest_django_fixtures = Path(pytest_django.__file__).parent / "fixtures.py"
+    sources = [
+        *((path, str(path.relative_to(ROOT))) for path in sorted((ROOT / "tests").rglob("*.py"))),
+        (pytest_django_fixtures, "pytest_django/fixtures.py"),
+        *((path, f"_pytest/{path.name}") for path in sorted(Path(_pytest.__file__).parent.glob("*.py"))),
+    ]
+    places: dict[str, list[str]] = {}
+    for path, where in sources:
+        if "vendor" not in path.parts:
+            for name in fixtures_in(path):
+                places.setdefault(name, []).append(where)
+    # The census sees what it must: conftest's cast, pytest-django's client, pytest's tmp_path.
+    assert places["cast"] == ["tests/conftest.py"]
+    assert (places["client"], places["tmp_path"]) == (["pytest_django/fixtures.py"], ["_pytest/tmpdir.py"])
+    assert {name: where for name, where in places.items() if len(where) > 1} == {}
 
 
 def test_no_function_of_the_public_site_is_more_complex_than_15():

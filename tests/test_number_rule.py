@@ -259,17 +259,14 @@ def test_a_published_results_file_reads_scores_by_the_table(case):
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_the_entry_page_checks_points_by_the_table_as_they_are_typed(browser, live_server):
-    from tests.conftest import clear_locked_data, restore_reference_data
+    from tests.conftest import clear_locked_data, restore_reference_data, sign_in_on_page
 
     restore_reference_data()
     try:
         period = Leaves()
         page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="vi-VN")
-        page.goto(f"{live_server.url}/dang-nhap/?next=/cham-diem/ky/{period.period.pk}/don-vi/{period.unit.code}/")
-        page.fill("#id_username", "canbo.so")
-        page.fill("#id_password", "mat-khau-dai-123")
-        page.click("main button[type=submit]")
-        page.wait_for_url(f"**/don-vi/{period.unit.code}/")
+        entry = f"/cham-diem/ky/{period.period.pk}/don-vi/{period.unit.code}/"
+        sign_in_on_page(page, live_server.url, "canbo.so", going_to=entry)
         for case in TEXT_CASES:
             leaf = period.leaf[case["maximum"]]
             page.fill(f"#id_{leaf.pk}-self_points", case["raw"])

@@ -14,19 +14,19 @@ from tests.conftest import ARTIFACTS, clear_locked_data, restore_reference_data
 ROOT = Path(__file__).resolve().parents[2]
 
 # A live server needs committed data, so these tests run in real transactions; the flush after
-# each one also empties the migrations' rows, which `published` puts back.
+# each one also empties the migrations' rows, which `committed_table_2022` puts back.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def published():
+def committed_table_2022():
     restore_reference_data()
     call_command("import_results", str(ROOT / "fixtures" / "ket-qua-cong-bo-2022.csv"))
     yield
     clear_locked_data()
 
 
-def test_a_citizen_reads_the_2022_department_ranking(browser, live_server, published):
+def test_a_citizen_reads_the_2022_department_ranking(browser, live_server, committed_table_2022):
     ARTIFACTS.mkdir(exist_ok=True)
     page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="vi-VN")
     page.goto(f"{live_server.url}/xep-hang/2022/so/")
@@ -48,7 +48,7 @@ def test_a_citizen_reads_the_2022_department_ranking(browser, live_server, publi
     page.close()
 
 
-def test_the_table_stays_readable_on_a_phone(browser, live_server, published):
+def test_the_table_stays_readable_on_a_phone(browser, live_server, committed_table_2022):
     ARTIFACTS.mkdir(exist_ok=True)
     page = browser.new_page(viewport={"width": 375, "height": 800}, locale="vi-VN")
     page.goto(f"{live_server.url}/xep-hang/2022/so/")

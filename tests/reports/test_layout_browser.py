@@ -6,7 +6,7 @@ test-artifacts/bo-cuc/."""
 import pytest
 
 from scoring.permissions import ADMINISTRATOR
-from tests.conftest import ARTIFACTS
+from tests.conftest import ARTIFACTS, sign_in_on_page
 from tests.scoring.workflow_cast import user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -35,11 +35,7 @@ def lineage_and_an_administrator(committed_lineage):
 
 
 def sign_in(page, server):
-    page.goto(f"{server}/dang-nhap/")
-    page.fill("#id_username", "quantri.vien.so.noi.vu")
-    page.fill("#id_password", "mat-khau-dai-123")
-    page.click("main button[type=submit]")
-    page.wait_for_url("**/cham-diem/")
+    sign_in_on_page(page, server, "quantri.vien.so.noi.vu", going_to="/cham-diem/")
 
 
 @pytest.mark.parametrize("who", ["citizen", "administrator"])

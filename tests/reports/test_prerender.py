@@ -13,7 +13,7 @@ from scoring.models import Job, Period, ResultVersion
 from scoring.results import rules_of
 from scoring.services import _entries_from_scores, period_publish, result_version_seal
 from tests.conftest import make_units
-from tests.scoring.test_publish import full, period, score  # noqa: F401 - fixtures
+from tests.scoring.test_publish import full, score
 
 pytestmark = pytest.mark.django_db
 
@@ -33,10 +33,10 @@ def queued(settings):
 
 
 @pytest.fixture
-def scored(period, so):  # noqa: F811
+def scored(approved_period, so):
     for unit, points in zip(make_units(so, ["Sở Y tế", "Sở Tư pháp"]), [full(), full(**{"1_1": "20"})], strict=True):
-        score(period, unit, points)
-    return period
+        score(approved_period, unit, points)
+    return approved_period
 
 
 def publish(approved, by, django_capture_on_commit_callbacks) -> ResultVersion:
@@ -55,7 +55,7 @@ def first_visit(client, path: str, *, local=True) -> tuple[int, int, str]:
 
 
 def test_the_first_visitor_after_a_publication_is_served_what_the_job_rendered(
-    client, scored, administrator, queued, django_capture_on_commit_callbacks  # noqa: F811
+    client, scored, administrator, queued, django_capture_on_commit_callbacks
 ):
     version = publish(scored, administrator, django_capture_on_commit_callbacks)
     job = Job.objects.get(kind="public_prerender")
@@ -93,7 +93,7 @@ def in_redis(settings):
 
 
 def test_with_redis_the_job_fills_the_shared_page_cache(
-    client, scored, administrator, queued, in_redis, django_capture_on_commit_callbacks  # noqa: F811
+    client, scored, administrator, queued, in_redis, django_capture_on_commit_callbacks
 ):
     publish(scored, administrator, django_capture_on_commit_callbacks)
     caches["default"].clear()  # nothing kept before the job runs
@@ -106,7 +106,7 @@ def test_with_redis_the_job_fills_the_shared_page_cache(
 
 
 def test_without_the_job_the_first_visitor_pays_the_render(
-    client, scored, administrator, queued, settings, django_capture_on_commit_callbacks  # noqa: F811
+    client, scored, administrator, queued, settings, django_capture_on_commit_callbacks
 ):
     settings.PRERENDER_ON_PUBLISH = False
     publish(scored, administrator, django_capture_on_commit_callbacks)
@@ -116,7 +116,7 @@ def test_without_the_job_the_first_visitor_pays_the_render(
 
 
 def test_a_correction_is_prerendered_like_a_publication(
-    client, scored, administrator, queued, django_capture_on_commit_callbacks  # noqa: F811
+    client, scored, administrator, queued, django_capture_on_commit_callbacks
 ):
     first = publish(scored, administrator, django_capture_on_commit_callbacks)
     call_command("run_jobs", "--once", verbosity=0)

@@ -5,20 +5,19 @@ submission the server will refuse. Screenshots go to test-artifacts/."""
 import pytest
 
 from scoring.models import Score, Submission
-from tests.conftest import ARTIFACTS
+from tests.conftest import ARTIFACTS, sign_in_on_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def entry_of(cast) -> str:
+    return f"/cham-diem/ky/{cast.period.pk}/don-vi/{cast.unit_a.code}/"
 
 
 def sign_in(browser, live_server, cast, height=900, width=1366):
     context = browser.new_context(viewport={"width": width, "height": height}, locale="vi-VN")
     page = context.new_page()
-    entry = f"/cham-diem/ky/{cast.period.pk}/don-vi/{cast.unit_a.code}/"
-    page.goto(f"{live_server.url}/dang-nhap/?next={entry}")
-    page.fill("#id_username", "canbo.a")
-    page.fill("#id_password", "mat-khau-dai-123")
-    page.click("main button[type=submit]")
-    page.wait_for_url(f"**{entry}")
+    sign_in_on_page(page, live_server.url, "canbo.a", going_to=entry_of(cast))
     return context, page
 
 
@@ -113,12 +112,7 @@ def test_the_appraisers_comment_box_is_wide_grows_and_hides_nothing(browser, liv
     cast.score(cast.unit_a, "1.1", self_points=2, explanation="Kế hoạch số 12/KH", appraiser_comment=COMMENT)
     context = browser.new_context(viewport={"width": width, "height": 900}, locale="vi-VN")
     page = context.new_page()
-    entry = f"/cham-diem/ky/{cast.period.pk}/don-vi/{cast.unit_a.code}/"
-    page.goto(f"{live_server.url}/dang-nhap/?next={entry}")
-    page.fill("#id_username", "thamdinh")
-    page.fill("#id_password", "mat-khau-dai-123")
-    page.click("main button[type=submit]")
-    page.wait_for_url(f"**{entry}")
+    sign_in_on_page(page, live_server.url, "thamdinh", going_to=entry_of(cast))
     box = page.locator(f'textarea[name="{cast.leaf["1.1"].pk}-appraiser_comment"]')
     assert int(box.get_attribute("rows")) >= 4
     shape = box.evaluate("e => ({width: e.clientWidth, hidden: e.scrollHeight - e.clientHeight})")
@@ -158,12 +152,7 @@ def test_a_round_the_server_will_refuse_to_close_is_not_asked_about_first(browse
         cast.score(cast.unit_a, code, self_points=points, explanation="Văn bản")
     context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="vi-VN")
     page = context.new_page()
-    entry = f"/cham-diem/ky/{cast.period.pk}/don-vi/{cast.unit_a.code}/"
-    page.goto(f"{live_server.url}/dang-nhap/?next={entry}")
-    page.fill("#id_username", "thamdinh")
-    page.fill("#id_password", "mat-khau-dai-123")
-    page.click("main button[type=submit]")
-    page.wait_for_url(f"**{entry}")
+    sign_in_on_page(page, live_server.url, "thamdinh", going_to=entry_of(cast))
     asked = []
     page.on("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
     appraised = {code: f"#id_{cast.leaf[code].pk}-appraised_points" for code in ("1.1", "1.2", "2", "6.1")}
@@ -239,12 +228,7 @@ def test_the_clocks_warning_floats_in_view_wherever_the_sheet_is_scrolled(browse
     context = browser.new_context(viewport={"width": 1366, "height": 500}, locale="vi-VN")
     page = context.new_page()
     page.clock.install()
-    entry = f"/cham-diem/ky/{cast.period.pk}/don-vi/{cast.unit_a.code}/"
-    page.goto(f"{live_server.url}/dang-nhap/?next={entry}")
-    page.fill("#id_username", "canbo.a")
-    page.fill("#id_password", "mat-khau-dai-123")
-    page.click("main button[type=submit]")
-    page.wait_for_url(f"**{entry}")
+    sign_in_on_page(page, live_server.url, "canbo.a", going_to=entry_of(cast))
     page.evaluate("window.scrollTo(0, document.body.scrollHeight / 2)")
     seconds = int(page.get_attribute("#entry-form", "data-session-seconds"))
     page.clock.run_for((seconds - 240) * 1000)  # four minutes before it ends

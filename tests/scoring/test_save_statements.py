@@ -23,7 +23,7 @@ LEAVES = 120
 
 
 @pytest.fixture
-def sheet(so, scheme):
+def sheet_of_120_leaves(so, scheme):
     """One unit, an open period, a criteria set of 120 self-assessed leaves in 4 areas."""
     criteria = CriteriaSet.objects.create(year=2025, block=so, name="Bộ tiêu chí 120 tiêu chí")
     areas = [
@@ -58,8 +58,8 @@ def save(period, unit, by, changes):
     return saved, captured
 
 
-def test_a_save_of_105_values_runs_the_queries_of_a_save_of_3(sheet):
-    period, unit, leaves, staff = sheet
+def test_a_save_of_105_values_runs_the_queries_of_a_save_of_3(sheet_of_120_leaves):
+    period, unit, leaves, staff = sheet_of_120_leaves
     # Half the leaves already have a score, so the large save both inserts and updates.
     Score.objects.bulk_create(Score(period=period, unit=unit, criterion=leaf, self_points=1) for leaf in leaves[::2])
     save(period, unit, staff, [Change("self_points", leaves[-1].pk, "0")])  # the first save starts the file
@@ -81,8 +81,8 @@ def test_a_save_of_105_values_runs_the_queries_of_a_save_of_3(sheet):
     assert Score.objects.filter(period=period, unit=unit).count() == 3 + 70 + len(leaves[74::2]) + 1
 
 
-def test_the_page_posts_105_values_with_the_queries_of_3(sheet):
-    period, unit, leaves, staff = sheet
+def test_the_page_posts_105_values_with_the_queries_of_3(sheet_of_120_leaves):
+    period, unit, leaves, staff = sheet_of_120_leaves
     client = Client()
     client.force_login(staff)
     url = f"/cham-diem/ky/{period.pk}/don-vi/{unit.code}/"
@@ -101,8 +101,8 @@ def test_the_page_posts_105_values_with_the_queries_of_3(sheet):
     assert AuditEntry.objects.filter(period=period, unit=unit).count() == 109
 
 
-def test_a_save_keeps_the_audit_trail_and_the_columns_it_does_not_own(sheet):
-    period, unit, leaves, staff = sheet
+def test_a_save_keeps_the_audit_trail_and_the_columns_it_does_not_own(sheet_of_120_leaves):
+    period, unit, leaves, staff = sheet_of_120_leaves
     first, second = leaves[:2]
     Score.objects.create(
         period=period, unit=unit, criterion=first, self_points=Decimal("1.5"), round1_points=Decimal(1),
@@ -129,8 +129,8 @@ def test_a_save_keeps_the_audit_trail_and_the_columns_it_does_not_own(sheet):
     ]
 
 
-def test_the_lock_triggers_refuse_the_save_statement_of_a_published_period(sheet):
-    period, unit, leaves, _ = sheet
+def test_the_lock_triggers_refuse_the_save_statement_of_a_published_period(sheet_of_120_leaves):
+    period, unit, leaves, _ = sheet_of_120_leaves
     Score.objects.create(period=period, unit=unit, criterion=leaves[0], self_points=1)
     Period.objects.filter(pk=period.pk).update(status=Period.Status.PUBLISHED)
     for criterion in (leaves[0], leaves[1]):  # an update and an insert

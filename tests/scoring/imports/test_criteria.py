@@ -101,6 +101,8 @@ PROVINCIAL_COUNTS = (
     "2 tiêu chí điểm trừ"
 )
 
+pytestmark = pytest.mark.usefixtures("media_root")
+
 
 def expected_tree() -> list[tuple]:
     """(position, code, parent code, maximum, method) of every node the good workbook describes."""
@@ -154,11 +156,6 @@ def snapshot():
         list(Criterion.objects.values_list("criteria_set_id", "code", "max_points").order_by("pk")),
         list(Period.objects.values_list("year", "block__code", "status", "criteria_set_id").order_by("pk")),
     )
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
 
 
 @pytest.fixture

@@ -28,10 +28,7 @@ SAMPLE_COUNTS = (
     "1 tiêu chí điểm trừ"
 )
 
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
+pytestmark = pytest.mark.usefixtures("media_root")
 
 
 
