@@ -63,7 +63,7 @@ def bench_detailed_growth(built, progress) -> list[Measurement]:
 
     n, leaves = built.size.communes, built.size.leaves
     progress(f"detailed report growth: building {GROWTH * n:,} units x {leaves} criteria")
-    names = data.commune_names(GROWTH * n, salt="growth")
+    names = data.commune_names(n + GROWTH * n)[n:]  # after the national period's: names are unique in a block
     grown = data.build_scored_period("xa", data.make_scores(names, "growth", leaves), GROWTH_YEAR, tag="grow",
                                      only_year=True)  # fmt: skip
     analyze()

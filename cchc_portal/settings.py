@@ -218,13 +218,13 @@ if REDIS_URL:
     _prefix = env_str("CACHE_PREFIX", "cchc")
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "cchc_portal.redis_cache.RedisCache",
             "LOCATION": env_str("CACHE_REDIS_URL", "") or REDIS_URL,
             "KEY_PREFIX": _prefix,
             "OPTIONS": _REDIS_BOUNDS,
         },
         "sessions": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "cchc_portal.redis_cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": _prefix,
             "OPTIONS": _REDIS_BOUNDS,

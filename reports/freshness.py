@@ -11,8 +11,8 @@ its headers, its body and its gzip-compressed body, each under its own key (a hi
 — under the current *generation* of public data. Anything that can change
 what the public reads (a publication, a correction, an imported table, an edit of a unit, a block or an index)
 calls `public_changed()`, which starts a new generation: every cached page is then stale at once, and the next
-request renders afresh, and answers compressed already. A hit costs three cache reads (the generation, the
-headers, the body it sends) and no query.
+request renders afresh, and answers compressed already. A hit costs two cache reads (the generation; the headers
+with the body it sends) and no query.
 
 No visitor pays for a publication: the publication starts a job (`prerender`, reports/jobs.py) that renders the new
 table's pages, JSON, xlsx and CSV, and the home and overview pages, as an anonymous visitor at the portal's address
@@ -199,10 +199,16 @@ def _apart() -> bool:
 
 
 def _kept(request, key: str) -> HttpResponse | None:
-    """The page as kept: in this process' (or the shared) page cache, else as prerendered at publication."""
-    stored = cache.get(key)
-    if stored is not None and (response := _from_cache(request, stored)) is not None:
-        return response
+    """The page as kept: in this process' (or the shared) page cache, else as prerendered at publication. Its
+    headers and the body this client takes are asked for together (one round trip to Redis, not two); a page kept
+    uncompressed is then read plain."""
+    wanted = _body_key(key, _accepts_gzip(request))
+    found = cache.get_many([key, wanted])
+    stored = found.get(key)
+    if stored is not None:
+        body = found.get(wanted) if wanted == _body_key(key, stored["gzip"] and _accepts_gzip(request)) else None
+        if (response := _from_cache(request, stored, body)) is not None:
+            return response
     if _apart():
         store = prerendered()
         stored = store.get(key)

@@ -23,3 +23,5 @@ os.environ.setdefault("SQLITE_TEST_NAME", os.path.join(tempfile.gettempdir(), f"
 
 # The shared cache (the generation of public data) in a folder of this run's own.
 os.environ.setdefault("SHARED_CACHE_DIR", os.path.join(tempfile.gettempdir(), f"cchc-shared-{os.getpid()}"))
+# And the pages prerendered at publication (reports/freshness.py), likewise.
+os.environ.setdefault("PRERENDERED_DIR", os.path.join(tempfile.gettempdir(), f"cchc-prerendered-{os.getpid()}"))

@@ -1,6 +1,8 @@
 """The page cache is bounded in bytes: each worker's memory without Redis (cchc_portal/bounded_cache.py), Redis'
 maxmemory with it (checked by `manage.py check --deploy`, cchc_portal/checks.py)."""
 
+import contextlib
+
 import pytest
 import redis
 from django.conf import settings
@@ -94,3 +96,18 @@ def test_the_deploy_check_reads_the_page_cache_redis_itself(settings):
     settings.CACHES = {**settings.CACHES, "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                                                       "LOCATION": "redis://127.0.0.1:1/0"}}  # fmt: skip
     assert [w.id for w in checks.page_cache_bounded()] == ["cchc.W103"]
+
+
+def test_the_redis_cache_keeps_one_client_instead_of_making_one_per_operation(settings):
+    from cchc_portal.redis_cache import RedisCache
+
+    store = RedisCache("redis://127.0.0.1:6379/7", {"KEY_PREFIX": "cchc-client-test"})
+    assert store._cache.get_client() is store._cache.get_client(write=True)
+    try:
+        store.set("page", b"x", 5)
+        assert store.get_many(["page", "none"]) == {"page": b"x"}
+    except redis.RedisError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    finally:
+        with contextlib.suppress(redis.RedisError):
+            store.delete("page")

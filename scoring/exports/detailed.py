@@ -16,10 +16,10 @@ the header row, leaf codes as text, "KAD" for a leaf that does not apply. The de
 A4 pages as its columns need, at a readable size, the unit code and name repeated on each.
 """
 
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from io import BytesIO
 
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
@@ -200,9 +200,11 @@ def detailed_workbook(period: Period, progress: Callable[[int, int], None] | Non
         _scores_rows(scores, report, unit, points)
         step()
     _write_criteria(workbook.create_sheet(CRITERIA_SHEET), report)
-    buffer = BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    # Zipped on disk, then read once: in a BytesIO the file would be in memory twice (the buffer and its copy).
+    with tempfile.TemporaryFile() as file:
+        workbook.save(file)
+        file.seek(0)
+        return file.read()
 
 
 def _steps(progress: Callable[[int, int], None] | None, total: int) -> Callable[[], None]:

@@ -85,7 +85,7 @@ def in_redis(settings):
         redis.Redis.from_url(url, socket_connect_timeout=1).ping()
     except redis.RedisError:
         pytest.skip("no Redis on 127.0.0.1:6379")
-    shared = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url, "KEY_PREFIX": "cchc-test"}
+    shared = {"BACKEND": "cchc_portal.redis_cache.RedisCache", "LOCATION": url, "KEY_PREFIX": "cchc-test"}
     settings.CACHES = {"default": shared, "shared": shared, "prerendered": shared}
     caches["default"].clear()
     yield
