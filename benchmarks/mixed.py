@@ -150,8 +150,8 @@ def readers(port: int, paths: list[str], seconds: float) -> dict[str, Readers]:
     """wrk -t1 -c4 on each path at once."""
     running = {
         path: subprocess.Popen(
-            ["wrk", "-t1", "-c4", f"-d{max(seconds, 1):g}s", "--latency", "-H", "Accept-Encoding: gzip",
-             f"http://127.0.0.1:{port}{path}"],
+            ["wrk", "-t1", "-c4", f"-d{max(seconds, 1):g}s", "--latency", "--timeout", "30s",
+             "-H", "Accept-Encoding: gzip", f"http://127.0.0.1:{port}{path}"],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )
         for path in paths
