@@ -216,6 +216,13 @@ def run(size, tmp: Path, progress: Progress) -> tuple[list[Measurement], dict]:
     progress(f"detailed report: building {size.detailed_units} units x {size.detailed_leaves} criteria")
     detailed = suite.build_detailed(size)
     section("detailed report", lambda: suite.bench_detailed(size, detailed, child_peak))
+
+    def growth() -> list[Measurement]:
+        from benchmarks.growth import bench_growth
+
+        return bench_growth(size.communes, size.growth_leaves, size.runs, progress)
+
+    section("growth", growth)
     return measurements, meta
 
 
