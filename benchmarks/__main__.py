@@ -198,7 +198,11 @@ def run(size, tmp: Path, progress: Progress) -> tuple[list[Measurement], dict]:
 
     def mixed() -> list[Measurement]:
         from benchmarks import mixed
+        from benchmarks.nginx import NGINX
 
+        if not NGINX:
+            progress("readers beside writers: SKIPPED, nginx is not installed (apt-get install nginx-light)")
+            return []
         staff = mixed.build_staff(size.staff)
         think = float(os.environ.get("BENCH_STAFF_THINK", "2"))
         meta["staff_think_seconds"] = think

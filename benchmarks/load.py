@@ -259,8 +259,8 @@ def wrk(port: int, path: str, seconds: float, miss: bool, script_dir: Path) -> t
     return requests, elapsed, p50 and _ms(p50.group(1)), p99 and _ms(p99.group(1)), failed
 
 
-def python_load(port: int, path: str, seconds: float, miss: bool, script_dir: Path) -> tuple:
-    """CONNECTIONS threads, each sending requests back to back over http.client until the time is up."""
+def python_load(port: int, path: str, seconds: float, miss: bool, script_dir: Path, connections: int = CONNECTIONS):
+    """`connections` threads, each sending requests back to back over http.client until the time is up."""
     latencies, failures, lock = [], [0], threading.Lock()
     deadline = time.perf_counter() + seconds
     token = f"r{os.getpid()}x{next(_miss_tokens)}"
@@ -292,7 +292,7 @@ def python_load(port: int, path: str, seconds: float, miss: bool, script_dir: Pa
             failures[0] += failed
 
     start = time.perf_counter()
-    threads = [threading.Thread(target=visitor, args=(i,)) for i in range(CONNECTIONS)]
+    threads = [threading.Thread(target=visitor, args=(i,)) for i in range(connections)]
     for thread in threads:
         thread.start()
     for thread in threads:
