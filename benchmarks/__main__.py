@@ -200,7 +200,11 @@ def run(size, tmp: Path, progress: Progress) -> tuple[list[Measurement], dict]:
 
     def mixed() -> list[Measurement]:
         from benchmarks import mixed
+        from benchmarks.nginx import NGINX
 
+        if not NGINX:
+            progress("readers beside writers: SKIPPED, nginx is not installed (apt-get install nginx-light)")
+            return []
         staff = mixed.build_staff(size.staff)
         think = float(os.environ.get("BENCH_STAFF_THINK", "2"))
         meta["staff_think_seconds"] = think
@@ -222,6 +226,13 @@ def run(size, tmp: Path, progress: Progress) -> tuple[list[Measurement], dict]:
 
     section("national table from Redis, after a publication", lambda: publication.bench_redis_table(size, progress))
     section("detailed report at 1x and 3x national size", lambda: publication.bench_detailed_growth(built, progress))
+
+    def growth() -> list[Measurement]:
+        from benchmarks.growth import bench_growth
+
+        return bench_growth(size.communes, size.growth_leaves, size.runs, progress)
+
+    section("growth", growth)
     return measurements, meta
 
 

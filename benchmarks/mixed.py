@@ -5,7 +5,8 @@ revalidated in the background; signed-in requests always passed through) in fron
 repository's gunicorn.conf.py, production settings. Staff: `staff` accounts (20 at national size), each of its
 own unit in an open huyện period of 120 criteria (105 self-assessed), signed in through the login form; each one
 in a loop GETs its sheet, takes `think` seconds to change the values, POSTs all 105 changed, and starts again.
-Readers: wrk (`-t1 -c4`) on the 21-row and on the national ranking page, warmed first.
+Readers: an open loop of READERS_RATE requests a second on each of the 21-row and the national ranking page,
+warmed first, latency counted from when each request was due.
 
 Phases of `seconds` each, in one run: readers alone (their baseline), staff alone (the saves' baseline), both
 through nginx (the goals: readers' p99 ≤ 100 ms, saves' p50 ≤ 300 ms), and both with the readers sent straight to
@@ -13,9 +14,9 @@ gunicorn (the sync workers without nginx's cache: what the readers waited for be
 """
 
 import html
+import http.client
 import re
 import statistics
-import subprocess
 import threading
 import time
 from dataclasses import dataclass, field
@@ -146,28 +147,53 @@ class Readers:
     failed: int
 
 
-def readers(port: int, paths: list[str], seconds: float) -> dict[str, Readers]:
-    """wrk -t1 -c4 on each path at once."""
-    running = {
-        path: subprocess.Popen(
-            ["wrk", "-t1", "-c4", f"-d{max(seconds, 1):g}s", "--latency", "-H", "Accept-Encoding: gzip",
-             f"http://127.0.0.1:{port}{path}"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )
-        for path in paths
-    }  # fmt: skip
-    found = {}
-    for path, process in running.items():
-        out, err = process.communicate()
-        served = re.search(r"(\d+) requests in ([\d.]+)(us|ms|s|m)", out)
-        p50 = re.search(r"^\s+50%\s+(\S+)", out, re.M)
-        p99 = re.search(r"^\s+99%\s+(\S+)", out, re.M)
-        if not (served and p50 and p99):
-            raise RuntimeError(f"wrk printed no figures for {path}:\n{out}{err}")
-        bad = re.search(r"Non-2xx or 3xx responses:\s*(\d+)", out)
-        elapsed = load._ms(served.group(2) + served.group(3)) / 1e3
-        found[path] = Readers(int(served.group(1)) / elapsed, load._ms(p50.group(1)), load._ms(p99.group(1)),
-                              int(bad.group(1)) if bad else 0)  # fmt: skip
+READERS_RATE = 100  # requests a second on each page: together about what 2 sync workers served the review's readers
+READER_THREADS = 8  # per page, each with its own keep-alive connection
+
+
+def readers(port: int, paths: list[str], seconds: float, rate: float = READERS_RATE) -> dict[str, Readers]:
+    """An open loop: each page asked `rate` times a second on a fixed schedule (READER_THREADS threads taking turns),
+    whatever the answers' speed; a request's latency counts from when it was due, so a reader held up delays the
+    ones due behind it too. (A closed loop such as wrk asks as fast as it is answered: against nginx's cache that is
+    twenty thousand requests a second, whose own CPU would be the load measured.)"""
+    found, lock = {}, threading.Lock()
+    start = time.perf_counter() + 0.2
+    end = start + seconds
+
+    def reader(path: str, number: int, latencies: list[float], failures: list[int]):
+        due, mine, failed, connection = start + number / rate, [], 0, None
+        while due < end:
+            now = time.perf_counter()
+            if due > now:
+                time.sleep(due - now)
+            try:
+                if connection is None:
+                    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                connection.request("GET", path, headers={"Accept-Encoding": "gzip", "Host": "127.0.0.1"})
+                response = connection.getresponse()
+                response.read()
+                failed += response.status != 200
+                if response.will_close:
+                    connection.close()
+                    connection = None
+            except (OSError, http.client.HTTPException):
+                failed, connection = failed + 1, None
+            mine.append(time.perf_counter() - due)
+            due += READER_THREADS / rate
+        with lock:
+            latencies.extend(mine)
+            failures.append(failed)
+
+    threads, results = [], {path: ([], []) for path in paths}
+    for path in paths:
+        for number in range(READER_THREADS):
+            threads.append(threading.Thread(target=reader, args=(path, number, *results[path])))
+            threads[-1].start()
+    for thread in threads:
+        thread.join()
+    for path, (latencies, failures) in results.items():
+        p50, p99 = percentiles(latencies)
+        found[path] = Readers(len(latencies) / seconds, p50, p99, sum(failures))
     return found
 
 
@@ -191,6 +217,9 @@ def bench_readers_beside_writers(staff: list[Staff], paths: list[str], seconds: 
         both, staff_both = _together(front, front, staff, paths, seconds, think)
         progress("readers beside writers: both, readers straight to gunicorn")
         direct, staff_direct = _together(front, server.port, staff, paths, seconds, think)
+    for label, seen in (("alone", alone), ("both", both), ("direct", direct)):
+        if any(r.failed for r in seen.values()):
+            raise RuntimeError(f"readers {label}: failed requests {[r.failed for r in seen.values()]}")
     for label, saves in (("alone", staff_alone), ("both", staff_both), ("direct", staff_direct)):
         if saves.failed or not saves.posts:
             raise RuntimeError(f"staff {label}: {len(saves.posts)} saves, failures {saves.failed[:5]}")
