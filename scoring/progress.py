@@ -110,7 +110,10 @@ def period_progress(period: Period) -> Progress:
     the engine turns the sums into totals, grades and ranks — a national period has 3 million leaves."""
     tree = Criterion.objects.tree_of(period.criteria_set_id)
     units = list(
-        Unit.objects.filter(block_id=period.block_id).active_in(period.year).order_by("name").only("pk", "code", "name")
+        Unit.objects.filter(block_id=period.block_id)
+        .active_in(period.year)
+        .order_by("name")
+        .only("pk", "code", "name", "sort_key")
     )
     submissions = {
         unit_id: (status, at)
@@ -121,7 +124,7 @@ def period_progress(period: Period) -> Progress:
     sums, last_change = unit_sums(period, tree)
     blank = blank_sums(tree)
     mine = [(u.pk, u.name, sums.get(u.pk, blank)) for u in units]
-    standing = standings(mine, **rules_of(period))
+    standing = standings(mine, **rules_of(period), sort_keys={u.pk: u.sort_key for u in units})
     rows = []
     for unit, (_pk, _name, figures) in zip(units, mine, strict=True):
         status, submitted_at = submissions.get(unit.pk, (U.NOT_STARTED, None))
