@@ -24,6 +24,7 @@ from cchc_portal.lib.numbers import vn_number
 from scoring import ranking
 from scoring.imports.results import read_result_rows, results_import
 from scoring.models import Criterion, Method, Period, ResultVersion, Score
+from scoring.results import unit_sums_refresh
 from scoring.services import period_publish
 from units.models import Block, Unit
 
@@ -582,6 +583,7 @@ def build_entry() -> Entry:
     period.refresh_from_db()
     own = Score.objects.filter(period=period, criterion__method=Method.SELF)
     own.update(self_points=F("appraised_points"), appraised_points=None)
+    unit_sums_refresh(period)
     unit = Unit.objects.get(code__startswith="huyen-entry-")
     staff = get_user_model().objects.create_user("bench-staff")
     staff.groups.add(Group.objects.get(name=UNIT_STAFF))
