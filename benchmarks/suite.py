@@ -781,3 +781,58 @@ def _entry_post(entry: Entry, page: str):
         return posted
 
     return data
+
+
+# --- Staff side: the administrator's period page ---------------------------------------------------
+
+PERIOD_PAGE_MS = 1000  # the period page of a national block (issue 20): at most this, whatever the number of units
+
+
+def bench_period_page(built: Built) -> list[Measurement]:
+    """The administrator's page of the large period (every unit complete: counts, projected totals, grades, ranks and
+    the table to be published) against its own queries run alone, beside the 21-unit period; its peak memory."""
+    from django.test.utils import override_settings
+
+    runs = built.size.runs + 2
+    client = Client()
+
+    def measured(period: Period):
+        url = f"/cham-diem/ky/{period.pk}/"
+
+        def page():
+            response = client.get(url)
+            check(response.status_code == 200, f"GET {url}: HTTP {response.status_code}")
+            return response
+
+        reset_queries()
+        with CaptureQueriesContext(connection) as captured:
+            response = page()
+        selects = [q["sql"] for q in captured.captured_queries if q["sql"].lstrip().upper().startswith("SELECT")]
+
+        def queries():
+            with connection.cursor() as cursor:
+                for sql in selects:
+                    cursor.execute(sql)
+                    cursor.fetchall()
+
+        t_page, t_sql = interleaved([page, queries], runs)
+        peak, _ = peak_memory(page)
+        return t_page, t_sql, len(captured.captured_queries), peak, response.content
+
+    # A signed-in administrator without the second factor: the page is measured, not the sign-in.
+    with override_settings(ADMIN_SECOND_FACTOR=False):
+        client.force_login(data.bench_admin())
+        t_large, t_sql, q_large, mem_large, content = measured(built.large_period)
+        t_small, _, q_small, mem_small, _ = measured(built.small_period)
+    n = built.size.communes
+    check(content.count(b"<tr") > 100, "the period page lists no units")
+    check(b"B\xe1\xba\xa3ng s\xe1\xba\xbd \xc4\x91\xc6\xb0\xe1\xbb\xa3c c\xc3\xb4ng b\xe1\xbb\x91" in content,
+          "the period page does not preview the table to publish")  # fmt: skip
+    label = f"period page: {n:,} units, administrator"
+    return [
+        Measurement(f"{label} (baseline its queries run alone)", t_large * 1e3, "ms", t_sql * 1e3,
+                    goal_value_max=PERIOD_PAGE_MS),
+        Measurement(f"{label} (baseline {SMALL} units)", t_large * 1e3, "ms", t_small * 1e3),
+        Measurement(f"{label}, queries (baseline {SMALL} units)", q_large, "queries", q_small),
+        Measurement(f"{label}, peak memory (baseline {SMALL} units)", mem_large, "MiB", mem_small),
+    ]  # fmt: skip

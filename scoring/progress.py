@@ -10,6 +10,7 @@ applicable leaf of the unit has its appraised (or survey) points.
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.utils import timezone
 
@@ -17,6 +18,7 @@ from cchc_portal.lib.numbers import vn_number
 from cchc_portal.lib.text import search_key
 from scoring.figures import standings
 from scoring.models import Criterion, Period, Submission
+from scoring.ranking import vietnamese_sort_key
 from scoring.results import blank_sums, rules_of, unit_sums
 from units.models import Unit
 
@@ -27,11 +29,28 @@ S = Period.Status
 U = Submission.Status
 
 
+class UnitRow(NamedTuple):
+    """What the period's pages show of a unit: a row of the database, not a model instance (a national period lists
+    33,000 of them on every request)."""
+
+    pk: int
+    code: str
+    name: str
+    sort_key: str
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name_order(self) -> str:
+        return self.sort_key or vietnamese_sort_key(self.name)
+
+
 @dataclass
 class UnitProgress:
     """One unit of the period: its state, what it filled, its totals and its place so far."""
 
-    unit: Unit
+    unit: UnitRow
     status: str
     submitted_at: object = None
     must_fill: int = 0  # applicable self-assessed leaves
@@ -109,12 +128,13 @@ def period_progress(period: Period) -> Progress:
     queries whatever the number of units: the points are summed per unit by the database (results.unit_sums) and
     the engine turns the sums into totals, grades and ranks — a national period has 3 million leaves."""
     tree = Criterion.objects.tree_of(period.criteria_set_id)
-    units = list(
-        Unit.objects.filter(block_id=period.block_id)
+    units = [
+        UnitRow(*row)
+        for row in Unit.objects.filter(block_id=period.block_id)
         .active_in(period.year)
         .order_by("name")
-        .only("pk", "code", "name", "sort_key")
-    )
+        .values_list("pk", "code", "name", "sort_key")
+    ]
     submissions = {
         unit_id: (status, at)
         for unit_id, status, at in Submission.objects.filter(period=period).values_list(

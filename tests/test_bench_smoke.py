@@ -32,6 +32,7 @@ EXPECTED = (
     "score sheet: check + write, into an empty period",
     "save: scores_save",
     "entry sheet: 1 unit",
+    "period page: ",
     "detailed report: ",
     "search 'huong thuy', ",
 )
