@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 from django.utils import timezone
 
+from cchc_portal.lib.memory import no_cyclic_collection
 from cchc_portal.lib.numbers import vn_number
 from cchc_portal.lib.text import search_key
 from scoring.figures import standings
@@ -125,50 +126,51 @@ def names(units: list[UnitProgress], detail=None) -> str:
 
 def period_progress(period: Period) -> Progress:
     """Every unit of the period's block that existed that year, with its progress and figures, in a fixed number of
-    queries whatever the number of units: the points are summed per unit by the database (results.unit_sums) and
+    queries whatever the number of units: the points are summed per unit as they are saved (results.unit_sums) and
     the engine turns the sums into totals, grades and ranks — a national period has 3 million leaves."""
-    tree = Criterion.objects.tree_of(period.criteria_set_id)
-    units = [
-        UnitRow(*row)
-        for row in Unit.objects.filter(block_id=period.block_id)
-        .active_in(period.year)
-        .order_by("name")
-        .values_list("pk", "code", "name", "sort_key")
-    ]
-    submissions = {
-        unit_id: (status, at)
-        for unit_id, status, at in Submission.objects.filter(period=period).values_list(
-            "unit_id", "status", "submitted_at"
-        )
-    }
-    sums, last_change = unit_sums(period, tree)
-    blank = blank_sums(tree)
-    mine = [(u.pk, u.name, sums.get(u.pk, blank)) for u in units]
-    standing = standings(mine, **rules_of(period), sort_keys={u.pk: u.sort_key for u in units})
-    rows = []
-    for unit, (_pk, _name, figures) in zip(units, mine, strict=True):
-        status, submitted_at = submissions.get(unit.pk, (U.NOT_STARTED, None))
-        ranked, total = standing[unit.pk].ranked, figures.total
-        rows.append(
-            UnitProgress(
-                unit=unit,
-                status=status,
-                submitted_at=submitted_at,
-                must_fill=figures.must_fill,
-                filled=figures.filled,
-                to_appraise=figures.to_appraise,
-                appraised=figures.appraised,
-                self_total=figures.self_total,
-                appraised_total=figures.appraised_total,
-                survey_total=figures.survey_total,
-                bonus=figures.bonus,
-                deduction=figures.deduction,
-                projected=total.total if total is not None else None,
-                grade=ranked.band.label if ranked else "",
-                rank=ranked.rank if ranked else None,
-                last_change=last_change.get(unit.pk),
+    with no_cyclic_collection():
+        tree = Criterion.objects.tree_of(period.criteria_set_id)
+        units = [
+            UnitRow(*row)
+            for row in Unit.objects.filter(block_id=period.block_id)
+            .active_in(period.year)
+            .order_by("name")
+            .values_list("pk", "code", "name", "sort_key")
+        ]
+        submissions = {
+            unit_id: (status, at)
+            for unit_id, status, at in Submission.objects.filter(period=period).values_list(
+                "unit_id", "status", "submitted_at"
             )
-        )
+        }
+        sums, last_change = unit_sums(period, tree)
+        blank = blank_sums(tree)
+        mine = [(u.pk, u.name, sums.get(u.pk, blank)) for u in units]
+        standing = standings(mine, **rules_of(period), sort_keys={u.pk: u.sort_key for u in units})
+        rows = []
+        for unit, (_pk, _name, figures) in zip(units, mine, strict=True):
+            status, submitted_at = submissions.get(unit.pk, (U.NOT_STARTED, None))
+            ranked, total = standing[unit.pk].ranked, figures.total
+            rows.append(
+                UnitProgress(
+                    unit=unit,
+                    status=status,
+                    submitted_at=submitted_at,
+                    must_fill=figures.must_fill,
+                    filled=figures.filled,
+                    to_appraise=figures.to_appraise,
+                    appraised=figures.appraised,
+                    self_total=figures.self_total,
+                    appraised_total=figures.appraised_total,
+                    survey_total=figures.survey_total,
+                    bonus=figures.bonus,
+                    deduction=figures.deduction,
+                    projected=total.total if total is not None else None,
+                    grade=ranked.band.label if ranked else "",
+                    rank=ranked.rank if ranked else None,
+                    last_change=last_change.get(unit.pk),
+                )
+            )
     return Progress(period=period, units=rows, leaves=len(tree.leaves))
 
 
