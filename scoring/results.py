@@ -133,14 +133,15 @@ SUMS_COLUMNS = (
 )  # fmt: skip
 
 
-def unit_sums_refresh(period: Period, unit_ids: Iterable[int] | None = None) -> None:
+def unit_sums_refresh(period: Period, unit_ids: Iterable[int] | None = None, *, leaf_ids=None) -> None:
     """Add up again the scores of some units of a period (None: every unit) into their UnitSums rows: every write of
     scores calls it in its transaction (scoring.scores, the demonstration data), so the rows never lag behind.
-    Two statements: the units' rows are deleted, then the grouped query over their scores is inserted."""
-    refresh_sums(Score, UnitSums, Criterion, period.pk, period.criteria_set_id, unit_ids)
+    Two statements: the units' rows are deleted, then the grouped query over their scores is inserted (and one to
+    read the period's leaves, unless the caller has them: `leaf_ids`)."""
+    refresh_sums(Score, UnitSums, Criterion, period.pk, period.criteria_set_id, unit_ids, leaf_ids)
 
 
-def refresh_sums(score_model, sums_model, criterion_model, period_id, criteria_set_id, unit_ids=None) -> None:
+def refresh_sums(score_model, sums_model, criterion_model, period_id, criteria_set_id, unit_ids=None, leaf_ids=None):
     """`unit_sums_refresh` on the given models (a migration passes its historical ones)."""
     kept = sums_model.objects.filter(period_id=period_id)
     if unit_ids is not None:
@@ -152,7 +153,9 @@ def refresh_sums(score_model, sums_model, criterion_model, period_id, criteria_s
     if criteria_set_id is None:
         return
     leaves = list(
-        criterion_model.objects.filter(criteria_set_id=criteria_set_id, children__isnull=True).values_list(
+        leaf_ids
+        if leaf_ids is not None
+        else criterion_model.objects.filter(criteria_set_id=criteria_set_id, children__isnull=True).values_list(
             "pk", flat=True
         )
     )

@@ -139,7 +139,7 @@ def scores_save_many(*, period: Period, changes: dict, by, reason: str = "") -> 
     if draft is not None:  # after publication: the changes wait in the correction being prepared
         written, conflicts = corrections.write(period=period, draft=draft, parsed=parsed, by=by)
         return Saved(changed=written, conflicts=_explain(period, conflicts, by))
-    written, touched, conflicts = _write(period, parsed, existing, by, reason)
+    written, touched, conflicts = _write(period, parsed, existing, by, reason, leaves)
     _start_drafts(period, touched, statuses, by)
     return Saved(changed=written, conflicts=_explain(period, conflicts, by))
 
@@ -222,7 +222,7 @@ def _clean(change: Change, leaf: Criterion):
         raise ValidationError(f"Tiêu chí {leaf.code}: {problem.message}") from None
 
 
-def _write(period, parsed, existing, by, reason) -> tuple[int, list, list]:
+def _write(period, parsed, existing, by, reason, leaves) -> tuple[int, list, list]:
     units = {unit.pk: unit for unit, *_ in parsed}
     entries, rows, conflicts, now = [], {}, [], timezone.now()
     for unit, change, leaf, value, seen, action in parsed:
@@ -247,7 +247,7 @@ def _write(period, parsed, existing, by, reason) -> tuple[int, list, list]:
     _upsert(period, rows, now)
     bulk.insert_rows(AuditEntry, audit.COLUMNS, entries)
     touched = {unit_id: units[unit_id] for unit_id, _ in rows}
-    unit_sums_refresh(period, touched)
+    unit_sums_refresh(period, touched, leaf_ids=list(leaves))
     return len(entries), list(touched.values()), conflicts
 
 
