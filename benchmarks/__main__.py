@@ -194,6 +194,8 @@ def run(size, tmp: Path, progress: Progress) -> tuple[list[Measurement], dict]:
         return found
 
     section("engine", lambda: suite.bench_engine(built))
+    # Before publication: the period is approved, so the page projects totals, grades, ranks and the table to publish.
+    section("period page", lambda: suite.bench_period_page(built))
     section("publication", lambda: suite.bench_publish(built))
     section("published pages, cache empty", lambda: suite.bench_cold_pages(built))
     section("published pages over HTTP", http)

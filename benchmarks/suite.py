@@ -26,6 +26,7 @@ from cchc_portal.lib.numbers import vn_number
 from scoring import ranking
 from scoring.imports.results import read_result_rows, results_import
 from scoring.models import Criterion, Method, Period, ResultVersion, Score
+from scoring.results import unit_sums_refresh
 from scoring.services import period_publish
 from units.models import Block, Unit
 
@@ -605,6 +606,7 @@ def build_entry() -> Entry:
     period.refresh_from_db()
     own = Score.objects.filter(period=period, criterion__method=Method.SELF)
     own.update(self_points=F("appraised_points"), appraised_points=None)
+    unit_sums_refresh(period)
     unit = Unit.objects.get(code__startswith="huyen-entry-")
     staff = get_user_model().objects.create_user("bench-staff")
     staff.groups.add(Group.objects.get(name=UNIT_STAFF))
@@ -802,3 +804,60 @@ def _entry_post(entry: Entry, page: str):
         return posted
 
     return data
+
+
+# --- Staff side: the administrator's period page ---------------------------------------------------
+
+PERIOD_PAGE_MS = 1000  # the period page of a national block (issue 20): at most this, whatever the number of units
+
+
+def bench_period_page(built: Built) -> list[Measurement]:
+    """The administrator's page of the large period (every unit complete: counts, projected totals, grades, ranks and
+    the table to be published) against its own queries run alone, beside the 21-unit period; its peak memory."""
+    from django.test.utils import override_settings
+
+    runs = built.size.runs + 2
+    client = Client()
+
+    def measured(period: Period):
+        url = f"/cham-diem/ky/{period.pk}/"
+
+        def page():
+            response = client.get(url)
+            check(response.status_code == 200, f"GET {url}: HTTP {response.status_code}")
+            return response
+
+        reset_queries()
+        with CaptureQueriesContext(connection) as captured:
+            response = page()
+        # Read now: the next request empties the query log.
+        count = len(captured.captured_queries)
+        selects = [q["sql"] for q in captured.captured_queries if q["sql"].lstrip().upper().startswith("SELECT")]
+
+        def queries():
+            with connection.cursor() as cursor:
+                for sql in selects:
+                    cursor.execute(sql)
+                    cursor.fetchall()
+
+        t_page, t_sql = interleaved([page, queries], runs)
+        peak, _ = peak_memory(page)
+        return t_page, t_sql, count, peak, response.content
+
+    # A signed-in administrator without the second factor: the page is measured, not the sign-in.
+    with override_settings(ADMIN_SECOND_FACTOR=False):
+        client.force_login(data.bench_admin())
+        t_large, t_sql, q_large, mem_large, content = measured(built.large_period)
+        t_small, _, q_small, mem_small, _ = measured(built.small_period)
+    n = built.size.communes
+    check(content.count(b"<tr") >= min(n, 100), "the period page does not list a page of units")
+    check(b"B\xe1\xba\xa3ng s\xe1\xba\xbd \xc4\x91\xc6\xb0\xe1\xbb\xa3c c\xc3\xb4ng b\xe1\xbb\x91" in content,
+          "the period page does not preview the table to publish")  # fmt: skip
+    label = f"period page: {n:,} units, administrator"
+    return [
+        Measurement(f"{label} (baseline its queries run alone)", t_large * 1e3, "ms", t_sql * 1e3,
+                    goal_value_max=PERIOD_PAGE_MS),
+        Measurement(f"{label} (baseline {SMALL} units)", t_large * 1e3, "ms", t_small * 1e3),
+        Measurement(f"{label}, queries (baseline {SMALL} units)", q_large, "queries", q_small),
+        Measurement(f"{label}, peak memory (baseline {SMALL} units)", mem_large, "MiB", mem_small),
+    ]  # fmt: skip

@@ -11,13 +11,16 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.utils import timezone
 
+from cchc_portal.lib.memory import no_cyclic_collection
 from cchc_portal.lib.numbers import vn_number
 from cchc_portal.lib.text import search_key
 from scoring.figures import standings
 from scoring.models import Criterion, Period, Submission
+from scoring.ranking import vietnamese_sort_key
 from scoring.results import blank_sums, rules_of, unit_sums
 from units.models import Unit
 
@@ -28,11 +31,28 @@ S = Period.Status
 U = Submission.Status
 
 
+class UnitRow(NamedTuple):
+    """What the period's pages show of a unit: a row of the database, not a model instance (a national period lists
+    33,000 of them on every request)."""
+
+    pk: int
+    code: str
+    name: str
+    sort_key: str
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name_order(self) -> str:
+        return self.sort_key or vietnamese_sort_key(self.name)
+
+
 @dataclass
 class UnitProgress:
     """One unit of the period: its state, what it filled, its totals and its place so far."""
 
-    unit: Unit
+    unit: UnitRow
     status: str
     submitted_at: object = None
     must_fill: int = 0  # applicable self-assessed leaves
@@ -118,46 +138,51 @@ def names(units: list[UnitProgress], detail=None) -> str:
 
 def period_progress(period: Period, now: datetime | None = None) -> Progress:
     """Every unit of the period's block that existed that year, with its progress and figures, in a fixed number of
-    queries whatever the number of units: the points are summed per unit by the database (results.unit_sums) and
+    queries whatever the number of units: the points are summed per unit as they are saved (results.unit_sums) and
     the engine turns the sums into totals, grades and ranks — a national period has 3 million leaves."""
-    tree = Criterion.objects.tree_of(period.criteria_set_id)
-    units = list(
-        Unit.objects.filter(block_id=period.block_id).active_in(period.year).order_by("name").only("pk", "code", "name")
-    )
-    submissions = {
-        unit_id: (status, at)
-        for unit_id, status, at in Submission.objects.filter(period=period).values_list(
-            "unit_id", "status", "submitted_at"
-        )
-    }
-    sums, last_change = unit_sums(period, tree)
-    blank = blank_sums(tree)
-    mine = [(u.pk, u.name, sums.get(u.pk, blank)) for u in units]
-    standing = standings(mine, **rules_of(period))
-    rows = []
-    for unit, (_pk, _name, figures) in zip(units, mine, strict=True):
-        status, submitted_at = submissions.get(unit.pk, (U.NOT_STARTED, None))
-        ranked, total = standing[unit.pk].ranked, figures.total
-        rows.append(
-            UnitProgress(
-                unit=unit,
-                status=status,
-                submitted_at=submitted_at,
-                must_fill=figures.must_fill,
-                filled=figures.filled,
-                to_appraise=figures.to_appraise,
-                appraised=figures.appraised,
-                self_total=figures.self_total,
-                appraised_total=figures.appraised_total,
-                survey_total=figures.survey_total,
-                bonus=figures.bonus,
-                deduction=figures.deduction,
-                projected=total.total if total is not None else None,
-                grade=ranked.band.label if ranked else "",
-                rank=ranked.rank if ranked else None,
-                last_change=last_change.get(unit.pk),
+    with no_cyclic_collection():
+        tree = Criterion.objects.tree_of(period.criteria_set_id)
+        units = [
+            UnitRow(*row)
+            for row in Unit.objects.filter(block_id=period.block_id)
+            .active_in(period.year)
+            .order_by("name")
+            .values_list("pk", "code", "name", "sort_key")
+        ]
+        submissions = {
+            unit_id: (status, at)
+            for unit_id, status, at in Submission.objects.filter(period=period).values_list(
+                "unit_id", "status", "submitted_at"
             )
-        )
+        }
+        sums, last_change = unit_sums(period, tree)
+        blank = blank_sums(tree)
+        mine = [(u.pk, u.name, sums.get(u.pk, blank)) for u in units]
+        standing = standings(mine, **rules_of(period), sort_keys={u.pk: u.sort_key for u in units})
+        rows = []
+        for unit, (_pk, _name, figures) in zip(units, mine, strict=True):
+            status, submitted_at = submissions.get(unit.pk, (U.NOT_STARTED, None))
+            ranked, total = standing[unit.pk].ranked, figures.total
+            rows.append(
+                UnitProgress(
+                    unit=unit,
+                    status=status,
+                    submitted_at=submitted_at,
+                    must_fill=figures.must_fill,
+                    filled=figures.filled,
+                    to_appraise=figures.to_appraise,
+                    appraised=figures.appraised,
+                    self_total=figures.self_total,
+                    appraised_total=figures.appraised_total,
+                    survey_total=figures.survey_total,
+                    bonus=figures.bonus,
+                    deduction=figures.deduction,
+                    projected=total.total if total is not None else None,
+                    grade=ranked.band.label if ranked else "",
+                    rank=ranked.rank if ranked else None,
+                    last_change=last_change.get(unit.pk),
+                )
+            )
     return Progress(period=period, units=rows, leaves=len(tree.leaves), now=now or timezone.now())
 
 

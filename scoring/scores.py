@@ -21,6 +21,7 @@ from cchc_portal.lib.text import TextProblem, clean_text, without_controls
 from scoring import audit, bulk, corrections, entry_fields, permissions
 from scoring.entry_fields import Viewer
 from scoring.models import LONG_TEXT_LIMIT, AuditEntry, Criterion, Evidence, Period, Score, Submission
+from scoring.results import unit_sums_refresh
 from scoring.workflow import submission_for
 
 log = logging.getLogger(__name__)
@@ -138,7 +139,7 @@ def scores_save_many(*, period: Period, changes: dict, by, reason: str = "") -> 
     if draft is not None:  # after publication: the changes wait in the correction being prepared
         written, conflicts = corrections.write(period=period, draft=draft, parsed=parsed, by=by)
         return Saved(changed=written, conflicts=_explain(period, conflicts, by))
-    written, touched, conflicts = _write(period, parsed, existing, by, reason)
+    written, touched, conflicts = _write(period, parsed, existing, by, reason, leaves)
     _start_drafts(period, touched, statuses, by)
     return Saved(changed=written, conflicts=_explain(period, conflicts, by))
 
@@ -221,7 +222,7 @@ def _clean(change: Change, leaf: Criterion):
         raise ValidationError(f"Tiêu chí {leaf.code}: {problem.message}") from None
 
 
-def _write(period, parsed, existing, by, reason) -> tuple[int, list, list]:
+def _write(period, parsed, existing, by, reason, leaves) -> tuple[int, list, list]:
     units = {unit.pk: unit for unit, *_ in parsed}
     entries, rows, conflicts, now = [], {}, [], timezone.now()
     for unit, change, leaf, value, seen, action in parsed:
@@ -246,6 +247,7 @@ def _write(period, parsed, existing, by, reason) -> tuple[int, list, list]:
     _upsert(period, rows, now)
     bulk.insert_rows(AuditEntry, audit.COLUMNS, entries)
     touched = {unit_id: units[unit_id] for unit_id, _ in rows}
+    unit_sums_refresh(period, touched, leaf_ids=list(leaves))
     return len(entries), list(touched.values()), conflicts
 
 
@@ -300,7 +302,9 @@ def evidence_add(*, period: Period, unit, criterion: Criterion, by, upload=None,
     )
     if criterion.criteria_set_id != period.criteria_set_id or criterion.children.exists():
         raise ValidationError(E_NOT_A_LEAF.format(code=criterion.code))
-    score, _ = Score.objects.get_or_create(period=period, unit=unit, criterion=criterion)
+    score, created = Score.objects.get_or_create(period=period, unit=unit, criterion=criterion)
+    if created:
+        unit_sums_refresh(period, [unit.pk])
     try:
         title = clean_text(title, max_length=Evidence._meta.get_field("title").max_length, label="Mô tả")
     except TextProblem as problem:

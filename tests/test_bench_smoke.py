@@ -35,6 +35,7 @@ EXPECTED = (
     "score sheet: check + write, into an empty period",
     "save: scores_save",
     "entry sheet: 1 unit",
+    "period page: ",
     "detailed report: ",
     "search 'huong thuy', ",
     "http: ranking page, 21 rows /xep-hang/2024/so/, miss, worker CPU per request",

@@ -14,6 +14,7 @@ from django.utils import timezone
 from scoring import scores
 from scoring.models import AuditEntry, CriteriaSet, Criterion, Method, Period, Score
 from scoring.permissions import UNIT_STAFF
+from scoring.results import unit_sums_refresh
 from scoring.scores import Change, scores_save
 from tests.browser import submit_page
 from tests.conftest import make_units
@@ -49,7 +50,9 @@ def sheet_of_120_leaves(so, scheme):
 
 
 def statements(captured, verb: str, table: str) -> int:
-    return sum(1 for q in captured.captured_queries if q["sql"].startswith(verb) and f'"{table}"' in q["sql"])
+    """The statements `verb` of `table` itself ("INSERT INTO t", "UPDATE t"), not those that only read it."""
+    into = {"INSERT": f'INSERT INTO "{table}"', "UPDATE": f'UPDATE "{table}"'}[verb]
+    return sum(1 for q in captured.captured_queries if q["sql"].startswith(into))
 
 
 def save(period, unit, by, changes):
@@ -62,6 +65,7 @@ def test_a_save_of_105_values_runs_the_queries_of_a_save_of_3(sheet_of_120_leave
     period, unit, leaves, staff = sheet_of_120_leaves
     # Half the leaves already have a score, so the large save both inserts and updates.
     Score.objects.bulk_create(Score(period=period, unit=unit, criterion=leaf, self_points=1) for leaf in leaves[::2])
+    unit_sums_refresh(period)
     save(period, unit, staff, [Change("self_points", leaves[-1].pk, "0")])  # the first save starts the file
     few, small = save(period, unit, staff, [Change("self_points", leaf.pk, "2") for leaf in leaves[:3]])
     many = [Change("self_points", leaf.pk, "2,25") for leaf in leaves[3:73]]
@@ -74,6 +78,7 @@ def test_a_save_of_105_values_runs_the_queries_of_a_save_of_3(sheet_of_120_leave
         assert statements(captured, "INSERT", "scoring_score") == 1
         assert statements(captured, "UPDATE", "scoring_score") == 0
         assert statements(captured, "INSERT", "scoring_auditentry") == 1
+        assert statements(captured, "INSERT", "scoring_unitsums") == 1
     stored = dict(Score.objects.filter(period=period, unit=unit).values_list("criterion_id", "self_points"))
     assert {stored[leaf.pk] for leaf in leaves[3:73]} == {Decimal("2.25")}
     assert all(isinstance(stored[leaf.pk], Decimal) for leaf in leaves[3:73])

@@ -12,6 +12,7 @@ from scoring import workflow
 from scoring.models import AuditEntry, Evidence, Period, Score, Submission
 from scoring.progress import period_progress
 from scoring.queries import days_left
+from scoring.results import unit_sums_refresh
 from scoring.scores import Change, scores_save
 
 S = Period.Status
@@ -50,6 +51,7 @@ def make_ready(cast, start) -> None:
                 criterion=leaf,
                 defaults={"self_points": Decimal(0), "appraised_points": Decimal(0)},
             )
+        unit_sums_refresh(cast.period, [unit.pk])
         Submission.objects.update_or_create(period=cast.period, unit=unit, defaults={"status": READY[start]})
 
 

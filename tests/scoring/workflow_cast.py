@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from scoring.models import AppraiserAssignment, CriteriaSet, Criterion, Method, Period, Score
 from scoring.permissions import ADMINISTRATOR, APPRAISER, UNIT_STAFF
+from scoring.results import unit_sums_refresh
 from tests.conftest import PASSWORD, make_units
 from units.models import UnitMembership
 
@@ -69,6 +70,7 @@ class Cast:
         )
         unit, code = NOT_APPLICABLE
         Score.objects.create(period=self.period, unit=getattr(self, unit), criterion=nodes[code], not_applicable=True)
+        unit_sums_refresh(self.period)
         self.staff_a = user("canbo.a", UNIT_STAFF, self.unit_a)
         self.staff_b = user("canbo.b", UNIT_STAFF, self.unit_b)
         self.appraiser = user("thamdinh", APPRAISER)
@@ -86,6 +88,7 @@ class Cast:
         score, _ = Score.objects.update_or_create(
             period=self.period, unit=unit, criterion=self.leaf[code], defaults=values
         )
+        unit_sums_refresh(self.period, [unit.pk])  # written here past the portal's save paths
         return score
 
     def score_everything(self, own=lambda leaf: leaf.max_points, appraised=lambda leaf: leaf.max_points / 2):
