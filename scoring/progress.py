@@ -15,12 +15,12 @@ from typing import NamedTuple
 
 from django.utils import timezone
 
+from cchc_portal.lib.collation import vietnamese_sort_key
 from cchc_portal.lib.memory import no_cyclic_collection
 from cchc_portal.lib.numbers import vn_number
 from cchc_portal.lib.text import search_key
 from scoring.figures import standings
 from scoring.models import Criterion, Period, Submission
-from scoring.ranking import vietnamese_sort_key
 from scoring.results import blank_sums, rules_of, unit_sums
 from units.models import Unit
 

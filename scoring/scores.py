@@ -144,20 +144,20 @@ def scores_save_many(*, period: Period, changes: dict, by, reason: str = "") -> 
     return Saved(changed=written, conflicts=_explain(period, conflicts, by))
 
 
-_UNSEEN = object()
+UNSEEN = object()
 
 
 def _seen(change: Change, leaf: Criterion):
-    """The value the user saw, cleaned like the value they sent; _UNSEEN when not said (or not readable)."""
+    """The value the user saw, cleaned like the value they sent; UNSEEN when not said (or not readable)."""
     if change.seen is None:
-        return _UNSEEN
+        return UNSEEN
     try:
         return _clean(Change(change.field, change.criterion_id, change.seen), leaf)
     except ValidationError:
-        return _UNSEEN
+        return UNSEEN
 
 
-def _same(a, b) -> bool:
+def same_value(a, b) -> bool:
     return a == b or (a in (None, "") and b in (None, ""))
 
 
@@ -229,12 +229,12 @@ def _write(period, parsed, existing, by, reason, leaves) -> tuple[int, list, lis
         key = (unit.pk, leaf.pk)
         row = rows.get(key) or _stored_values(existing.get(key))
         old = row[change.field]
-        if seen is not _UNSEEN and _same(value, seen):
+        if seen is not UNSEEN and same_value(value, seen):
             continue  # the user left it as they saw it: whatever it is now stays
-        if seen is not _UNSEEN and not _same(old, seen) and not _same(old, value):
+        if seen is not UNSEEN and not same_value(old, seen) and not same_value(old, value):
             conflicts.append((unit, leaf, change.field, value, old, action))
             continue
-        if _same(old, value):
+        if same_value(old, value):
             continue
         row[change.field] = value
         rows[key] = row

@@ -202,3 +202,17 @@ def test_no_function_of_the_public_site_is_more_complex_than_15():
         if block.complexity > 15
     }
     assert found == {}
+
+
+def test_no_module_imports_a_private_name_of_another():
+    # A name with a leading underscore is its module's own: another module that needs it asks for it to be public.
+    found = []
+    for top in PACKAGES:
+        for path in (ROOT / top).rglob("*.py"):
+            if "migrations" in path.parts:
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] in OURS:
+                    private = [a.name for a in node.names if a.name[0] == "_"]
+                    found += [f"{path.relative_to(ROOT)}: {node.module}.{name}" for name in private]
+    assert found == []
