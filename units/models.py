@@ -9,9 +9,9 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from cchc_portal.lib.collation import vietnamese_sort_key
 from cchc_portal.lib.text import name_key, normalize_name
 from cchc_portal.validators import one_line
-from scoring.ranking import vietnamese_sort_key
 
 # The group (role) of a unit's staff account. A membership alone opens nothing: scoring/permissions.py asks for
 # the group and the membership both, so the admin refuses a membership whose account is not in the group.

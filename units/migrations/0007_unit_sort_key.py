@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 def key_names(apps, schema_editor):
     """Every unit's name keyed for Vietnamese order."""
-    from scoring.ranking import vietnamese_sort_key
+    from cchc_portal.lib.collation import vietnamese_sort_key
 
     Unit = apps.get_model("units", "Unit")
     units = list(Unit.objects.only("pk", "name"))
