@@ -35,3 +35,10 @@ class ScoringConfig(AppConfig):
         from scoring.imports import jobs  # noqa: F401 - registers the score-sheet import job
 
         user_logged_in.connect(remember_what_is_due, dispatch_uid="second_factor_due")
+        from django.db.models.signals import post_delete, post_save
+
+        from scoring.models import Criterion
+        from scoring.results import criteria_changed
+
+        for signal in (post_save, post_delete):
+            signal.connect(criteria_changed, sender=Criterion, dispatch_uid=f"criteria_changed_{signal is post_save}")

@@ -8,7 +8,7 @@ published versions laid over them: a correction never edits a score in place.
 from collections.abc import Iterable
 from decimal import Decimal
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, F, Max, Q, Sum
 
 from scoring import ranking
@@ -139,6 +139,24 @@ def unit_sums_refresh(period: Period, unit_ids: Iterable[int] | None = None, *, 
     Two statements: the units' rows are deleted, then the grouped query over their scores is inserted (and one to
     read the period's leaves, unless the caller has them: `leaf_ids`)."""
     refresh_sums(Score, UnitSums, Criterion, period.pk, period.criteria_set_id, unit_ids, leaf_ids)
+
+
+def criteria_changed(sender, instance, **kwargs) -> None:
+    """A criterion saved or deleted (the admin's tree page, an import): a leaf's maximum, method or very presence
+    counts in the kept sums, so every period scored on its set adds them up again when the change commits — once
+    per set and transaction, however many nodes the change touched (connected in scoring.apps)."""
+    set_id = instance.criteria_set_id
+    queued = [f for *_, f, _ in connection.run_on_commit if getattr(f, "criteria_set_id", None) == set_id]
+    if set_id is None or queued:
+        return
+
+    def refresh() -> None:
+        with transaction.atomic():
+            for period in Period.objects.filter(criteria_set_id=set_id).order_by("pk"):
+                unit_sums_refresh(period)
+
+    refresh.criteria_set_id = set_id
+    transaction.on_commit(refresh)
 
 
 def refresh_sums(score_model, sums_model, criterion_model, period_id, criteria_set_id, unit_ids=None, leaf_ids=None):
