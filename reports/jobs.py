@@ -1,10 +1,12 @@
 """The reports that run as background jobs when they are large (the detailed report, the year comparison), and the
 rendering of a table's public pages when it is published."""
 
+import tempfile
+
 from django.urls import reverse
 
 from reports.comparison import comparison_workbook
-from reports.detailed import detailed_workbook
+from reports.detailed import write_detailed_workbook
 from reports.freshness import prerender
 from scoring.jobs import JobRefused, Outcome, Progress, kind
 from scoring.models import Period, ResultVersion
@@ -23,10 +25,17 @@ def detailed(params: dict, progress: Progress) -> Outcome:
     if period is None:
         raise JobRefused(E_PERIOD_GONE)
     progress(0, 1, "Đang đọc điểm của các đơn vị…")
-    content = detailed_workbook(period, progress)
+    # Written to a temporary file and stored from it: a national report (tens of MB) is never held in memory.
+    file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by scoring.jobs.run once stored
+    try:
+        write_detailed_workbook(period, file, progress)
+        file.seek(0)
+    except BaseException:
+        file.close()
+        raise
     return Outcome(
         message=f"Báo cáo chi tiết {period.block.name} năm {period.year} đã sẵn sàng.",
-        content=content,
+        file=file,
         download_name=f"Báo cáo chi tiết CCHC {period.block.name} năm {period.year}.xlsx",
         next_url=reverse("scoring:dashboard", args=[period.pk]),
     )

@@ -151,10 +151,10 @@ def test_a_queued_job_waits_for_a_worker_which_reports_progress_then_the_file(
 def test_a_failing_job_says_so_in_vietnamese_and_is_logged(period, admin, queue, caplog, monkeypatch):
     job = jobs.start("detailed_report", title="Báo cáo", params={"period": period.pk}, owner=admin)
 
-    def broken(period, progress=None):
+    def broken(period, file, progress=None):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("reports.jobs.detailed_workbook", broken)
+    monkeypatch.setattr("reports.jobs.write_detailed_workbook", broken)
     with caplog.at_level(logging.ERROR, logger="scoring.jobs"):
         jobs.run(str(job.pk))
     job.refresh_from_db()
