@@ -6,7 +6,7 @@ PORT ?= 8000
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 DEV := DEBUG=1
 
-.PHONY: run test lint check-deploy bench bench-smoke data clean backup restore soak
+.PHONY: run test lint check-deploy bench bench-smoke data clean backup restore soak requirements
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Cần Python 3.11 trở lên (Python 3.11+ required).")'
@@ -77,3 +77,17 @@ bench-smoke: $(STAMP)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache
+
+# requirements.txt and requirements-dev.txt compiled from requirements.in and requirements-dev.in, every version
+# pinned and hashed, by pip-tools in a throwaway virtualenv of its own (never the project's .venv), on Python 3.11
+# as production runs. The pins already there are kept; to move one: make requirements UPGRADE="-P django".
+PIP_TOOLS ?= $(or $(TMPDIR),/tmp)/cchc-pip-tools
+COMPILE = CUSTOM_COMPILE_COMMAND="make requirements" $(PIP_TOOLS)/bin/pip-compile --quiet --generate-hashes \
+	--allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links $(UPGRADE)
+
+requirements:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Cần Python 3.11: make requirements PYTHON=python3.11 (Python 3.11 required).")'
+	@test -x $(PIP_TOOLS)/bin/pip-compile || ($(PYTHON) -m venv $(PIP_TOOLS) \
+	  && $(PIP_TOOLS)/bin/pip install --quiet --disable-pip-version-check pip==26.3 pip-tools==7.7.0)
+	$(COMPILE) --output-file=requirements.txt requirements.in
+	$(COMPILE) --output-file=requirements-dev.txt requirements-dev.in

@@ -13,7 +13,9 @@ def _int(name: str, default: int) -> int:
 
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-# Two per core and one more: requests wait on PostgreSQL about as long as they compute.
+# Two per core and one more: requests wait on PostgreSQL about as long as they compute. Sync workers: public pages
+# do not wait for one behind the staff's saves, because nginx answers them from its own cache (docs/deploy.md,
+# "Người đọc không chờ người ghi", with the figures of `make bench`); threads would not help, the saves are CPU.
 workers = _int("GUNICORN_WORKERS", 2 * multiprocessing.cpu_count() + 1)
 # The largest request the portal serves synchronously is an import of a national score sheet (3,321 units ×
 # 200 criteria: about 15 s to read and check, more to write); 120 s leaves room on a busy machine.

@@ -17,6 +17,7 @@ from django.test.utils import override_settings
 
 from scoring import locks, ranking
 from scoring.models import AuditEntry, CriteriaSet, Criterion, GradeScheme, Method, Period, Result, ResultVersion, Score
+from scoring.results import unit_sums_refresh
 from scoring.services import result_version_seal
 from units.models import Block, Unit
 
@@ -146,6 +147,7 @@ def build_scored_period(
             grade_scheme=GradeScheme.objects.get(is_default=True),
         )
         _insert_scores(period, units, leaves, scores.points)
+        unit_sums_refresh(period)
     return period
 
 
@@ -181,7 +183,8 @@ def _criteria(block: Block, year: int, scores: Scores) -> list[Criterion]:
 def _units(block: Block, names: list[str], tag: str, year: int | None) -> list[Unit]:
     prefix = f"{block.code}-{tag}-"
     Unit.objects.bulk_create(
-        Unit(code=f"{prefix}{i:05d}", name=name, block=block, first_year=year, last_year=year)
+        Unit(code=f"{prefix}{i:05d}", name=name, block=block, first_year=year, last_year=year,
+             sort_key=ranking.vietnamese_sort_key(name))
         for i, name in enumerate(names, start=1)
     )
     return list(Unit.objects.filter(code__startswith=prefix).order_by("code"))

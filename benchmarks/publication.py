@@ -33,7 +33,7 @@ import sys, time
 import django
 django.setup()
 import tempfile
-from reports.detailed import write_detailed_workbook
+from scoring.exports.detailed import write_detailed_workbook
 from scoring.models import Period
 
 def peak_kib():

@@ -273,7 +273,7 @@ PRERENDER_ADDRESSES = env_list("PRERENDER_ADDRESSES", [])
 PRERENDER_ON_PUBLISH = env_bool("PRERENDER_ON_PUBLISH", default=True)
 # Background jobs never run inside a request: with REDIS_URL they wait in Redis for `manage.py rqworker cchc`,
 # without it in the database for `manage.py run_jobs` (which `make run` starts beside the development server).
-# JOBS_EAGER=1 runs them at once in the request instead (the tests). See scoring/jobs.py.
+# JOBS_EAGER=1 runs them at once in the request instead (the tests). See scoring/ops/jobs.py.
 JOBS_EAGER = env_bool("JOBS_EAGER", default=False)
 JOBS_QUEUE = "redis" if REDIS_URL else "database"
 # Above these sizes the detailed report (units × criteria), the year comparison (results) and a score-sheet
@@ -282,7 +282,7 @@ JOBS_ABOVE_CELLS = env_int("JOBS_ABOVE_CELLS", 20_000)
 JOBS_ABOVE_ROWS = env_int("JOBS_ABOVE_ROWS", 5_000)
 JOBS_ABOVE_VALUES = env_int("JOBS_ABOVE_VALUES", 20_000)
 RQ_QUEUES = {"cchc": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": env_int("JOB_TIMEOUT", 1800)}}
-# How much more memory one job may take in a worker before it is stopped with its reason (scoring.jobs.memory_cap).
+# How much more memory one job may take in a worker before it is stopped with its reason (scoring.ops.jobs.memory_cap).
 JOB_MAX_MEMORY_MB = env_int("JOB_MAX_MEMORY_MB", 1024)
 # How long a published page may be served from the cache. Publication, a correction or an edit in the admin
 # renews the whole public cache at once (a new generation); the time only bounds a process-local cache, which

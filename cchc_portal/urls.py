@@ -6,8 +6,8 @@ from django.urls import include, path, reverse_lazy
 
 from cchc_portal import second_factor
 from cchc_portal.lockouts import ResetPasswordAndUnlock
-from scoring import views_jobs
 from scoring.accounts import reset
+from scoring.staff.urls import job_urlpatterns
 
 admin.site.site_header = "Quản trị kết quả CCHC"
 admin.site.site_title = "Quản trị CCHC"
@@ -35,11 +35,9 @@ accounts = [
 urlpatterns = [
     path("quan-tri/", admin.site.urls),
     *accounts,
-    path("cham-diem/", include("scoring.urls")),
+    path("cham-diem/", include("scoring.staff.urls")),
     # Background jobs (large reports and imports): progress, status, the finished file.
-    path("viec/<uuid:pk>/", views_jobs.job_page, name="job"),
-    path("viec/<uuid:pk>/tinh-trang/", views_jobs.job_status, name="job_status"),
-    path("viec/<uuid:pk>/tai-ve/", views_jobs.job_download, name="job_download"),
+    path("viec/", include(job_urlpatterns)),
     path("", include("reports.urls")),
 ]
 

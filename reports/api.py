@@ -5,51 +5,29 @@ Published data only; numbers are exact decimal strings with the published number
 units are named by stable codes, every answer carries the publisher and each table its source line.
 """
 
-from functools import wraps
+from decimal import Decimal
 
-from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
 from cchc_portal.identity import identity
 from cchc_portal.lib.numbers import plain_number
-from reports import freshness, public
-from reports.freshness import published_site, table_etag, table_modified
+from reports import freshness
+from reports.freshness import published_site, published_table, table_etag, table_modified
+from reports.http import NOT_FOUND, json_answer, published_or_404, read_only
 from reports.openapi import SCHEMA
-from reports.queries import source_line
+from reports.pages.ranking import ranking_page, source_line
+from reports.pages.unit import unit_page
 from scoring.models import Criterion, Period, Result, Score
 
-NOT_FOUND = "Không tìm thấy: {what}."
-NOT_ALLOWED = "API chỉ đọc: dùng GET (hoặc HEAD), không dùng {method}."
-CONTENT_TYPE = "application/json; charset=utf-8"
-
-
-def _json(data, status: int = 200) -> JsonResponse:
-    return JsonResponse(data, status=status, content_type=CONTENT_TYPE, json_dumps_params={"ensure_ascii": False})
-
-
-def read_only(view):
-    """An API answer: GET and HEAD only, refused in JSON with 405 otherwise (no form, so no CSRF token: the API
-    changes nothing)."""
-
-    @csrf_exempt
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if request.method not in ("GET", "HEAD"):
-            response = _json({"error": NOT_ALLOWED.format(method=request.method)}, status=405)
-            response["Allow"] = "GET, HEAD"
-            return response
-        return view(request, *args, **kwargs)
-
-    return wrapped
+NOT_PUBLISHED = "Không tìm thấy kết quả đã công bố của năm {year}, khối {block}."
 
 
 @read_only
 def missing(request, rest: str = ""):
     """Any other address under /api/v1/: a JSON 404 naming what exists."""
-    return _json({"error": NOT_FOUND.format(what=f"/api/v1/{rest}"), "index": reverse("reports:api_index")}, 404)
+    return json_answer({"error": NOT_FOUND.format(what=f"/api/v1/{rest}"), "index": reverse("reports:api_index")}, 404)
 
 
 def _scored(request, year: int, block: str, **kwargs):
@@ -99,12 +77,12 @@ def index(request):
         "schema": reverse("reports:api_schema"),
         "guide": reverse("reports:open_data"),
     }
-    return _json({"name": "API dữ liệu mở kết quả CCHC", "publisher": identity().as_json(), "endpoints": paths})
+    return json_answer({"name": "API dữ liệu mở kết quả CCHC", "publisher": identity().as_json(), "endpoints": paths})
 
 
 @read_only
 def schema(request):
-    return _json(SCHEMA)
+    return json_answer(SCHEMA)
 
 
 @read_only
@@ -129,16 +107,14 @@ def periods(request):
                 "xlsx": _absolute(request, reverse("reports:ranking_xlsx", args=[year, block])),
             }
         )
-    return _json({"publisher": identity().as_json(), "periods": rows})
+    return json_answer({"publisher": identity().as_json(), "periods": rows})
 
 
 @read_only
 @published_site
+@published_or_404(api=NOT_FOUND.format(what="đơn vị “{code}”"))
 def unit(request, code: str):
-    try:
-        page = public.unit_page(code)
-    except Http404:
-        return _json({"error": NOT_FOUND.format(what=f"đơn vị “{code}”")}, status=404)
+    page = unit_page(code)
     unit = page.unit
     history = []
     for line in page.history:
@@ -165,7 +141,7 @@ def unit(request, code: str):
                 },
             }
         )
-    return _json(
+    return json_answer(
         {
             "code": unit.code,
             "name": unit.name,
@@ -181,12 +157,71 @@ def unit(request, code: str):
 
 
 @read_only
+@published_table
+@published_or_404(api=NOT_PUBLISHED)
+def results_api(request, year: int, block: str):
+    page = ranking_page(year, block)
+    table = page.table
+    data = {
+        "year": year,
+        "block": table.block.code,
+        "block_name": table.block_name,
+        "title": table.title,
+        "partial": table.period.is_partial,
+        "decimals": table.decimals,
+        "version": table.version.number,
+        "source": source_of(table.period, table.version),
+        "publisher": identity().as_json(),
+        "issued_by": table.period.issued_by,
+        "previous_year": page.previous.period.year if page.previous else None,
+        "results": [
+            {
+                "position": row.position,
+                "rank": row.rank,
+                "unit": row.unit_name,
+                "unit_code": row.unit_code,
+                "score": plain_number(result.total, table.decimals),
+                "max_points": None if result.max_points is None else format(result.max_points.normalize(), "f"),
+                "points": None if result.points is None else format(result.points.normalize(), "f"),
+                "appraised_points": _plain(result.appraised_points),
+                "survey_points": _plain(result.survey_points),
+                "grade": row.grade,
+                "grade_code": row.grade_code,
+                "change": _change(row.change, table.decimals),
+            }
+            for row, result in zip(page.rows, table.rows, strict=True)
+        ],
+    }
+    return json_answer(data)
+
+
+def _plain(value: Decimal | None) -> str | None:
+    return None if value is None else format(value.normalize(), "f")
+
+
+def _change(change, decimals: int) -> dict | None:
+    if change is None:
+        return None
+    return {
+        "kind": change.kind,
+        "previous_year": change.previous_year,
+        "previous_rank": change.previous_rank,
+        "rank_change": change.rank_change,
+        "score_change": plain_number(change.score_change, decimals) if change.score_change is not None else None,
+        "compared_with": change.compared_with or None,
+        "also": change.also,
+    }
+
+
+
+
+@read_only
 @freshness.public(scored_etag, table_modified)
 def criterion_scores(request, year: int, block: str):
     """Every unit's appraised points on every criterion of a published period scored in the portal."""
     period = Period.objects.published().filter(year=year, block__code=block, criteria_set__isnull=False).first()
     if period is None:
-        return _json({"error": NOT_FOUND.format(what=f"điểm từng tiêu chí năm {year}, khối {block}")}, status=404)
+        return json_answer({"error": NOT_FOUND.format(what=f"điểm từng tiêu chí năm {year}, khối {block}")}, status=404)
     nodes = list(Criterion.objects.filter(criteria_set_id=period.criteria_set_id).select_related("parent"))
     names = dict(Result.objects.published().filter(period=period).values_list("unit_id", "unit__code"))
     scores = (
@@ -194,7 +229,7 @@ def criterion_scores(request, year: int, block: str):
         .values_list("unit_id", "criterion__code", "appraised_points", "not_applicable")
         .order_by("unit__code", "criterion__position")
     )
-    return _json(
+    return json_answer(
         {
             "year": year,
             "block": block,

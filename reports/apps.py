@@ -15,7 +15,7 @@ class ReportsConfig(AppConfig):
         from cchc_portal import checks  # noqa: F401 - registers the page cache's deploy check
         from cchc_portal.public_cache import derive_from_names, public_changed
         from reports import (
-            jobs,  # noqa: F401 - registers the report jobs with scoring.jobs
+            jobs,  # noqa: F401 - registers the report jobs with scoring.ops.jobs
             search,
         )
         from scoring.models import GradeBand, NationalIndex, Period

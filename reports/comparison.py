@@ -123,23 +123,9 @@ def comparison(block: Block, years: list[int] | None = None) -> Comparison:
         return Comparison(block, [], {}, [], [])
 
     own = {(r.unit_id, r.period.year): r for r in results}
-    first_year: dict[int, int] = {}
-    last_year: dict[int, int] = {}
-    for r in results:
-        first_year.setdefault(r.unit_id, r.period.year)
-        last_year[r.unit_id] = r.period.year
+    first_year, last_year = _year_span(results)
     predecessors, successors = _lineage(block)
-
-    latest = shown_years[-1]
-    ordered = [r.unit for r in by_year[latest]]
-    in_latest = {unit.pk for unit in ordered}
-    gone = {r.unit_id: r.unit for r in results if r.unit_id not in in_latest}
-    last_lines = {unit_id: own[(unit_id, last_year[unit_id])] for unit_id in gone}
-    ordered += sorted(
-        gone.values(),
-        key=lambda u: (-last_year[u.pk], last_lines[u.pk].rank, last_lines[u.pk].position),
-    )
-
+    ordered, in_latest = _units_in_order(by_year[shown_years[-1]], results, own, last_year)
     rows = []
     for unit in ordered:
         row = ComparisonRow(own[(unit.pk, last_year[unit.pk])].unit_name)
@@ -147,18 +133,42 @@ def comparison(block: Block, years: list[int] | None = None) -> Comparison:
             result = own.get((unit.pk, year))
             if result is None and year < first_year[unit.pk]:
                 result = _predecessor_result(unit.pk, year, predecessors, own)
-                if result is not None:
-                    row.notes.append(PREDECESSOR_NOTE.format(year=year, name=result.unit_name))
+                _note_predecessor(row, year, result)
             if result is not None:
-                row.cells[year] = YearCell(
-                    total=round_score(result.total, decimals[year]),
-                    grade=result.grade,
-                    rank=result.rank,
-                )
+                row.cells[year] = YearCell(round_score(result.total, decimals[year]), result.grade, result.rank)
         if unit.pk not in in_latest and successors.get(unit.pk):
             row.notes.append(SUCCESSOR_NOTE.format(names=", ".join(successors[unit.pk])))
         rows.append(row)
     return Comparison(block, shown_years, decimals, partial, rows)
+
+
+def _year_span(results: list[Result]) -> tuple[dict[int, int], dict[int, int]]:
+    """The first and the last year each unit has a line in (results ordered by year)."""
+    first_year: dict[int, int] = {}
+    last_year: dict[int, int] = {}
+    for r in results:
+        first_year.setdefault(r.unit_id, r.period.year)
+        last_year[r.unit_id] = r.period.year
+    return first_year, last_year
+
+
+def _note_predecessor(row: ComparisonRow, year: int, result: Result | None) -> None:
+    if result is not None:
+        row.notes.append(PREDECESSOR_NOTE.format(year=year, name=result.unit_name))
+
+
+def _units_in_order(latest_lines: list[Result], results, own, last_year) -> tuple[list[Unit], set[int]]:
+    """The units of the latest year in its order, then the units gone since, latest year first and by their last
+    rank; and the ids of the latest year's units."""
+    ordered = [r.unit for r in latest_lines]
+    in_latest = {unit.pk for unit in ordered}
+    gone = {r.unit_id: r.unit for r in results if r.unit_id not in in_latest}
+    last_lines = {unit_id: own[(unit_id, last_year[unit_id])] for unit_id in gone}
+    ordered += sorted(
+        gone.values(),
+        key=lambda u: (-last_year[u.pk], last_lines[u.pk].rank, last_lines[u.pk].position),
+    )
+    return ordered, in_latest
 
 
 def _lineage(block: Block) -> tuple[dict[int, list[int]], dict[int, list[str]]]:
@@ -201,6 +211,38 @@ def _header(ws, text):
 def _write(report: Comparison, progress: Callable[[int, int], None] | None = None) -> bytes:
     workbook = Workbook(write_only=True)
     ws = workbook.create_sheet(sheet_title(f"So sánh {report.block.name}"))
+    groups, header, widths = _headers(ws, report)
+    for column, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(column)].width = width
+    ws.freeze_panes = f"C{HEADER_ROW + 1}"
+    print_setup(ws, landscape=True, title_rows=f"{AREA_ROW}:{HEADER_ROW}")
+    ws.oddFooter.center.text = "Trang &P / &N"
+
+    note = " ".join([CHANGE_NOTE, *(PARTIAL_NOTE.format(year=year) for year in report.partial_years)])
+    ws.append([cell(ws, report.title, bold=True, size=14, border=False)])
+    ws.append([cell(ws, note, size=11, border=False)])
+    ws.append(groups)
+    ws.append(header)
+    score_formats = {year: number_format(decimals) for year, decimals in report.decimals.items()}
+    for position, row in enumerate(report.rows, start=1):
+        line = [cell(ws, position, size=11, align="center"), cell(ws, row.unit_name, size=11, wrap=True)]
+        for index, year in enumerate(report.years):
+            line += _year_cells(ws, report, row, index, score_formats[year])
+        notes = "; ".join(row.notes)
+        line.append(cell(ws, notes, size=11, wrap=True))
+        wrapped = [(row.unit_name, widths[1]), (notes, widths[-1])]
+        if any(wrapped_lines(text, width, 11) > 1 for text, width in wrapped):
+            ws.row_dimensions[HEADER_ROW + position].height = wrapped_height(wrapped, size=11)
+        ws.append(line)
+        if progress is not None:
+            progress(position, len(report.rows))
+    buffer = BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _headers(ws, report: Comparison) -> tuple[list, list, list[int]]:
+    """The row of year groups (merged over each year's columns), the header row, and the column widths."""
     groups: list = [None, None]
     header = [_header(ws, "TT"), _header(ws, "Tên đơn vị")]
     widths, titles = [6, 45], ["TT", "Tên đơn vị"]
@@ -221,38 +263,19 @@ def _write(report: Comparison, progress: Callable[[int, int], None] | None = Non
     titles.append(NOTES)
     # Rows of wrapped text are given their height: LibreOffice printed “Vị thứ 2020” over the first unit's line.
     ws.row_dimensions[HEADER_ROW].height = wrapped_height(zip(titles, widths, strict=True), size=11, bold=True)
+    return groups, header, widths
 
-    for column, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(column)].width = width
-    ws.freeze_panes = f"C{HEADER_ROW + 1}"
-    print_setup(ws, landscape=True, title_rows=f"{AREA_ROW}:{HEADER_ROW}")
-    ws.oddFooter.center.text = "Trang &P / &N"
 
-    note = " ".join([CHANGE_NOTE, *(PARTIAL_NOTE.format(year=year) for year in report.partial_years)])
-    ws.append([cell(ws, report.title, bold=True, size=14, border=False)])
-    ws.append([cell(ws, note, size=11, border=False)])
-    ws.append(groups)
-    ws.append(header)
-    score_formats = {year: number_format(decimals) for year, decimals in report.decimals.items()}
-    for position, row in enumerate(report.rows, start=1):
-        line = [cell(ws, position, size=11, align="center"), cell(ws, row.unit_name, size=11, wrap=True)]
-        for index, year in enumerate(report.years):
-            shown = row.cells.get(year)
-            score = shown.total if shown else None
-            line.append(cell(ws, score, size=11, align="right", number_format=score_formats[year]))
-            line.append(cell(ws, shown.grade if shown else None, size=11, align="center"))
-            line.append(cell(ws, shown.rank if shown else None, size=11, align="center"))
-            if index:
-                change = row.change(report.years[index - 1], year)
-                line.append(cell(ws, change, size=11, align="center", number_format=CHANGE_FORMAT))
-        notes = "; ".join(row.notes)
-        line.append(cell(ws, notes, size=11, wrap=True))
-        wrapped = [(row.unit_name, widths[1]), (notes, widths[-1])]
-        if any(wrapped_lines(text, width, 11) > 1 for text, width in wrapped):
-            ws.row_dimensions[HEADER_ROW + position].height = wrapped_height(wrapped, size=11)
-        ws.append(line)
-        if progress is not None:
-            progress(position, len(report.rows))
-    buffer = BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+def _year_cells(ws, report: Comparison, row, index: int, score_format: str) -> list:
+    """A unit's score, grade and rank in one year, and from the second year on its change of rank."""
+    year = report.years[index]
+    shown = row.cells.get(year)
+    cells = [
+        cell(ws, shown.total if shown else None, size=11, align="right", number_format=score_format),
+        cell(ws, shown.grade if shown else None, size=11, align="center"),
+        cell(ws, shown.rank if shown else None, size=11, align="center"),
+    ]
+    if index:
+        change = row.change(report.years[index - 1], year)
+        cells.append(cell(ws, change, size=11, align="center", number_format=CHANGE_FORMAT))
+    return cells

@@ -24,7 +24,7 @@ from cchc_portal.lib.xlsx_write import (
     wrapped_height,
     wrapped_lines,
 )
-from reports.queries import RankingPage
+from reports.pages.ranking import RankingPage
 
 HEADERS = ("TT", "Tên đơn vị", "Điểm đánh giá", "Xếp loại", "Vị thứ")
 WIDTHS = (6, 50, 15, 13, 9)
@@ -40,7 +40,31 @@ def ranking_workbook(page: RankingPage) -> bytes:
     workbook = Workbook()
     ws = workbook.active
     ws.title = sheet_title(page.table.block_name, str(table.period.year))
-    # The columns the announcement had: the maximum and points where it printed them, the grade where it did.
+    headers, widths = _columns(page)
+    last = get_column_letter(len(headers))
+    source = _title_block(ws, table, last)
+    for column, header in enumerate(headers, start=1):
+        put(ws, HEADER_ROW, column, header, bold=True, align="center", background=HEADER_FILL, wrap=True)
+    ws.row_dimensions[HEADER_ROW].height = wrapped_height(zip(headers, widths, strict=True), bold=True)
+    score_format = number_format(table.decimals)
+    for row_number, (row, result) in enumerate(zip(page.rows, table.rows, strict=True), start=HEADER_ROW + 1):
+        values = _row_values(page, row, result, score_format)
+        for column, (value, style) in enumerate(values, start=1):
+            put(ws, row_number, column, value, **style)
+        _fit_height(ws, row_number, values, widths)
+    footer = HEADER_ROW + len(table.rows) + 2
+    put(ws, footer, 1, f"{who.line}. {('Nguồn: ' + source) if source else ''}".strip(), size=10, border=False)
+    ws.merge_cells(f"A{footer}:{last}{footer}")
+    _page_setup(ws, widths, last, last_row=footer)
+    buffer = BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _columns(page: RankingPage) -> tuple[list[str], list[int]]:
+    """The columns the announcement had: the maximum and points where it printed them, the grade where it did, and
+    the previous year's rank beside them when there is a previous year."""
+    table = page.table
     columns = [("TT", 6), ("Tên đơn vị", 50)]
     columns += [(column.label, 12) for column in table.measure_columns]
     columns += [(table.score_label, 15)] + ([("Xếp loại", 13)] if table.shows_grades else []) + [("Vị thứ", 9)]
@@ -48,7 +72,11 @@ def ranking_workbook(page: RankingPage) -> bytes:
     if page.previous:
         headers += [CHANGE_HEADERS[0].format(year=page.previous.period.year), *CHANGE_HEADERS[1:]]
         widths += CHANGE_WIDTHS
-    last = get_column_letter(len(headers))
+    return headers, widths
+
+
+def _title_block(ws: Worksheet, table, last: str) -> str:
+    """The issuer, the title and the source above the table; returns the source line."""
     put(ws, 1, 1, table.period.issued_by.upper(), bold=True, size=11, align="center", border=False)
     put(ws, 2, 1, table.title, bold=True, size=14, align="center", border=False, wrap=True)
     ws.row_dimensions[2].height = 42
@@ -57,39 +85,41 @@ def ranking_workbook(page: RankingPage) -> bytes:
     put(ws, 3, 1, notes or None, size=11, align="center", border=False, wrap=True)
     for row in (1, 2, 3):
         ws.merge_cells(f"A{row}:{last}{row}")
-    score_format = number_format(table.decimals)
-    for column, header in enumerate(headers, start=1):
-        put(ws, HEADER_ROW, column, header, bold=True, align="center", background=HEADER_FILL, wrap=True)
-    ws.row_dimensions[HEADER_ROW].height = wrapped_height(zip(headers, widths, strict=True), bold=True)
-    for row_number, (row, result) in enumerate(zip(page.rows, table.rows, strict=True), start=HEADER_ROW + 1):
-        values = [(row.position, {"align": "center"}), (row.unit_name, {"wrap": True})]
-        values += [(getattr(result, column.field), {"align": "right"}) for column in table.measure_columns]
-        # The score as published (90,450), not the unrounded total behind it: what a reader copies from the cell
-        # is what the table printed, as in the CSV and the JSON.
-        values.append((round_score(result.total, table.decimals), {"number_format": score_format, "align": "right"}))
-        if table.shows_grades:
-            values.append((row.grade, {"align": "center"}))
-        values.append((row.rank, {"align": "center"}))
-        if page.previous:
-            change = row.change
-            note = (change.note or ("không so sánh được" if change.kind == "unlisted" else "")) if change else ""
-            values += [
-                (change.previous_rank if change else None, {"align": "center"}),
-                (change.rank_change if change else None, {"align": "center", "number_format": "+0;-0;0"}),
-                (note or None, {"wrap": True, "size": 10}),
-            ]
-        for column, (value, style) in enumerate(values, start=1):
-            put(ws, row_number, column, value, **style)
-        wrapped = [(v, widths[i], style.get("size", 12)) for i, (v, style) in enumerate(values) if "wrap" in style]
-        if any(wrapped_lines(text, width, size) > 1 for text, width, size in wrapped):  # a long name, a note
-            ws.row_dimensions[row_number].height = max(wrapped_height([(t, w)], s) for t, w, s in wrapped)
-    footer = HEADER_ROW + len(table.rows) + 2
-    put(ws, footer, 1, f"{who.line}. {('Nguồn: ' + source) if source else ''}".strip(), size=10, border=False)
-    ws.merge_cells(f"A{footer}:{last}{footer}")
-    _page_setup(ws, widths, last, last_row=footer)
-    buffer = BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return source
+
+
+def _row_values(page: RankingPage, row, result, score_format: str) -> list[tuple[object, dict]]:
+    table = page.table
+    values = [(row.position, {"align": "center"}), (row.unit_name, {"wrap": True})]
+    values += [(getattr(result, column.field), {"align": "right"}) for column in table.measure_columns]
+    # The score as published (90,450), not the unrounded total behind it: what a reader copies from the cell
+    # is what the table printed, as in the CSV and the JSON.
+    values.append((round_score(result.total, table.decimals), {"number_format": score_format, "align": "right"}))
+    if table.shows_grades:
+        values.append((row.grade, {"align": "center"}))
+    values.append((row.rank, {"align": "center"}))
+    if page.previous:
+        values += _change_values(row.change)
+    return values
+
+
+def _change_values(change) -> list[tuple[object, dict]]:
+    if change is None:
+        return [(None, {"align": "center"}), (None, {"align": "center", "number_format": "+0;-0;0"}),
+                (None, {"wrap": True, "size": 10})]  # fmt: skip
+    note = change.note or ("không so sánh được" if change.kind == "unlisted" else "")
+    return [
+        (change.previous_rank, {"align": "center"}),
+        (change.rank_change, {"align": "center", "number_format": "+0;-0;0"}),
+        (note or None, {"wrap": True, "size": 10}),
+    ]
+
+
+def _fit_height(ws: Worksheet, row_number: int, values, widths) -> None:
+    """A long name or a note wraps: the row is made as tall as its tallest wrapped cell."""
+    wrapped = [(v, widths[i], style.get("size", 12)) for i, (v, style) in enumerate(values) if "wrap" in style]
+    if any(wrapped_lines(text, width, size) > 1 for text, width, size in wrapped):
+        ws.row_dimensions[row_number].height = max(wrapped_height([(t, w)], s) for t, w, s in wrapped)
 
 
 def _page_setup(ws: Worksheet, widths: list[int], last: str, last_row: int) -> None:

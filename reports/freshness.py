@@ -172,12 +172,18 @@ def _store(request, response, key: str, store=None) -> HttpResponse:
     else:
         (store or cache).set_many(parts, settings.PUBLIC_CACHE_SECONDS)
     if compress and _accepts_gzip(request):
-        answer = _from_cache(request, stored, packed)
-        for name, value in response.items():  # what the view set beyond the kept headers (Vary, Cache-Control…)
-            if name not in answer and name.lower() not in ("content-length", "content-encoding"):
-                answer[name] = value
-        return answer
+        return _compressed(request, response, stored, packed)
     return response
+
+
+def _compressed(request, response, stored, packed: bytes) -> HttpResponse:
+    """The answer to a miss for a client that accepts gzip: the kept compressed body, with what the view set
+    beyond the kept headers (Vary, Cache-Control…)."""
+    answer = _from_cache(request, stored, packed)
+    for name, value in response.items():
+        if name not in answer and name.lower() not in ("content-length", "content-encoding"):
+            answer[name] = value
+    return answer
 
 
 PRERENDERING = "cchc_prerendering"  # the attribute `prerender` sets on its requests (no client can set one)

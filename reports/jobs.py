@@ -1,44 +1,18 @@
-"""The reports that run as background jobs when they are large (the detailed report, the year comparison), and the
-rendering of a table's public pages when it is published."""
-
-import tempfile
+"""The public work that runs as a background job: the year comparison when it is large, and the rendering of a
+table's public pages when it is published."""
 
 from django.urls import reverse
 
 from reports.comparison import comparison_workbook
-from reports.detailed import write_detailed_workbook
 from reports.freshness import prerender
-from scoring.jobs import JobRefused, Outcome, Progress, kind
 from scoring.models import Period, ResultVersion
+from scoring.ops.jobs import JobRefused, Outcome, Progress, kind
 from units.models import Block
 
-E_PERIOD_GONE = "Kỳ đánh giá này không còn."
 E_BLOCK_GONE = "Khối này không còn."
 E_VERSION_GONE = "Bảng kết quả này không còn."
 NOT_CURRENT = "Không dựng sẵn trang nào: bảng này không phải bảng đang công bố."
 PRERENDERED = "Đã dựng sẵn {count} trang công khai của bảng {block} năm {year}."
-
-
-@kind("detailed_report")
-def detailed(params: dict, progress: Progress) -> Outcome:
-    period = Period.objects.select_related("block", "criteria_set").filter(pk=params["period"]).first()
-    if period is None:
-        raise JobRefused(E_PERIOD_GONE)
-    progress(0, 1, "Đang đọc điểm của các đơn vị…")
-    # Written to a temporary file and stored from it: a national report (tens of MB) is never held in memory.
-    file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by scoring.jobs.run once stored
-    try:
-        write_detailed_workbook(period, file, progress)
-        file.seek(0)
-    except BaseException:
-        file.close()
-        raise
-    return Outcome(
-        message=f"Báo cáo chi tiết {period.block.name} năm {period.year} đã sẵn sàng.",
-        file=file,
-        download_name=f"Báo cáo chi tiết CCHC {period.block.name} năm {period.year}.xlsx",
-        next_url=reverse("scoring:dashboard", args=[period.pk]),
-    )
 
 
 @kind("comparison")

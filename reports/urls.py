@@ -1,7 +1,7 @@
 from django.urls import path
 
 import cchc_portal.converters  # noqa: F401 - registers the "id" and "year" converters
-from reports import api, views, views_reports
+from reports import api, views
 
 app_name = "reports"
 
@@ -14,7 +14,7 @@ urlpatterns = [
     path("du-lieu-mo/", api.guide, name="open_data"),
     path("xep-hang/<year:year>/<slug:block>/", views.ranking, name="ranking"),
     path("xep-hang/so-sanh/<slug:block>/", views.comparison, name="comparison"),
-    path("xep-hang/so-sanh/<slug:block>.xlsx", views_reports.comparison_xlsx, name="comparison_xlsx"),
+    path("xep-hang/so-sanh/<slug:block>.xlsx", views.comparison_xlsx, name="comparison_xlsx"),
     path("xep-hang/<year:year>/<slug:block>.xlsx", views.ranking_xlsx, name="ranking_xlsx"),
     path("xep-hang/<year:year>/<slug:block>.csv", views.ranking_csv, name="ranking_csv"),
     path("tieu-chi/<year:year>/<slug:block>/<criterion:code>/", views.criterion, name="criterion"),
@@ -23,10 +23,8 @@ urlpatterns = [
     path("api/v1/", api.index, name="api_index"),
     path("api/v1/schema/", api.schema, name="api_schema"),
     path("api/v1/periods/", api.periods, name="api_periods"),
-    path("api/v1/results/<year:year>/<slug:block>/", views.results_api, name="results_api"),
+    path("api/v1/results/<year:year>/<slug:block>/", api.results_api, name="results_api"),
     path("api/v1/units/<slug:code>/", api.unit, name="api_unit"),
     path("api/v1/criteria/<year:year>/<slug:block>/", api.criterion_scores, name="api_criteria"),
     path("api/v1/<path:rest>", api.missing, name="api_missing"),
-    # Sở Nội vụ's report of a period in any status (staff only), beside the period's other staff pages.
-    path("cham-diem/ky/<id:pk>/bao-cao-chi-tiet.xlsx", views_reports.detailed_report, name="detailed_report"),
 ]

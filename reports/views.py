@@ -1,37 +1,36 @@
-"""Public pages: the published years, each ranking table (HTML, Excel, JSON) and each unit's history.
+"""Public pages: the published years, each ranking table (HTML, Excel, CSV), a unit, a criterion, the comparison.
 
-Nothing here shows a result that is not published: every read goes through `published()`.
+Nothing here shows a result that is not published: every page reads through its selector in reports/pages/
 """
 
 import csv
-from decimal import Decimal
 from itertools import groupby
 
-from django.http import Http404, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.conf import settings
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_safe
 
 from cchc_portal import throttle
 from cchc_portal.downloads import xlsx_response
-from cchc_portal.identity import identity
 from cchc_portal.lib.numbers import plain_number
-from reports import public
-from reports.api import _json as api_json
-from reports.api import read_only, source_of
+from cchc_portal.public_cache import generation
+from reports.comparison import comparison_size, comparison_workbook, published_years
 from reports.excel import ranking_workbook
 from reports.freshness import published_site, published_table
 from reports.html import table_body
-from reports.queries import (
-    changes_between,
-    display_rows,
-    ranking_page,
-    version_or_404,
-    versions_of,
-)
-from reports.views_reports import _year_range
+from reports.http import published_or_404, year_range
+from reports.pages import comparison as comparison_pages
+from reports.pages import criterion as criterion_pages
+from reports.pages import overview as overview_pages
+from reports.pages import search as search_pages
+from reports.pages import unit as unit_pages
+from reports.pages.ranking import changes_between, display_rows, ranking_page, version_tables, versions_of
 from scoring.models import Period
+from scoring.ops import jobs
+from units.models import Block
 
-NOT_PUBLISHED = "Không tìm thấy kết quả đã công bố của năm {year}, khối {block}."
+E_NOTHING_PUBLISHED = "Chưa có năm nào được công bố kết quả cho khối này trong khoảng năm đã chọn."
 
 
 @require_safe
@@ -39,11 +38,12 @@ NOT_PUBLISHED = "Không tìm thấy kết quả đã công bố của năm {year
 def home(request):
     periods = list(Period.objects.for_home())
     years = [(year, list(group)) for year, group in groupby(periods, key=lambda p: p.year)]
-    return render(request, "reports/home.html", {"years": years, "blocks": public.published_blocks()})
+    return render(request, "reports/home.html", {"years": years, "blocks": overview_pages.published_blocks()})
 
 
 @require_safe
 @published_table
+@published_or_404
 def ranking(request, year: int, block: str):
     page = ranking_page(year, block)
     context = {
@@ -65,8 +65,9 @@ def ranking(request, year: int, block: str):
 
 @require_safe
 @throttle.limited
+@published_or_404
 def ranking_version(request, year: int, block: str, number: int):
-    table, previous = version_or_404(year, block, number)
+    table, previous = version_tables(year, block, number)
     context = {
         "table": table,
         "period": table.period,
@@ -82,6 +83,7 @@ def ranking_version(request, year: int, block: str, number: int):
 
 @require_safe
 @published_table
+@published_or_404
 def ranking_xlsx(request, year: int, block: str):
     page = ranking_page(year, block)
     filename = f"Kết quả CCHC {page.table.block_name} năm {year}.xlsx"
@@ -110,6 +112,7 @@ CSV_HEADER = (
 
 @require_safe
 @published_table
+@published_or_404
 def ranking_csv(request, year: int, block: str):
     """The table as CSV (UTF-8 with BOM, so Excel reads the diacritics): exact decimal strings, stable codes."""
     page = ranking_page(year, block)
@@ -144,115 +147,85 @@ def ranking_csv(request, year: int, block: str):
     return response
 
 
-@read_only
-@published_table
-def results_api(request, year: int, block: str):
-    try:
-        page = ranking_page(year, block)
-    except Http404:
-        return _json({"error": NOT_PUBLISHED.format(year=year, block=block)}, status=404)
-    table = page.table
-    data = {
-        "year": year,
-        "block": table.block.code,
-        "block_name": table.block_name,
-        "title": table.title,
-        "partial": table.period.is_partial,
-        "decimals": table.decimals,
-        "version": table.version.number,
-        "source": source_of(table.period, table.version),
-        "publisher": identity().as_json(),
-        "issued_by": table.period.issued_by,
-        "previous_year": page.previous.period.year if page.previous else None,
-        "results": [
-            {
-                "position": row.position,
-                "rank": row.rank,
-                "unit": row.unit_name,
-                "unit_code": row.unit_code,
-                "score": plain_number(result.total, table.decimals),
-                "max_points": None if result.max_points is None else format(result.max_points.normalize(), "f"),
-                "points": None if result.points is None else format(result.points.normalize(), "f"),
-                "appraised_points": _plain(result.appraised_points),
-                "survey_points": _plain(result.survey_points),
-                "grade": row.grade,
-                "grade_code": row.grade_code,
-                "change": _change(row.change, table.decimals),
-            }
-            for row, result in zip(page.rows, table.rows, strict=True)
-        ],
-    }
-    return _json(data)
-
-
-def _plain(value: Decimal | None) -> str | None:
-    return None if value is None else format(value.normalize(), "f")
-
-
-def _json(data, status: int = 200) -> JsonResponse:
-    return api_json(data, status)
-
-
-def _change(change, decimals: int) -> dict | None:
-    if change is None:
-        return None
-    return {
-        "kind": change.kind,
-        "previous_year": change.previous_year,
-        "previous_rank": change.previous_rank,
-        "rank_change": change.rank_change,
-        "score_change": plain_number(change.score_change, decimals) if change.score_change is not None else None,
-        "compared_with": change.compared_with or None,
-        "also": change.also,
-    }
-
-
 @require_safe
 @published_site
+@published_or_404
 def unit_history(request, code: str):
-    page = public.unit_page(code)
+    page = unit_pages.unit_page(code)
     return render(request, "reports/unit_history.html", {"page": page, "unit": page.unit})
 
 
 @require_safe
 @published_site
+@published_or_404
 def criterion(request, year: int, block: str, code: str):
-    page = public.criterion_page(year, block, code)
+    page = criterion_pages.criterion_page(year, block, code)
     return render(request, "reports/criterion.html", {"page": page, "period": page.period})
 
 
 @require_safe
 @published_site.reading("tu", "den")
+@published_or_404
 def comparison(request, block: str):
     try:
-        first, last = _year_range(request.GET)
+        first, last = year_range(request.GET)
     except ValueError as exc:
         return render(request, "400.html", {"message": str(exc)}, status=400)
-    page = public.comparison_page(block, first, last)
+    page = comparison_pages.comparison_page(block, first, last)
     return render(request, "reports/comparison.html", {"page": page})
 
 
 @require_safe
 @published_site
 def overview(request):
-    blocks, grades = public.overview_page()
+    blocks, grades = overview_pages.overview_page()
     return render(request, "reports/overview.html", {"blocks": blocks, "grades": grades})
 
 
 @require_safe
 @published_site
 def methodology(request):
-    return render(request, "reports/methodology.html", {"years": public.methodology_page()})
+    return render(request, "reports/methodology.html", {"years": overview_pages.methodology_page()})
 
 
 @require_safe
 @published_site
 def indices(request):
-    return render(request, "reports/indices.html", {"series": public.indices_page()})
+    return render(request, "reports/indices.html", {"series": overview_pages.indices_page()})
 
 
 @require_safe
 @published_site.reading("q", limit="search")
 def search(request):
     text = request.GET.get("q", "")[:100]
-    return render(request, "reports/search.html", {"q": text, "found": public.search(text) if text.strip() else []})
+    found = search_pages.search(text) if text.strip() else []
+    return render(request, "reports/search.html", {"q": text, "found": found})
+
+
+@require_safe
+@throttle.limited
+def comparison_xlsx(request, block: str):
+    block = get_object_or_404(Block, code=block)
+    try:
+        first, last = year_range(request.GET)
+    except ValueError as exc:
+        return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
+    years = published_years(block, first, last)
+    if not years:
+        raise Http404(E_NOTHING_PUBLISHED)
+    span = f"{years[0]}-{years[-1]}"
+    if comparison_size(block, years) > settings.JOBS_ABOVE_ROWS:
+        # Published data: one job per table and generation serves every visitor, its file kept for the next.
+        job = jobs.start(
+            "comparison",
+            title=f"So sánh kết quả CCHC {block.name} {span.replace('-', '–')}",
+            params={"block": block.code, "years": years},
+            key=f"comparison:{block.code}:{span}:{generation()}",
+            reuse_done=True,
+        )
+        return redirect("job_download" if job.status == job.Status.DONE and job.file else "job", job.pk)
+    return xlsx_response(
+        comparison_workbook(block, years),
+        f"so-sanh-cchc-{block.code}-{span}.xlsx",
+        f"So sánh kết quả CCHC {block.name} {span}.xlsx",
+    )

@@ -31,6 +31,7 @@ class ScoringConfig(AppConfig):
 
         from cchc_portal.second_factor import remember_what_is_due
         from scoring.accounts import reset  # noqa: F401 - registers the reset-mail job
+        from scoring.exports import jobs as _exports  # noqa: F401 - registers the detailed-report job
         from scoring.imports import jobs  # noqa: F401 - registers the score-sheet import job
 
         user_logged_in.connect(remember_what_is_due, dispatch_uid="second_factor_due")

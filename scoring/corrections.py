@@ -130,7 +130,7 @@ def write(*, period: Period, draft: ResultVersion, parsed, by) -> tuple[int, lis
     it. Returns (values changed, conflicts) as the score service does: a value changed by someone else since the
     person's page was drawn is reported, not overwritten."""
     from scoring.results import points_of
-    from scoring.scores import _UNSEEN, _same
+    from scoring.scores import UNSEEN, same_value
 
     units = {unit.pk for unit, *_ in parsed}
     before = points_of(period, units)  # what the published table counts
@@ -144,12 +144,12 @@ def write(*, period: Period, draft: ResultVersion, parsed, by) -> tuple[int, lis
         row = mine.get(key)
         current = (row.appraised_points, row.not_applicable) if row else (old_points, old_na)
         now = current[0] if change.field == "appraised_points" else current[1]
-        if seen is not _UNSEEN and _same(value, seen):
+        if seen is not UNSEEN and same_value(value, seen):
             continue
-        if seen is not _UNSEEN and not _same(now, seen) and not _same(now, value):
+        if seen is not UNSEEN and not same_value(now, seen) and not same_value(now, value):
             conflicts.append((unit, leaf, change.field, value, now, action))
             continue
-        if _same(now, value):
+        if same_value(now, value):
             continue
         new = (value, current[1]) if change.field == "appraised_points" else (current[0], value)
         if row is None:

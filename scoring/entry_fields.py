@@ -1,5 +1,5 @@
 """Who enters which field of which leaf, and when: one table, read by the write service (`scoring.scores`), the
-entry page and its form (`scoring.forms.LeafForm`), its template, and the Excel score sheets
+entry page and its form (`scoring.staff.forms.LeafForm`), its template, and the Excel score sheets
 (`scoring.imports.score_sheets`). A field appears on a page exactly when the service accepts it.
 
 The rules (docs/scoring.md, "Who enters what"):

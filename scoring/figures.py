@@ -245,9 +245,16 @@ def standings(
     decimals: int,
     bands: Sequence[ranking.Band],
     tie: str = ranking.TIE_SHOWN,
+    sort_keys: Mapping[object, str] | None = None,
 ) -> dict[object, Standing]:
-    """Rank the complete units (key, name, figures or sums) as publication would; the others stand unranked."""
+    """Rank the complete units (key, name, figures or sums) as publication would; the others stand unranked.
+    `sort_keys`: key -> the name's Vietnamese sort key where the caller keeps it (units.Unit.sort_key)."""
     totals = [(key, name, f, f.total) for key, name, f in units]
-    entries = [ranking.Entry(key, name, total.total) for key, name, _f, total in totals if total is not None]
+    keyed = sort_keys or {}
+    entries = [
+        ranking.Entry(key, name, total.total, keyed.get(key, ""))
+        for key, name, _f, total in totals
+        if total is not None
+    ]
     table = {row.key: row for row in ranking.rank_entries(entries, decimals=decimals, bands=bands, tie=tie)}
     return {key: Standing(f, table.get(key)) for key, _name, f, _total in totals}

@@ -17,6 +17,7 @@ from scoring.tree import CriteriaTree
 from units.models import Block, Unit
 
 POINTS = {"max_digits": 7, "decimal_places": 3}
+SUMS = {"max_digits": 12, "decimal_places": 3}  # points added up over a criteria set
 # Explanations, comments and reasons: a few paragraphs at most (checked in code; the column stays text).
 LONG_TEXT_LIMIT = 2000
 LONG_TEXT = MaxLengthValidator(LONG_TEXT_LIMIT)
@@ -327,6 +328,39 @@ class Score(models.Model):
 
     def __str__(self):
         return f"{self.unit} — {self.criterion.code}"
+
+
+class UnitSums(models.Model):
+    """One unit's scores in one period added up per kind of leaf, kept by every write of scores in its transaction
+    (`scoring.results.unit_sums_refresh`), so that a page listing 33,000 units reads 33,000 rows, not 3 million."""
+
+    period = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="+", verbose_name=_("kỳ đánh giá"))
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+", verbose_name=_("đơn vị"))
+    # What scoring.results.SUMS counts and adds up, column by column.
+    na_self = models.PositiveIntegerField(default=0)
+    filled = models.PositiveIntegerField(default=0)
+    na_scored = models.PositiveIntegerField(default=0)
+    na_scored_max = models.DecimalField(null=True, **SUMS)
+    scored_given = models.PositiveIntegerField(default=0)
+    bonus_counted = models.PositiveIntegerField(default=0)
+    bonus_given = models.PositiveIntegerField(default=0)
+    unconfirmed = models.PositiveIntegerField(default=0)
+    out_of_range = models.PositiveIntegerField(default=0)
+    self_total = models.DecimalField(null=True, **SUMS)
+    appraised_total = models.DecimalField(null=True, **SUMS)
+    survey_total = models.DecimalField(null=True, **SUMS)
+    proposed_total = models.DecimalField(null=True, **SUMS)
+    bonus = models.DecimalField(null=True, **SUMS)
+    deduction = models.DecimalField(null=True, **SUMS)
+    last_change = models.DateTimeField(null=True)
+
+    class Meta:
+        verbose_name = _("tổng điểm theo đơn vị")
+        verbose_name_plural = _("tổng điểm theo đơn vị")
+        constraints = [models.UniqueConstraint(fields=["period", "unit"], name="unitsums_unique_per_period_unit")]
+
+    def __str__(self):
+        return f"{self.unit_id} — {self.period_id}"
 
 
 class ResultVersion(models.Model):
@@ -740,7 +774,7 @@ class NationalIndex(models.Model):
 class Job(models.Model):
     """Work longer than a request may take (a large report, comparison or import), done by a worker.
 
-    Its page shows progress and, when done, offers the file or leads on. See scoring/jobs.py.
+    Its page shows progress and, when done, offers the file or leads on. See scoring/ops/jobs.py.
     """
 
     class Status(models.TextChoices):

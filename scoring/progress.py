@@ -9,10 +9,14 @@ applicable leaf of the unit has its appraised (or survey) points.
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.utils import timezone
 
+from cchc_portal.lib.collation import vietnamese_sort_key
+from cchc_portal.lib.memory import no_cyclic_collection
 from cchc_portal.lib.numbers import vn_number
 from cchc_portal.lib.text import search_key
 from scoring.figures import standings
@@ -27,11 +31,28 @@ S = Period.Status
 U = Submission.Status
 
 
+class UnitRow(NamedTuple):
+    """What the period's pages show of a unit: a row of the database, not a model instance (a national period lists
+    33,000 of them on every request)."""
+
+    pk: int
+    code: str
+    name: str
+    sort_key: str
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name_order(self) -> str:
+        return self.sort_key or vietnamese_sort_key(self.name)
+
+
 @dataclass
 class UnitProgress:
     """One unit of the period: its state, what it filled, its totals and its place so far."""
 
-    unit: Unit
+    unit: UnitRow
     status: str
     submitted_at: object = None
     must_fill: int = 0  # applicable self-assessed leaves
@@ -81,6 +102,7 @@ class Progress:
     period: Period
     units: list[UnitProgress]
     leaves: int
+    now: datetime = field(default_factory=timezone.now)  # the moment the deadline is measured from
 
     @property
     def counts(self) -> list[tuple[str, str, int]]:
@@ -90,10 +112,20 @@ class Progress:
     @property
     def deadline_passed(self) -> bool:
         deadline = self.period.deadline
-        return deadline is not None and timezone.now() > deadline
+        return deadline is not None and self.now > deadline
+
+    @property
+    def days_left(self) -> int | None:
+        return days_until(self.period.deadline, self.now)
 
     def with_status(self, *statuses) -> list[UnitProgress]:
         return [u for u in self.units if u.status in statuses]
+
+
+def days_until(deadline: datetime | None, now: datetime) -> int | None:
+    """Whole days from `now` to the deadline, the part of a day left over dropped (negative once it has passed):
+    a deadline 9 days and 23 hours away is "còn 9 ngày"."""
+    return None if deadline is None else (deadline - now).days
 
 
 def names(units: list[UnitProgress], detail=None) -> str:
@@ -104,49 +136,54 @@ def names(units: list[UnitProgress], detail=None) -> str:
     return "; ".join(shown) + (f"; và {more} đơn vị nữa" if more > 0 else "")
 
 
-def period_progress(period: Period) -> Progress:
+def period_progress(period: Period, now: datetime | None = None) -> Progress:
     """Every unit of the period's block that existed that year, with its progress and figures, in a fixed number of
-    queries whatever the number of units: the points are summed per unit by the database (results.unit_sums) and
+    queries whatever the number of units: the points are summed per unit as they are saved (results.unit_sums) and
     the engine turns the sums into totals, grades and ranks — a national period has 3 million leaves."""
-    tree = Criterion.objects.tree_of(period.criteria_set_id)
-    units = list(
-        Unit.objects.filter(block_id=period.block_id).active_in(period.year).order_by("name").only("pk", "code", "name")
-    )
-    submissions = {
-        unit_id: (status, at)
-        for unit_id, status, at in Submission.objects.filter(period=period).values_list(
-            "unit_id", "status", "submitted_at"
-        )
-    }
-    sums, last_change = unit_sums(period, tree)
-    blank = blank_sums(tree)
-    mine = [(u.pk, u.name, sums.get(u.pk, blank)) for u in units]
-    standing = standings(mine, **rules_of(period))
-    rows = []
-    for unit, (_pk, _name, figures) in zip(units, mine, strict=True):
-        status, submitted_at = submissions.get(unit.pk, (U.NOT_STARTED, None))
-        ranked, total = standing[unit.pk].ranked, figures.total
-        rows.append(
-            UnitProgress(
-                unit=unit,
-                status=status,
-                submitted_at=submitted_at,
-                must_fill=figures.must_fill,
-                filled=figures.filled,
-                to_appraise=figures.to_appraise,
-                appraised=figures.appraised,
-                self_total=figures.self_total,
-                appraised_total=figures.appraised_total,
-                survey_total=figures.survey_total,
-                bonus=figures.bonus,
-                deduction=figures.deduction,
-                projected=total.total if total is not None else None,
-                grade=ranked.band.label if ranked else "",
-                rank=ranked.rank if ranked else None,
-                last_change=last_change.get(unit.pk),
+    with no_cyclic_collection():
+        tree = Criterion.objects.tree_of(period.criteria_set_id)
+        units = [
+            UnitRow(*row)
+            for row in Unit.objects.filter(block_id=period.block_id)
+            .active_in(period.year)
+            .order_by("name")
+            .values_list("pk", "code", "name", "sort_key")
+        ]
+        submissions = {
+            unit_id: (status, at)
+            for unit_id, status, at in Submission.objects.filter(period=period).values_list(
+                "unit_id", "status", "submitted_at"
             )
-        )
-    return Progress(period=period, units=rows, leaves=len(tree.leaves))
+        }
+        sums, last_change = unit_sums(period, tree)
+        blank = blank_sums(tree)
+        mine = [(u.pk, u.name, sums.get(u.pk, blank)) for u in units]
+        standing = standings(mine, **rules_of(period), sort_keys={u.pk: u.sort_key for u in units})
+        rows = []
+        for unit, (_pk, _name, figures) in zip(units, mine, strict=True):
+            status, submitted_at = submissions.get(unit.pk, (U.NOT_STARTED, None))
+            ranked, total = standing[unit.pk].ranked, figures.total
+            rows.append(
+                UnitProgress(
+                    unit=unit,
+                    status=status,
+                    submitted_at=submitted_at,
+                    must_fill=figures.must_fill,
+                    filled=figures.filled,
+                    to_appraise=figures.to_appraise,
+                    appraised=figures.appraised,
+                    self_total=figures.self_total,
+                    appraised_total=figures.appraised_total,
+                    survey_total=figures.survey_total,
+                    bonus=figures.bonus,
+                    deduction=figures.deduction,
+                    projected=total.total if total is not None else None,
+                    grade=ranked.band.label if ranked else "",
+                    rank=ranked.rank if ranked else None,
+                    last_change=last_change.get(unit.pk),
+                )
+            )
+    return Progress(period=period, units=rows, leaves=len(tree.leaves), now=now or timezone.now())
 
 
 def filtered(units: list[UnitProgress], *, text: str = "", status: str = "", unit_ids=None) -> list[UnitProgress]:

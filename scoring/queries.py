@@ -4,6 +4,7 @@ Each function returns everything its template touches, in a fixed number of quer
 """
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 
 from django.utils import timezone
@@ -12,6 +13,7 @@ from scoring import entry_fields, permissions, ranking
 from scoring.entry_fields import EntryField, Viewer
 from scoring.figures import NO_POINTS, AreaFigures, Figures, Points, unit_figures
 from scoring.models import AuditEntry, Criterion, Evidence, Method, Period, Score, ScoreCorrection, Submission
+from scoring.progress import days_until
 from scoring.results import corrections_of, engine_bands
 from scoring.tree import CriteriaTree
 from units.models import Unit
@@ -240,7 +242,6 @@ def _attention(sheet: EntrySheet) -> None:
             row.attention = "chưa có điểm điều tra" if row.is_survey else "chưa có điểm thẩm định"
 
 
-def days_left(period: Period) -> int | None:
-    if period.deadline is None:
-        return None
-    return (period.deadline - timezone.now()).days
+def days_left(period: Period, now: datetime | None = None) -> int | None:
+    """Whole days until the period's deadline, counted from `now` (the clock by default); negative once passed."""
+    return days_until(period.deadline, now or timezone.now())

@@ -8,11 +8,12 @@ published versions laid over them: a correction never edits a score in place.
 from collections.abc import Iterable
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Count, F, Max, Q, Sum
 
 from scoring import ranking
 from scoring.figures import NO_POINTS, Figures, LeafSums, Points, Standing, standings, sums_of, unit_figures
-from scoring.models import Criterion, GradeScheme, Period, Score, ScoreCorrection
+from scoring.models import Criterion, GradeScheme, Period, Score, ScoreCorrection, UnitSums
 from scoring.tree import CriteriaTree
 
 
@@ -76,6 +77,7 @@ def points_of(
     return found
 
 
+ZERO = Decimal(0)
 _POINTS_STEP = Decimal(1).scaleb(-Score._meta.get_field("appraised_points").decimal_places)
 _SELF, _SURVEY = ranking.METHOD_SELF, ranking.METHOD_SURVEY
 _BONUS, _DEDUCTION = ranking.METHOD_BONUS, ranking.METHOD_DEDUCTION
@@ -88,21 +90,15 @@ def exact(value) -> Decimal:
     return Decimal(0) if value is None else Decimal(value).quantize(_POINTS_STEP)
 
 
-def unit_sums(period: Period, tree: CriteriaTree) -> tuple[dict[int, LeafSums], dict[int, object]]:
-    """unit id -> its points added up per kind of leaf (scoring.figures.LeafSums), and unit id -> when its points
-    last changed: one grouped query over the period's scores, whatever their number, plus one for the units a
-    published correction touches (those are summed leaf by leaf, the correction laid over the score).
-
-    A unit without a score row still gets its sums (every leaf waiting); a leaf without a row counts as blank."""
-    leaves = tree.leaves
-    n = {m: sum(1 for leaf in leaves if leaf.method == m) for m in ranking.METHODS}
-    scored_full_max = sum((leaf.max_points for leaf in leaves if leaf.method in ranking.SCORED_METHODS), Decimal(0))
+def _sums(score_model, leaf_ids: list[int]):
+    """What UnitSums keeps of each unit, as one grouped query over the scores (`score_model` with its historical
+    fields in a migration): counts and sums per kind of leaf, with the leaves' methods and maxima joined."""
     na, on = Q(not_applicable=True), Q(not_applicable=False)
     method = {m: Q(criterion__method=m) for m in ranking.METHODS}
     scored = Q(criterion__method__in=sorted(ranking.SCORED_METHODS))
     proposed = Q(self_points__gt=0)
-    rows = (
-        Score.objects.filter(period=period, criterion__in=[leaf.pk for leaf in leaves])
+    return (
+        score_model.objects.filter(criterion__in=leaf_ids)
         .order_by()
         .values("unit_id")
         .annotate(
@@ -128,27 +124,93 @@ def unit_sums(period: Period, tree: CriteriaTree) -> tuple[dict[int, LeafSums], 
             last_change=Max("updated_at"),
         )
     )
-    sums, changed = {}, {}
-    for row in rows:
-        scored_leaves = n[_SELF] + n[_SURVEY] - row["na_scored"]
-        appraised = row["scored_given"] + row["bonus_given"]
-        sums[row["unit_id"]] = LeafSums(
-            must_fill=n[_SELF] - row["na_self"],
-            filled=row["filled"],
-            to_appraise=scored_leaves + row["bonus_counted"],
-            appraised=appraised,
-            missing=scored_leaves - row["scored_given"] + row["unconfirmed"],
-            out_of_range=row["out_of_range"],
-            self_total=exact(row["self_total"]),
-            appraised_total=exact(row["appraised_total"]),
-            survey_total=exact(row["survey_total"]),
-            bonus_proposed=exact(row["proposed_total"]),
-            bonus=exact(row["bonus"]),
-            deduction=exact(row["deduction"]),
-            scored_max=scored_full_max - exact(row["na_scored_max"]),
-            scored=exact(row["appraised_total"]) + exact(row["survey_total"]),
+
+
+SUMS_COLUMNS = (
+    "na_self", "filled", "na_scored", "na_scored_max", "scored_given", "bonus_counted", "bonus_given", "unconfirmed",
+    "out_of_range", "self_total", "appraised_total", "survey_total", "proposed_total", "bonus", "deduction",
+    "last_change",
+)  # fmt: skip
+
+
+def unit_sums_refresh(period: Period, unit_ids: Iterable[int] | None = None, *, leaf_ids=None) -> None:
+    """Add up again the scores of some units of a period (None: every unit) into their UnitSums rows: every write of
+    scores calls it in its transaction (scoring.scores, the demonstration data), so the rows never lag behind.
+    Two statements: the units' rows are deleted, then the grouped query over their scores is inserted (and one to
+    read the period's leaves, unless the caller has them: `leaf_ids`)."""
+    refresh_sums(Score, UnitSums, Criterion, period.pk, period.criteria_set_id, unit_ids, leaf_ids)
+
+
+def refresh_sums(score_model, sums_model, criterion_model, period_id, criteria_set_id, unit_ids=None, leaf_ids=None):
+    """`unit_sums_refresh` on the given models (a migration passes its historical ones)."""
+    kept = sums_model.objects.filter(period_id=period_id)
+    if unit_ids is not None:
+        unit_ids = list(unit_ids)
+        if not unit_ids:
+            return
+        kept = kept.filter(unit_id__in=unit_ids)
+    kept.delete()  # nothing refers to these rows: one DELETE
+    if criteria_set_id is None:
+        return
+    leaves = list(
+        leaf_ids
+        if leaf_ids is not None
+        else criterion_model.objects.filter(criteria_set_id=criteria_set_id, children__isnull=True).values_list(
+            "pk", flat=True
         )
-        changed[row["unit_id"]] = row["last_change"]
+    )
+    query = _sums(score_model, leaves).filter(period_id=period_id)
+    if unit_ids is not None:
+        query = query.filter(unit_id__in=unit_ids)
+    sql, params = query.query.sql_with_params()
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(c) for c in SUMS_COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(sums_model._meta.db_table)} (period_id, unit_id, {columns}) "  # noqa: S608 - names from the model
+            f"SELECT %s, s.unit_id, {', '.join(f's.{quote(c)}' for c in SUMS_COLUMNS)} FROM ({sql}) s",
+            [period_id, *params],
+        )
+
+
+def unit_sums(period: Period, tree: CriteriaTree) -> tuple[dict[int, LeafSums], dict[int, object]]:
+    """unit id -> its points added up per kind of leaf (scoring.figures.LeafSums), and unit id -> when its points
+    last changed: one query over the period's UnitSums rows (one per unit, kept by every write of scores), plus one
+    for the units a published correction touches (those are summed leaf by leaf, the correction laid over the score).
+
+    A unit without a score row still gets its sums (every leaf waiting); a leaf without a row counts as blank."""
+    leaves = tree.leaves
+    n_self = sum(1 for leaf in leaves if leaf.method == _SELF)
+    n_survey = sum(1 for leaf in leaves if leaf.method == _SURVEY)
+    scored_full_max = sum((leaf.max_points for leaf in leaves if leaf.method in ranking.SCORED_METHODS), Decimal(0))
+    sums, changed = {}, {}
+    # The columns hold sums of points at the points' places (SQLite's are rounded back to them as they are read):
+    # exact already, so only a sum of nothing (NULL) needs a value.
+    rows = UnitSums.objects.filter(period=period).values_list("unit_id", *SUMS_COLUMNS)
+    for row in rows.iterator(chunk_size=5000):
+        unit_id, na_self, filled, na_scored, na_scored_max, scored_given, bonus_counted, bonus_given = row[:8]
+        unconfirmed, out_of_range, self_total, appraised_total, survey_total, proposed_total = row[8:14]
+        bonus, deduction, last_change = row[14:]
+        scored_leaves = n_self + n_survey - na_scored
+        appraised_total = ZERO if appraised_total is None else appraised_total
+        survey_total = ZERO if survey_total is None else survey_total
+        sums[unit_id] = LeafSums(
+            must_fill=n_self - na_self,
+            filled=filled,
+            to_appraise=scored_leaves + bonus_counted,
+            appraised=scored_given + bonus_given,
+            missing=scored_leaves - scored_given + unconfirmed,
+            out_of_range=out_of_range,
+            self_total=ZERO if self_total is None else self_total,
+            appraised_total=appraised_total,
+            survey_total=survey_total,
+            bonus_proposed=ZERO if proposed_total is None else proposed_total,
+            bonus=ZERO if bonus is None else bonus,
+            deduction=ZERO if deduction is None else deduction,
+            scored_max=scored_full_max if na_scored_max is None else scored_full_max - na_scored_max,
+            scored=appraised_total + survey_total,
+        )
+        changed[unit_id] = last_change
     corrected = corrections_of(period)
     if corrected:
         units = {unit_id for unit_id, _ in corrected}

@@ -21,6 +21,7 @@ from cchc_portal.lib.text import TextProblem, clean_text, without_controls
 from scoring import audit, bulk, corrections, entry_fields, permissions
 from scoring.entry_fields import Viewer
 from scoring.models import LONG_TEXT_LIMIT, AuditEntry, Criterion, Evidence, Period, Score, Submission
+from scoring.results import unit_sums_refresh
 from scoring.workflow import submission_for
 
 log = logging.getLogger(__name__)
@@ -138,25 +139,25 @@ def scores_save_many(*, period: Period, changes: dict, by, reason: str = "") -> 
     if draft is not None:  # after publication: the changes wait in the correction being prepared
         written, conflicts = corrections.write(period=period, draft=draft, parsed=parsed, by=by)
         return Saved(changed=written, conflicts=_explain(period, conflicts, by))
-    written, touched, conflicts = _write(period, parsed, existing, by, reason)
+    written, touched, conflicts = _write(period, parsed, existing, by, reason, leaves)
     _start_drafts(period, touched, statuses, by)
     return Saved(changed=written, conflicts=_explain(period, conflicts, by))
 
 
-_UNSEEN = object()
+UNSEEN = object()
 
 
 def _seen(change: Change, leaf: Criterion):
-    """The value the user saw, cleaned like the value they sent; _UNSEEN when not said (or not readable)."""
+    """The value the user saw, cleaned like the value they sent; UNSEEN when not said (or not readable)."""
     if change.seen is None:
-        return _UNSEEN
+        return UNSEEN
     try:
         return _clean(Change(change.field, change.criterion_id, change.seen), leaf)
     except ValidationError:
-        return _UNSEEN
+        return UNSEEN
 
 
-def _same(a, b) -> bool:
+def same_value(a, b) -> bool:
     return a == b or (a in (None, "") and b in (None, ""))
 
 
@@ -221,19 +222,19 @@ def _clean(change: Change, leaf: Criterion):
         raise ValidationError(f"Tiêu chí {leaf.code}: {problem.message}") from None
 
 
-def _write(period, parsed, existing, by, reason) -> tuple[int, list, list]:
+def _write(period, parsed, existing, by, reason, leaves) -> tuple[int, list, list]:
     units = {unit.pk: unit for unit, *_ in parsed}
     entries, rows, conflicts, now = [], {}, [], timezone.now()
     for unit, change, leaf, value, seen, action in parsed:
         key = (unit.pk, leaf.pk)
         row = rows.get(key) or _stored_values(existing.get(key))
         old = row[change.field]
-        if seen is not _UNSEEN and _same(value, seen):
+        if seen is not UNSEEN and same_value(value, seen):
             continue  # the user left it as they saw it: whatever it is now stays
-        if seen is not _UNSEEN and not _same(old, seen) and not _same(old, value):
+        if seen is not UNSEEN and not same_value(old, seen) and not same_value(old, value):
             conflicts.append((unit, leaf, change.field, value, old, action))
             continue
-        if _same(old, value):
+        if same_value(old, value):
             continue
         row[change.field] = value
         rows[key] = row
@@ -246,6 +247,7 @@ def _write(period, parsed, existing, by, reason) -> tuple[int, list, list]:
     _upsert(period, rows, now)
     bulk.insert_rows(AuditEntry, audit.COLUMNS, entries)
     touched = {unit_id: units[unit_id] for unit_id, _ in rows}
+    unit_sums_refresh(period, touched, leaf_ids=list(leaves))
     return len(entries), list(touched.values()), conflicts
 
 
@@ -300,7 +302,9 @@ def evidence_add(*, period: Period, unit, criterion: Criterion, by, upload=None,
     )
     if criterion.criteria_set_id != period.criteria_set_id or criterion.children.exists():
         raise ValidationError(E_NOT_A_LEAF.format(code=criterion.code))
-    score, _ = Score.objects.get_or_create(period=period, unit=unit, criterion=criterion)
+    score, created = Score.objects.get_or_create(period=period, unit=unit, criterion=criterion)
+    if created:
+        unit_sums_refresh(period, [unit.pk])
     try:
         title = clean_text(title, max_length=Evidence._meta.get_field("title").max_length, label="Mô tả")
     except TextProblem as problem:

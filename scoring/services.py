@@ -19,7 +19,7 @@ from django.utils.text import slugify
 
 from cchc_portal.lib.text import TextProblem, clean_text
 from cchc_portal.public_cache import public_changed
-from scoring import audit, jobs, permissions, ranking
+from scoring import audit, permissions, ranking
 from scoring.figures import unit_figures
 from scoring.models import (
     PUBLIC_STATUSES,
@@ -31,6 +31,7 @@ from scoring.models import (
     ResultVersion,
     Score,
 )
+from scoring.ops import jobs
 from scoring.results import exact, points_of, rules_of
 from units.models import Unit
 

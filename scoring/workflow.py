@@ -80,10 +80,10 @@ def _ready_open(progress, need) -> None:
 
 
 def _ready_start_appraisal(progress, need) -> None:
-    period, units = progress.period, progress.units
+    units = progress.units
     waiting = progress.with_status(U.NOT_STARTED, U.DRAFT)
     submitted = len(units) - len(waiting)
-    days = period.deadline and (period.deadline - timezone.now()).days
+    days = progress.days_left
     need(
         progress.deadline_passed or not waiting,
         "Đã hết hạn tự đánh giá." if progress.deadline_passed else f"Chưa hết hạn tự đánh giá (còn {days} ngày).",

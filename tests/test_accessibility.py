@@ -18,8 +18,7 @@ import pytest
 from django.utils import timezone
 
 from scoring.models import GradeScheme, Period, Submission
-from tests.conftest import clear_locked_data, restore_reference_data
-from tests.reports.test_browser import ARTIFACTS, browser  # noqa: F401 - the browser fixture
+from tests.conftest import ARTIFACTS, clear_locked_data, restore_reference_data, sign_in_on_page
 from tests.scoring.test_period_page import appraise
 from units.models import Block
 
@@ -28,7 +27,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 VENDOR = Path(__file__).resolve().parent / "vendor"
 AXE = VENDOR / "axe-core" / "axe.min.js"
 SHOTS = ARTIFACTS / "tiep-can"
-PASSWORD = "mat-khau-dai-123"
 WIDTHS = (1366, 375)
 
 # (rule id, page name or "*") → why the finding is kept. Only moderate and minor rules may be listed here.
@@ -76,18 +74,14 @@ def year():
 class Visitor:
     """One browser context at one width; `check` runs axe on the page and keeps a screenshot."""
 
-    def __init__(self, browser, server: str, width: int, username: str | None = None):  # noqa: F811
+    def __init__(self, browser, server: str, width: int, username: str | None = None):
         self.context = browser.new_context(viewport={"width": width, "height": 900}, locale="vi-VN")
         self.page = self.context.new_page()
         self.page.on("dialog", lambda dialog: dialog.accept())
         self.server, self.width = server, width
         self.found: dict[str, list[dict]] = {}
         if username:
-            self.page.goto(server + "/dang-nhap/")
-            self.page.fill("#id_username", username)
-            self.page.fill("#id_password", PASSWORD)
-            with self.page.expect_navigation():
-                self.page.click("main button[type=submit]")
+            sign_in_on_page(self.page, server, username)
 
     def check(self, name: str, path: str | None = None) -> None:
         if path is not None:
@@ -139,7 +133,7 @@ def public_pages(lineage) -> dict[str, str]:
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_every_page_of_a_year_has_no_critical_or_serious_accessibility_problem(
-    browser,  # noqa: F811
+    browser,
     live_server,
     year,
     width,

@@ -5,7 +5,6 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from tests.conftest import clear_locked_data, restore_reference_data
-from tests.reports.test_browser import browser  # noqa: F401 - the browser fixture
 from tests.reports.test_public_browser import watch
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -13,13 +12,13 @@ PASSWORD = "mat-khau-dai-123"
 
 
 @pytest.fixture
-def superuser():
+def committed_superuser():
     restore_reference_data()
     yield get_user_model().objects.create_superuser("quantri.xuat", "quantri@example.gov.vn", PASSWORD)
     clear_locked_data()
 
 
-def test_select_all_works_on_the_export_page_and_nothing_breaks_the_policy(browser, live_server, superuser):  # noqa: F811
+def test_select_all_works_on_the_export_page_and_nothing_breaks_the_policy(browser, live_server, committed_superuser):
     page = browser.new_context(viewport={"width": 1366, "height": 900}, locale="vi-VN").new_page()
     problems = watch(page)
     missing = []

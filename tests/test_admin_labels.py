@@ -6,11 +6,8 @@ an aria-label. What the admin's scripts draw later is checked in the browser (te
 
 from html.parser import HTMLParser
 
-import pytest
-from django.contrib.auth import get_user_model
-
-from scoring.demo import demo_seed
 from scoring.models import AppraiserAssignment, GradeScheme, Period
+from scoring.ops.demo import demo_seed
 from tests.conftest import make_units
 
 SKIPPED_TYPES = {"hidden", "submit", "button", "reset", "image"}
@@ -47,15 +44,8 @@ def unnamed(html: str) -> list[str]:
     ]
 
 
-@pytest.fixture
-def admin_client(client, db):
-    user = get_user_model().objects.create_superuser("quantri", "quantri@example.gov.vn", "mat-khau-dai-123")
-    client.force_login(user)
-    return client, user
-
-
-def test_every_input_of_the_admin_pages_staff_use_has_a_name(admin_client, so):
-    client, user = admin_client
+def test_every_input_of_the_admin_pages_staff_use_has_a_name(superuser_client, superuser, so):
+    client, user = superuser_client, superuser
     demo_seed()
     period = Period.objects.get(is_demo=True)
     (unit,) = make_units(so, ["Sở Tư pháp"])
@@ -78,8 +68,8 @@ def test_every_input_of_the_admin_pages_staff_use_has_a_name(admin_client, so):
     assert not any(problems.values()), problems
 
 
-def test_a_date_time_field_names_its_date_and_its_time_box(admin_client):
-    client, user = admin_client
+def test_a_date_time_field_names_its_date_and_its_time_box(superuser_client, superuser):
+    client, user = superuser_client, superuser
     parser = _Inputs()
     parser.feed(client.get(f"/quan-tri/auth/user/{user.pk}/change/").content.decode())
     labels = {i["id"]: i.get("aria-label") for i in parser.inputs if i.get("id")}
@@ -88,8 +78,8 @@ def test_a_date_time_field_names_its_date_and_its_time_box(admin_client):
     assert labels["id_date_joined_0"] == "Ngày tham gia: ngày"
 
 
-def test_an_editable_list_names_each_cell_by_its_column_and_its_row(admin_client, so):
-    client, _user = admin_client
+def test_an_editable_list_names_each_cell_by_its_column_and_its_row(superuser_client, so):
+    client = superuser_client
     parser = _Inputs()
     parser.feed(client.get("/quan-tri/units/block/").content.decode())
     labels = [i.get("aria-label") for i in parser.inputs if i.get("name", "").endswith("-sort_order")]

@@ -12,7 +12,6 @@ from html import unescape
 from pathlib import Path
 
 import pytest
-from django.contrib.auth import get_user_model
 
 LOCALE = Path(__file__).resolve().parents[1] / "locale" / "vi" / "LC_MESSAGES"
 ENGLISH = [
@@ -37,15 +36,8 @@ ENGLISH = [
 ]
 
 
-@pytest.fixture
-def admin_client(client, db):
-    user = get_user_model().objects.create_superuser("quantri", "quantri@example.gov.vn", "mat-khau-dai-123")
-    client.force_login(user)
-    return client, user
-
-
-def test_the_admin_pages_staff_use_have_no_english_left(admin_client):
-    client, user = admin_client
+def test_the_admin_pages_staff_use_have_no_english_left(superuser_client, superuser):
+    client, user = superuser_client, superuser
     pages = [
         "/quan-tri/",
         "/quan-tri/auth/user/",
@@ -68,8 +60,8 @@ def test_the_admin_pages_staff_use_have_no_english_left(admin_client):
     assert "Đăng nhập và khóa tài khoản" in index and "Hàng đợi việc chạy nền" in index
 
 
-def test_the_admins_scripts_speak_vietnamese(admin_client):
-    client, _user = admin_client
+def test_the_admins_scripts_speak_vietnamese(superuser_client):
+    client = superuser_client
     catalog = client.get("/quan-tri/jsi18n/").content.decode()
     assert '"Sunday": "Ch\\u1ee7 nh\\u1eadt"' in catalog or '"Sunday": "Chủ nhật"' in catalog
     assert "Remove all %s" in catalog  # translated in locale/vi/LC_MESSAGES/djangojs.po

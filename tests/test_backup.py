@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 import tarfile
-import uuid
 from pathlib import Path
 
 import pytest
@@ -30,7 +29,7 @@ import django
 django.setup()
 from django.contrib.auth import get_user_model
 from django.test import Client
-from scoring.backup import installed_triggers
+from scoring.ops.backup import installed_triggers
 from scoring.models import AuditEntry, Evidence, Result, ResultVersion, Score
 from units.models import Unit
 
@@ -54,23 +53,10 @@ def run(args, env) -> subprocess.CompletedProcess:
     return done
 
 
-@pytest.fixture
-def target(tmp_path):
-    """An empty database of the same kind as the test's, and its DATABASE_URL; dropped afterwards."""
-    if connection.vendor == "postgresql":
-        name = f"cchc_restore_{uuid.uuid4().hex[:8]}"
-        with connection.cursor() as cursor:
-            cursor.execute(f"CREATE DATABASE {name}")
-        settings = connection.settings_dict
-        yield f"postgres://{settings['USER']}@{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}/{name}"
-        with connection.cursor() as cursor:
-            cursor.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    else:
-        yield f"sqlite:///{tmp_path / 'khoi-phuc.sqlite3'}"
-
-
 @pytest.mark.django_db(transaction=True)
-def test_a_backup_restores_into_an_empty_database_and_media_folder_with_everything(tmp_path, settings, target):
+def test_a_backup_restores_into_an_empty_database_and_media_folder_with_everything(
+    tmp_path, settings, empty_database_url
+):
     restore_reference_data()
     media = tmp_path / "media"
     settings.MEDIA_ROOT = media
@@ -95,7 +81,7 @@ def test_a_backup_restores_into_an_empty_database_and_media_folder_with_everythi
             manifest = json.loads(tar.extractfile("manifest.json").read())
             assert any(name.startswith("media/minh-chung/") for name in tar.getnames())
         restored = tmp_path / "media-khoi-phuc"
-        env = {**os.environ, "DATABASE_URL": target, "MEDIA_ROOT": str(restored), "CONN_MAX_AGE": "0"}
+        env = {**os.environ, "DATABASE_URL": empty_database_url, "MEDIA_ROOT": str(restored), "CONN_MAX_AGE": "0"}
         out = run(["manage.py", "restore", str(archive)], env).stdout
         assert "đã được đối chiếu" in out
         counts = json.loads(run(["-c", CHECK], env).stdout.strip().splitlines()[-1])

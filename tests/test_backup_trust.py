@@ -22,9 +22,9 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
 
-from scoring import backup
 from scoring.models import Job
-from tests.test_backup import ROOT, target  # noqa: F401 - the empty database fixture for restores
+from scoring.ops import backup
+from tests.test_backup import ROOT
 
 SESSION_KEY = "phienbimat0123456789abcdefghijkl"
 
@@ -154,7 +154,7 @@ def test_a_backup_taken_during_writes_matches_its_own_manifest_when_restored(tmp
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_truncated_or_damaged_archive_is_named_as_such_without_a_traceback(tmp_path, target):  # noqa: F811
+def test_a_truncated_or_damaged_archive_is_named_as_such_without_a_traceback(tmp_path, empty_database_url):
     Job.objects.create(kind="thu", title="một dòng")
     archive = tmp_path / "cchc-20270105.tar.gz"
     call_command("backup", "-o", str(archive), verbosity=0)
@@ -166,7 +166,7 @@ def test_a_truncated_or_damaged_archive_is_named_as_such_without_a_traceback(tmp
     flipped = tmp_path / "hong.tar.gz"
     flipped.write_bytes(whole[:-8] + bytes(b ^ 0xFF for b in whole[-8:-4]) + whole[-4:])  # checksum no longer fits
     cases = {cut: "bị cắt cụt", junk: "bị hỏng", flipped: "bị hỏng", tmp_path / "khong-co.tar.gz": "Không có tệp"}
-    env = _environment(target, tmp_path / "media-moi")
+    env = _environment(empty_database_url, tmp_path / "media-moi")
     for path, words in cases.items():
         done = subprocess.run(
             [sys.executable, "manage.py", "restore", str(path)], cwd=ROOT, env=env, capture_output=True, text=True

@@ -14,8 +14,9 @@ from django.test import Client
 from django.urls import reverse
 
 from cchc_portal import storage as media
-from scoring import jobs, scores
+from scoring import scores
 from scoring.models import Evidence, Job
+from scoring.ops import jobs
 from tests.lib.test_filetypes import pdf_bytes
 from tests.test_backup_trust import FullDisk
 

@@ -10,10 +10,8 @@ period's page and publishes it with Enter. Screenshots of a focused stop go to t
 
 import pytest
 
-from scoring.models import GradeScheme, Period, Score
-from tests.conftest import clear_locked_data, restore_reference_data
-from tests.reports.test_browser import ARTIFACTS, browser  # noqa: F401 - the browser fixture
-from units.models import Block
+from scoring.models import Period, Score
+from tests.conftest import ARTIFACTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -25,15 +23,6 @@ FOCUS = """() => {
   return {tag: e.tagName, id: e.id, name: e.getAttribute('name'), text: (e.innerText || e.value || '').slice(0, 40),
           style: s.outlineStyle, width: parseFloat(s.outlineWidth), visible: e.matches(':focus-visible')};
 }"""
-
-
-@pytest.fixture
-def cast():
-    restore_reference_data()
-    from tests.scoring.workflow_cast import Cast
-
-    yield Cast(Block.objects.get(code="so"), GradeScheme.objects.get(is_default=True))
-    clear_locked_data()
 
 
 def sign_in(keys: "Keyboard", server: str, username: str) -> None:
@@ -86,7 +75,10 @@ class Keyboard:
         return [s for s in self.stops if s["tag"] != "BODY" and (s["style"] in ("none", "") or s["width"] < 2)]
 
 
-def test_a_unit_assesses_itself_with_the_keyboard_only_and_always_sees_where_it_is(browser, live_server, cast):  # noqa: F811
+def test_a_unit_assesses_itself_with_the_keyboard_only_and_always_sees_where_it_is(
+    browser, live_server, committed_cast
+):
+    cast = committed_cast
     SHOTS.mkdir(parents=True, exist_ok=True)
     context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="vi-VN")
     page = context.new_page()
@@ -121,9 +113,10 @@ def test_a_unit_assesses_itself_with_the_keyboard_only_and_always_sees_where_it_
     context.close()
 
 
-def test_the_department_publishes_with_the_keyboard_only(browser, live_server, cast):  # noqa: F811
+def test_the_department_publishes_with_the_keyboard_only(browser, live_server, committed_cast):
     from tests.scoring.test_period_page import appraise
 
+    cast = committed_cast
     SHOTS.mkdir(parents=True, exist_ok=True)
     appraise(cast)
     cast.set_status(Period.Status.APPROVED)

@@ -92,11 +92,13 @@ def behind_nginx(settings):
 
 
 @pytest.fixture
-def people(db):
+def administrator_and_unit_staff(db):
     return user("quantri", ADMINISTRATOR), user("canbo.noivu", UNIT_STAFF)
 
 
-def test_made_up_names_from_one_address_behind_the_proxy_lock_nobody_else(people, behind_nginx, settings):
+def test_made_up_names_from_one_address_behind_the_proxy_lock_nobody_else(
+    administrator_and_unit_staff, behind_nginx, settings
+):
     """The attack as measured: 5 made-up names, each with a forged X-Forwarded-For, from 127.0.0.2."""
     for n in range(settings.AXES_FAILURE_LIMIT):
         response = login(f"khong-co-{n}", "sai", client_ip=f"10.9.9.{n}, 127.0.0.2")
@@ -108,7 +110,9 @@ def test_made_up_names_from_one_address_behind_the_proxy_lock_nobody_else(people
     assert login("quantri", PASSWORD, client_ip="127.0.0.2").status_code == 302  # even from the attacker's address
 
 
-def test_an_attacker_locks_the_administrator_only_from_the_attacker_s_own_address(people, behind_nginx, settings):
+def test_an_attacker_locks_the_administrator_only_from_the_attacker_s_own_address(
+    administrator_and_unit_staff, behind_nginx, settings
+):
     for _ in range(settings.AXES_FAILURE_LIMIT):
         login("quantri", "doan-mo", client_ip="203.0.113.66")
     assert login("quantri", PASSWORD, client_ip="203.0.113.66").status_code == 429
@@ -120,7 +124,7 @@ def test_an_attacker_locks_the_administrator_only_from_the_attacker_s_own_addres
     assert login("canbo.noivu", PASSWORD, client_ip="198.51.100.21").status_code == 302
 
 
-def test_attempts_during_a_lockout_neither_renew_it_nor_grow_the_row(people, settings, caplog):
+def test_attempts_during_a_lockout_neither_renew_it_nor_grow_the_row(administrator_and_unit_staff, settings, caplog):
     client = Client()
     for _ in range(settings.AXES_FAILURE_LIMIT):
         login("quantri", "doan-mo", client=client)
@@ -141,7 +145,7 @@ def test_attempts_during_a_lockout_neither_renew_it_nor_grow_the_row(people, set
     assert login("quantri", PASSWORD, client=client).status_code == 302
 
 
-def test_a_flood_of_wrong_passwords_keeps_each_row_small(people, behind_nginx, settings):
+def test_a_flood_of_wrong_passwords_keeps_each_row_small(administrator_and_unit_staff, behind_nginx, settings):
     """3,247 refused attempts made a 3.36 MB row; now no row holds more than its few failures."""
     for n in range(60):
         login("quantri", f"doan-{n}-" + "x" * 900, client_ip=f"203.0.113.{n % 3}")
@@ -151,7 +155,9 @@ def test_a_flood_of_wrong_passwords_keeps_each_row_small(people, behind_nginx, s
     assert max(len(row.post_data) + len(row.get_data) for row in rows) < 100
 
 
-def test_the_lockout_page_says_in_vietnamese_when_it_ends_and_how_to_get_in_sooner(people, settings):
+def test_the_lockout_page_says_in_vietnamese_when_it_ends_and_how_to_get_in_sooner(
+    administrator_and_unit_staff, settings
+):
     for _ in range(settings.AXES_FAILURE_LIMIT):
         page = login("quantri", "doan-mo")
     assert page.status_code == 429
@@ -165,7 +171,7 @@ def test_the_lockout_page_says_in_vietnamese_when_it_ends_and_how_to_get_in_soon
     assert timezone.localtime(locked_at).utcoffset() == timedelta(hours=7)  # the time is Việt Nam's
 
 
-def test_a_locked_administrator_gets_back_in_with_the_unlock_command(people, settings, capsys):
+def test_a_locked_administrator_gets_back_in_with_the_unlock_command(administrator_and_unit_staff, settings, capsys):
     for address in ("10.0.0.1", "10.0.0.2"):
         for _ in range(settings.AXES_FAILURE_LIMIT):
             login("quantri", "doan-mo", via=address)
@@ -185,8 +191,8 @@ def test_a_locked_administrator_gets_back_in_with_the_unlock_command(people, set
         call_command("unlock_login", "quantri2")
 
 
-def test_a_password_reset_through_the_mailed_link_lifts_the_lock(people, settings):
-    admin = people[0]
+def test_a_password_reset_through_the_mailed_link_lifts_the_lock(administrator_and_unit_staff, settings):
+    admin = administrator_and_unit_staff[0]
     for _ in range(settings.AXES_FAILURE_LIMIT):
         login("quantri", "doan-mo")
     link = (
@@ -201,7 +207,7 @@ def test_a_password_reset_through_the_mailed_link_lifts_the_lock(people, setting
     assert login("quantri", new).status_code == 302
 
 
-def test_expired_attempts_and_old_login_records_are_cleared(people, settings, capsys):
+def test_expired_attempts_and_old_login_records_are_cleared(administrator_and_unit_staff, settings, capsys):
     for _ in range(2):
         login("canbo.noivu", "doan-mo", via="10.0.0.1")
         login("canbo.noivu", "doan-mo", via="10.0.0.2")

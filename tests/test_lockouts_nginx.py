@@ -18,6 +18,7 @@ from urllib.parse import urlencode, urlparse
 import pytest
 from axes.models import AccessAttempt, AccessLog
 
+from benchmarks.nginx import documented_config
 from tests.scoring.workflow_cast import user
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,13 +26,6 @@ NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").e
 PASSWORD = "mat-khau-dai-123"
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def documented_server_block() -> str:
-    """The `server { … }` of the nginx section of docs/deploy.md, exactly as an operator copies it."""
-    text = (ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
-    section = text[text.index("## 6. nginx") :]
-    return re.search(r"```nginx\n(.*?)```", section, re.S).group(1)
 
 
 def free_port() -> int:
@@ -48,35 +42,11 @@ def nginx(live_server, tmp_path, settings):
         pytest.skip("nginx is not installed (apt-get install nginx-light).")
     # As BEHIND_TLS_PROXY=1 sets it in production.
     settings.TRUSTED_PROXIES = ["127.0.0.1", "::1"]
-    block = documented_server_block()
     upstream = urlparse(live_server.url)
     port = free_port()
-    assert "listen 80;" in block and "proxy_pass http://127.0.0.1:8000;" in block
-    block = block.replace("listen 80;", f"listen 127.0.0.1:{port};")
-    block = block.replace(
-        "proxy_pass http://127.0.0.1:8000;", f"proxy_pass http://{upstream.hostname}:{upstream.port};"
-    )
-    temp = {name: tmp_path / name for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi")}
-    for folder in temp.values():
-        folder.mkdir()
+    # The documented blocks (the page cache's http-level file and the server block), as an operator copies them.
     conf = tmp_path / "nginx.conf"
-    conf.write_text(
-        f"""
-pid {tmp_path}/nginx.pid;
-error_log {tmp_path}/error.log;
-events {{ worker_connections 64; }}
-http {{
-    access_log {tmp_path}/access.log;
-    client_body_temp_path {temp["body"]};
-    proxy_temp_path {temp["proxy"]};
-    fastcgi_temp_path {temp["fastcgi"]};
-    uwsgi_temp_path {temp["uwsgi"]};
-    scgi_temp_path {temp["scgi"]};
-{block}
-}}
-""",
-        encoding="utf-8",
-    )
+    conf.write_text(documented_config(tmp_path, port, f"{upstream.hostname}:{upstream.port}"), encoding="utf-8")
     process = subprocess.Popen(
         [NGINX, "-p", str(tmp_path), "-c", str(conf), "-g", "daemon off; master_process off;"],
         stdout=subprocess.PIPE,
@@ -168,3 +138,31 @@ def test_nginx_does_not_announce_its_version(nginx):
         connection.close()
         assert response.getheader("Server") == "nginx", (path, response.getheader("Server"))
         assert not re.search(r"nginx/\d", body), path
+
+
+def test_nginx_keeps_public_pages_for_readers_and_never_a_signed_in_persons(nginx):
+    """The documented page cache: a second anonymous reader gets the page from nginx without reaching the portal;
+    a signed-in person always reaches the portal and sees their own page, which no reader is ever given."""
+    from django.core.signals import request_started
+
+    reached = []
+    counter = lambda **kwargs: reached.append(kwargs.get("environ", {}).get("PATH_INFO"))  # noqa: E731
+    request_started.connect(counter)
+    try:
+        user("canbo.noivu")
+        first, again = Browser(nginx, "127.0.0.2"), Browser(nginx, "127.0.0.3")
+        status, anonymous = first.request("GET", "/")
+        assert status == 200 and "Đăng xuất" not in anonymous
+        assert again.request("GET", "/") == (200, anonymous)
+        assert reached.count("/") == 1  # the second reader was answered by nginx
+
+        staff = Browser(nginx, "127.0.0.4")
+        assert staff.login("canbo.noivu", PASSWORD) == 302
+        status, signed_in = staff.request("GET", "/")
+        assert status == 200 and "Đăng xuất (canbo.noivu)" in signed_in
+        assert reached.count("/") == 2  # passed through, not the kept anonymous page
+        for reader in (first, again, Browser(nginx, "127.0.0.5")):
+            status, page = reader.request("GET", "/")
+            assert status == 200 and "canbo.noivu" not in page
+    finally:
+        request_started.disconnect(counter)

@@ -26,7 +26,6 @@ from scoring.imports.score_sheets import KINDS, run_check
 from scoring.models import CriteriaSet, Criterion, GradeScheme, Method, Period, Score
 from scoring.permissions import ADMINISTRATOR, UNIT_STAFF
 from scoring.scores import Change, scores_save
-from tests.reports.test_browser import browser  # noqa: F401 - the browser fixture
 from tests.scoring.workflow_cast import user
 from units.models import Block, Unit
 
@@ -259,18 +258,15 @@ def test_a_published_results_file_reads_scores_by_the_table(case):
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_the_entry_page_checks_points_by_the_table_as_they_are_typed(browser, live_server):  # noqa: F811 - fixture
-    from tests.conftest import clear_locked_data, restore_reference_data
+def test_the_entry_page_checks_points_by_the_table_as_they_are_typed(browser, live_server):
+    from tests.conftest import clear_locked_data, restore_reference_data, sign_in_on_page
 
     restore_reference_data()
     try:
         period = Leaves()
         page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="vi-VN")
-        page.goto(f"{live_server.url}/dang-nhap/?next=/cham-diem/ky/{period.period.pk}/don-vi/{period.unit.code}/")
-        page.fill("#id_username", "canbo.so")
-        page.fill("#id_password", "mat-khau-dai-123")
-        page.click("main button[type=submit]")
-        page.wait_for_url(f"**/don-vi/{period.unit.code}/")
+        entry = f"/cham-diem/ky/{period.period.pk}/don-vi/{period.unit.code}/"
+        sign_in_on_page(page, live_server.url, "canbo.so", going_to=entry)
         for case in TEXT_CASES:
             leaf = period.leaf[case["maximum"]]
             page.fill(f"#id_{leaf.pk}-self_points", case["raw"])

@@ -14,7 +14,6 @@ import pytest
 from django.test import Client
 
 from tests.conftest import clear_locked_data, publish_table, restore_reference_data
-from tests.reports.test_browser import browser  # noqa: F401 - the browser fixture
 
 ORIGIN = "https://bao.example.vn"
 API = [
@@ -29,12 +28,12 @@ NOT_API = [
 
 
 @pytest.fixture
-def table(so):
+def two_unit_table_2022(so):
     return publish_table(so, 2022, [("Sở A", "90"), ("Sở B", "85")])
 
 
 @pytest.mark.parametrize("url", API)
-def test_every_api_answer_may_be_read_by_any_site_without_credentials(table, url):
+def test_every_api_answer_may_be_read_by_any_site_without_credentials(two_unit_table_2022, url):
     client = Client(HTTP_ORIGIN=ORIGIN)
     for answer in (client.get(url), client.head(url)):
         assert answer["Access-Control-Allow-Origin"] == "*", (url, answer.status_code)
@@ -42,7 +41,7 @@ def test_every_api_answer_may_be_read_by_any_site_without_credentials(table, url
         assert not answer.has_header("Access-Control-Allow-Credentials")
 
 
-def test_a_browsers_preflight_before_a_conditional_request_is_answered(table):
+def test_a_browsers_preflight_before_a_conditional_request_is_answered(two_unit_table_2022):
     answer = Client(HTTP_ORIGIN=ORIGIN).options(
         "/api/v1/results/2022/so/",
         HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET",
@@ -55,26 +54,26 @@ def test_a_browsers_preflight_before_a_conditional_request_is_answered(table):
     assert not answer.has_header("Access-Control-Allow-Credentials")
 
 
-def test_the_open_data_page_says_so_with_examples_for_a_web_page_and_for_python(table):
+def test_the_open_data_page_says_so_with_examples_for_a_web_page_and_for_python(two_unit_table_2022):
     page = Client().get("/du-lieu-mo/").content.decode()
     assert "<code>Access-Control-Allow-Origin: *</code>" in page
     assert 'await fetch("http://testserver/api/v1/results/2022/so/")' in page
     assert 'urlopen("http://testserver/api/v1/results/2022/so/")' in page
 
 
-def test_a_write_to_the_api_is_refused_without_a_cors_header(table):
+def test_a_write_to_the_api_is_refused_without_a_cors_header(two_unit_table_2022):
     answer = Client(HTTP_ORIGIN=ORIGIN).post("/api/v1/periods/")
     assert answer.status_code == 405 and not answer.has_header("Access-Control-Allow-Origin")
 
 
 @pytest.mark.parametrize("url", NOT_API)
-def test_no_page_outside_the_api_says_another_site_may_read_it(table, url):
+def test_no_page_outside_the_api_says_another_site_may_read_it(two_unit_table_2022, url):
     client = Client(HTTP_ORIGIN=ORIGIN)
     for answer in (client.get(url), client.options(url, HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET")):
         assert not any(name.lower().startswith("access-control-") for name in answer.headers), (url, answer.headers)
 
 
-def test_a_signed_in_staff_page_has_no_cors_header(table, django_user_model):
+def test_a_signed_in_staff_page_has_no_cors_header(two_unit_table_2022, django_user_model):
     client = Client(HTTP_ORIGIN=ORIGIN)
     client.force_login(django_user_model.objects.create_user("canbo", password="mat-khau-dai-123"))
     answer = client.get("/cham-diem/")
@@ -127,7 +126,7 @@ READ = """async url => {
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_a_page_on_another_origin_reads_the_api_but_not_the_html(
-    browser,  # noqa: F811
+    browser,
     live_server,
     other_site,
     published_in_transaction,

@@ -9,7 +9,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import Client
 
@@ -103,13 +102,13 @@ def test_one_unit_under_two_spellings_is_one_unit_and_its_history_follows(db, ca
     assert period.decision_number == "24/QĐ-UBND"
 
 
-def test_the_admin_joins_two_units_that_are_one(db, admin_client, so):
+def test_the_admin_joins_two_units_that_are_one(db, superuser_client, so):
     from tests.conftest import publish_table
 
     publish_table(so, 2021, [("Thanh tra Thừa Thiên Huế", "80")])
     publish_table(so, 2022, [("Thanh tra tỉnh", "81")])
     old, new = Unit.objects.get(name="Thanh tra Thừa Thiên Huế"), Unit.objects.get(name="Thanh tra tỉnh")
-    answer = admin_client.post(
+    answer = superuser_client.post(
         "/quan-tri/units/unit/", {"action": "join_units", "_selected_action": [old.pk, new.pk]}, follow=True
     )
     assert "là tên cũ của “Thanh tra tỉnh” (từ năm 2022)" in answer.content.decode()
@@ -139,11 +138,3 @@ def test_the_portals_csv_names_the_measures_of_a_percentage_table(db, tmp_path):
     with pytest.raises(Exception, match="khác điểm đạt ÷ điểm tối đa × 100 = 85,31"):
         call_command("import_results", str(bad))
     assert not Period.objects.filter(year=2025).exists()
-
-
-@pytest.fixture
-def admin_client(db):
-    user = get_user_model().objects.create_superuser("quantri", "quantri@example.gov.vn", "mat-khau-dai-123")
-    client = Client()
-    client.force_login(user)
-    return client

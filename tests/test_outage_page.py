@@ -37,7 +37,7 @@ def test_a_frozen_job_queue_is_the_503_page_within_its_timeout_not_a_request_hel
     import socket
     import time
 
-    from scoring import jobs
+    from scoring.ops import jobs
 
     restore_reference_data()  # a transactional test before this one flushed the migrations' rows away
     listener = socket.socket()

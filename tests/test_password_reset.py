@@ -17,7 +17,7 @@ from django.test.utils import CaptureQueriesContext
 
 from scoring.accounts import reset
 from scoring.permissions import UNIT_STAFF
-from tests.scoring.test_jobs import queue, work  # noqa: F401 - a real RQ queue on the test machine's Redis
+from tests.conftest import work
 from tests.scoring.workflow_cast import user
 
 URL = "/quen-mat-khau/"
@@ -88,7 +88,7 @@ def test_a_reset_answers_at_once_with_a_hanging_mail_server_and_the_queued_mail_
     settings,
     silent_smtp,
     smtp_to,
-    queue,  # noqa: F811
+    queue,
     caplog,
 ):
     smtp_to(silent_smtp)
@@ -145,7 +145,7 @@ def test_without_redis_a_known_and_an_unknown_address_cost_the_page_the_same_que
     assert [m.to for m in mail.outbox] == [[KNOWN]]
 
 
-def test_the_queued_job_sends_the_mail_with_the_link_to_the_host_that_was_asked(account, queue, settings):  # noqa: F811
+def test_the_queued_job_sends_the_mail_with_the_link_to_the_host_that_was_asked(account, queue, settings):
     settings.ALLOWED_HOSTS = ["cchc.example.gov.vn"]
     response = Client().post(URL, {"email": KNOWN.upper()}, HTTP_HOST="cchc.example.gov.vn", secure=True)
     assert response.status_code == 302 and response["Location"] == "/quen-mat-khau/da-gui/"
@@ -157,7 +157,7 @@ def test_the_queued_job_sends_the_mail_with_the_link_to_the_host_that_was_asked(
 
 def test_a_known_and_an_unknown_address_cost_the_page_the_same_queries_and_one_queued_job_each(
     account,
-    queue,  # noqa: F811
+    queue,
 ):
     client = Client()
     client.get(URL)  # the session and the CSRF machinery warmed up alike for both

@@ -28,11 +28,11 @@ def everything_public(client: Client) -> list:
 
 
 @pytest.fixture
-def published(so):
+def table_2024(so):
     return publish_table(so, 2024, ROWS)
 
 
-def test_renaming_a_unit_or_the_block_changes_no_published_table(published, so):
+def test_renaming_a_unit_or_the_block_changes_no_published_table(table_2024, so):
     client = Client()
     before = everything_public(client)
     unit = Unit.objects.get(name="Sở Kế hoạch và Đầu tư")
@@ -49,7 +49,7 @@ def test_renaming_a_unit_or_the_block_changes_no_published_table(published, so):
     assert "Tên trong các bảng đã công bố: Sở Kế hoạch và Đầu tư." in history
 
 
-def test_the_grade_bands_of_a_scheme_used_by_a_published_period_cannot_change(published, scheme):
+def test_the_grade_bands_of_a_scheme_used_by_a_published_period_cannot_change(table_2024, scheme):
     band = GradeBand.objects.filter(scheme=scheme).first()
     for write in (
         lambda: GradeBand.objects.filter(pk=band.pk).update(lower_bound=85),
@@ -70,8 +70,8 @@ def test_an_unused_scheme_can_still_be_edited(db):
     assert GradeBand.objects.get(pk=band.pk).lower_bound == 75
 
 
-def test_unsetting_the_current_version_is_refused_so_the_table_cannot_vanish(published):
-    version = ResultVersion.objects.get(period=published)
+def test_unsetting_the_current_version_is_refused_so_the_table_cannot_vanish(table_2024):
+    version = ResultVersion.objects.get(period=table_2024)
     with pytest.raises(DatabaseError, match="mới hơn"), transaction.atomic():
         ResultVersion.objects.filter(pk=version.pk).update(is_current=False)
     assert Client().get("/xep-hang/2024/so/").status_code == 200
@@ -79,7 +79,7 @@ def test_unsetting_the_current_version_is_refused_so_the_table_cannot_vanish(pub
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="TRUNCATE exists on PostgreSQL only")
 @pytest.mark.parametrize("table", locks.PG_TRUNCATE_TABLES)
-def test_truncate_is_refused_while_anything_is_published(published, table):
+def test_truncate_is_refused_while_anything_is_published(table_2024, table):
     counts = (Result.objects.count(), AuditEntry.objects.count(), Period.objects.count())
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no foreign-key check left pending by the fixture

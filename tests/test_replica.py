@@ -101,7 +101,7 @@ def replica_alias(django_db_setup):
 
 
 @pytest.fixture
-def published():
+def table_2022_on_the_replica():
     """The 2022 tables imported on the primary (committed, the generation renewed as the portal does) and
     replayed by the replica."""
     _point_replica_at(REPLICA_URL)
@@ -154,7 +154,7 @@ PUBLIC_URLS = [
 ]
 
 
-def test_anonymous_public_pages_read_only_the_replica(client, published):
+def test_anonymous_public_pages_read_only_the_replica(client, table_2022_on_the_replica):
     yte = unit_code("Sở Y tế")
     for url in (url.format(yte=yte) for url in PUBLIC_URLS):
         response, primary, copy = queries(url, client)
@@ -168,7 +168,7 @@ def test_anonymous_public_pages_read_only_the_replica(client, published):
     assert score_of(response.content.decode(), "Sở Y tế") == "88,351" and primary == copy == []
 
 
-def test_staff_pages_signed_in_readers_and_posts_use_the_primary(client, published):
+def test_staff_pages_signed_in_readers_and_posts_use_the_primary(client, table_2022_on_the_replica):
     response, primary, copy = queries("/dang-nhap/", client, "post", username="khong-co", password="sai-mat-khau-1")
     assert response.status_code == 200 and primary and copy == []
     client.force_login(user("quan.tri", ADMINISTRATOR))
@@ -177,7 +177,7 @@ def test_staff_pages_signed_in_readers_and_posts_use_the_primary(client, publish
         assert response.status_code == 200 and primary and copy == [], (url, copy)
 
 
-def test_a_lagging_replica_is_skipped_and_nothing_stale_is_cached(client, published, tmp_path, caplog):
+def test_a_lagging_replica_is_skipped_and_nothing_stale_is_cached(client, table_2022_on_the_replica, tmp_path, caplog):
     source = FIXTURES / "ket-qua-cong-bo-2022.csv"
     correction = tmp_path / "dinh-chinh.csv"
     correction.write_text(
@@ -208,7 +208,9 @@ def test_a_lagging_replica_is_skipped_and_nothing_stale_is_cached(client, publis
     assert scores["Sở Y tế"] == "90.351" and primary == [] and len(copy) >= 2
 
 
-def test_a_replica_that_is_down_is_skipped_and_not_tried_again_at_once(client, published, caplog, monkeypatch):
+def test_a_replica_that_is_down_is_skipped_and_not_tried_again_at_once(
+    client, table_2022_on_the_replica, caplog, monkeypatch
+):
     _point_replica_at("postgres://postgres@127.0.0.1:1/")  # nothing listens there: connection refused
     attempts = []
     replica_connection = connections[REPLICA]

@@ -13,7 +13,7 @@ from django.test import Client
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from scoring.permissions import ADMINISTRATOR, UNIT_STAFF
+from scoring.permissions import UNIT_STAFF
 from tests.scoring.workflow_cast import user
 from tests.test_settings import manage
 
@@ -40,12 +40,7 @@ def required(settings):
     settings.ADMIN_SECOND_FACTOR = True
 
 
-@pytest.fixture
-def admin(db):
-    return user("quantri", ADMINISTRATOR)
-
-
-def test_an_administrator_without_an_app_is_sent_to_set_one_up_and_nowhere_else(admin, required, settings):
+def test_an_administrator_without_an_app_is_sent_to_set_one_up_and_nowhere_else(administrator, required, settings):
     settings.OTP_TOTP_THROTTLE_FACTOR = 0
     client = signed_in("quantri")
     for page in ("/cham-diem/", "/quan-tri/", "/viec/00000000-0000-0000-0000-000000000000/"):
@@ -58,25 +53,25 @@ def test_an_administrator_without_an_app_is_sent_to_set_one_up_and_nowhere_else(
     assert "phải bật xác thực hai bước trước khi làm việc" in text
     assert 'src="data:image/svg+xml' in text  # the QR code, allowed by the page's CSP (img-src data:)
     assert "Tắt xác thực hai bước" not in text
-    device = TOTPDevice.objects.get(user=admin, confirmed=False)
+    device = TOTPDevice.objects.get(user=administrator, confirmed=False)
     assert "otpauth://totp/C%E1%BB%95ng%20CCHC%3Aquantri" in device.config_url  # "Cổng CCHC:quantri" in the app
     wrong = client.post(SETUP, {"code": "000000" if code(device) != "000000" else "111111", "next": "/cham-diem/"})
     assert wrong.status_code == 400 and "Mã không đúng" in wrong.content.decode()
     done = client.post(SETUP, {"code": code(device, 1), "next": "/cham-diem/"})
     assert done.status_code == 302 and done["Location"] == "/cham-diem/"
-    assert TOTPDevice.objects.get(user=admin).confirmed
+    assert TOTPDevice.objects.get(user=administrator).confirmed
     assert client.get("/cham-diem/").status_code == 200
     assert client.get(SETUP).content.decode().count("luôn phải dùng xác thực hai bước") == 1
 
 
-def test_an_administrator_with_an_app_gives_a_code_after_the_password(admin, required, settings):
+def test_an_administrator_with_an_app_gives_a_code_after_the_password(administrator, required, settings):
     settings.OTP_TOTP_THROTTLE_FACTOR = 0  # the wrong tries below would otherwise make the right one wait
-    device = TOTPDevice.objects.create(user=admin, name="điện thoại", confirmed=True)
+    device = TOTPDevice.objects.create(user=administrator, name="điện thoại", confirmed=True)
     client = signed_in("quantri")
     response = client.get("/cham-diem/")
     assert response.status_code == 302 and response["Location"].startswith(VERIFY)
     assert client.get(SETUP).status_code == 302  # no second app added before the first one's code
-    assert TOTPDevice.objects.filter(user=admin).count() == 1
+    assert TOTPDevice.objects.filter(user=administrator).count() == 1
     assert "mã 6 chữ số" in client.get(response["Location"]).content.decode()
     bad = client.post(VERIFY, {"code": "12ab56", "next": "/cham-diem/"})
     assert bad.status_code == 400 and "đúng 6 chữ số" in bad.content.decode()
@@ -92,8 +87,8 @@ def test_an_administrator_with_an_app_gives_a_code_after_the_password(admin, req
     assert again.post(VERIFY, {"code": right}).status_code == 400
 
 
-def test_wrong_codes_make_the_next_try_wait(admin, required):
-    device = TOTPDevice.objects.create(user=admin, name="điện thoại", confirmed=True)
+def test_wrong_codes_make_the_next_try_wait(administrator, required):
+    device = TOTPDevice.objects.create(user=administrator, name="điện thoại", confirmed=True)
     client = signed_in("quantri")
     right = code(device)
     client.post(VERIFY, {"code": "000000" if right != "000000" else "111111"})
@@ -120,17 +115,17 @@ def test_others_may_turn_it_on_and_then_must_give_codes(db, required, settings):
     assert not TOTPDevice.objects.filter(user__username="canbo.a").exists()
 
 
-def test_an_administrator_cannot_turn_it_off(admin, required):
-    device = TOTPDevice.objects.create(user=admin, name="điện thoại", confirmed=True)
+def test_an_administrator_cannot_turn_it_off(administrator, required):
+    device = TOTPDevice.objects.create(user=administrator, name="điện thoại", confirmed=True)
     client = signed_in("quantri")
     client.post(VERIFY, {"code": code(device)})
     response = client.post("/xac-thuc-hai-buoc/tat/", follow=True)
     assert "không tắt được" in response.content.decode()
-    assert TOTPDevice.objects.filter(user=admin).exists()
+    assert TOTPDevice.objects.filter(user=administrator).exists()
 
 
-def test_a_lost_phone_is_removed_from_the_server_and_the_next_login_sets_up_a_new_one(admin, required, capsys):
-    TOTPDevice.objects.create(user=admin, name="điện thoại", confirmed=True)
+def test_a_lost_phone_is_removed_from_the_server_and_the_next_login_sets_up_a_new_one(administrator, required, capsys):
+    TOTPDevice.objects.create(user=administrator, name="điện thoại", confirmed=True)
     call_command("remove_second_factor", "quantri")
     assert "Đã gỡ ứng dụng xác thực của quantri" in capsys.readouterr().out
     assert signed_in("quantri").get("/cham-diem/")["Location"].startswith(SETUP)

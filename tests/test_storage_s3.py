@@ -37,8 +37,6 @@ CREDENTIALS = {"access_key": "testing", "secret_key": "testing", "region_name": 
 # Every byte value, over more than one read chunk: what comes back must be exactly what went in.
 PDF = b"%PDF-1.4\n" + bytes(range(256)) * 4096 + b"\n%%EOF\n"
 
-target = test_backup.target  # an empty database of the test's kind, for the restore
-
 
 @pytest.fixture(scope="module")
 def s3(tmp_path_factory):
@@ -249,7 +247,7 @@ def test_a_vanished_pending_upload_asks_for_the_file_again_and_its_marked_copy_a
 
 
 @pytest.mark.django_db(transaction=True)
-def test_backup_carries_the_buckets_files_and_restore_puts_them_into_an_empty_bucket(s3, tmp_path, target):
+def test_backup_carries_the_buckets_files_and_restore_puts_them_into_an_empty_bucket(s3, tmp_path, empty_database_url):
     restore_reference_data()
     from scoring.models import GradeScheme
     from tests.scoring.workflow_cast import Cast
@@ -267,7 +265,7 @@ def test_backup_carries_the_buckets_files_and_restore_puts_them_into_an_empty_bu
             assert not [name for name in tar.getnames() if name.startswith("media/imports")]
         env = {
             **os.environ,
-            "DATABASE_URL": target,
+            "DATABASE_URL": empty_database_url,
             "CONN_MAX_AGE": "0",
             "MEDIA_ROOT": str(tmp_path / "khong-dung"),
             "STORAGE_S3_BUCKET": BUCKET,

@@ -51,18 +51,11 @@ def test_the_rule_itself_refuses_each_and_keeps_line_breaks_only_where_they_belo
 # --- A unit's name -------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def admin_client(db):
-    client = Client()
-    client.force_login(get_user_model().objects.create_superuser("quantri", "q@example.gov.vn", "mat-khau-dai-123"))
-    return client
-
-
 @CASES
-def test_the_admin_form_refuses_such_a_unit_name(admin_client, case):
+def test_the_admin_form_refuses_such_a_unit_name(superuser_client, case):
     block = Block.objects.get(code="so")
     data = {"code": "so-moi", "name": HOSTILE[case], "short_name": "", "block": block.pk}
-    response = admin_client.post("/quan-tri/units/unit/add/", data)
+    response = superuser_client.post("/quan-tri/units/unit/add/", data)
     assert response.status_code == 200
     assert REASON[case] in response.content.decode() or "255" in response.content.decode()
     assert not Unit.objects.filter(code="so-moi").exists()
@@ -74,14 +67,14 @@ def excel_text(text: str) -> str:
 
 
 @CASES
-def test_the_admin_import_refuses_such_a_unit_name(admin_client, case):
+def test_the_admin_import_refuses_such_a_unit_name(superuser_client, case):
     workbook = Workbook()
     workbook.active.append(["Mã đơn vị", "Tên đơn vị", "Tên viết tắt", "Khối"])
     workbook.active.append(["so-moi", excel_text(HOSTILE[case]), None, "so"])
     buffer = BytesIO()
     workbook.save(buffer)
     upload = SimpleUploadedFile("don-vi.xlsx", buffer.getvalue())
-    response = admin_client.post("/quan-tri/units/unit/import/", {"format": "0", "import_file": upload})
+    response = superuser_client.post("/quan-tri/units/unit/import/", {"format": "0", "import_file": upload})
     assert "confirm_form" not in response.context
     page = response.content.decode()
     assert REASON[case] in page or "255" in page
@@ -161,6 +154,6 @@ def test_every_workbook_exports_rows_holding_control_characters(cast, so):
 
 
 @pytest.mark.parametrize("url", ["/quan-tri/units/unit/?q=S%E1%BB%9F%00", "/xep-hang/so-sanh/so.xlsx?tu=%00"])
-def test_a_query_string_holding_nul_is_refused_before_any_view(admin_client, url):
-    response = admin_client.get(url)
+def test_a_query_string_holding_nul_is_refused_before_any_view(superuser_client, url):
+    response = superuser_client.get(url)
     assert response.status_code == 400 and "U+0000" in response.content.decode()

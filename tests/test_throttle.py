@@ -7,14 +7,8 @@ from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 
 from cchc_portal import throttle
-from tests.reports.lineage_cast import Lineage
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def cast(so):
-    return Lineage(so)
 
 
 @pytest.fixture(autouse=True)
@@ -40,7 +34,7 @@ def test_an_ipv6_network_counts_as_one_holder():
     assert throttle._holder("::ffff:203.0.113.7") == "203.0.113.7"
 
 
-def test_pages_rendered_for_one_address_are_limited_and_cached_pages_are_not(settings, cast):
+def test_pages_rendered_for_one_address_are_limited_and_cached_pages_are_not(settings, lineage):
     settings.PUBLIC_MISSES_PER_MINUTE = 3
     client = Client(REMOTE_ADDR="198.51.100.1")
     for url in ("/xep-hang/2025/so/", "/don-vi/so-y-te/", "/don-vi/so-tai-chinh/"):
@@ -56,7 +50,7 @@ def test_pages_rendered_for_one_address_are_limited_and_cached_pages_are_not(set
     assert client.get("/don-vi/ban-qlda/").status_code == 200  # now cached: nothing to render
 
 
-def test_searches_have_their_own_smaller_limit(settings, cast):
+def test_searches_have_their_own_smaller_limit(settings, lineage):
     settings.SEARCHES_PER_MINUTE = 2
     client = Client(REMOTE_ADDR="198.51.100.1")
     assert client.get("/tim-kiem/", {"q": "y te"}).status_code == 200
@@ -69,7 +63,7 @@ def test_searches_have_their_own_smaller_limit(settings, cast):
     assert client.get("/don-vi/so-y-te/").status_code == 200  # other pages keep their own limit
 
 
-def test_behind_the_proxy_each_client_has_its_own_count_whatever_it_forwards(settings, cast):
+def test_behind_the_proxy_each_client_has_its_own_count_whatever_it_forwards(settings, lineage):
     settings.TRUSTED_PROXIES = ["127.0.0.1"]  # behind the documented nginx
     settings.PUBLIC_MISSES_PER_MINUTE = 2
     settings.SEARCHES_PER_MINUTE = 0  # off: only the page limit here
@@ -83,7 +77,7 @@ def test_behind_the_proxy_each_client_has_its_own_count_whatever_it_forwards(set
     assert other.status_code == 200
 
 
-def test_public_pages_the_cache_does_not_keep_count_every_request(settings, cast):
+def test_public_pages_the_cache_does_not_keep_count_every_request(settings, lineage):
     settings.PUBLIC_MISSES_PER_MINUTE = 2
     client = Client(REMOTE_ADDR="198.51.100.1")
     assert client.get("/xep-hang/2025/so/lan-1/").status_code == 200
@@ -92,7 +86,7 @@ def test_public_pages_the_cache_does_not_keep_count_every_request(settings, cast
     assert client.get("/xep-hang/so-sanh/so.xlsx").status_code == 429
 
 
-def test_the_api_is_refused_in_json(settings, cast):
+def test_the_api_is_refused_in_json(settings, lineage):
     settings.PUBLIC_MISSES_PER_MINUTE = 1
     client = Client(REMOTE_ADDR="198.51.100.1")
     assert client.get("/api/v1/results/2025/so/").status_code == 200

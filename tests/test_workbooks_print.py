@@ -23,13 +23,13 @@ from django.db.models import F
 from openpyxl import load_workbook
 
 from reports.comparison import comparison_workbook
-from reports.detailed import detailed_workbook
 from reports.excel import ranking_workbook
-from reports.queries import ranking_page
-from scoring.demo import demo_seed
-from scoring.excel_audit import audit_workbook
+from reports.pages.ranking import ranking_page
+from scoring.exports.audit import audit_workbook
+from scoring.exports.detailed import detailed_workbook
 from scoring.imports.score_sheets import KINDS, run_check, score_template
 from scoring.models import AuditEntry, Criterion, Method, Score
+from scoring.ops.demo import demo_seed
 from scoring.scores import Change, scores_save
 from units.models import Block, Unit
 from units.resources import SafeXLSX, UnitResource

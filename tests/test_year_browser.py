@@ -23,15 +23,13 @@ from openpyxl import Workbook, load_workbook
 
 from scoring.models import Period, Score, Submission
 from scoring.permissions import ADMINISTRATOR, APPRAISER, UNIT_STAFF
-from tests.conftest import clear_locked_data, make_units, restore_reference_data
-from tests.reports.test_browser import ARTIFACTS, browser  # noqa: F401 - the browser fixture
+from tests.conftest import ARTIFACTS, clear_locked_data, make_units, restore_reference_data, sign_in_on_page
 from tests.scoring.workflow_cast import user
 from units.models import Block
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SHOTS = ARTIFACTS / "nam"
-PASSWORD = "mat-khau-dai-123"
 CRITERIA = [
     ("Mã", "Nội dung", "Điểm tối đa", "Cách chấm"),
     ("1", "Công tác chỉ đạo, điều hành cải cách hành chính", 10, "tự đánh giá"),
@@ -47,7 +45,7 @@ CRITERIA = [
 
 
 @pytest.fixture
-def people():
+def two_departments_with_accounts():
     restore_reference_data()
     block = Block.objects.get(code="so")
     justice, health = make_units(block, ["Sở Tư pháp", "Sở Y tế"])
@@ -76,7 +74,7 @@ def criteria_workbook(path: Path) -> Path:
 class Person:
     """One browser context: a person signed in, and the screenshots of what they saw."""
 
-    def __init__(self, browser, server: str, username: str | None):  # noqa: F811
+    def __init__(self, browser, server: str, username: str | None):
         self.context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="vi-VN")
         self.page = self.context.new_page()
         self.page.on("dialog", lambda dialog: dialog.accept())
@@ -84,11 +82,7 @@ class Person:
         self.page.on("console", self._console)
         self.server = server
         if username:
-            self.go("/dang-nhap/")
-            self.page.fill("#id_username", username)
-            self.page.fill("#id_password", PASSWORD)
-            self.page.click("main button[type=submit]")
-            self.page.wait_for_url("**/cham-diem/")
+            sign_in_on_page(self.page, server, username, going_to="/cham-diem/")
 
     def _console(self, message) -> None:
         # A refused form answers 400 with the page and its errors: the browser notes it, nothing is wrong.
@@ -116,8 +110,8 @@ class Person:
         assert not self.console, (name, self.console)
 
 
-def test_the_whole_year_with_three_people_and_a_citizen(browser, live_server, people, tmp_path):  # noqa: F811
-    block, justice, health, accounts = people
+def test_the_whole_year_with_three_people_and_a_citizen(browser, live_server, two_departments_with_accounts, tmp_path):
+    block, justice, health, accounts = two_departments_with_accounts
     SHOTS.mkdir(parents=True, exist_ok=True)
     admin = Person(browser, live_server.url, "quantri")
 

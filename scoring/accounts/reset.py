@@ -19,7 +19,7 @@ from django.core.cache import caches
 from django.http import HttpResponseRedirect
 
 from cchc_portal.addresses import client_address
-from scoring import jobs
+from scoring.ops import jobs
 
 log = logging.getLogger("scoring.accounts")
 

@@ -33,7 +33,7 @@ def units_without_account(period, units: list[Unit]) -> list[Unit]:
             unit__block_id=period.block_id, user__is_active=True, user__groups__name=UNIT_STAFF
         ).values_list("unit_id", flat=True)
     )
-    return sorted((unit for unit in units if unit.pk not in covered), key=lambda unit: vietnamese_sort_key(unit.name))
+    return sorted((unit for unit in units if unit.pk not in covered), key=lambda unit: unit.name_order)
 
 
 def role_problem(user) -> str:
@@ -103,7 +103,7 @@ def unit_accounts(*, year: int) -> AccountsListing:
     current = Q(last_year__isnull=True) | Q(last_year__gte=year - 1)
     units = sorted(
         Unit.objects.filter(current | Q(pk__in=UnitMembership.objects.values("unit_id"))).select_related("block"),
-        key=lambda unit: (unit.block.sort_order, unit.block.code, vietnamese_sort_key(unit.name)),
+        key=lambda unit: (unit.block.sort_order, unit.block.code, unit.name_order),
     )
     in_group = Exists(Group.objects.filter(name=UNIT_STAFF, user=OuterRef("user_id")))
     # Every membership: each one's unit is in the list above.

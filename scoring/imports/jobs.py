@@ -1,15 +1,16 @@
-"""A large score sheet, once checked and confirmed, is written by a background job (scoring.jobs)."""
+"""A large score sheet, once checked and confirmed, is written by a background job (scoring.ops.jobs)."""
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 
-from scoring import jobs, permissions
+from scoring import permissions
 from scoring.imports import pending_uploads
 from scoring.imports.score_sheets import check_sheet, kind_or_none, scores_import, sheet_leaves
-from scoring.jobs import JobRefused, Outcome, Progress, kind
 from scoring.models import Period
+from scoring.ops import jobs
+from scoring.ops.jobs import JobRefused, Outcome, Progress, kind
 
 E_GONE = "Kỳ đánh giá hoặc người nhập không còn."
 E_CLOSED = "Kỳ đánh giá đã công bố hoặc đã khóa: không nhập điểm được nữa."

@@ -32,7 +32,7 @@ from cchc_portal.lib.text import TextProblem, clean_text, name_key, normalize_na
 from scoring import ranking
 from scoring.imports import upload_limits
 from scoring.models import GradeScheme, Period, Result
-from scoring.ranking import INDEX_PLACES
+from scoring.ranking import INDEX_PLACES, vietnamese_sort_key
 from scoring.results import engine_bands
 from scoring.services import Measures, result_version_seal
 from units.models import Block, Unit
@@ -758,7 +758,7 @@ def _units_for(block, group, keys: dict, matcher: _Matcher) -> dict[str, Unit]:
         for key, name in new.items():
             code = _new_unit_code(block, name, codes)
             codes.add(code)
-            created.append((key, Unit(code=code, name=name, block=block)))
+            created.append((key, Unit(code=code, name=name, block=block, sort_key=vietnamese_sort_key(name))))
         Unit.objects.bulk_create([unit for _, unit in created])
         for key, unit in created:
             units[key] = unit

@@ -5,7 +5,7 @@ checked, every problem is reported at once with its sheet, row, column and value
 workbook is produced with each bad cell highlighted and commented. Nothing here writes to the database;
 `scores_import` does that, all or nothing, through the same service as the entry page.
 
-The layout (`SHEET_LAYOUT`) is shared with the detailed report (`reports.detailed`), whose first sheet
+The layout (`SHEET_LAYOUT`) is shared with the detailed report (`scoring.exports.detailed`), whose first sheet
 is also an input format: the header row is found by the "Mã đơn vị" cell in column A, the "Điểm tối đa"
 row is skipped, leaf-code columns are read, and "Cộng …", "Tổng điểm", "Xếp loại", "Vị thứ" are read past.
 """

@@ -56,15 +56,15 @@ def problem(form, name: str) -> str:
 
 @register.simple_tag
 def leaf_row(row, sheet, attention):
-    """A leaf's row of the entry sheet (`scoring.entry_rows`)."""
-    from scoring.entry_rows import leaf_row as draw
+    """A leaf's row of the entry sheet (`scoring.staff.entry_rows`)."""
+    from scoring.staff.entry_rows import leaf_row as draw
 
     return draw(row, sheet, attention)
 
 
 @register.simple_tag
 def history_rows(entries):
-    """The rows of the entry sheet's history (`scoring.entry_rows`)."""
-    from scoring.entry_rows import history_rows as draw
+    """The rows of the entry sheet's history (`scoring.staff.entry_rows`)."""
+    from scoring.staff.entry_rows import history_rows as draw
 
     return draw(entries)

@@ -1,18 +1,11 @@
-"""The open-data API against its own OpenAPI 3.1 description: every answer of the cast validates against the
+"""The open-data API against its own OpenAPI 3.1 description: every answer about the lineage cast validates against the
 schema the API publishes at /api/v1/schema/, and the description names every path the API serves."""
 
 import pytest
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
-from tests.reports.lineage_cast import Lineage
-
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def cast(so):
-    return Lineage(so)
 
 
 @pytest.fixture
@@ -47,7 +40,7 @@ def validator(document, name: str) -> Draft202012Validator:
         ("/api/v1/criteria/2024/so/", "Error"),
     ],
 )
-def test_every_answer_validates_against_the_published_schema(client, cast, schema, url, component):
+def test_every_answer_validates_against_the_published_schema(client, lineage, schema, url, component):
     answer = client.get(url)
     assert answer.status_code == (404 if component == "Error" else 200)
     errors = sorted(validator(schema, component).iter_errors(answer.json()), key=lambda e: list(e.path))
@@ -92,7 +85,7 @@ def test_the_schema_describes_every_path_of_the_api(schema):
     assert served == set(schema["paths"])
 
 
-def test_the_api_answers_conditional_requests(client, cast):
+def test_the_api_answers_conditional_requests(client, lineage):
     first = client.get("/api/v1/results/2025/so/")
     assert client.get("/api/v1/results/2025/so/", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
     assert client.get("/api/v1/periods/", HTTP_IF_NONE_MATCH=client.get("/api/v1/periods/")["ETag"]).status_code == 304
@@ -118,6 +111,6 @@ def test_the_api_refuses_writes_with_405_in_json(client):
         assert "chỉ đọc" in answer.json()["error"]
 
 
-def test_a_criterion_answer_not_scored_here_is_never_304(client, cast):
+def test_a_criterion_answer_not_scored_here_is_never_304(client, lineage):
     tag = client.get("/api/v1/results/2024/so/")["ETag"]
     assert client.get("/api/v1/criteria/2024/so/", HTTP_IF_NONE_MATCH=tag).status_code == 404

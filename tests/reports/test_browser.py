@@ -4,62 +4,29 @@ Screenshots go to test-artifacts/ so a person can look at them. Where Chromium i
 test is skipped locally; CI installs it and sets CI=true, so there the test always runs.
 """
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 
-from tests.conftest import clear_locked_data, restore_reference_data
+from tests.conftest import ARTIFACTS, clear_locked_data, restore_reference_data
 
 ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-sync",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
 
 # A live server needs committed data, so these tests run in real transactions; the flush after
-# each one also empties the migrations' rows, which `published` puts back.
+# each one also empties the migrations' rows, which `committed_table_2022` puts back.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM:
-        if os.environ.get("CI"):
-            pytest.fail("Chromium is not installed; .ci/run installs Debian's chromium package.")
-        pytest.skip("Chromium is not installed (apt-get install chromium).")
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API keeps an event loop on this thread; the test's own database work is
-    # still synchronous, which Django only allows with this switch (as Playwright's docs advise).
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            yield browser
-            browser.close()
-    finally:
-        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
-
-
 @pytest.fixture
-def published():
+def committed_table_2022():
     restore_reference_data()
     call_command("import_results", str(ROOT / "fixtures" / "ket-qua-cong-bo-2022.csv"))
     yield
     clear_locked_data()
 
 
-def test_a_citizen_reads_the_2022_department_ranking(browser, live_server, published):
+def test_a_citizen_reads_the_2022_department_ranking(browser, live_server, committed_table_2022):
     ARTIFACTS.mkdir(exist_ok=True)
     page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="vi-VN")
     page.goto(f"{live_server.url}/xep-hang/2022/so/")
@@ -81,7 +48,7 @@ def test_a_citizen_reads_the_2022_department_ranking(browser, live_server, publi
     page.close()
 
 
-def test_the_table_stays_readable_on_a_phone(browser, live_server, published):
+def test_the_table_stays_readable_on_a_phone(browser, live_server, committed_table_2022):
     ARTIFACTS.mkdir(exist_ok=True)
     page = browser.new_page(viewport={"width": 375, "height": 800}, locale="vi-VN")
     page.goto(f"{live_server.url}/xep-hang/2022/so/")

@@ -23,7 +23,7 @@ MERGED = "Sở Nông nghiệp và Môi trường"
 
 
 @pytest.fixture
-def published(so, huyen):
+def tables_2020_and_2022(so, huyen):
     """The real 2020 (top five only) and 2022 (all 21 departments) tables, imported as published."""
     out = StringIO()
     call_command("import_results", str(FIXTURES / "ket-qua-cong-bo-2020-mot-phan.csv"), "--partial", stdout=out)
@@ -32,15 +32,15 @@ def published(so, huyen):
 
 
 @pytest.fixture
-def merged_2024(published):
+def merged_2024(tables_2020_and_2022):
     """2024: agriculture and environment merged into one department; Sở Du lịch only renamed."""
-    merged = Unit.objects.create(code="so-nn-mt", name=MERGED, block=published, first_year=2024)
+    merged = Unit.objects.create(code="so-nn-mt", name=MERGED, block=tables_2020_and_2022, first_year=2024)
     Unit.objects.get(name="Sở Nông nghiệp và Phát triển nông thôn").successors.add(merged)
     Unit.objects.get(name="Sở Tài nguyên và Môi trường").successors.add(merged)
-    renamed = Unit.objects.create(code="so-du-lich-moi", name="Sở Du lịch và Văn hóa", block=published)
+    renamed = Unit.objects.create(code="so-du-lich-moi", name="Sở Du lịch và Văn hóa", block=tables_2020_and_2022)
     Unit.objects.get(name="Sở Du lịch").successors.add(renamed)
     return publish_table(
-        published,
+        tables_2020_and_2022,
         2024,
         [("Sở Nội vụ", "91.5"), (MERGED, "89.25"), ("Sở Du lịch và Văn hóa", "85"), ("Sở Tư pháp", "80.125")],
     )
@@ -63,8 +63,8 @@ def rows_by_name(ws) -> dict[str, dict]:
     return rows
 
 
-def test_each_year_has_score_grade_and_rank_and_later_years_a_rank_change(published):
-    ws = sheet(comparison_workbook(published))
+def test_each_year_has_score_grade_and_rank_and_later_years_a_rank_change(tables_2020_and_2022):
+    ws = sheet(comparison_workbook(tables_2020_and_2022))
     assert ws["A1"].value == (
         "So sánh kết quả đánh giá, xếp loại công tác cải cách hành chính của các sở, ban, ngành cấp tỉnh "
         "các năm 2020–2022"
@@ -86,8 +86,8 @@ def test_each_year_has_score_grade_and_rank_and_later_years_a_rank_change(publis
     assert "Năm 2020: nguồn công bố chỉ nêu một phần bảng kết quả." in ws["A2"].value
 
 
-def test_rows_follow_the_latest_table_in_rank_order(published):
-    ws = sheet(comparison_workbook(published))
+def test_rows_follow_the_latest_table_in_rank_order(tables_2020_and_2022):
+    ws = sheet(comparison_workbook(tables_2020_and_2022))
     names = [row[1].value for row in ws.iter_rows(min_row=HEADER_ROW + 1)]
     assert len(names) == 21
     assert names[:3] == ["Sở Thông tin và Truyền thông", "Sở Tài nguyên và Môi trường", "Văn phòng UBND tỉnh"]
@@ -95,8 +95,8 @@ def test_rows_follow_the_latest_table_in_rank_order(published):
     assert [row[0].value for row in ws.iter_rows(min_row=HEADER_ROW + 1)] == list(range(1, 22))
 
 
-def test_the_rank_change_is_the_previous_rank_minus_the_current_one(published):
-    rows = rows_by_name(sheet(comparison_workbook(published)))
+def test_the_rank_change_is_the_previous_rank_minus_the_current_one(tables_2020_and_2022):
+    rows = rows_by_name(sheet(comparison_workbook(tables_2020_and_2022)))
     noi_vu = rows["Sở Nội vụ"]
     assert (noi_vu["Vị thứ 2020"].value, noi_vu["Vị thứ 2022"].value) == (1, 10)
     assert noi_vu["Thay đổi vị thứ"].value == -9
@@ -107,8 +107,8 @@ def test_the_rank_change_is_the_previous_rank_minus_the_current_one(published):
     assert rows["Sở Y tế"]["Thay đổi vị thứ"].value is None
 
 
-def test_scores_are_numbers_with_each_years_published_decimals(published):
-    rows = rows_by_name(sheet(comparison_workbook(published)))
+def test_scores_are_numbers_with_each_years_published_decimals(tables_2020_and_2022):
+    rows = rows_by_name(sheet(comparison_workbook(tables_2020_and_2022)))
     noi_vu = rows["Sở Nội vụ"]
     assert (noi_vu["Điểm 2020"].value, noi_vu["Điểm 2020"].number_format) == (87.87, "0.00")
     assert (noi_vu["Điểm 2022"].value, noi_vu["Điểm 2022"].number_format) == (87.405, "0.000")
@@ -148,17 +148,17 @@ def test_units_gone_from_the_latest_table_follow_at_the_bottom_with_blanks(merge
     assert gone["Ghi chú"].value == f"Đơn vị kế thừa: {MERGED}"
 
 
-def test_a_table_that_is_not_published_never_appears(published):
-    publish_table(published, 2023, [("Sở Nội vụ", "99.999")], status=Period.Status.APPROVED)
-    ws = sheet(comparison_workbook(published))
+def test_a_table_that_is_not_published_never_appears(tables_2020_and_2022):
+    publish_table(tables_2020_and_2022, 2023, [("Sở Nội vụ", "99.999")], status=Period.Status.APPROVED)
+    ws = sheet(comparison_workbook(tables_2020_and_2022))
     assert not any("2023" in str(value) for value in header(ws))
     assert "99.999" not in str([[c.value for c in row] for row in ws.iter_rows()])
-    ws = sheet(comparison_workbook(published, [2023]))
+    ws = sheet(comparison_workbook(tables_2020_and_2022, [2023]))
     assert ws.max_row <= HEADER_ROW
 
 
-def test_the_sheet_has_frozen_headers_and_prints_a4_landscape(published):
-    ws = sheet(comparison_workbook(published))
+def test_the_sheet_has_frozen_headers_and_prints_a4_landscape(tables_2020_and_2022):
+    ws = sheet(comparison_workbook(tables_2020_and_2022))
     assert ws.freeze_panes == "C5"
     assert str(ws.page_setup.paperSize) == Worksheet.PAPERSIZE_A4
     assert ws.page_setup.orientation == "landscape"
@@ -185,7 +185,7 @@ def test_the_comparison_reads_a_fixed_number_of_queries(so, huyen):
     assert counts == [2, 2]  # the published results, the succession links
 
 
-def test_the_public_url_downloads_the_comparison_under_a_vietnamese_name(client, published):
+def test_the_public_url_downloads_the_comparison_under_a_vietnamese_name(client, tables_2020_and_2022):
     response = client.get("/xep-hang/so-sanh/so.xlsx")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -198,7 +198,7 @@ def test_the_public_url_downloads_the_comparison_under_a_vietnamese_name(client,
     assert load_workbook(BytesIO(response.content)).sheetnames == ["So sánh Sở, ban, ngành cấp tỉnh"]
 
 
-def test_a_year_range_limits_the_columns(client, published):
+def test_a_year_range_limits_the_columns(client, tables_2020_and_2022):
     ws = sheet(client.get("/xep-hang/so-sanh/so.xlsx?tu=2021&den=2022").content)
     assert header(ws) == ["TT", "Tên đơn vị", "Điểm 2022", "Xếp loại 2022", "Vị thứ 2022", "Ghi chú"]
     ws = sheet(client.get("/xep-hang/so-sanh/so.xlsx?den=2020").content)
@@ -210,18 +210,18 @@ def test_a_year_range_limits_the_columns(client, published):
     "query",
     ["tu=abc", "den=20222", "tu=-2020", "tu=2022&den=2020", "tu=２０２２", "tu=1e3", "den=99999999999999999999999"],
 )
-def test_bad_years_are_refused_with_a_vietnamese_message(client, published, query):
+def test_bad_years_are_refused_with_a_vietnamese_message(client, tables_2020_and_2022, query):
     response = client.get(f"/xep-hang/so-sanh/so.xlsx?{query}")
     assert response.status_code == 400
     assert response["Content-Type"].startswith("text/plain")
     assert "không hợp lệ" in response.content.decode()
 
 
-def test_an_unknown_block_or_one_with_nothing_published_is_not_found(client, published):
+def test_an_unknown_block_or_one_with_nothing_published_is_not_found(client, tables_2020_and_2022):
     assert client.get("/xep-hang/so-sanh/khong-co.xlsx").status_code == 404
     assert client.get("/xep-hang/so-sanh/xa.xlsx").status_code == 404
     assert client.get("/xep-hang/so-sanh/so.xlsx?tu=2023&den=2030").status_code == 404
 
 
-def test_only_safe_methods_are_allowed(client, published):
+def test_only_safe_methods_are_allowed(client, tables_2020_and_2022):
     assert client.post("/xep-hang/so-sanh/so.xlsx").status_code == 405

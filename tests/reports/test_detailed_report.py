@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from reports import detailed
-from reports.detailed import detailed_workbook
+from scoring.exports import detailed
+from scoring.exports.detailed import detailed_workbook
 from scoring.imports.score_sheets import kind_or_none, run_check
 from scoring.models import CriteriaSet, Criterion, Method, Period, Score
 from scoring.permissions import ADMINISTRATOR
@@ -90,15 +90,15 @@ def build_period(block, scheme, units: dict[str, dict], *, status=Period.Status.
 
 
 @pytest.fixture
-def period(so, scheme):
+def scored_period(so, scheme):
     # A unit that closed before 2024 is not part of the report.
     Unit.objects.create(code="so-cu", name="Sở Đã Giải Thể", block=so, last_year=2020)
     return build_period(so, scheme, SCORES)
 
 
 @pytest.fixture
-def workbook(period):
-    return load_workbook(BytesIO(detailed_workbook(period)))
+def workbook(scored_period):
+    return load_workbook(BytesIO(detailed_workbook(scored_period)))
 
 
 def values(ws, row: int) -> list:
@@ -264,11 +264,11 @@ def test_the_third_sheet_lists_the_criteria_tree_with_method_and_level(workbook)
     assert rows[0][3] == "Tự đánh giá, thẩm định"
 
 
-def test_importing_the_exported_sheet_back_changes_nothing(period):
+def test_importing_the_exported_sheet_back_changes_nothing(scored_period):
     admin = user("quantri.baocao", ADMINISTRATOR)
-    content = detailed_workbook(period)
+    content = detailed_workbook(scored_period)
     for kind in ("tham-dinh", "dieu-tra"):
-        check = run_check(BytesIO(content), "bao-cao.xlsx", period, kind_or_none(kind), admin)
+        check = run_check(BytesIO(content), "bao-cao.xlsx", scored_period, kind_or_none(kind), admin)
         assert check.errors == []
         assert check.counts["units"] == 3
         assert (check.counts["new"], check.counts["changed"]) == (0, 0)
@@ -290,11 +290,11 @@ def test_the_report_reads_a_fixed_number_of_queries_whatever_the_number_of_units
     assert len(rows) == 9 and {r[-1] for r in rows} == {1}  # nine equal totals share rank 1
 
 
-def test_units_read_a_few_at_a_time_come_out_whole_and_in_rank_order(monkeypatch, period):
-    whole = load_workbook(BytesIO(detailed_workbook(period)))
+def test_units_read_a_few_at_a_time_come_out_whole_and_in_rank_order(monkeypatch, scored_period):
+    whole = load_workbook(BytesIO(detailed_workbook(scored_period)))
     monkeypatch.setattr(detailed, "UNITS_PER_READ", 2)  # three units: two reads
     with CaptureQueriesContext(connection) as queries:
-        content = detailed_workbook(period)
+        content = detailed_workbook(scored_period)
     assert len(queries) == 6
     chunked = load_workbook(BytesIO(content))
     for sheet in (detailed.RESULTS_SHEET, detailed.SCORES_SHEET):
@@ -304,7 +304,7 @@ def test_units_read_a_few_at_a_time_come_out_whole_and_in_rank_order(monkeypatch
     assert names == ["Sở Tư pháp", "Sở Y tế", FORMULA_NAME]  # 90.5, then 87, then no total yet
 
 
-def test_the_workbook_is_written_in_write_only_mode(monkeypatch, period):
+def test_the_workbook_is_written_in_write_only_mode(monkeypatch, scored_period):
     calls = []
     real = detailed.Workbook
 
@@ -313,11 +313,11 @@ def test_the_workbook_is_written_in_write_only_mode(monkeypatch, period):
         return real(*args, **kwargs)
 
     monkeypatch.setattr(detailed, "Workbook", spy)
-    detailed_workbook(period)
+    detailed_workbook(scored_period)
     assert calls == [{"write_only": True}]
 
 
-def test_export_report_writes_a_workbook_openpyxl_opens(period, tmp_path):
+def test_export_report_writes_a_workbook_openpyxl_opens(scored_period, tmp_path):
     target = tmp_path / "bao-cao.xlsx"
     out = StringIO()
     call_command("export_report", "--year", "2024", "--block", "so", "-o", str(target), stdout=out)
@@ -332,6 +332,6 @@ def test_export_report_fails_in_vietnamese_for_a_missing_period(db, tmp_path):
     assert not (tmp_path / "x.xlsx").exists()
 
 
-def test_export_report_fails_in_vietnamese_when_the_file_cannot_be_written(period, tmp_path):
+def test_export_report_fails_in_vietnamese_when_the_file_cannot_be_written(scored_period, tmp_path):
     with pytest.raises(CommandError, match="Không ghi được tệp"):
         call_command("export_report", "--year", "2024", "--block", "so", "-o", str(tmp_path / "khong-co" / "x.xlsx"))

@@ -19,7 +19,7 @@ ROWS = [
 
 
 @pytest.fixture
-def table(so):
+def table_2022_with_a_formula(so):
     return publish_table(so, 2022, ROWS)
 
 
@@ -27,7 +27,7 @@ def open_sheet(response):
     return load_workbook(BytesIO(response.content)).active
 
 
-def test_the_workbook_has_the_announcement_layout(client, table):
+def test_the_workbook_has_the_announcement_layout(client, table_2022_with_a_formula):
     response = client.get("/xep-hang/2022/so.xlsx")
     assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     ws = open_sheet(response)
@@ -43,7 +43,7 @@ def test_the_workbook_has_the_announcement_layout(client, table):
     assert [r[0] for r in body] == [1, 2, 3] and [r[4] for r in body] == [1, 2, 3]
 
 
-def test_scores_are_numbers_shown_with_the_published_decimals(client, table):
+def test_scores_are_numbers_shown_with_the_published_decimals(client, table_2022_with_a_formula):
     ws = open_sheet(client.get("/xep-hang/2022/so.xlsx"))
     assert ws["C7"].data_type == "n"
     assert ws["C7"].value == 88.92
@@ -57,7 +57,7 @@ def test_two_decimal_years_use_a_two_decimal_format(client, so):
     assert ws["A3"].value == "Nguồn công bố chỉ nêu một phần bảng kết quả."
 
 
-def test_the_sheet_prints_on_a4_with_the_header_repeated_and_columns_that_fit(client, table):
+def test_the_sheet_prints_on_a4_with_the_header_repeated_and_columns_that_fit(client, table_2022_with_a_formula):
     ws = open_sheet(client.get("/xep-hang/2022/so.xlsx"))
     assert str(ws.page_setup.paperSize) == Worksheet.PAPERSIZE_A4  # "9" is A4
     assert ws.page_setup.orientation == "portrait"
@@ -69,13 +69,13 @@ def test_the_sheet_prints_on_a4_with_the_header_repeated_and_columns_that_fit(cl
     assert ws.column_dimensions["C"].width >= len("Điểm đánh giá")
 
 
-def test_text_that_looks_like_a_formula_is_written_as_text(client, table):
+def test_text_that_looks_like_a_formula_is_written_as_text(client, table_2022_with_a_formula):
     ws = open_sheet(client.get("/xep-hang/2022/so.xlsx"))
     assert ws["B8"].data_type == "s"
     assert ws["B8"].value.startswith("=HYPERLINK")
 
 
-def test_the_file_downloads_under_a_vietnamese_name(client, table):
+def test_the_file_downloads_under_a_vietnamese_name(client, table_2022_with_a_formula):
     disposition = client.get("/xep-hang/2022/so.xlsx")["Content-Disposition"]
     assert disposition.startswith('attachment; filename="ket-qua-cchc-so-2022.xlsx"')
     encoded = disposition.split("filename*=UTF-8''", 1)[1]
@@ -84,7 +84,7 @@ def test_the_file_downloads_under_a_vietnamese_name(client, table):
     assert open_sheet(client.get("/xep-hang/2022/so.xlsx")).title == "Sở, ban, ngành cấp tỉnh 2022"  # not "so-2022"
 
 
-def test_the_api_returns_the_table_in_rank_order_with_scores_as_strings(client, table):
+def test_the_api_returns_the_table_in_rank_order_with_scores_as_strings(client, table_2022_with_a_formula):
     response = client.get("/api/v1/results/2022/so/")
     assert response["Content-Type"] == "application/json; charset=utf-8"
     data = json.loads(response.content)

@@ -6,8 +6,7 @@ test-artifacts/bo-cuc/."""
 import pytest
 
 from scoring.permissions import ADMINISTRATOR
-from tests.conftest import clear_locked_data, restore_reference_data
-from tests.reports.test_browser import ARTIFACTS, browser  # noqa: F401 - the browser fixture
+from tests.conftest import ARTIFACTS, sign_in_on_page
 from tests.scoring.workflow_cast import user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -27,29 +26,20 @@ HEADER = """() => {
 
 
 @pytest.fixture
-def lineage():
-    restore_reference_data()
-    from tests.reports.lineage_cast import Lineage
-    from units.models import Block
-
-    cast = Lineage(Block.objects.get(code="so"))
+def lineage_and_an_administrator(committed_lineage):
+    """The committed lineage cast and the Department's administrator, who also works in the admin."""
     admin = user("quantri.vien.so.noi.vu", ADMINISTRATOR)
     admin.is_staff = True
     admin.save()
-    yield cast
-    clear_locked_data()
+    return committed_lineage
 
 
 def sign_in(page, server):
-    page.goto(f"{server}/dang-nhap/")
-    page.fill("#id_username", "quantri.vien.so.noi.vu")
-    page.fill("#id_password", "mat-khau-dai-123")
-    page.click("main button[type=submit]")
-    page.wait_for_url("**/cham-diem/")
+    sign_in_on_page(page, server, "quantri.vien.so.noi.vu", going_to="/cham-diem/")
 
 
 @pytest.mark.parametrize("who", ["citizen", "administrator"])
-def test_the_header_is_one_line_at_1366_px(browser, live_server, lineage, who):  # noqa: F811
+def test_the_header_is_one_line_at_1366_px(browser, live_server, lineage_and_an_administrator, who):
     SHOTS.mkdir(parents=True, exist_ok=True)
     context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="vi-VN")
     page = context.new_page()
@@ -63,7 +53,11 @@ def test_the_header_is_one_line_at_1366_px(browser, live_server, lineage, who): 
     context.close()
 
 
-def test_the_account_menu_opens_from_the_keyboard_and_stays_in_the_window(browser, live_server, lineage):  # noqa: F811
+def test_the_account_menu_opens_from_the_keyboard_and_stays_in_the_window(
+    browser,
+    live_server,
+    lineage_and_an_administrator,
+):
     context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="vi-VN")
     page = context.new_page()
     sign_in(page, live_server.url)
@@ -82,7 +76,12 @@ PHONE_PAGES = {"don-vi": "/don-vi/so-tai-chinh/", "du-lieu-mo": "/du-lieu-mo/", 
 
 
 @pytest.mark.parametrize("name", list(PHONE_PAGES))
-def test_phone_pages_do_not_scroll_sideways_and_their_tables_read(browser, live_server, lineage, name):  # noqa: F811
+def test_phone_pages_do_not_scroll_sideways_and_their_tables_read(
+    browser,
+    live_server,
+    lineage_and_an_administrator,
+    name,
+):
     from scoring.models import Period
 
     SHOTS.mkdir(parents=True, exist_ok=True)

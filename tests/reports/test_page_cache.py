@@ -7,14 +7,7 @@ from django.core.cache.backends.locmem import LocMemCache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.reports.lineage_cast import Lineage
-
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def cast(so):
-    return Lineage(so)
 
 
 def page_keys() -> list[str]:
@@ -23,7 +16,7 @@ def page_keys() -> list[str]:
     return [key for key in store._cache if key.split(":", 2)[2].startswith("page:")]
 
 
-def test_a_hundred_junk_query_strings_make_one_entry_and_one_render(client, cast):
+def test_a_hundred_junk_query_strings_make_one_entry_and_one_render(client, lineage):
     assert client.get("/xep-hang/2025/so/").status_code == 200
     assert len(page_keys()) == 1
     with CaptureQueriesContext(connection) as captured:
@@ -35,13 +28,13 @@ def test_a_hundred_junk_query_strings_make_one_entry_and_one_render(client, cast
     assert "?utm_source=x99" not in response.content.decode()
 
 
-def test_the_printed_address_carries_no_query_string(client, cast):
+def test_the_printed_address_carries_no_query_string(client, lineage):
     html = client.get("/xep-hang/2025/so/?utm_source=bao-chi").content.decode()
     assert "In từ http://testserver/xep-hang/2025/so/</p>" in html
     assert "bao-chi" not in client.get("/xep-hang/2025/so/").content.decode()
 
 
-def test_the_parameters_a_page_reads_make_entries_the_others_do_not(client, cast):
+def test_the_parameters_a_page_reads_make_entries_the_others_do_not(client, lineage):
     for n in range(20):
         assert client.get("/tim-kiem/", {"q": "y te", "trang": n, "utm": n}).status_code == 200
     assert len(page_keys()) == 1
@@ -56,7 +49,7 @@ def test_the_parameters_a_page_reads_make_entries_the_others_do_not(client, cast
     assert len(page_keys()) == 4
 
 
-def test_the_host_is_part_of_the_key(client, cast):
+def test_the_host_is_part_of_the_key(client, lineage):
     local = client.get("/api/v1/periods/", HTTP_HOST="localhost").json()
     numeric = client.get("/api/v1/periods/", HTTP_HOST="127.0.0.1").json()
     assert local["periods"][0]["page"].startswith("http://localhost/")
@@ -64,7 +57,7 @@ def test_the_host_is_part_of_the_key(client, cast):
     assert len(page_keys()) == 2
 
 
-def test_the_first_answer_after_a_miss_is_compressed_like_the_hits(client, cast):
+def test_the_first_answer_after_a_miss_is_compressed_like_the_hits(client, lineage):
     import gzip
 
     first = client.get("/xep-hang/2025/so/", HTTP_ACCEPT_ENCODING="gzip, deflate")
@@ -76,7 +69,7 @@ def test_the_first_answer_after_a_miss_is_compressed_like_the_hits(client, cast)
     assert again.content == first.content and again["ETag"] == first["ETag"]
 
 
-def test_a_hit_reads_only_the_body_it_sends(client, cast, monkeypatch):
+def test_a_hit_reads_only_the_body_it_sends(client, lineage, monkeypatch):
     from reports import freshness
 
     client.get("/xep-hang/2025/so/", HTTP_ACCEPT_ENCODING="gzip")
@@ -90,7 +83,7 @@ def test_a_hit_reads_only_the_body_it_sends(client, cast, monkeypatch):
     assert any(key.endswith(":raw") for key in read) and not any(key.endswith(":gz") for key in read), read
 
 
-def test_a_page_whose_body_was_evicted_is_rendered_again(client, cast):
+def test_a_page_whose_body_was_evicted_is_rendered_again(client, lineage):
     client.get("/xep-hang/2025/so/", HTTP_ACCEPT_ENCODING="gzip")
     store = caches["default"]
     for key in [k for k in store._cache if k.endswith(":gz")]:

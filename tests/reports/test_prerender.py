@@ -13,7 +13,7 @@ from scoring.models import Job, Period, ResultVersion
 from scoring.results import rules_of
 from scoring.services import _entries_from_scores, period_publish, result_version_seal
 from tests.conftest import make_units
-from tests.scoring.test_publish import admin, full, period, score  # noqa: F401 - fixtures
+from tests.scoring.test_publish import full, score
 
 pytestmark = pytest.mark.django_db
 
@@ -33,10 +33,10 @@ def queued(settings):
 
 
 @pytest.fixture
-def scored(period, so):  # noqa: F811
+def scored(approved_period, so):
     for unit, points in zip(make_units(so, ["Sở Y tế", "Sở Tư pháp"]), [full(), full(**{"1_1": "20"})], strict=True):
-        score(period, unit, points)
-    return period
+        score(approved_period, unit, points)
+    return approved_period
 
 
 def publish(approved, by, django_capture_on_commit_callbacks) -> ResultVersion:
@@ -55,9 +55,9 @@ def first_visit(client, path: str, *, local=True) -> tuple[int, int, str]:
 
 
 def test_the_first_visitor_after_a_publication_is_served_what_the_job_rendered(
-    client, scored, admin, queued, django_capture_on_commit_callbacks  # noqa: F811
+    client, scored, administrator, queued, django_capture_on_commit_callbacks
 ):
-    version = publish(scored, admin, django_capture_on_commit_callbacks)
+    version = publish(scored, administrator, django_capture_on_commit_callbacks)
     job = Job.objects.get(kind="public_prerender")
     assert job.status == Job.Status.QUEUED  # queued by the publication, not done inside it
     assert job.params == {"version": version.pk}
@@ -93,9 +93,9 @@ def in_redis(settings):
 
 
 def test_with_redis_the_job_fills_the_shared_page_cache(
-    client, scored, admin, queued, in_redis, django_capture_on_commit_callbacks  # noqa: F811
+    client, scored, administrator, queued, in_redis, django_capture_on_commit_callbacks
 ):
-    publish(scored, admin, django_capture_on_commit_callbacks)
+    publish(scored, administrator, django_capture_on_commit_callbacks)
     caches["default"].clear()  # nothing kept before the job runs
     call_command("run_jobs", "--once", verbosity=0)
     assert caches["prerendered"].get_many([]) == {} and type(caches["prerendered"]).__name__ == "RedisCache"
@@ -106,26 +106,30 @@ def test_with_redis_the_job_fills_the_shared_page_cache(
 
 
 def test_without_the_job_the_first_visitor_pays_the_render(
-    client, scored, admin, queued, settings, django_capture_on_commit_callbacks  # noqa: F811
+    client, scored, administrator, queued, settings, django_capture_on_commit_callbacks
 ):
     settings.PRERENDER_ON_PUBLISH = False
-    publish(scored, admin, django_capture_on_commit_callbacks)
+    publish(scored, administrator, django_capture_on_commit_callbacks)
     assert not Job.objects.filter(kind="public_prerender").exists()
     status, queries, _ = first_visit(client, TABLE[0])
     assert status == 200 and queries > 0
 
 
 def test_a_correction_is_prerendered_like_a_publication(
-    client, scored, admin, queued, django_capture_on_commit_callbacks  # noqa: F811
+    client, scored, administrator, queued, django_capture_on_commit_callbacks
 ):
-    first = publish(scored, admin, django_capture_on_commit_callbacks)
+    first = publish(scored, administrator, django_capture_on_commit_callbacks)
     call_command("run_jobs", "--once", verbosity=0)
     # A correction seals a new version through the same service as a publication (scoring.corrections).
     entries, measures = _entries_from_scores(scored)
     table = ranking.rank_entries(entries, **rules_of(scored))
     with django_capture_on_commit_callbacks(execute=True):
         second = result_version_seal(
-            period=scored, rows=[(row.key, row) for row in table], by=admin, reason="Đính chính", measures=measures
+            period=scored,
+            rows=[(row.key, row) for row in table],
+            by=administrator,
+            reason="Đính chính",
+            measures=measures,
         )
     jobs = Job.objects.filter(kind="public_prerender").order_by("created_at")
     assert [j.params["version"] for j in jobs] == [first.pk, second.pk]

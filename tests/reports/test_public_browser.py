@@ -9,8 +9,7 @@ import subprocess
 
 import pytest
 
-from tests.conftest import clear_locked_data, restore_reference_data
-from tests.reports.test_browser import ARTIFACTS, browser  # noqa: F401 - the browser fixture
+from tests.conftest import ARTIFACTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -43,17 +42,13 @@ TABLE_NUMBERS = """table => {
 
 
 @pytest.fixture
-def lineage():
-    restore_reference_data()
+def lineage_with_national_ranks(committed_lineage):
+    """The committed lineage cast and the province's national PAR index ranks for 2023 and 2024."""
     from scoring.models import NationalIndex
-    from tests.reports.lineage_cast import Lineage
-    from units.models import Block
 
-    cast = Lineage(Block.objects.get(code="so"))
     NationalIndex.objects.create(kind="par-index", year=2023, rank=6, out_of=63, source_publisher="Bộ Nội vụ")
     NationalIndex.objects.create(kind="par-index", year=2024, rank=4, out_of=63, source_publisher="Bộ Nội vụ")
-    yield cast
-    clear_locked_data()
+    return committed_lineage
 
 
 def watch(page) -> list[str]:
@@ -66,7 +61,11 @@ def watch(page) -> list[str]:
     return problems
 
 
-def test_every_chart_is_drawn_from_its_table_and_pages_fit_a_phone(browser, live_server, lineage):  # noqa: F811
+def test_every_chart_is_drawn_from_its_table_and_pages_fit_a_phone(
+    browser,
+    live_server,
+    lineage_with_national_ranks,
+):
     SHOTS.mkdir(parents=True, exist_ok=True)
     for width in (1366, 375):
         context = browser.new_context(viewport={"width": width, "height": 900}, locale="vi-VN", reduced_motion="reduce")
@@ -101,7 +100,11 @@ def test_every_chart_is_drawn_from_its_table_and_pages_fit_a_phone(browser, live
         context.close()
 
 
-def test_the_ranking_table_sorts_by_any_column_and_back_to_the_published_order(browser, live_server, lineage):  # noqa: F811
+def test_the_ranking_table_sorts_by_any_column_and_back_to_the_published_order(
+    browser,
+    live_server,
+    lineage_with_national_ranks,
+):
     page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="vi-VN")
     page.goto(live_server.url + "/xep-hang/2025/so/")
     names = "() => [...document.querySelectorAll('tbody td:nth-child(2) a')].map(a => a.textContent)"
@@ -119,7 +122,12 @@ def test_the_ranking_table_sorts_by_any_column_and_back_to_the_published_order(b
     page.close()
 
 
-def test_the_printed_table_reads_like_the_annex_of_the_decision(browser, live_server, lineage, tmp_path):  # noqa: F811
+def test_the_printed_table_reads_like_the_annex_of_the_decision(
+    browser,
+    live_server,
+    lineage_with_national_ranks,
+    tmp_path,
+):
     SHOTS.mkdir(parents=True, exist_ok=True)
     page = browser.new_page(locale="vi-VN")
     page.goto(live_server.url + "/xep-hang/2025/so/")

@@ -15,15 +15,10 @@ from django.test.utils import CaptureQueriesContext
 from scoring.permissions import ADMINISTRATOR
 from tests.browser import submit_page
 from tests.queries import count_cold
-from tests.reports.lineage_cast import SECRET_NAMES, SECRET_NUMBERS, Lineage
+from tests.reports.lineage_cast import SECRET_NAMES, SECRET_NUMBERS
 from tests.scoring.workflow_cast import user
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def cast(so):
-    return Lineage(so)
 
 
 def text(html: str) -> str:
@@ -42,7 +37,7 @@ def rows_of(html: str, after: str = "") -> list[list[str]]:
 # --- The ranking table -------------------------------------------------------------------------------------
 
 
-def test_the_2025_table_compares_each_unit_with_2024_through_mergers_and_renames(client, cast):
+def test_the_2025_table_compares_each_unit_with_2024_through_mergers_and_renames(client, lineage):
     html = client.get("/xep-hang/2025/so/").content.decode()
     names = re.findall(r'<td data-value="([^"]+)"><a href="/don-vi/', html)
     rows = dict(zip(names, rows_of(html), strict=True))
@@ -64,7 +59,7 @@ def test_the_2025_table_compares_each_unit_with_2024_through_mergers_and_renames
     assert "Nguồn: Quyết định số 25/QĐ-UBND ngày 15/01/2026, người ký: Nguyễn Văn A." in text(html)
 
 
-def test_after_a_partial_year_the_units_it_did_not_publish_are_not_compared(client, cast):
+def test_after_a_partial_year_the_units_it_did_not_publish_are_not_compared(client, lineage):
     html = client.get("/xep-hang/2024/so/").content.decode()
     rows = {row[1]: row for row in rows_of(html)}
     assert rows["Sở Tài chính"][5] == "▼ 1 giảm 1 bậc 1 → 2" and rows["Sở Y tế"][5] == "▼ 4 giảm 4 bậc 2 → 6"
@@ -72,7 +67,7 @@ def test_after_a_partial_year_the_units_it_did_not_publish_are_not_compared(clie
     assert "Năm 2023 chỉ công bố 2 đơn vị" in text(html)
 
 
-def test_the_csv_and_the_json_carry_the_same_lines_and_the_source(client, cast):
+def test_the_csv_and_the_json_carry_the_same_lines_and_the_source(client, lineage):
     response = client.get("/xep-hang/2025/so.csv")
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     lines = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
@@ -100,7 +95,7 @@ def test_the_csv_and_the_json_carry_the_same_lines_and_the_source(client, cast):
 # --- A unit --------------------------------------------------------------------------------------------------
 
 
-def test_a_unit_page_shows_its_lineage_names_history_and_scored_areas(client, cast):
+def test_a_unit_page_shows_its_lineage_names_history_and_scored_areas(client, lineage):
     html = client.get("/don-vi/so-tai-chinh/").content.decode()
     assert "Tiếp nhận từ" in html and 'href="/don-vi/so-kh-dt/">Sở Kế hoạch và Đầu tư</a>' in html
     history = rows_of(html, "Kết quả đã công bố của Sở Tài chính")
@@ -122,7 +117,7 @@ def test_a_unit_page_shows_its_lineage_names_history_and_scored_areas(client, ca
     assert [r[0] for r in weakest] == ["1.1. Kế hoạch", "2. Thủ tục hành chính"]
 
 
-def test_a_merged_unit_compares_its_first_year_with_its_predecessors_and_a_renamed_one_keeps_its_names(client, cast):
+def test_a_merged_unit_compares_its_first_year_with_its_predecessors_and_a_renamed_one_keeps_its_names(client, lineage):
     html = client.get("/don-vi/so-nn-mt/").content.decode()
     assert [r[:5] for r in rows_of(html, "Kết quả đã công bố của")][0][4].startswith("▼ 1 giảm 1 bậc")
     assert "Tiếp nhận từ" in html and "Sở Nông nghiệp và Phát triển nông thôn" in html
@@ -132,7 +127,7 @@ def test_a_merged_unit_compares_its_first_year_with_its_predecessors_and_a_renam
     assert "Chuyển thành / sáp nhập vào" in old and 'href="/don-vi/so-tai-chinh/"' in old
 
 
-def test_the_unit_api_gives_lineage_and_history(client, cast):
+def test_the_unit_api_gives_lineage_and_history(client, lineage):
     data = client.get("/api/v1/units/so-nn-mt/").json()
     assert {p["code"] for p in data["predecessors"]} == {"so-nn-ptnt", "so-tn-mt"}
     assert data["history"] == [
@@ -160,7 +155,7 @@ def test_the_unit_api_gives_lineage_and_history(client, cast):
 # --- A criterion, two years, the overview, the methodology, the indices, the search --------------------------
 
 
-def test_a_criterion_page_shows_how_the_units_scored(client, cast):
+def test_a_criterion_page_shows_how_the_units_scored(client, lineage):
     html = client.get("/tieu-chi/2025/so/1.2/").content.decode()
     page = text(html)
     assert "5 đơn vị có điểm" in page and "Trung bình: 18,200" in page and "Đạt tối đa: 0 đơn vị" in page
@@ -174,7 +169,7 @@ def test_a_criterion_page_shows_how_the_units_scored(client, cast):
     assert {"unit_code": "so-y-te", "criterion": "2", "points": "60.000", "not_applicable": False} in scores["scores"]
 
 
-def test_the_comparison_page_follows_successions_and_names_who_moved(client, cast):
+def test_the_comparison_page_follows_successions_and_names_who_moved(client, lineage):
     html = client.get("/xep-hang/so-sanh/so/?tu=2024&den=2025").content.decode()
     page = text(html)
     improved = page.split("Tiến bộ nhiều nhất", 1)[1].split("Giảm hạng nhiều nhất", 1)[0]
@@ -186,7 +181,7 @@ def test_the_comparison_page_follows_successions_and_names_who_moved(client, cas
     assert client.get("/xep-hang/so-sanh/so/?tu=20x4").status_code == 400
 
 
-def test_the_overview_methodology_and_indices_pages(client, cast):
+def test_the_overview_methodology_and_indices_pages(client, lineage):
     from scoring.models import NationalIndex
 
     NationalIndex.objects.create(kind="par-index", year=2024, rank=4, out_of=63, source_publisher="Bộ Nội vụ")
@@ -212,7 +207,7 @@ def test_the_overview_methodology_and_indices_pages(client, cast):
         ("chua cong bo", []),  # a unit only in an unpublished period is still a unit, but shows no result
     ],
 )
-def test_search_ignores_diacritics_and_case_and_finds_published_names(client, cast, typed, found):
+def test_search_ignores_diacritics_and_case_and_finds_published_names(client, lineage, typed, found):
     html = client.get("/tim-kiem/", {"q": typed}).content.decode()
     names = re.findall(r'<li><a href="/don-vi/[^"]+/">([^<]+)</a>', html)
     if typed == "chua cong bo":
@@ -224,7 +219,7 @@ def test_search_ignores_diacritics_and_case_and_finds_published_names(client, ca
 # --- Fixed costs, conditional requests -----------------------------------------------------------------------
 
 
-def test_the_public_pages_read_a_fixed_number_of_queries_whatever_the_units(client, cast, so):
+def test_the_public_pages_read_a_fixed_number_of_queries_whatever_the_units(client, lineage, so):
     urls = [
         "/xep-hang/2025/so/",
         "/don-vi/so-tai-chinh/",
@@ -238,13 +233,13 @@ def test_the_public_pages_read_a_fixed_number_of_queries_whatever_the_units(clie
     extra = [Unit.objects.create(code=f"them-{n}", name=f"Đơn vị thêm {n}", block=so) for n in range(8)]
     from scoring.models import Result, ResultVersion
 
-    version = ResultVersion.objects.get(period=cast.y2025, is_current=True)
+    version = ResultVersion.objects.get(period=lineage.y2025, is_current=True)
     from scoring import locks
 
     with locks.suspended(connection):
         Result.objects.bulk_create(
             Result(
-                period=cast.y2025,
+                period=lineage.y2025,
                 version=version,
                 unit=u,
                 unit_name=u.name,
@@ -260,7 +255,7 @@ def test_the_public_pages_read_a_fixed_number_of_queries_whatever_the_units(clie
 
 
 def test_a_published_page_answers_304_to_a_matching_etag_and_changes_with_a_correction(
-    client, cast, tmp_path, django_capture_on_commit_callbacks
+    client, lineage, tmp_path, django_capture_on_commit_callbacks
 ):
     first = client.get("/xep-hang/2025/so/")
     assert first["ETag"] and first["Last-Modified"] and "public" in first["Cache-Control"]
@@ -272,11 +267,11 @@ def test_a_published_page_answers_304_to_a_matching_etag_and_changes_with_a_corr
     # Sở Nội vụ corrects criterion 1.1 of Sở Tài chính in the portal: 12 → 12,5, so 87 → 87,5.
     admin = Client()
     admin.force_login(user("quantri.dc", ADMINISTRATOR))
-    page = f"/cham-diem/ky/{cast.y2025.pk}/dinh-chinh/"
+    page = f"/cham-diem/ky/{lineage.y2025.pk}/dinh-chinh/"
     opened = {"reason": "Sửa điểm Sở Tài chính", "decision_number": "99/QĐ-UBND", "decision_date": "2026-02-20"}
     assert submit_page(admin, page, opened, button="open").status_code == 302
-    sheet = f"/cham-diem/ky/{cast.y2025.pk}/don-vi/{cast.tc.code}/"
-    field = f"{cast.leaves[0].pk}-appraised_points"
+    sheet = f"/cham-diem/ky/{lineage.y2025.pk}/don-vi/{lineage.tc.code}/"
+    field = f"{lineage.leaves[0].pk}-appraised_points"
     assert submit_page(admin, sheet, {field: "12,5"}, button="save").status_code == 302
     assert "87,500" in admin.get(page).content.decode()  # the preview
     assert client.get("/xep-hang/2025/so/", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304  # not yet public
@@ -288,7 +283,7 @@ def test_a_published_page_answers_304_to_a_matching_etag_and_changes_with_a_corr
     assert "87,500" in fresh.content.decode() and "Đã đính chính" in fresh.content.decode()
 
 
-def test_a_second_request_of_a_published_page_makes_no_query_and_is_compressed(client, cast):
+def test_a_second_request_of_a_published_page_makes_no_query_and_is_compressed(client, lineage):
     urls = ["/xep-hang/2025/so/", "/xep-hang/2025/so.csv", "/api/v1/results/2025/so/", "/", "/don-vi/so-y-te/"]
     first = {url: client.get(url) for url in urls}
     for url in urls:
@@ -305,15 +300,15 @@ def test_a_second_request_of_a_published_page_makes_no_query_and_is_compressed(c
     assert len(captured) == 0
 
 
-def test_an_edit_in_the_admin_renews_the_cached_pages(client, cast, django_capture_on_commit_callbacks):
+def test_an_edit_in_the_admin_renews_the_cached_pages(client, lineage, django_capture_on_commit_callbacks):
     assert "Sở Y tế" in client.get("/don-vi/so-y-te/").content.decode()
     with django_capture_on_commit_callbacks(execute=True):
-        cast.yt.name = "Sở Y tế thành phố"
-        cast.yt.save()
+        lineage.yt.name = "Sở Y tế thành phố"
+        lineage.yt.save()
     assert "<h1>Sở Y tế thành phố</h1>" in client.get("/don-vi/so-y-te/").content.decode()
 
 
-def test_a_signed_in_person_gets_private_pages(cast):
+def test_a_signed_in_person_gets_private_pages(lineage):
     client = Client()
     from tests.scoring.workflow_cast import user
 
@@ -371,7 +366,7 @@ def body_of(response) -> str:
     return (b"".join(response.streaming_content) if response.streaming else response.content).decode("utf-8")
 
 
-def test_no_public_page_file_or_answer_shows_an_unpublished_or_demonstration_number(client, cast):
+def test_no_public_page_file_or_answer_shows_an_unpublished_or_demonstration_number(client, lineage):
     checked = 0
     for url in public_urls(client):
         response = client.get(url)

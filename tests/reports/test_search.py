@@ -11,8 +11,9 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
 
-from reports import public, search
+from reports import search
 from reports.models import SearchName, SearchWord
+from reports.pages import search as public
 from scoring.models import GradeScheme, Period, Result, ResultVersion
 from tests.conftest import publish_table
 from units.models import Block, Unit

@@ -25,7 +25,7 @@ DECISION = {"reason": "Cộng sót điểm tiêu chí 2", "decision_number": "99
 
 
 @pytest.fixture
-def published(cast):
+def published_cast_a_first(cast):
     """The workflow cast, appraised and published: A 1.1=2, 1.2=7, 2=50, 3=25; B and C lower."""
     values = {"1.1": "2", "1.2": "7", "2": "50", "3": "25"}
     for unit, less in ((cast.unit_a, 0), (cast.unit_b, 5), (cast.unit_c, 10)):
@@ -56,9 +56,9 @@ def errors_on(response) -> str:
 
 
 def test_a_correction_changes_a_point_previews_it_and_is_published_by_decision(
-    published, django_capture_on_commit_callbacks
+    published_cast_a_first, django_capture_on_commit_callbacks
 ):
-    cast, admin = published, admin_client(published)
+    cast, admin = published_cast_a_first, admin_client(published_cast_a_first)
     assert "Đính chính kết quả" in admin.get(f"/cham-diem/ky/{cast.period.pk}/").content.decode()
     assert submit_page(admin, page_of(cast), DECISION, button="open").status_code == 302
     field = f"{cast.leaf['2'].pk}-appraised_points"
@@ -95,8 +95,8 @@ def test_a_correction_changes_a_point_previews_it_and_is_published_by_decision(
     assert AuditEntry.objects.filter(period=cast.period, action=AuditEntry.Action.RESULTS, by=cast.admin).exists()
 
 
-def test_a_published_correction_is_refused_by_the_database(published):
-    cast = published
+def test_a_published_correction_is_refused_by_the_database(published_cast_a_first):
+    cast = published_cast_a_first
     draft = corrections.correction_open(
         period=cast.period, reason="Sửa", decision_number="9/QĐ", decision_date="2026-02-01", by=cast.admin
     )
@@ -113,8 +113,8 @@ def test_a_published_correction_is_refused_by_the_database(published):
     assert ScoreCorrection.objects.get(pk=correction.pk).appraised_points == Decimal(55)
 
 
-def test_cancelling_drops_every_change_and_the_table_stays(published):
-    cast, admin = published, admin_client(published)
+def test_cancelling_drops_every_change_and_the_table_stays(published_cast_a_first):
+    cast, admin = published_cast_a_first, admin_client(published_cast_a_first)
     submit_page(admin, page_of(cast), DECISION, button="open")
     submit_page(admin, sheet_of(cast, cast.unit_b), {f"{cast.leaf['1.1'].pk}-appraised_points": "0"}, button="save")
     answer = submit_page(admin, page_of(cast), button="cancel", follow=True)
@@ -124,8 +124,8 @@ def test_cancelling_drops_every_change_and_the_table_stays(published):
     assert "Mở đính chính" in admin.get(page_of(cast)).content.decode()
 
 
-def test_nobody_but_the_department_corrects(published):
-    cast = published
+def test_nobody_but_the_department_corrects(published_cast_a_first):
+    cast = published_cast_a_first
     corrections.correction_open(
         period=cast.period, reason="Sửa", decision_number="9/QĐ", decision_date="2026-02-01", by=cast.admin
     )
@@ -139,8 +139,8 @@ def test_nobody_but_the_department_corrects(published):
     assert not ScoreCorrection.objects.exists()
 
 
-def test_the_detailed_report_edited_and_imported_back_is_a_correction(published):
-    cast, admin = published, admin_client(published)
+def test_the_detailed_report_edited_and_imported_back_is_a_correction(published_cast_a_first):
+    cast, admin = published_cast_a_first, admin_client(published_cast_a_first)
     submit_page(admin, page_of(cast), DECISION, button="open")
     workbook = load_workbook(io.BytesIO(admin.get(f"/cham-diem/ky/{cast.period.pk}/bao-cao-chi-tiet.xlsx").content))
     sheet = workbook["Kết quả chi tiết"]
@@ -187,8 +187,8 @@ def test_a_table_from_an_announcement_is_corrected_with_the_portals_own_download
     assert "Đã đọc 3 dòng" in errors_on(answer)
 
 
-def test_a_table_scored_in_the_portal_is_not_corrected_by_a_file_of_totals(published, tmp_path):
-    cast = published
+def test_a_table_scored_in_the_portal_is_not_corrected_by_a_file_of_totals(published_cast_a_first, tmp_path):
+    cast = published_cast_a_first
     path = tmp_path / "dinh-chinh.csv"
     path.write_text("nam,khoi,ten_don_vi,diem\n2025,so,Sở Y tế,99\n", encoding="utf-8")
     with pytest.raises(CommandError, match="chấm điểm trên cổng, nên đính chính là sửa điểm từng tiêu chí"):

@@ -5,8 +5,8 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, transaction
 
-from scoring.demo import demo_seed
 from scoring.models import Criterion, Method, Period, Result, ResultVersion, Score
+from scoring.ops.demo import demo_seed
 from tests.conftest import make_units
 from units.models import Unit
 

@@ -10,34 +10,19 @@ import os
 import pytest
 
 from scoring.models import Score, Submission
-from tests.conftest import clear_locked_data, restore_reference_data
-from tests.reports.test_browser import ARTIFACTS, browser  # noqa: F401 - the browser fixture
-from tests.scoring.workflow_cast import Cast
+from tests.conftest import ARTIFACTS, sign_in_on_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def open_period():
-    restore_reference_data()
-    from scoring.models import GradeScheme
-    from units.models import Block
-
-    cast = Cast(Block.objects.get(code="so"), GradeScheme.objects.get(is_default=True))
-    yield cast
-    clear_locked_data()
-
-
-def test_unit_staff_enter_points_see_subtotals_are_refused_too_much_and_submit(browser, live_server, open_period):  # noqa: F811
-    cast = open_period
+def test_unit_staff_enter_points_see_subtotals_are_refused_too_much_and_submit(browser, live_server, committed_cast):
+    cast = committed_cast
     ARTIFACTS.mkdir(exist_ok=True)
     page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="vi-VN")
     page.on("dialog", lambda dialog: dialog.accept())
-    page.goto(f"{live_server.url}/dang-nhap/?next=/cham-diem/ky/{cast.period.pk}/don-vi/{cast.unit_a.code}/")
-    page.fill("#id_username", "canbo.a")
-    page.fill("#id_password", "mat-khau-dai-123")
-    page.click("main button[type=submit]")
-    page.wait_for_url(f"**/don-vi/{cast.unit_a.code}/")
+    sign_in_on_page(
+        page, live_server.url, "canbo.a", going_to=f"/cham-diem/ky/{cast.period.pk}/don-vi/{cast.unit_a.code}/"
+    )
 
     leaf = cast.leaf
     subtotal = page.locator('.subtotal-self[data-area="1"]')
@@ -84,24 +69,21 @@ def test_unit_staff_enter_points_see_subtotals_are_refused_too_much_and_submit(b
 
 
 def test_an_expired_session_keeps_the_typing_on_the_page_until_the_user_signs_in_again(
-    browser,  # noqa: F811
+    browser,
     live_server,
-    open_period,
+    committed_cast,
 ):
     """Sessions end after 30 idle minutes. A save then must not throw away what was typed: the page says the
     session has expired and keeps the values; once the user has signed in again in another tab, the same
     button saves them (the page takes the new form token)."""
     from django.contrib.sessions.models import Session
 
-    cast = open_period
+    cast = committed_cast
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
     page = context.new_page()
-    entry = f"{live_server.url}/cham-diem/ky/{cast.period.pk}/don-vi/{cast.unit_a.code}/"
-    page.goto(f"{live_server.url}/dang-nhap/?next=/cham-diem/ky/{cast.period.pk}/don-vi/{cast.unit_a.code}/")
-    page.fill("#id_username", "canbo.a")
-    page.fill("#id_password", "mat-khau-dai-123")
-    page.click("main button[type=submit]")
-    page.wait_for_url(entry)
+    path = f"/cham-diem/ky/{cast.period.pk}/don-vi/{cast.unit_a.code}/"
+    entry = live_server.url + path
+    sign_in_on_page(page, live_server.url, "canbo.a", going_to=path)
     field = f"#id_{cast.leaf['1.1'].pk}-self_points"
     page.fill(field, "2")
     Session.objects.all().delete()  # the session expires while the user types
@@ -115,11 +97,7 @@ def test_an_expired_session_keeps_the_typing_on_the_page_until_the_user_signs_in
     page.screenshot(path=str(ARTIFACTS / "cham-diem-het-phien.png"), full_page=False)
 
     other = context.new_page()  # signs in again in another tab: a new session, a new form token
-    other.goto(f"{live_server.url}/dang-nhap/")
-    other.fill("#id_username", "canbo.a")
-    other.fill("#id_password", "mat-khau-dai-123")
-    other.click("main button[type=submit]")
-    other.wait_for_url("**/cham-diem/")
+    sign_in_on_page(other, live_server.url, "canbo.a", going_to="/cham-diem/")
     other.close()
 
     with page.expect_navigation():

@@ -11,12 +11,12 @@ from django import forms as django_forms
 from django.template import Context, Template
 from django.test import Client
 
-from scoring import forms
-from scoring.entry_rows import history_rows, leaf_row
-from scoring.forms import leaf_forms
 from scoring.models import AuditEntry, Evidence, Period
 from scoring.queries import entry_sheet
 from scoring.scores import Change, scores_save
+from scoring.staff import forms
+from scoring.staff.entry_rows import history_rows, leaf_row
+from scoring.staff.forms import leaf_forms
 from tests.scoring.workflow_cast import LEAVES
 
 ATTRS = {"class": "points", "data-max": "2.5", "aria-label": "Điểm \"tự\" <đánh> giá & 1.1", "required": True,

@@ -13,26 +13,21 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from cchc_portal.public_cache import _renew
-from reports.detailed import detailed_workbook
-from scoring import jobs
+from scoring.exports.detailed import detailed_workbook
 from scoring.models import Job, Period, Score
-from scoring.permissions import ADMINISTRATOR, APPRAISER
-from tests.conftest import publish_table
+from scoring.ops import jobs
+from scoring.permissions import APPRAISER
+from tests.conftest import publish_table, work
 from tests.reports.test_detailed_report import SCORES, build_period
 from tests.scoring.imports.test_score_sheets import Sheet, as_file, workbook
 from tests.scoring.workflow_cast import user
 
 
 @pytest.fixture
-def period(so, scheme, settings, tmp_path):
+def period_for_jobs(so, scheme, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     settings.JOBS_ABOVE_CELLS = 0  # every detailed report is a job
     return build_period(so, scheme, SCORES)
-
-
-@pytest.fixture
-def admin(db):
-    return user("quantri", ADMINISTRATOR)
 
 
 def signed_in(person) -> Client:
@@ -45,33 +40,33 @@ def sheets(content: bytes) -> list[str]:
     return load_workbook(BytesIO(content), read_only=True).sheetnames
 
 
-def test_an_eager_job_runs_in_the_request_and_its_page_offers_the_file(period, admin):
-    client = signed_in(admin)
-    response = client.get(f"/cham-diem/ky/{period.pk}/bao-cao-chi-tiet.xlsx")
+def test_an_eager_job_runs_in_the_request_and_its_page_offers_the_file(period_for_jobs, administrator):
+    client = signed_in(administrator)
+    response = client.get(f"/cham-diem/ky/{period_for_jobs.pk}/bao-cao-chi-tiet.xlsx")
     assert response.status_code == 302
     job = Job.objects.get()
     assert response["Location"] == f"/viec/{job.pk}/"
-    assert (job.kind, job.status, job.owner) == ("detailed_report", Job.Status.DONE, admin)
+    assert (job.kind, job.status, job.owner) == ("detailed_report", Job.Status.DONE, administrator)
     assert job.done == job.total == 2 * 3  # two sheets with one row per unit
     page = client.get(response["Location"]).content.decode()
     assert "Đã xong" in page and f"/viec/{job.pk}/tai-ve/" in page and 'value="100"' in page
     download = client.get(f"/viec/{job.pk}/tai-ve/")
     content = b"".join(download.streaming_content)
     name = unquote(download["Content-Disposition"].split("filename*=utf-8''", 1)[1])
-    assert name == f"Báo cáo chi tiết CCHC Sở, ban, ngành cấp tỉnh năm {period.year}.xlsx"  # the block's name
-    assert sheets(content) == sheets(detailed_workbook(period))
+    assert name == f"Báo cáo chi tiết CCHC Sở, ban, ngành cấp tỉnh năm {period_for_jobs.year}.xlsx"  # the block's name
+    assert sheets(content) == sheets(detailed_workbook(period_for_jobs))
     state = client.get(f"/viec/{job.pk}/tinh-trang/").json()
     assert state["status"] == "done" and state["percent"] == 100 and state["download"].endswith("/tai-ve/")
 
 
-def test_a_small_report_is_still_answered_at_once(period, admin, settings):
+def test_a_small_report_is_still_answered_at_once(period_for_jobs, administrator, settings):
     settings.JOBS_ABOVE_CELLS = 10_000
-    response = signed_in(admin).get(f"/cham-diem/ky/{period.pk}/bao-cao-chi-tiet.xlsx")
+    response = signed_in(administrator).get(f"/cham-diem/ky/{period_for_jobs.pk}/bao-cao-chi-tiet.xlsx")
     assert response.status_code == 200 and sheets(response.content) and not Job.objects.exists()
 
 
-def test_nobody_but_its_owner_sees_a_staff_job(period, admin):
-    signed_in(admin).get(f"/cham-diem/ky/{period.pk}/bao-cao-chi-tiet.xlsx")
+def test_nobody_but_its_owner_sees_a_staff_job(period_for_jobs, administrator):
+    signed_in(administrator).get(f"/cham-diem/ky/{period_for_jobs.pk}/bao-cao-chi-tiet.xlsx")
     job = Job.objects.get()
     other = signed_in(user("thamdinh", APPRAISER))
     for url in (f"/viec/{job.pk}/", f"/viec/{job.pk}/tinh-trang/", f"/viec/{job.pk}/tai-ve/"):
@@ -81,43 +76,12 @@ def test_nobody_but_its_owner_sees_a_staff_job(period, admin):
     assert Client().get("/viec/khong-phai-ma/").status_code == 404
 
 
-@pytest.fixture
-def queue(settings, monkeypatch):
-    """A real RQ queue on the test machine's Redis (its own name, emptied after), instead of running at once."""
-    import django_rq
-    from redis import Redis
-    from rq import Queue
-
-    settings.JOBS_EAGER, settings.JOBS_QUEUE = False, "redis"
-    connection = Redis.from_url("redis://127.0.0.1:6379/15")
-    try:
-        connection.ping()
-    except Exception as exc:  # pragma: no cover - CI always has Redis
-        pytest.skip(f"Redis is not running on 127.0.0.1:6379: {exc}")
-    test_queue = Queue(f"cchc-test-{uuid.uuid4().hex}", connection=connection)
-
-    def get_queue(name, **kwargs):
-        assert name == "cchc"
-        return test_queue
-
-    monkeypatch.setattr(django_rq, "get_queue", get_queue)
-    yield test_queue
-    test_queue.empty()
-    test_queue.delete(delete_jobs=True)
-
-
-def work(queue) -> None:
-    from rq import SimpleWorker
-
-    SimpleWorker([queue], connection=queue.connection).work(burst=True)
-
-
 def test_a_queued_job_waits_for_a_worker_which_reports_progress_then_the_file(
-    period, admin, queue, monkeypatch, django_capture_on_commit_callbacks
+    period_for_jobs, administrator, queue, monkeypatch, django_capture_on_commit_callbacks
 ):
-    client = signed_in(admin)
+    client = signed_in(administrator)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.get(f"/cham-diem/ky/{period.pk}/bao-cao-chi-tiet.xlsx")
+        response = client.get(f"/cham-diem/ky/{period_for_jobs.pk}/bao-cao-chi-tiet.xlsx")
     job = Job.objects.get()
     assert response["Location"] == f"/viec/{job.pk}/" and job.status == Job.Status.QUEUED
     assert queue.count == 1
@@ -125,7 +89,7 @@ def test_a_queued_job_waits_for_a_worker_which_reports_progress_then_the_file(
     assert "Đang chờ đến lượt" in page and "/tai-ve/" not in page
     # Asked again while it waits: the same job, not a second one.
     with django_capture_on_commit_callbacks(execute=True):
-        again = client.get(f"/cham-diem/ky/{period.pk}/bao-cao-chi-tiet.xlsx")
+        again = client.get(f"/cham-diem/ky/{period_for_jobs.pk}/bao-cao-chi-tiet.xlsx")
     assert again["Location"] == response["Location"] and queue.count == 1
 
     seen = []
@@ -145,44 +109,55 @@ def test_a_queued_job_waits_for_a_worker_which_reports_progress_then_the_file(
     assert steps == [(n, 6) for n in range(1, 7)]  # every row, in order, while running
     state = client.get(f"/viec/{job.pk}/tinh-trang/").json()
     assert state["finished"] and state["percent"] == 100
-    assert sheets(b"".join(client.get(state["download"]).streaming_content)) == sheets(detailed_workbook(period))
+    assert sheets(b"".join(client.get(state["download"]).streaming_content)) == sheets(
+        detailed_workbook(period_for_jobs)
+    )
 
 
-def test_a_failing_job_says_so_in_vietnamese_and_is_logged(period, admin, queue, caplog, monkeypatch):
-    job = jobs.start("detailed_report", title="Báo cáo", params={"period": period.pk}, owner=admin)
+def test_a_failing_job_says_so_in_vietnamese_and_is_logged(period_for_jobs, administrator, queue, caplog, monkeypatch):
+    job = jobs.start("detailed_report", title="Báo cáo", params={"period": period_for_jobs.pk}, owner=administrator)
 
-    def broken(period, file, progress=None):
+    def broken(period_for_jobs, file, progress=None):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("reports.jobs.write_detailed_workbook", broken)
-    with caplog.at_level(logging.ERROR, logger="scoring.jobs"):
+    monkeypatch.setattr("scoring.exports.jobs.write_detailed_workbook", broken)
+    with caplog.at_level(logging.ERROR, logger="scoring.ops.jobs"):
         jobs.run(str(job.pk))
     job.refresh_from_db()
     assert job.status == Job.Status.FAILED and job.message == jobs.E_FAILED
     assert "disk full" in caplog.text
-    page = signed_in(admin).get(f"/viec/{job.pk}/").content.decode()
+    page = signed_in(administrator).get(f"/viec/{job.pk}/").content.decode()
     assert "Không thực hiện được" in page and 'role="alert"' in page
 
 
-def test_a_job_on_a_period_that_is_gone_is_refused_with_its_reason(admin, db):
-    job = jobs.start("detailed_report", title="Báo cáo", params={"period": 999_999}, owner=admin)
+def test_a_job_on_a_period_that_is_gone_is_refused_with_its_reason(administrator, db):
+    job = jobs.start("detailed_report", title="Báo cáo", params={"period": 999_999}, owner=administrator)
     assert job.status == Job.Status.FAILED and job.message == "Kỳ đánh giá này không còn."
 
 
-def test_a_job_its_worker_lost_is_shown_failed_after_the_timeout_and_not_waited_for(period, admin, queue):
-    job = jobs.start("detailed_report", title="Báo cáo", params={"period": period.pk}, owner=admin, key="k")
+def test_a_job_its_worker_lost_is_shown_failed_after_the_timeout_and_not_waited_for(
+    period_for_jobs, administrator, queue
+):
+    job = jobs.start(
+        "detailed_report", title="Báo cáo", params={"period": period_for_jobs.pk}, owner=administrator, key="k"
+    )
     Job.objects.filter(pk=job.pk).update(created_at=timezone.now() - jobs.timeout() - timedelta(minutes=1))
-    assert jobs.start("detailed_report", title="Báo cáo", params={"period": period.pk}, owner=admin, key="k") != job
-    page = signed_in(admin).get(f"/viec/{job.pk}/").content.decode()
+    assert (
+        jobs.start(
+            "detailed_report", title="Báo cáo", params={"period": period_for_jobs.pk}, owner=administrator, key="k"
+        )
+        != job
+    )
+    page = signed_in(administrator).get(f"/viec/{job.pk}/").content.decode()
     assert "đã chạy quá 30 phút" in page
     job.refresh_from_db()
     assert job.status == Job.Status.FAILED
 
 
-def test_finished_jobs_are_cleared_with_their_files(period, admin, settings):
+def test_finished_jobs_are_cleared_with_their_files(period_for_jobs, administrator, settings):
     from django.core.files.storage import storages
 
-    job = jobs.start("detailed_report", title="Báo cáo", params={"period": period.pk}, owner=admin)
+    job = jobs.start("detailed_report", title="Báo cáo", params={"period": period_for_jobs.pk}, owner=administrator)
     assert storages["default"].exists(job.file)
     assert jobs.clear_finished(days=1) == 0
     Job.objects.filter(pk=job.pk).update(finished_at=timezone.now() - timedelta(days=2))
@@ -261,16 +236,18 @@ def test_a_score_sheet_job_refuses_a_period_published_meanwhile(so, scheme, sett
     assert not Score.objects.exists()
 
 
-def test_the_daily_clear_imports_also_clears_old_jobs(period, admin, capsys):
+def test_the_daily_clear_imports_also_clears_old_jobs(period_for_jobs, administrator, capsys):
     from django.core.management import call_command
 
-    job = jobs.start("detailed_report", title="Báo cáo", params={"period": period.pk}, owner=admin)
+    job = jobs.start("detailed_report", title="Báo cáo", params={"period": period_for_jobs.pk}, owner=administrator)
     Job.objects.filter(pk=job.pk).update(finished_at=timezone.now() - timedelta(days=8))
     call_command("clear_imports")
     assert "Đã xóa 1 việc chạy nền" in capsys.readouterr().out and not Job.objects.exists()
 
 
-def test_a_job_in_a_worker_that_outgrows_its_memory_cap_is_stopped_with_its_reason(admin, settings, monkeypatch):
+def test_a_job_in_a_worker_that_outgrows_its_memory_cap_is_stopped_with_its_reason(
+    administrator, settings, monkeypatch
+):
     import resource
 
     settings.JOBS_EAGER, settings.JOB_MAX_MEMORY_MB = False, 64
@@ -279,7 +256,7 @@ def test_a_job_in_a_worker_that_outgrows_its_memory_cap_is_stopped_with_its_reas
         return jobs.Outcome(message=str(len(bytearray(512 * 1024 * 1024))))
 
     monkeypatch.setitem(jobs.KINDS, "greedy", greedy)
-    job = Job.objects.create(kind="greedy", title="Việc tham bộ nhớ", params={}, owner=admin)
+    job = Job.objects.create(kind="greedy", title="Việc tham bộ nhớ", params={}, owner=administrator)
     before = resource.getrlimit(resource.RLIMIT_AS)
     jobs.run(str(job.pk))
     job.refresh_from_db()
@@ -289,8 +266,8 @@ def test_a_job_in_a_worker_that_outgrows_its_memory_cap_is_stopped_with_its_reas
     assert len(bytearray(512 * 1024 * 1024)) == 512 * 1024 * 1024
 
 
-def test_a_job_still_running_near_the_queues_timeout_stops_itself_with_its_reason(admin, db):
-    job = Job.objects.create(kind="score_import", title="Nhập", params={}, owner=admin)
+def test_a_job_still_running_near_the_queues_timeout_stops_itself_with_its_reason(administrator, db):
+    job = Job.objects.create(kind="score_import", title="Nhập", params={}, owner=administrator)
     progress = jobs.Progress(job)
     progress(1, 10)
     progress.started -= jobs.timeout().total_seconds()
@@ -299,13 +276,15 @@ def test_a_job_still_running_near_the_queues_timeout_stops_itself_with_its_reaso
     assert str(refused.value) == jobs.E_TIMED_OUT.format(minutes=30)
 
 
-def test_without_redis_a_job_waits_in_the_database_for_run_jobs_not_in_the_request(period, admin, settings, capsys):
+def test_without_redis_a_job_waits_in_the_database_for_run_jobs_not_in_the_request(
+    period_for_jobs, administrator, settings, capsys
+):
     """No Redis: the request only queues the report; `manage.py run_jobs` (which `make run` starts) makes it."""
     from django.core.management import call_command
 
     settings.JOBS_EAGER, settings.JOBS_QUEUE = False, "database"
-    client = signed_in(admin)
-    answer = client.get(f"/cham-diem/ky/{period.pk}/bao-cao-chi-tiet.xlsx")
+    client = signed_in(administrator)
+    answer = client.get(f"/cham-diem/ky/{period_for_jobs.pk}/bao-cao-chi-tiet.xlsx")
     job = Job.objects.get()
     assert answer.status_code == 302 and answer["Location"] == f"/viec/{job.pk}/"
     assert job.status == Job.Status.QUEUED  # nothing was done inside the request
@@ -316,14 +295,14 @@ def test_without_redis_a_job_waits_in_the_database_for_run_jobs_not_in_the_reque
     assert job.status == Job.Status.DONE and jobs.next_queued() is None
     download = client.get(f"/viec/{job.pk}/tai-ve/")
     book = load_workbook(BytesIO(b"".join(download.streaming_content)))
-    assert book.sheetnames == load_workbook(BytesIO(detailed_workbook(period))).sheetnames
+    assert book.sheetnames == load_workbook(BytesIO(detailed_workbook(period_for_jobs))).sheetnames
 
 
-def test_a_job_given_up_is_not_taken_and_run_jobs_refuses_to_serve_a_redis_queue(admin, settings):
+def test_a_job_given_up_is_not_taken_and_run_jobs_refuses_to_serve_a_redis_queue(administrator, settings):
     from django.core.management import CommandError, call_command
 
     settings.JOBS_EAGER, settings.JOBS_QUEUE = False, "database"
-    old = Job.objects.create(kind="detailed_report", title="Cũ", params={}, owner=admin)
+    old = Job.objects.create(kind="detailed_report", title="Cũ", params={}, owner=administrator)
     Job.objects.filter(pk=old.pk).update(created_at=timezone.now() - jobs.timeout() - timedelta(minutes=1))
     assert jobs.next_queued() is None
     settings.JOBS_QUEUE = "redis"

@@ -17,7 +17,7 @@ S = Period.Status
 
 
 @pytest.fixture
-def published(cast):
+def published_cast(cast):
     cast.score_everything()
     cast.set_status(S.APPROVED)
     period_publish(period=cast.period, decision_number="7/QĐ-UBND", decision_date=None, by=cast.admin)
@@ -33,8 +33,8 @@ def frozen(cast):
     )
 
 
-def test_the_entry_form_changes_nothing_after_publication(published):
-    cast, before = published, frozen(published)
+def test_the_entry_form_changes_nothing_after_publication(published_cast):
+    cast, before = published_cast, frozen(published_cast)
     client = Client()
     client.force_login(cast.admin)
     leaf = cast.leaf["2"]
@@ -47,8 +47,8 @@ def test_the_entry_form_changes_nothing_after_publication(published):
     assert frozen(cast) == before
 
 
-def test_the_admin_offers_no_change_or_delete_on_a_published_period(published):
-    cast, before = published, frozen(published)
+def test_the_admin_offers_no_change_or_delete_on_a_published_period(published_cast):
+    cast, before = published_cast, frozen(published_cast)
     client = Client()
     cast.admin.is_staff = True
     cast.admin.save()
@@ -65,8 +65,8 @@ def test_the_admin_offers_no_change_or_delete_on_a_published_period(published):
     assert cast.criteria.criteria.filter(code="2").get().max_points == Decimal("60")
 
 
-def test_services_refuse_with_a_vietnamese_message(published):
-    cast, before = published, frozen(published)
+def test_services_refuse_with_a_vietnamese_message(published_cast):
+    cast, before = published_cast, frozen(published_cast)
     with pytest.raises(ValidationError, match="đã công bố hoặc đã khóa"):
         scores_save(
             period=cast.period,
@@ -84,8 +84,8 @@ def test_services_refuse_with_a_vietnamese_message(published):
     assert frozen(cast)[:2] == before[:2]
 
 
-def test_an_import_refuses_a_published_year_without_a_correction(published, tmp_path):
-    cast, before = published, frozen(published)
+def test_an_import_refuses_a_published_year_without_a_correction(published_cast, tmp_path):
+    cast, before = published_cast, frozen(published_cast)
     path = tmp_path / "ket-qua.csv"
     path.write_text("year,block,unit,score\n2025,so,Sở Tư pháp,99\n", encoding="utf-8")
     with pytest.raises(CommandError, match="kết quả đã công bố, không ghi đè"):
@@ -93,10 +93,10 @@ def test_an_import_refuses_a_published_year_without_a_correction(published, tmp_
     assert frozen(cast) == before
 
 
-def test_every_staff_page_of_a_published_period_is_read_only_with_one_message(published, tmp_path):
+def test_every_staff_page_of_a_published_period_is_read_only_with_one_message(published_cast, tmp_path):
     """The period page, the entry sheet, the evidence page and the score import: no upload or edit control,
     a link to the public table, and a write attempt answered by one message, not one per row."""
-    cast, before = published, frozen(published)
+    cast, before = published_cast, frozen(published_cast)
     client = Client()
     client.force_login(cast.admin)
     pk, code, leaf = cast.period.pk, cast.unit_a.code, cast.leaf["2"]

@@ -5,23 +5,19 @@ submission the server will refuse. Screenshots go to test-artifacts/."""
 import pytest
 
 from scoring.models import Score, Submission
-from tests.reports.test_browser import ARTIFACTS, browser  # noqa: F401 - the browser fixture
-from tests.scoring.test_entry_browser import open_period  # noqa: F401 - the open period's cast
+from tests.conftest import ARTIFACTS, sign_in_on_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+def entry_of(cast) -> str:
+    return f"/cham-diem/ky/{cast.period.pk}/don-vi/{cast.unit_a.code}/"
 
 
-def sign_in(browser, live_server, cast, height=900, width=1366):  # noqa: F811
+def sign_in(browser, live_server, cast, height=900, width=1366):
     context = browser.new_context(viewport={"width": width, "height": height}, locale="vi-VN")
     page = context.new_page()
-    entry = f"/cham-diem/ky/{cast.period.pk}/don-vi/{cast.unit_a.code}/"
-    page.goto(f"{live_server.url}/dang-nhap/?next={entry}")
-    page.fill("#id_username", "canbo.a")
-    page.fill("#id_password", "mat-khau-dai-123")
-    page.click("main button[type=submit]")
-    page.wait_for_url(f"**{entry}")
+    sign_in_on_page(page, live_server.url, "canbo.a", going_to=entry_of(cast))
     return context, page
 
 
@@ -33,10 +29,10 @@ def in_view(page, selector) -> bool:
     )
 
 
-def test_the_session_expired_message_appears_beside_the_save_button_at_the_bottom(browser, live_server, open_period):  # noqa: F811
+def test_the_session_expired_message_appears_beside_the_save_button_at_the_bottom(browser, live_server, committed_cast):
     from django.contrib.sessions.models import Session
 
-    cast = open_period
+    cast = committed_cast
     context, page = sign_in(browser, live_server, cast, height=500)  # a short window: the sheet is long in it
     page.fill(f"#id_{cast.leaf['2'].pk}-self_points", "40")
     Session.objects.all().delete()
@@ -55,8 +51,8 @@ def test_the_session_expired_message_appears_beside_the_save_button_at_the_botto
     context.close()
 
 
-def test_after_a_save_focus_is_on_the_message_that_says_what_happened(browser, live_server, open_period):  # noqa: F811
-    cast = open_period
+def test_after_a_save_focus_is_on_the_message_that_says_what_happened(browser, live_server, committed_cast):
+    cast = committed_cast
     context, page = sign_in(browser, live_server, cast)
     page.fill(f"#id_{cast.leaf['2'].pk}-self_points", "40")
     with page.expect_navigation():
@@ -66,8 +62,8 @@ def test_after_a_save_focus_is_on_the_message_that_says_what_happened(browser, l
     context.close()
 
 
-def test_a_submission_the_server_will_refuse_is_not_asked_about_first(browser, live_server, open_period):  # noqa: F811
-    cast = open_period
+def test_a_submission_the_server_will_refuse_is_not_asked_about_first(browser, live_server, committed_cast):
+    cast = committed_cast
     context, page = sign_in(browser, live_server, cast)
     asked = []
     page.on("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
@@ -107,21 +103,16 @@ COMMENT = (
 
 
 @pytest.mark.parametrize("width", [1366, 375])
-def test_the_appraisers_comment_box_is_wide_grows_and_hides_nothing(browser, live_server, open_period, width):  # noqa: F811
+def test_the_appraisers_comment_box_is_wide_grows_and_hides_nothing(browser, live_server, committed_cast, width):
     from scoring.models import Period
 
-    cast = open_period
+    cast = committed_cast
     cast.set_status(Period.Status.APPRAISAL)
     Submission.objects.create(period=cast.period, unit=cast.unit_a, status=Submission.Status.SUBMITTED)
     cast.score(cast.unit_a, "1.1", self_points=2, explanation="Kế hoạch số 12/KH", appraiser_comment=COMMENT)
     context = browser.new_context(viewport={"width": width, "height": 900}, locale="vi-VN")
     page = context.new_page()
-    entry = f"/cham-diem/ky/{cast.period.pk}/don-vi/{cast.unit_a.code}/"
-    page.goto(f"{live_server.url}/dang-nhap/?next={entry}")
-    page.fill("#id_username", "thamdinh")
-    page.fill("#id_password", "mat-khau-dai-123")
-    page.click("main button[type=submit]")
-    page.wait_for_url(f"**{entry}")
+    sign_in_on_page(page, live_server.url, "thamdinh", going_to=entry_of(cast))
     box = page.locator(f'textarea[name="{cast.leaf["1.1"].pk}-appraiser_comment"]')
     assert int(box.get_attribute("rows")) >= 4
     shape = box.evaluate("e => ({width: e.clientWidth, hidden: e.scrollHeight - e.clientHeight})")
@@ -133,10 +124,10 @@ def test_the_appraisers_comment_box_is_wide_grows_and_hides_nothing(browser, liv
     context.close()
 
 
-def test_back_and_forward_to_a_refused_submission_fetch_the_page_again(browser, live_server, open_period):  # noqa: F811
+def test_back_and_forward_to_a_refused_submission_fetch_the_page_again(browser, live_server, committed_cast):
     """A refusal is a page drawn in answer to a form; returning to it through the history must not land on the
     browser's “confirm form resubmission” page (ERR_CACHE_MISS)."""
-    cast = open_period
+    cast = committed_cast
     context, page = sign_in(browser, live_server, cast)
     page.fill(f"#id_{cast.leaf['1.1'].pk}-self_points", "2")
     with page.expect_navigation():
@@ -151,22 +142,17 @@ def test_back_and_forward_to_a_refused_submission_fetch_the_page_again(browser, 
     context.close()
 
 
-def test_a_round_the_server_will_refuse_to_close_is_not_asked_about_first(browser, live_server, open_period):  # noqa: F811
+def test_a_round_the_server_will_refuse_to_close_is_not_asked_about_first(browser, live_server, committed_cast):
     from scoring.models import Period
 
-    cast = open_period
+    cast = committed_cast
     cast.set_status(Period.Status.APPRAISAL)
     Submission.objects.create(period=cast.period, unit=cast.unit_a, status=Submission.Status.SUBMITTED)
     for code, points in (("1.1", 2), ("1.2", 5), ("2", 50), ("6.1", 1)):  # 6.1: a bonus the unit proposed
         cast.score(cast.unit_a, code, self_points=points, explanation="Văn bản")
     context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="vi-VN")
     page = context.new_page()
-    entry = f"/cham-diem/ky/{cast.period.pk}/don-vi/{cast.unit_a.code}/"
-    page.goto(f"{live_server.url}/dang-nhap/?next={entry}")
-    page.fill("#id_username", "thamdinh")
-    page.fill("#id_password", "mat-khau-dai-123")
-    page.click("main button[type=submit]")
-    page.wait_for_url(f"**{entry}")
+    sign_in_on_page(page, live_server.url, "thamdinh", going_to=entry_of(cast))
     asked = []
     page.on("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
     appraised = {code: f"#id_{cast.leaf[code].pk}-appraised_points" for code in ("1.1", "1.2", "2", "6.1")}
@@ -185,15 +171,15 @@ def test_a_round_the_server_will_refuse_to_close_is_not_asked_about_first(browse
 
 @pytest.mark.parametrize("width", [1366, 375])
 def test_a_refused_upload_says_why_in_view_and_back_goes_where_the_person_was(
-    browser,  # noqa: F811
+    browser,
     live_server,
-    open_period,  # noqa: F811
+    committed_cast,
     tmp_path,
     settings,
     width,
 ):
     settings.MEDIA_ROOT = tmp_path / "media"
-    cast = open_period
+    cast = committed_cast
     context, page = sign_in(browser, live_server, cast, width=width)
     with page.expect_navigation():
         page.click(f"button[value='evidence:{cast.leaf['1.1'].pk}']")
@@ -217,7 +203,7 @@ def test_a_refused_upload_says_why_in_view_and_back_goes_where_the_person_was(
     context.close()
 
 
-def test_a_refused_sign_in_and_code_say_why_in_view(browser, live_server, open_period):  # noqa: F811
+def test_a_refused_sign_in_and_code_say_why_in_view(browser, live_server, committed_cast):
     context = browser.new_context(viewport={"width": 375, "height": 700}, locale="vi-VN")
     page = context.new_page()
     page.goto(f"{live_server.url}/dang-nhap/")
@@ -237,17 +223,12 @@ def test_a_refused_sign_in_and_code_say_why_in_view(browser, live_server, open_p
     context.close()
 
 
-def test_the_clocks_warning_floats_in_view_wherever_the_sheet_is_scrolled(browser, live_server, open_period):  # noqa: F811
-    cast = open_period
+def test_the_clocks_warning_floats_in_view_wherever_the_sheet_is_scrolled(browser, live_server, committed_cast):
+    cast = committed_cast
     context = browser.new_context(viewport={"width": 1366, "height": 500}, locale="vi-VN")
     page = context.new_page()
     page.clock.install()
-    entry = f"/cham-diem/ky/{cast.period.pk}/don-vi/{cast.unit_a.code}/"
-    page.goto(f"{live_server.url}/dang-nhap/?next={entry}")
-    page.fill("#id_username", "canbo.a")
-    page.fill("#id_password", "mat-khau-dai-123")
-    page.click("main button[type=submit]")
-    page.wait_for_url(f"**{entry}")
+    sign_in_on_page(page, live_server.url, "canbo.a", going_to=entry_of(cast))
     page.evaluate("window.scrollTo(0, document.body.scrollHeight / 2)")
     seconds = int(page.get_attribute("#entry-form", "data-session-seconds"))
     page.clock.run_for((seconds - 240) * 1000)  # four minutes before it ends

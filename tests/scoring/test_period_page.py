@@ -10,6 +10,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from scoring.models import AppraiserAssignment, AuditEntry, Period, Score, Submission
+from scoring.results import unit_sums_refresh
 from tests.browser import load_form, post_form, submit_page
 from tests.conftest import make_units
 
@@ -52,6 +53,7 @@ def appraise(cast, units=None, leaves=None):
                     criterion=leaf,
                     defaults={"self_points": leaf.max_points / 2, "appraised_points": leaf.max_points / 2},
                 )
+    unit_sums_refresh(cast.period)  # written here past the portal's save paths
 
 
 def submit(cast, unit, status=U.SUBMITTED):
@@ -99,6 +101,7 @@ def test_approval_needs_every_applicable_leaf_of_every_unit_appraised(cast):
 def test_publication_previews_the_table_and_asks_for_the_year_or_decision_number(cast):
     appraise(cast)
     Score.objects.filter(unit=cast.unit_b, criterion=cast.leaf["2"]).update(appraised_points=Decimal("55"))
+    unit_sums_refresh(cast.period)
     cast.set_status(S.APPROVED)
     admin = client_for(cast.admin)
     page = admin.get(page_of(cast)).content.decode()
@@ -124,6 +127,7 @@ def test_publishing_before_every_unit_is_appraised_is_refused_with_one_summary(c
     appraise(cast, units=[cast.unit_a])
     for unit in make_units(so, [f"Phòng thử nghiệm {n:02}" for n in range(1, 16)]):
         Score.objects.create(period=cast.period, unit=unit, criterion=cast.leaf["1.1"], appraised_points=1)
+    unit_sums_refresh(cast.period)
     cast.set_status(S.APPROVED)
     admin = client_for(cast.admin)
     page = admin.get(page_of(cast)).content.decode()
@@ -254,6 +258,7 @@ def test_round_history_is_shown_side_by_side_and_cut_criteria_come_first(cast):
         round1_points=Decimal("30"),
         round1_comment="Thiếu quyết định ban hành",
     )
+    unit_sums_refresh(cast.period)
     entry = f"{page_of(cast)}don-vi/{cast.unit_a.code}/"
     page = client_for(cast.staff_a).get(entry).content.decode()
     top = page[: page.index('id="bang-cham-diem"')]
@@ -268,6 +273,7 @@ def test_round_history_is_shown_side_by_side_and_cut_criteria_come_first(cast):
     Score.objects.filter(pk=Score.objects.get(criterion=leaf).pk).update(
         appraised_points=Decimal("50"), appraiser_comment="Đã đủ căn cứ"
     )
+    unit_sums_refresh(cast.period)
     page = client_for(cast.appraiser).get(entry).content.decode()
     rounds = page[page.index(f'id="tc-{leaf.pk}"') :]
     rounds = rounds[: rounds.index("</tr>")]
@@ -318,6 +324,7 @@ def test_a_page_drawn_before_the_period_moved_says_who_moved_it_and_when(cast):
 def test_a_published_or_locked_period_reads_as_finished(cast, status):
     appraise(cast)
     Score.objects.filter(unit=cast.unit_b, criterion=cast.leaf["2"]).update(appraised_points=Decimal("55"))
+    unit_sums_refresh(cast.period)
     Period.objects.filter(pk=cast.period.pk).update(status=status, decision_number="15/QĐ-UBND")
     AppraiserAssignment.objects.filter(period=cast.period).delete()  # the Department appraised on its own
     page = client_for(cast.admin).get(page_of(cast)).content.decode()

@@ -7,9 +7,10 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
-from scoring import forms as scoring_forms
 from scoring.models import AppraiserAssignment, Period, Score, Submission
 from scoring.permissions import APPRAISER
+from scoring.results import unit_sums_refresh
+from scoring.staff import forms as scoring_forms
 from tests.browser import submit_page, table_with
 from tests.conftest import make_units
 from tests.queries import assert_constant, count_cold
@@ -75,6 +76,7 @@ def test_filtered_by_appraiser_and_sorted_by_projected_total(big):
                 period=big.period, unit=unit, criterion=leaf,
                 defaults={"appraised_points": min(leaf.max_points, Decimal(points)), "not_applicable": False},
             )  # fmt: skip
+    unit_sums_refresh(big.period)
     ranked = progress_rows(page(admin, big, "?sort=-projected"))
     assert [r[0] for r in ranked[:2]] == ["Sở Y tế", "Sở Tư pháp"], ranked[:2]
 

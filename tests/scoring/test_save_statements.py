@@ -14,6 +14,7 @@ from django.utils import timezone
 from scoring import scores
 from scoring.models import AuditEntry, CriteriaSet, Criterion, Method, Period, Score
 from scoring.permissions import UNIT_STAFF
+from scoring.results import unit_sums_refresh
 from scoring.scores import Change, scores_save
 from tests.browser import submit_page
 from tests.conftest import make_units
@@ -23,7 +24,7 @@ LEAVES = 120
 
 
 @pytest.fixture
-def sheet(so, scheme):
+def sheet_of_120_leaves(so, scheme):
     """One unit, an open period, a criteria set of 120 self-assessed leaves in 4 areas."""
     criteria = CriteriaSet.objects.create(year=2025, block=so, name="Bộ tiêu chí 120 tiêu chí")
     areas = [
@@ -49,7 +50,9 @@ def sheet(so, scheme):
 
 
 def statements(captured, verb: str, table: str) -> int:
-    return sum(1 for q in captured.captured_queries if q["sql"].startswith(verb) and f'"{table}"' in q["sql"])
+    """The statements `verb` of `table` itself ("INSERT INTO t", "UPDATE t"), not those that only read it."""
+    into = {"INSERT": f'INSERT INTO "{table}"', "UPDATE": f'UPDATE "{table}"'}[verb]
+    return sum(1 for q in captured.captured_queries if q["sql"].startswith(into))
 
 
 def save(period, unit, by, changes):
@@ -58,10 +61,11 @@ def save(period, unit, by, changes):
     return saved, captured
 
 
-def test_a_save_of_105_values_runs_the_queries_of_a_save_of_3(sheet):
-    period, unit, leaves, staff = sheet
+def test_a_save_of_105_values_runs_the_queries_of_a_save_of_3(sheet_of_120_leaves):
+    period, unit, leaves, staff = sheet_of_120_leaves
     # Half the leaves already have a score, so the large save both inserts and updates.
     Score.objects.bulk_create(Score(period=period, unit=unit, criterion=leaf, self_points=1) for leaf in leaves[::2])
+    unit_sums_refresh(period)
     save(period, unit, staff, [Change("self_points", leaves[-1].pk, "0")])  # the first save starts the file
     few, small = save(period, unit, staff, [Change("self_points", leaf.pk, "2") for leaf in leaves[:3]])
     many = [Change("self_points", leaf.pk, "2,25") for leaf in leaves[3:73]]
@@ -74,6 +78,7 @@ def test_a_save_of_105_values_runs_the_queries_of_a_save_of_3(sheet):
         assert statements(captured, "INSERT", "scoring_score") == 1
         assert statements(captured, "UPDATE", "scoring_score") == 0
         assert statements(captured, "INSERT", "scoring_auditentry") == 1
+        assert statements(captured, "INSERT", "scoring_unitsums") == 1
     stored = dict(Score.objects.filter(period=period, unit=unit).values_list("criterion_id", "self_points"))
     assert {stored[leaf.pk] for leaf in leaves[3:73]} == {Decimal("2.25")}
     assert all(isinstance(stored[leaf.pk], Decimal) for leaf in leaves[3:73])
@@ -81,8 +86,8 @@ def test_a_save_of_105_values_runs_the_queries_of_a_save_of_3(sheet):
     assert Score.objects.filter(period=period, unit=unit).count() == 3 + 70 + len(leaves[74::2]) + 1
 
 
-def test_the_page_posts_105_values_with_the_queries_of_3(sheet):
-    period, unit, leaves, staff = sheet
+def test_the_page_posts_105_values_with_the_queries_of_3(sheet_of_120_leaves):
+    period, unit, leaves, staff = sheet_of_120_leaves
     client = Client()
     client.force_login(staff)
     url = f"/cham-diem/ky/{period.pk}/don-vi/{unit.code}/"
@@ -101,8 +106,8 @@ def test_the_page_posts_105_values_with_the_queries_of_3(sheet):
     assert AuditEntry.objects.filter(period=period, unit=unit).count() == 109
 
 
-def test_a_save_keeps_the_audit_trail_and_the_columns_it_does_not_own(sheet):
-    period, unit, leaves, staff = sheet
+def test_a_save_keeps_the_audit_trail_and_the_columns_it_does_not_own(sheet_of_120_leaves):
+    period, unit, leaves, staff = sheet_of_120_leaves
     first, second = leaves[:2]
     Score.objects.create(
         period=period, unit=unit, criterion=first, self_points=Decimal("1.5"), round1_points=Decimal(1),
@@ -129,8 +134,8 @@ def test_a_save_keeps_the_audit_trail_and_the_columns_it_does_not_own(sheet):
     ]
 
 
-def test_the_lock_triggers_refuse_the_save_statement_of_a_published_period(sheet):
-    period, unit, leaves, _ = sheet
+def test_the_lock_triggers_refuse_the_save_statement_of_a_published_period(sheet_of_120_leaves):
+    period, unit, leaves, _ = sheet_of_120_leaves
     Score.objects.create(period=period, unit=unit, criterion=leaves[0], self_points=1)
     Period.objects.filter(pk=period.pk).update(status=Period.Status.PUBLISHED)
     for criterion in (leaves[0], leaves[1]):  # an update and an insert

@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from scoring.accounts import services
 from scoring.accounts.services import unit_account_create, unit_account_invite, unit_account_set_active
 from scoring.permissions import APPRAISER, UNIT_STAFF
-from tests.conftest import clear_locked_data, make_units, restore_reference_data
+from tests.conftest import make_units
 from tests.scoring.workflow_cast import user
 from units.models import UnitMembership
 
@@ -42,23 +42,11 @@ def accounts(username):
     return get_user_model().objects.filter(username=username)
 
 
-@pytest.fixture
-def real_cast():
-    """The cast in a database that really commits: the mail goes out after the commit, as in production."""
-    restore_reference_data()
-    from scoring.models import GradeScheme
-    from tests.scoring.workflow_cast import Cast
-    from units.models import Block
-
-    yield Cast(Block.objects.get(code="so"), GradeScheme.objects.get(is_default=True))
-    clear_locked_data()
-
-
 @pytest.mark.django_db(transaction=True)
 def test_the_page_creates_the_account_with_its_role_and_unit_and_the_link_lets_the_person_in(
-    real_cast, settings, caplog
+    committed_cast, settings, caplog
 ):
-    cast = real_cast
+    cast = committed_cast
     settings.PORTAL_URL = "https://cchc.example.gov.vn/"
     admin = client_for(cast.admin)
     with caplog.at_level(logging.INFO, logger="scoring.accounts"):
@@ -94,8 +82,8 @@ def test_the_page_creates_the_account_with_its_role_and_unit_and_the_link_lets_t
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_mail_that_fails_keeps_the_account_says_so_and_can_be_sent_again(real_cast, monkeypatch):
-    cast = real_cast
+def test_a_mail_that_fails_keeps_the_account_says_so_and_can_be_sent_again(committed_cast, monkeypatch):
+    cast = committed_cast
     admin = client_for(cast.admin)
 
     def refuse(*args, **kwargs):

@@ -1,7 +1,7 @@
 """The period's state machine move by move, and each unit's submission: allowed and refused moves."""
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -10,6 +10,9 @@ from django.utils import timezone
 
 from scoring import workflow
 from scoring.models import AuditEntry, Evidence, Period, Score, Submission
+from scoring.progress import period_progress
+from scoring.queries import days_left
+from scoring.results import unit_sums_refresh
 from scoring.scores import Change, scores_save
 
 S = Period.Status
@@ -48,6 +51,7 @@ def make_ready(cast, start) -> None:
                 criterion=leaf,
                 defaults={"self_points": Decimal(0), "appraised_points": Decimal(0)},
             )
+        unit_sums_refresh(cast.period, [unit.pk])
         Submission.objects.update_or_create(period=cast.period, unit=unit, defaults={"status": READY[start]})
 
 
@@ -291,3 +295,25 @@ def test_after_approving_from_round_one_the_explanation_step_can_still_be_reache
     score = Score.objects.get(period=cast.period, unit=cast.unit_a, criterion=cast.leaf["2"])
     assert score.round1_points == Decimal(40)  # what the unit is asked to explain
     assert Submission.objects.get(period=cast.period, unit=cast.unit_a).status == Submission.Status.APPRAISED_1
+
+
+# --- Days left before the deadline, counted from a moment passed in rather than the test's clock ---------------
+
+
+@pytest.mark.parametrize(
+    "left, days, says",
+    [
+        (timedelta(days=10), 10, "Chưa hết hạn tự đánh giá (còn 10 ngày)."),
+        (timedelta(days=9, hours=23, minutes=59), 9, "Chưa hết hạn tự đánh giá (còn 9 ngày)."),
+        (-timedelta(seconds=1), -1, "Đã hết hạn tự đánh giá."),
+    ],
+)
+def test_the_days_left_are_whole_days_from_the_moment_given(cast, left, days, says):
+    now = datetime(2025, 4, 1, 16, 59, 59, tzinfo=UTC)  # 23:59:59 in Hà Nội: a clock read would change day here
+    Period.objects.filter(pk=cast.period.pk).update(deadline=now + left)
+    cast.period.refresh_from_db()
+    start = next(move for move in workflow.MOVES if move.name == "start_appraisal")
+    progress = period_progress(cast.period, now=now)
+    assert workflow.readiness(progress, start).checks[0].text == says
+    assert progress.days_left == days_left(cast.period, now=now) == days  # the dashboard's "(còn N ngày)"
+    assert progress.deadline_passed is (days < 0)

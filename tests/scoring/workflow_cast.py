@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from scoring.models import AppraiserAssignment, CriteriaSet, Criterion, Method, Period, Score
 from scoring.permissions import ADMINISTRATOR, APPRAISER, UNIT_STAFF
-from tests.conftest import make_units
+from scoring.results import unit_sums_refresh
+from tests.conftest import PASSWORD, make_units
 from units.models import UnitMembership
 
 # code, parent, max, method
@@ -33,7 +34,7 @@ NOT_APPLICABLE = ("unit_c", "1.2")
 
 
 def user(username, group=None, unit=None):
-    account = get_user_model().objects.create_user(username, password="mat-khau-dai-123")
+    account = get_user_model().objects.create_user(username, password=PASSWORD)
     if group:
         account.groups.add(Group.objects.get(name=group))
     if unit:
@@ -65,10 +66,11 @@ class Cast:
             criteria_set=self.criteria,
             grade_scheme=scheme,
             status=status,
-            deadline=timezone.now() + timedelta(days=10),
+            deadline=timezone.now() + timedelta(days=9, hours=12),  # "còn 9 ngày" however long the test takes
         )
         unit, code = NOT_APPLICABLE
         Score.objects.create(period=self.period, unit=getattr(self, unit), criterion=nodes[code], not_applicable=True)
+        unit_sums_refresh(self.period)
         self.staff_a = user("canbo.a", UNIT_STAFF, self.unit_a)
         self.staff_b = user("canbo.b", UNIT_STAFF, self.unit_b)
         self.appraiser = user("thamdinh", APPRAISER)
@@ -86,6 +88,7 @@ class Cast:
         score, _ = Score.objects.update_or_create(
             period=self.period, unit=unit, criterion=self.leaf[code], defaults=values
         )
+        unit_sums_refresh(self.period, [unit.pk])  # written here past the portal's save paths
         return score
 
     def score_everything(self, own=lambda leaf: leaf.max_points, appraised=lambda leaf: leaf.max_points / 2):

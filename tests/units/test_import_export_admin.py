@@ -57,7 +57,7 @@ def rows_of(content: bytes) -> list[list]:
 
 
 @pytest.fixture
-def cast(so, huyen):
+def units_with_history(so, huyen):
     """Two departments (one coded with a leading zero), and a district that merged into another."""
     noi_vu = Unit.objects.create(code="012", name="Sở Nội vụ", short_name="SNV", block=so, first_year=2010)
     tu_phap = Unit.objects.create(code="so-tu-phap", name="Sở Tư pháp", block=so)
@@ -65,13 +65,6 @@ def cast(so, huyen):
     cu = Unit.objects.create(code="huyen-cu", name="Huyện Cũ", block=huyen, first_year=2005, last_year=2019)
     cu.successors.add(moi)
     return {"noi_vu": noi_vu, "tu_phap": tu_phap, "moi": moi, "cu": cu}
-
-
-@pytest.fixture
-def staff_client(client, db):
-    user = get_user_model().objects.create_superuser("quantri", "quantri@example.gov.vn", "mat-khau-dai-123")
-    client.force_login(user)
-    return client
 
 
 def export_through_admin(client):
@@ -82,8 +75,8 @@ def export_through_admin(client):
 # Export
 
 
-def test_the_admin_export_has_vietnamese_headers_text_codes_and_numeric_years(staff_client, cast):
-    response = export_through_admin(staff_client)
+def test_the_admin_export_has_vietnamese_headers_text_codes_and_numeric_years(superuser_client, units_with_history):
+    response = export_through_admin(superuser_client)
     assert response.status_code == 200
     assert response["Content-Disposition"].endswith('.xlsx"')
     sheet = load_workbook(BytesIO(response.content)).active
@@ -96,7 +89,7 @@ def test_the_admin_export_has_vietnamese_headers_text_codes_and_numeric_years(st
     assert [cell.value for cell in rows["huyen-cu"]][4:] == [2005, 2019, "tp-moi"]
 
 
-def test_the_resource_export_keeps_the_leading_zero(cast):
+def test_the_resource_export_keeps_the_leading_zero(units_with_history):
     dataset = UnitResource().export()
     assert dataset.headers == HEADERS
     assert ["012", "Sở Nội vụ", "SNV", "so", "2010", "", ""] in [list(row) for row in dataset]
@@ -104,21 +97,21 @@ def test_the_resource_export_keeps_the_leading_zero(cast):
     assert "012" in [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
 
 
-def test_a_name_beginning_with_equals_is_exported_as_text_never_as_a_formula(staff_client, so):
+def test_a_name_beginning_with_equals_is_exported_as_text_never_as_a_formula(superuser_client, so):
     Unit.objects.create(code="bay", name='=HYPERLINK("http://example.com","Bấm")', block=so)
-    sheet = load_workbook(BytesIO(export_through_admin(staff_client).content)).active
+    sheet = load_workbook(BytesIO(export_through_admin(superuser_client).content)).active
     cell = sheet["B2"]
     assert cell.data_type == "s" and cell.value == '=HYPERLINK("http://example.com","Bấm")'
 
 
-def test_the_export_runs_a_fixed_number_of_queries(staff_client, so, huyen):
+def test_the_export_runs_a_fixed_number_of_queries(superuser_client, so, huyen):
     counts = []
     for n in (3, 7):
         for i in range(n):
             unit = Unit.objects.create(code=f"u{n}-{i}", name=f"Đơn vị {n}-{i}", block=huyen if i % 2 else so)
             unit.successors.set(Unit.objects.exclude(pk=unit.pk)[:2])
         with CaptureQueriesContext(connection) as queries:
-            response = export_through_admin(staff_client)
+            response = export_through_admin(superuser_client)
         assert response.status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
@@ -127,7 +120,7 @@ def test_the_export_runs_a_fixed_number_of_queries(staff_client, so, huyen):
 # Import through the resource
 
 
-def test_a_good_file_creates_and_updates_units_and_links_a_successor_further_down(cast, huyen):
+def test_a_good_file_creates_and_updates_units_and_links_a_successor_further_down(units_with_history, huyen):
     composed_apart = unicodedata.normalize("NFD", "Sở  Nội vụ   tỉnh ")
     content = xlsx(
         [
@@ -146,15 +139,15 @@ def test_a_good_file_creates_and_updates_units_and_links_a_successor_further_dow
     assert Unit.objects.count() == 6  # the units the file leaves out are left alone
 
 
-def test_an_exported_file_imports_back_unchanged_and_every_row_is_skipped(staff_client, cast):
+def test_an_exported_file_imports_back_unchanged_and_every_row_is_skipped(superuser_client, units_with_history):
     before = snapshot()
-    result = import_units(export_through_admin(staff_client).content)
+    result = import_units(export_through_admin(superuser_client).content)
     assert not result.has_errors() and not result.has_validation_errors(), import_errors(result)
     assert result.totals["skip"] == 4 and result.totals["new"] == result.totals["update"] == 0
     assert snapshot() == before
 
 
-def test_blank_rows_under_the_table_are_skipped(cast):
+def test_blank_rows_under_the_table_are_skipped(units_with_history):
     result = import_units(xlsx([["xa-b", "Xã B", None, "xa", None, None, None], [None] * 7, [""] * 7]))
     assert not result.has_errors() and not result.has_validation_errors(), import_errors(result)
     assert (result.totals["new"], result.totals["skip"]) == (1, 2)
@@ -190,7 +183,7 @@ GOOD_ROW = ["xa-moi", "Xã Mới", None, "xa", 2020, None, None]
         "numeric-code",
     ],
 )
-def test_one_bad_row_writes_nothing_and_names_its_row_column_and_value(cast, bad_row, column, message):
+def test_one_bad_row_writes_nothing_and_names_its_row_column_and_value(units_with_history, bad_row, column, message):
     before = snapshot()
     result = import_units(xlsx([GOOD_ROW, bad_row]))
     assert result.has_validation_errors() and not result.has_errors()
@@ -205,7 +198,7 @@ def test_one_bad_row_writes_nothing_and_names_its_row_column_and_value(cast, bad
 
 
 @pytest.mark.parametrize("number", [12, 12.0])
-def test_an_integral_number_cell_for_a_code_is_refused_and_never_read_as_12_0(cast, number):
+def test_an_integral_number_cell_for_a_code_is_refused_and_never_read_as_12_0(units_with_history, number):
     result = import_units(xlsx([[number, "Sở Số", None, "so", None, None, None]]))
     [invalid] = result.invalid_rows
     [text] = invalid.error_dict["Mã đơn vị"]
@@ -213,14 +206,14 @@ def test_an_integral_number_cell_for_a_code_is_refused_and_never_read_as_12_0(ca
     assert not Unit.objects.filter(code__in=["12", "12.0"]).exists()
 
 
-def test_a_successor_code_typed_as_a_number_is_refused(cast):
+def test_a_successor_code_typed_as_a_number_is_refused(units_with_history):
     result = import_units(xlsx([["xa-c", "Xã C", None, "xa", None, None, 12.0]]))
     [invalid] = result.invalid_rows
     assert "Mã “12” đang là ô số" in invalid.error_dict["Đơn vị kế thừa"][0]
     assert not Unit.objects.filter(code="xa-c").exists()
 
 
-def test_a_missing_code_column_is_a_file_error_and_writes_nothing(cast):
+def test_a_missing_code_column_is_a_file_error_and_writes_nothing(units_with_history):
     before = snapshot()
     result = import_units(xlsx([["Xã D", "xa"]], headers=["Tên đơn vị", "Khối"]))
     assert result.has_errors()
@@ -228,7 +221,7 @@ def test_a_missing_code_column_is_a_file_error_and_writes_nothing(cast):
     assert snapshot() == before
 
 
-def test_a_dry_run_reports_but_writes_nothing(cast):
+def test_a_dry_run_reports_but_writes_nothing(units_with_history):
     before = snapshot()
     result = import_units(xlsx([GOOD_ROW]), dry_run=True)
     assert result.totals["new"] == 1 and not result.has_validation_errors()
@@ -259,53 +252,55 @@ def test_blocks_are_data_a_new_block_is_added_and_a_code_that_is_no_slug_is_refu
 # The admin
 
 
-def test_the_import_pages_open_for_a_superuser(staff_client):
-    assert staff_client.get(IMPORT_URL).status_code == 200
-    assert staff_client.get("/quan-tri/units/block/import/").status_code == 200
+def test_the_import_pages_open_for_a_superuser(superuser_client):
+    assert superuser_client.get(IMPORT_URL).status_code == 200
+    assert superuser_client.get("/quan-tri/units/block/import/").status_code == 200
 
 
-def test_the_admin_import_previews_then_writes_on_confirm(staff_client, cast, tmp_path):
+def test_the_admin_import_previews_then_writes_on_confirm(superuser_client, units_with_history, tmp_path):
     path = write(tmp_path, [GOOD_ROW, ["huyen-cu", "Huyện Cũ", None, "huyen", 2005, 2019, "tp-moi;xa-moi"]])
     with path.open("rb") as handle:
-        preview = staff_client.post(IMPORT_URL, {"format": "0", "import_file": handle})
+        preview = superuser_client.post(IMPORT_URL, {"format": "0", "import_file": handle})
     assert preview.status_code == 200
     assert not preview.context["result"].has_validation_errors()
     confirm = preview.context["confirm_form"]
     assert confirm.initial["original_file_name"] == "don-vi.xlsx"
     assert not Unit.objects.filter(code="xa-moi").exists()  # the preview was rolled back
 
-    response = staff_client.post(PROCESS_URL, {**confirm.initial, "resource": "0"})
+    response = superuser_client.post(PROCESS_URL, {**confirm.initial, "resource": "0"})
     assert response.status_code == 302 and response["Location"] == "/quan-tri/units/unit/"
     assert Unit.objects.get(code="xa-moi").name == "Xã Mới"
-    assert set(cast["cu"].successors.values_list("code", flat=True)) == {"tp-moi", "xa-moi"}
+    assert set(units_with_history["cu"].successors.values_list("code", flat=True)) == {"tp-moi", "xa-moi"}
 
 
-def test_with_a_bad_row_the_admin_offers_no_confirm_and_writes_nothing(staff_client, cast, tmp_path):
+def test_with_a_bad_row_the_admin_offers_no_confirm_and_writes_nothing(superuser_client, units_with_history, tmp_path):
     before = snapshot()
     path = write(tmp_path, [GOOD_ROW, ["xa-sai", "Xã Sai", None, "tinh", None, None, None]])
     with path.open("rb") as handle:
-        response = staff_client.post(IMPORT_URL, {"format": "0", "import_file": handle})
+        response = superuser_client.post(IMPORT_URL, {"format": "0", "import_file": handle})
     assert response.status_code == 200
     assert "confirm_form" not in response.context
     assert "Không có khối “tinh”" in response.content.decode()
     assert snapshot() == before
 
 
-def test_the_confirm_step_writes_nothing_if_a_row_went_bad_after_the_preview(staff_client, cast, tmp_path):
+def test_the_confirm_step_writes_nothing_if_a_row_went_bad_after_the_preview(
+    superuser_client, units_with_history, tmp_path
+):
     path = write(tmp_path, [GOOD_ROW, ["xa-hai", "Xã Hai", None, "xa", None, None, None]])
     with path.open("rb") as handle:
-        preview = staff_client.post(IMPORT_URL, {"format": "0", "import_file": handle})
+        preview = superuser_client.post(IMPORT_URL, {"format": "0", "import_file": handle})
     confirm = preview.context["confirm_form"]
     Unit.objects.create(code="xa-khac", name="Xã Hai", block=Block.objects.get(code="xa"))  # meanwhile
     before = snapshot()
 
-    response = staff_client.post(PROCESS_URL, {**confirm.initial, "resource": "0"}, follow=True)
+    response = superuser_client.post(PROCESS_URL, {**confirm.initial, "resource": "0"}, follow=True)
     assert response.redirect_chain[-1][0] == IMPORT_URL
     assert "Khối “UBND cấp xã” đã có đơn vị tên “Xã Hai”" in response.content.decode()
     assert snapshot() == before
 
 
-def test_a_staff_account_that_may_only_view_units_cannot_import_them(client, cast):
+def test_a_staff_account_that_may_only_view_units_cannot_import_them(client, units_with_history):
     user = get_user_model().objects.create_user("xem", password="mat-khau-dai-123", is_staff=True)
     user.user_permissions.add(Permission.objects.get(codename="view_unit"))
     client.force_login(user)

@@ -6,7 +6,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
-from scoring.backup import backup_write
+from scoring.ops.backup import backup_write
 
 
 class Command(BaseCommand):

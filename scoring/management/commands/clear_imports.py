@@ -8,8 +8,8 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from cchc_portal.storage import clear_stale_parts
-from scoring import jobs
 from scoring.imports import pending_uploads
+from scoring.ops import jobs
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from scoring.roles import app_role_grant
+from scoring.ops.roles import app_role_grant
 
 E_NOT_POSTGRESQL = "Lệnh này chỉ dành cho PostgreSQL (cơ sở dữ liệu hiện tại: {vendor})."
 

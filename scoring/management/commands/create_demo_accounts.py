@@ -4,7 +4,7 @@ import os
 
 from django.core.management.base import BaseCommand, CommandError
 
-from scoring.demo import demo_accounts, demo_allowed
+from scoring.ops.demo import demo_accounts, demo_allowed
 
 
 class Command(BaseCommand):

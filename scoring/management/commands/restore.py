@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from scoring.backup import backup_restore
+from scoring.ops.backup import backup_restore
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 """`manage.py run_jobs`: the worker of the database queue — the background jobs of a portal without Redis.
 
-It takes the oldest queued job (the claim in scoring.jobs.run is one UPDATE, so two workers never do the same job),
+It takes the oldest queued job (the claim in scoring.ops.jobs.run is one UPDATE, so two workers never do the same job),
 does it under the same memory and time caps as the Redis worker, and looks again; with nothing queued it waits a
 second. `make run` starts it beside the development server; on a server without Redis it is a systemd service
 (docs/deploy.md). With REDIS_URL set the jobs are in Redis, for `manage.py rqworker cchc`, and this refuses to start.
@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections
 
-from scoring import jobs
+from scoring.ops import jobs
 
 
 class Command(BaseCommand):

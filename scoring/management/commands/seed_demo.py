@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from scoring.demo import demo_allowed, demo_seed
+from scoring.ops.demo import demo_allowed, demo_seed
 
 
 class Command(BaseCommand):

@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
-from scoring.backup import backup_latest, backup_verify
+from scoring.ops.backup import backup_latest, backup_verify
 
 E_SCRATCH = (
     "Không tạo hoặc dùng được CSDL tạm để kiểm tra ({error}); vai trò chạy lệnh cần quyền CREATEDB "

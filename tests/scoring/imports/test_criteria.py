@@ -19,7 +19,7 @@ from cchc_portal.lib.problems import Refused
 from cchc_portal.lib.text import search_key
 from scoring.imports.criteria import METHODS, criteria_import, read_criteria_rows
 from scoring.models import AppraiserAssignment, CriteriaSet, Criterion, Method, Period
-from scoring.permissions import ADMINISTRATOR, APPRAISER, UNIT_STAFF
+from scoring.permissions import APPRAISER, UNIT_STAFF
 from tests.conftest import make_units
 from tests.scoring.workflow_cast import user
 from units.models import Unit
@@ -101,6 +101,8 @@ PROVINCIAL_COUNTS = (
     "2 tiêu chí điểm trừ"
 )
 
+pytestmark = pytest.mark.usefixtures("media_root")
+
 
 def expected_tree() -> list[tuple]:
     """(position, code, parent code, maximum, method) of every node the good workbook describes."""
@@ -154,11 +156,6 @@ def snapshot():
         list(Criterion.objects.values_list("criteria_set_id", "code", "max_points").order_by("pk")),
         list(Period.objects.values_list("year", "block__code", "status", "criteria_set_id").order_by("pk")),
     )
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
 
 
 @pytest.fixture
@@ -496,20 +493,13 @@ def stored_uploads(tmp_path: Path) -> list[Path]:
     return sorted((tmp_path / "imports").glob("*")) if (tmp_path / "imports").exists() else []
 
 
-@pytest.fixture
-def admin_client(db) -> Client:
-    client = Client()
-    client.force_login(user("quantri", ADMINISTRATOR))
-    return client
-
-
 @pytest.mark.django_db
 def test_an_administrator_previews_the_tree_then_confirms_and_the_set_is_written(
-    admin_client, good_xlsx, so, scheme, units_so, tmp_path
+    administrator_client, good_xlsx, so, scheme, units_so, tmp_path
 ):
-    assert admin_client.get(URL).status_code == 200
+    assert administrator_client.get(URL).status_code == 200
 
-    preview = upload(admin_client, good_xlsx, so)
+    preview = upload(administrator_client, good_xlsx, so)
 
     assert preview.status_code == 200
     page = preview.content.decode()
@@ -519,11 +509,11 @@ def test_an_administrator_previews_the_tree_then_confirms_and_the_set_is_written
     assert f"{GOOD_COUNTS} (37 dòng). Khi xác nhận sẽ tạo kỳ đánh giá dự thảo cho 2 đơn vị." in page
     assert "Điều tra xã hội học" in page and "Điểm thưởng" in page
     assert not CriteriaSet.objects.exists() and not Period.objects.exists()
-    pending = admin_client.session["criteria_import"]
+    pending = administrator_client.session["criteria_import"]
     assert [p.name for p in stored_uploads(tmp_path)] == [pending["token"]]
     assert pending["name"] == good_xlsx.name and str(tmp_path) not in str(pending)
 
-    confirmed = admin_client.post(URL, {"confirm": "1"})
+    confirmed = administrator_client.post(URL, {"confirm": "1"})
 
     criteria_set = CriteriaSet.objects.get(year=2026, block=so)
     assert confirmed.status_code == 302
@@ -535,9 +525,9 @@ def test_an_administrator_previews_the_tree_then_confirms_and_the_set_is_written
         "Đã tạo kỳ đánh giá dự thảo cho 2 đơn vị."
     ]
     assert stored_uploads(tmp_path) == []
-    assert "criteria_import" not in admin_client.session
+    assert "criteria_import" not in administrator_client.session
     # Confirming twice does not import twice.
-    assert admin_client.post(URL, {"confirm": "1"}).status_code == 400
+    assert administrator_client.post(URL, {"confirm": "1"}).status_code == 400
     assert CriteriaSet.objects.count() == 1
 
 
@@ -548,10 +538,12 @@ def preview_methods(page: str) -> dict[str, str]:
 
 
 @pytest.mark.django_db
-def test_the_preview_counts_and_shows_each_group_as_it_will_be_stored(admin_client, tmp_path, so, scheme, units_so):
+def test_the_preview_counts_and_shows_each_group_as_it_will_be_stored(
+    administrator_client, tmp_path, so, scheme, units_so
+):
     path = write_xlsx(tmp_path / "tinh.xlsx", PROVINCIAL)
 
-    page = upload(admin_client, path, so).content.decode()
+    page = upload(administrator_client, path, so).content.decode()
 
     assert f"{PROVINCIAL_COUNTS} (17 dòng)." in page
     methods = preview_methods(page)
@@ -580,11 +572,11 @@ def test_an_anonymous_visitor_is_sent_to_the_login_page(client):
 
 
 @pytest.mark.django_db
-def test_a_bad_file_shows_every_error_and_writes_nothing(admin_client, so, scheme, tmp_path):
+def test_a_bad_file_shows_every_error_and_writes_nothing(administrator_client, so, scheme, tmp_path):
     rows, line = error_rows()
     path = write_xlsx(tmp_path / "loi.xlsx", rows, merges=[f"B{line['1.1.1']}:B{line['1.1.2']}"])
 
-    response = upload(admin_client, path, so)
+    response = upload(administrator_client, path, so)
 
     page = response.content.decode()
     assert response.status_code == 400
@@ -592,14 +584,14 @@ def test_a_bad_file_shows_every_error_and_writes_nothing(admin_client, so, schem
     assert f"dòng {line['3.1']}, cột A (“Mã”): mã nằm trong ô kiểu số hoặc ngày tháng" in page
     assert "khác tổng điểm khai báo 100" in page
     assert "Xác nhận nhập" not in page
-    assert "criteria_import" not in admin_client.session
+    assert "criteria_import" not in administrator_client.session
     assert stored_uploads(tmp_path) == []
     assert not CriteriaSet.objects.exists() and not Period.objects.exists()
 
 
 @pytest.mark.django_db
-def test_the_page_says_a_mistake_repeated_on_many_rows_once(admin_client, so, tmp_path):
-    response = upload(admin_client, numbers_for_codes(tmp_path), so)
+def test_the_page_says_a_mistake_repeated_on_many_rows_once(administrator_client, so, tmp_path):
+    response = upload(administrator_client, numbers_for_codes(tmp_path), so)
 
     page = response.content.decode()
     assert response.status_code == 400
@@ -622,12 +614,12 @@ NOT_A_WORKBOOK = "Không đọc được tệp “doi-duoi.xlsx”: tệp hỏng
     ],
 )
 def test_only_workbooks_and_csv_files_within_the_size_limit_are_read(
-    admin_client, so, tmp_path, name, content, message
+    administrator_client, so, tmp_path, name, content, message
 ):
     path = tmp_path / name
     path.write_bytes(content)
 
-    response = upload(admin_client, path, so)
+    response = upload(administrator_client, path, so)
 
     assert response.status_code == 400
     assert message in response.content.decode()
@@ -636,16 +628,18 @@ def test_only_workbooks_and_csv_files_within_the_size_limit_are_read(
 
 
 @pytest.mark.django_db
-def test_the_confirmation_reads_only_the_file_its_session_token_names(admin_client, good_xlsx, so, scheme, tmp_path):
-    assert upload(admin_client, good_xlsx, so).status_code == 200
+def test_the_confirmation_reads_only_the_file_its_session_token_names(
+    administrator_client, good_xlsx, so, scheme, tmp_path
+):
+    assert upload(administrator_client, good_xlsx, so).status_code == 200
     # A path sent with the confirmation is ignored: only the session's token counts.
     other = write_csv(tmp_path / "khac.csv")
-    session = admin_client.session
+    session = administrator_client.session
     pending = session["criteria_import"]
     session["criteria_import"] = {**pending, "token": "../khac", "extension": ".csv"}
     session.save()
 
-    response = admin_client.post(URL, {"confirm": "1", "token": "../khac", "path": str(other)})
+    response = administrator_client.post(URL, {"confirm": "1", "token": "../khac", "path": str(other)})
 
     assert response.status_code == 400
     assert "Phiên nhập đã hết hạn hoặc tệp không còn; hãy tải tệp lên lại." in response.content.decode()
@@ -654,8 +648,8 @@ def test_the_confirmation_reads_only_the_file_its_session_token_names(admin_clie
 
 
 @pytest.mark.django_db
-def test_a_confirmation_without_a_preview_writes_nothing(admin_client, so):
-    response = admin_client.post(URL, {"confirm": "1"})
+def test_a_confirmation_without_a_preview_writes_nothing(administrator_client, so):
+    response = administrator_client.post(URL, {"confirm": "1"})
 
     assert response.status_code == 400
     assert "Phiên nhập đã hết hạn" in response.content.decode()

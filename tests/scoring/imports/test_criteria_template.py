@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from scoring.imports.criteria import METHODS, criteria_import, read_criteria_rows
 from scoring.imports.criteria_template import METHOD_MEANING, criteria_template, example_counts
 from scoring.models import CriteriaSet, Criterion, Method, Period
-from scoring.permissions import ADMINISTRATOR, APPRAISER, UNIT_STAFF
+from scoring.permissions import APPRAISER, UNIT_STAFF
 from scoring.tree import BONUS, DEDUCTION, SCORED, CriteriaTree
 from tests.browser import submit_page
 from tests.conftest import make_units
@@ -28,17 +28,8 @@ SAMPLE_COUNTS = (
     "1 tiêu chí điểm trừ"
 )
 
+pytestmark = pytest.mark.usefixtures("media_root")
 
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-
-
-@pytest.fixture
-def admin_client(db) -> Client:
-    client = Client()
-    client.force_login(user("quantri", ADMINISTRATOR))
-    return client
 
 
 def cells(source) -> dict[str, list[tuple]]:
@@ -54,13 +45,13 @@ def cells(source) -> dict[str, list[tuple]]:
 
 
 @pytest.mark.django_db
-def test_the_committed_sample_imports_without_a_problem_and_counts_as_the_page_says(admin_client, so, scheme):
+def test_the_committed_sample_imports_without_a_problem_and_counts_as_the_page_says(administrator_client, so, scheme):
     rows = read_criteria_rows(FIXTURE, FIXTURE.name)
 
     summary = criteria_import(rows=rows, year=2026, block=so, dry_run=True)
 
     assert summary.counts.sentence() == SAMPLE_COUNTS
-    assert f"một bộ tiêu chí nhỏ làm ví dụ ({SAMPLE_COUNTS})" in admin_client.get(IMPORT_URL).content.decode()
+    assert f"một bộ tiêu chí nhỏ làm ví dụ ({SAMPLE_COUNTS})" in administrator_client.get(IMPORT_URL).content.decode()
     assert not CriteriaSet.objects.exists() and not Period.objects.exists()
 
 
@@ -118,8 +109,8 @@ def test_the_guide_names_every_method_word_and_explains_bonus_deduction_and_not_
 
 
 @pytest.mark.django_db
-def test_the_downloaded_template_imports_cleanly(admin_client, so, scheme, tmp_path):
-    response = admin_client.get(TEMPLATE_URL)
+def test_the_downloaded_template_imports_cleanly(administrator_client, so, scheme, tmp_path):
+    response = administrator_client.get(TEMPLATE_URL)
 
     assert response.status_code == 200
     assert response["Content-Disposition"] == 'attachment; filename="bo-tieu-chi-mau.xlsx"'
@@ -145,8 +136,8 @@ def test_only_administrators_download_the_template(role, so):
 
 
 @pytest.mark.django_db
-def test_the_page_explains_the_format_above_the_form_with_the_method_words_and_the_template(admin_client):
-    page = admin_client.get(IMPORT_URL).content.decode()
+def test_the_page_explains_the_format_above_the_form_with_the_method_words_and_the_template(administrator_client):
+    page = administrator_client.get(IMPORT_URL).content.decode()
 
     help_at, form_at = page.index("Cách viết tệp bộ tiêu chí"), page.index('enctype="multipart/form-data"')
     assert help_at < form_at
@@ -157,18 +148,18 @@ def test_the_page_explains_the_format_above_the_form_with_the_method_words_and_t
 
 
 @pytest.mark.django_db
-def test_the_sample_goes_through_the_page_preview_and_confirmation(admin_client, so, scheme):
+def test_the_sample_goes_through_the_page_preview_and_confirmation(administrator_client, so, scheme):
     make_units(so, ["Sở Nội vụ", "Sở Tư pháp"])
     data = {"year": 2026, "block": so.pk, "total": "100", "name": ""}
     data["file"] = SimpleUploadedFile(FIXTURE.name, FIXTURE.read_bytes())
 
-    preview = admin_client.post(IMPORT_URL, data)
+    preview = administrator_client.post(IMPORT_URL, data)
 
     page = preview.content.decode()
     assert preview.status_code == 200 and 'class="errors"' not in page
     assert f"{SAMPLE_COUNTS} (27 dòng)." in page
 
-    confirmed = submit_page(admin_client, IMPORT_URL, page=preview)
+    confirmed = submit_page(administrator_client, IMPORT_URL, page=preview)
 
     criteria_set = CriteriaSet.objects.get(year=2026, block=so)
     assert confirmed.status_code == 302

@@ -18,7 +18,7 @@ SELF = KINDS["tu-danh-gia"]
 
 
 @pytest.fixture
-def sheet(so, scheme, settings, tmp_path):
+def open_score_sheet(so, scheme, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     made = Sheet(so, scheme)
     Period.objects.filter(pk=made.period.pk).update(
@@ -28,19 +28,22 @@ def sheet(so, scheme, settings, tmp_path):
     return made
 
 
-def template(sheet):
-    return load_workbook(BytesIO(score_template(sheet.period, SELF, sheet.staff)))
+def template(open_score_sheet):
+    return load_workbook(BytesIO(score_template(open_score_sheet.period, SELF, open_score_sheet.staff)))
 
 
 def explanations():
     return sorted(Score.objects.exclude(explanation="").values_list("unit__code", "criterion__code", "explanation"))
 
 
-def test_the_template_has_an_explanation_row_per_criterion_of_the_users_own_unit(sheet):
+def test_the_template_has_an_explanation_row_per_criterion_of_the_users_own_unit(open_score_sheet):
     Score.objects.create(
-        period=sheet.period, unit=sheet.units[0], criterion=sheet.leaf["1.2"], explanation="Kế hoạch số 5/KH"
+        period=open_score_sheet.period,
+        unit=open_score_sheet.units[0],
+        criterion=open_score_sheet.leaf["1.2"],
+        explanation="Kế hoạch số 5/KH",
     )
-    wb = template(sheet)
+    wb = template(open_score_sheet)
     assert wb.sheetnames == ["Bảng điểm", "Giải trình"]
     assert "trang tính “Giải trình”" in wb["Bảng điểm"]["A2"].value
     ws = wb["Giải trình"]
@@ -58,28 +61,33 @@ def test_the_template_has_an_explanation_row_per_criterion_of_the_users_own_unit
     assert ws.protection.sheet and ws["F4"].protection.locked is False and ws["C4"].protection.locked is True
 
 
-def test_points_and_explanations_from_one_workbook_preview_then_write_with_audit(sheet):
-    wb = template(sheet)
+def test_points_and_explanations_from_one_workbook_preview_then_write_with_audit(open_score_sheet):
+    wb = template(open_score_sheet)
     wb["Bảng điểm"]["C7"] = 12
     wb["Giải trình"]["F4"] = "Quyết định số 12/QĐ-STP\nban hành kế hoạch"
     wb["Giải trình"]["F6"] = "  Báo cáo số 3/BC  "
-    result = run_check(as_file(wb), "tu-danh-gia.xlsx", sheet.period, SELF, sheet.staff)
+    result = run_check(as_file(wb), "tu-danh-gia.xlsx", open_score_sheet.period, SELF, open_score_sheet.staff)
     assert result.ok, [str(e) for e in result.errors]
     assert result.counts == {"units": 1, "new": 1, "changed": 0, "explained": 2, "unchanged": 0}
     assert explanations() == []
-    assert scores_import(check=result, period=sheet.period, file_name="tu-danh-gia.xlsx", by=sheet.staff) == 3
+    assert (
+        scores_import(
+            check=result, period=open_score_sheet.period, file_name="tu-danh-gia.xlsx", by=open_score_sheet.staff
+        )
+        == 3
+    )
     assert explanations() == [
         ("012", "1.1", "Quyết định số 12/QĐ-STP\nban hành kế hoạch"),
         ("012", "3.1", "Báo cáo số 3/BC"),
     ]
     logged = AuditEntry.objects.filter(action=AuditEntry.Action.EXPLANATION, reason="nhập từ Excel: tu-danh-gia.xlsx")
     assert logged.count() == 2
-    again = run_check(as_file(wb), "tu-danh-gia.xlsx", sheet.period, SELF, sheet.staff)
+    again = run_check(as_file(wb), "tu-danh-gia.xlsx", open_score_sheet.period, SELF, open_score_sheet.staff)
     assert again.counts["explained"] == 0 and again.counts["new"] == 0  # the same file again changes nothing
 
 
-def test_every_bad_explanation_row_is_named_and_nothing_is_written(sheet):
-    wb = template(sheet)
+def test_every_bad_explanation_row_is_named_and_nothing_is_written(open_score_sheet):
+    wb = template(open_score_sheet)
     wb["Bảng điểm"]["C7"] = 5
     ws = wb["Giải trình"]
     ws["F4"] = "Có ký tự \u202e đảo chiều"
@@ -87,7 +95,7 @@ def test_every_bad_explanation_row_is_named_and_nothing_is_written(sheet):
     ws.append(["so-y-te", "Sở Y tế", "1.1", None, None, "Đơn vị khác"])
     ws.append(["012", "Sở Tư pháp", "9.9", None, None, "Tiêu chí không có"])
     ws.append(["012", "Sở Tư pháp", "1.2", None, None, "Lần thứ hai"])
-    result = run_check(as_file(wb), "sai.xlsx", sheet.period, SELF, sheet.staff)
+    result = run_check(as_file(wb), "sai.xlsx", open_score_sheet.period, SELF, open_score_sheet.staff)
     shown = [str(e) for e in result.errors]
     assert len(shown) == 5, shown
     assert shown[0].startswith("Trang tính “Giải trình”, dòng 4, cột F: Giải trình chứa ký tự đảo chiều")
@@ -103,27 +111,30 @@ def test_every_bad_explanation_row_is_named_and_nothing_is_written(sheet):
     assert explanations() == [] and not Score.objects.exists()
 
 
-def test_a_sheet_without_an_explanation_sheet_still_imports_its_points(sheet):
-    wb = template(sheet)
+def test_a_sheet_without_an_explanation_sheet_still_imports_its_points(open_score_sheet):
+    wb = template(open_score_sheet)
     del wb["Giải trình"]
     wb["Bảng điểm"]["D7"] = "7,5"
-    result = run_check(as_file(wb), "diem.xlsx", sheet.period, SELF, sheet.staff)
+    result = run_check(as_file(wb), "diem.xlsx", open_score_sheet.period, SELF, open_score_sheet.staff)
     assert result.ok and result.counts["new"] == 1 and result.counts["explained"] == 0
 
 
-def test_the_web_import_of_a_unit_lands_on_its_sheet_with_the_explanations(sheet):
-    wb = template(sheet)
+def test_the_web_import_of_a_unit_lands_on_its_sheet_with_the_explanations(open_score_sheet):
+    wb = template(open_score_sheet)
     wb["Bảng điểm"]["C7"] = 10
     wb["Giải trình"]["F4"] = "Kế hoạch 12/KH-STP"
     client = Client()
-    client.force_login(sheet.staff)
-    url = f"/cham-diem/ky/{sheet.period.pk}/nhap-diem/tu-danh-gia/"
+    client.force_login(open_score_sheet.staff)
+    url = f"/cham-diem/ky/{open_score_sheet.period.pk}/nhap-diem/tu-danh-gia/"
     upload = as_file(wb)
     upload.name = "tu-danh-gia.xlsx"
     page = b"".join(client.post(url, {"file": upload}).streaming_content).decode()
     assert "1</strong> giải trình mới hoặc sửa" in page and "Xác nhận ghi 2 giá trị" in page
     response = client.post(url, {"confirm": "1"})
-    assert response.status_code == 303 and response["Location"] == f"/cham-diem/ky/{sheet.period.pk}/don-vi/012/"
+    assert (
+        response.status_code == 303
+        and response["Location"] == f"/cham-diem/ky/{open_score_sheet.period.pk}/don-vi/012/"
+    )
     landed = client.get(response["Location"]).content.decode()
     assert "Kế hoạch 12/KH-STP" in landed and "Đã nhập 2 giá trị" in landed
-    assert Score.objects.get(criterion=sheet.leaf["1.1"]).self_points == Decimal("10")
+    assert Score.objects.get(criterion=open_score_sheet.leaf["1.1"]).self_points == Decimal("10")

@@ -66,7 +66,7 @@ class Sheet:
 
 
 @pytest.fixture
-def sheet(so, scheme, settings, tmp_path):
+def score_sheet(so, scheme, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     return Sheet(so, scheme)
 
@@ -94,16 +94,16 @@ def as_file(wb) -> BytesIO:
     return buffer
 
 
-def check(sheet, wb, kind=APPRAISED, who=None):
-    return run_check(as_file(wb), "bang-diem.xlsx", sheet.period, kind, who or sheet.admin)
+def check(score_sheet, wb, kind=APPRAISED, who=None):
+    return run_check(as_file(wb), "bang-diem.xlsx", score_sheet.period, kind, who or score_sheet.admin)
 
 
 def points():
     return sorted(Score.objects.values_list("unit__code", "criterion__code", "appraised_points"))
 
 
-def test_the_template_has_titles_codes_maxima_rules_and_a_locked_header(sheet):
-    ws = load_workbook(BytesIO(score_template(sheet.period, APPRAISED, sheet.admin))).active
+def test_the_template_has_titles_codes_maxima_rules_and_a_locked_header(score_sheet):
+    ws = load_workbook(BytesIO(score_template(score_sheet.period, APPRAISED, score_sheet.admin))).active
     assert ws.title == "Bảng điểm"
     assert [ws.cell(row=3, column=c).value for c in (3, 5)] == ["1. Tiêu chí 1", "3. Tiêu chí 3"]
     assert {str(r) for r in ws.merged_cells.ranges} >= {"C3:D3", "E3:F3"}  # an area over its criteria
@@ -119,30 +119,36 @@ def test_the_template_has_titles_codes_maxima_rules_and_a_locked_header(sheet):
     assert ws.freeze_panes == "C7"
     assert ws.print_title_rows == "$3:$6" and ws.print_title_cols == "$A:$B"
     assert not ws.sheet_properties.pageSetUpPr.fitToPage  # printed across pages at a readable size
-    assert len(load_workbook(BytesIO(score_template(sheet.period, APPRAISED, sheet.admin))).worksheets) == 1
+    assert len(load_workbook(BytesIO(score_template(score_sheet.period, APPRAISED, score_sheet.admin))).worksheets) == 1
 
 
-def test_exporting_the_template_and_importing_it_back_changes_nothing(sheet):
+def test_exporting_the_template_and_importing_it_back_changes_nothing(score_sheet):
     Score.objects.create(
-        period=sheet.period, unit=sheet.units[1], criterion=sheet.leaf["3.10"], appraised_points=Decimal("12.25")
+        period=score_sheet.period,
+        unit=score_sheet.units[1],
+        criterion=score_sheet.leaf["3.10"],
+        appraised_points=Decimal("12.25"),
     )
     before = points()
-    wb = load_workbook(BytesIO(score_template(sheet.period, APPRAISED, sheet.admin)))
-    result = run_check(as_file(wb), "mau.xlsx", sheet.period, APPRAISED, sheet.admin)
+    wb = load_workbook(BytesIO(score_template(score_sheet.period, APPRAISED, score_sheet.admin)))
+    result = run_check(as_file(wb), "mau.xlsx", score_sheet.period, APPRAISED, score_sheet.admin)
     assert result.ok and result.counts == {"units": 3, "new": 0, "changed": 0, "explained": 0, "unchanged": 1}
-    assert scores_import(check=result, period=sheet.period, file_name="mau.xlsx", by=sheet.admin) == 0
+    assert scores_import(check=result, period=score_sheet.period, file_name="mau.xlsx", by=score_sheet.admin) == 0
     assert points() == before
 
 
-def test_a_good_sheet_previews_then_writes_with_an_audit_entry_per_value(sheet):
+def test_a_good_sheet_previews_then_writes_with_an_audit_entry_per_value(score_sheet):
     Score.objects.create(
-        period=sheet.period, unit=sheet.units[0], criterion=sheet.leaf["1.1"], appraised_points=Decimal("10")
+        period=score_sheet.period,
+        unit=score_sheet.units[0],
+        criterion=score_sheet.leaf["1.1"],
+        appraised_points=Decimal("10"),
     )
-    result = check(sheet, workbook([("012", "Sở Tư pháp", 12.5, None, 9.75, 20), ("so-y-te", "Sở Y tế", 10)]))
+    result = check(score_sheet, workbook([("012", "Sở Tư pháp", 12.5, None, 9.75, 20), ("so-y-te", "Sở Y tế", 10)]))
     assert result.ok, [str(e) for e in result.errors]
     assert result.counts == {"units": 2, "new": 3, "changed": 1, "explained": 0, "unchanged": 0}
     assert points() == [("012", "1.1", Decimal("10.000"))]  # a check writes nothing
-    assert scores_import(check=result, period=sheet.period, file_name="bang-diem.xlsx", by=sheet.admin) == 4
+    assert scores_import(check=result, period=score_sheet.period, file_name="bang-diem.xlsx", by=score_sheet.admin) == 4
     assert ("012", "3.10", Decimal("20.000")) in points() and ("012", "1.1", Decimal("12.500")) in points()
     entries = AuditEntry.objects.filter(reason="nhập từ Excel: bang-diem.xlsx")
     assert entries.count() == 4
@@ -179,9 +185,9 @@ def bad_workbook() -> Workbook:
     return wb
 
 
-def test_one_of_each_mistake_yields_exactly_those_errors_and_writes_nothing(sheet):
+def test_one_of_each_mistake_yields_exactly_those_errors_and_writes_nothing(score_sheet):
     before = points()
-    result = check(sheet, bad_workbook())
+    result = check(score_sheet, bad_workbook())
     found = sorted((e.row, chr(64 + e.column), e.message) for e in result.errors)
     assert found == sorted(EXPECTED_ERRORS)
     assert all(str(e).startswith("Trang tính “Bảng điểm”, dòng ") for e in result.errors)
@@ -195,19 +201,19 @@ def test_one_of_each_mistake_yields_exactly_those_errors_and_writes_nothing(shee
     assert marked["C4"].comment is None
 
 
-def test_the_upload_is_read_once_and_the_marked_copy_is_built_from_what_was_read(sheet, monkeypatch):
+def test_the_upload_is_read_once_and_the_marked_copy_is_built_from_what_was_read(score_sheet, monkeypatch):
     from scoring.imports import score_sheets
 
     opened = []
     real = score_sheets.open_table
     monkeypatch.setattr(score_sheets, "open_table", lambda *a, **k: opened.append(k.get("sheet")) or real(*a, **k))
-    result = check(sheet, bad_workbook())
+    result = check(score_sheet, bad_workbook())
     assert opened == [None] and result.error_workbook  # one reading: the check's, none for the marked copy
     marked = load_workbook(BytesIO(result.error_workbook)).active
     assert [c.value for c in marked[4]][:6] == [c.value for c in bad_workbook().active[4]][:6]
 
 
-def test_a_sheet_without_a_header_is_marked_whole_from_the_same_reading(sheet, monkeypatch):
+def test_a_sheet_without_a_header_is_marked_whole_from_the_same_reading(score_sheet, monkeypatch):
     from scoring.imports import score_sheets
 
     opened = []
@@ -216,54 +222,54 @@ def test_a_sheet_without_a_header_is_marked_whole_from_the_same_reading(sheet, m
     wb = Workbook()
     for number in range(1, 41):  # past the rows searched for the header
         wb.active.append([f"dòng {number}", number])
-    result = check(sheet, wb)
+    result = check(score_sheet, wb)
     marked = load_workbook(BytesIO(result.error_workbook)).active
     assert len(opened) == 1 and marked.max_row == 40 and marked["B40"].value == 40
     assert marked["A1"].comment is not None
 
 
-def test_a_sheet_without_the_header_row_is_refused(sheet):
+def test_a_sheet_without_the_header_row_is_refused(score_sheet):
     wb = Workbook()
     wb.active.append(["Đơn vị", "1.1"])
     wb.active.append(["012", 5])
-    result = check(sheet, wb)
+    result = check(score_sheet, wb)
     assert [str(e) for e in result.errors] == [
         "Trang tính “Sheet”, dòng 1, cột A: Không tìm thấy dòng tiêu đề: cột A phải có ô “Mã đơn vị” trong 15 dòng đầu."
     ]
 
 
-def test_codes_that_excel_would_mangle_read_back_as_written(sheet):
+def test_codes_that_excel_would_mangle_read_back_as_written(score_sheet):
     wb = workbook([("012", "Sở Tư pháp", None, None, 1, 2)])
-    result = check(sheet, wb)
+    result = check(score_sheet, wb)
     assert result.ok
-    scores_import(check=result, period=sheet.period, file_name="a.xlsx", by=sheet.admin)
+    scores_import(check=result, period=score_sheet.period, file_name="a.xlsx", by=score_sheet.admin)
     assert points() == [("012", "3.1", Decimal("1.000")), ("012", "3.10", Decimal("2.000"))]
     numeric = workbook([(12, "Sở Tư pháp", 1)], header=("Mã đơn vị", "Tên đơn vị", 3.1))
-    messages = [e.message for e in check(sheet, numeric).errors]
+    messages = [e.message for e in check(score_sheet, numeric).errors]
     assert any("đang là số" in m for m in messages) and any("định dạng cột mã đơn vị là văn bản" in m for m in messages)
 
 
-def test_the_same_permissions_as_the_entry_page_apply(sheet):
-    result = check(sheet, workbook([("012", "", 1)]), who=sheet.appraiser)  # assigned to nothing
+def test_the_same_permissions_as_the_entry_page_apply(score_sheet):
+    result = check(score_sheet, workbook([("012", "", 1)]), who=score_sheet.appraiser)  # assigned to nothing
     assert [e.message for e in result.errors] == [
         "Bạn không có quyền nhập điểm thẩm định cho đơn vị “Sở Tư pháp” ở bước này của kỳ đánh giá."
     ]
     survey = workbook([("012", "", 25)], header=("Mã đơn vị", "Tên đơn vị", "4"))
-    assert not check(sheet, survey, kind=SURVEY, who=sheet.staff).ok
-    assert check(sheet, survey, kind=SURVEY).ok
+    assert not check(score_sheet, survey, kind=SURVEY, who=score_sheet.staff).ok
+    assert check(score_sheet, survey, kind=SURVEY).ok
 
 
-def test_a_published_period_refuses_an_import(sheet):
-    Period.objects.filter(pk=sheet.period.pk).update(status=Period.Status.LOCKED)
-    sheet.period.refresh_from_db()
-    result = check(sheet, workbook([("012", "", 1)]))
+def test_a_published_period_refuses_an_import(score_sheet):
+    Period.objects.filter(pk=score_sheet.period.pk).update(status=Period.Status.LOCKED)
+    score_sheet.period.refresh_from_db()
+    result = check(score_sheet, workbook([("012", "", 1)]))
     assert not result.ok and points() == []
 
 
-def test_the_web_import_shows_progress_then_a_preview_and_writes_only_on_confirmation(sheet):
+def test_the_web_import_shows_progress_then_a_preview_and_writes_only_on_confirmation(score_sheet):
     client = Client()
-    client.force_login(sheet.admin)
-    url = f"/cham-diem/ky/{sheet.period.pk}/nhap-diem/tham-dinh/"
+    client.force_login(score_sheet.admin)
+    url = f"/cham-diem/ky/{score_sheet.period.pk}/nhap-diem/tham-dinh/"
     assert client.get(url).status_code == 200
     upload = as_file(workbook([("012", "Sở Tư pháp", 12.5), ("so-y-te", "Sở Y tế", 3)]))
     upload.name = "bang-diem-tham-dinh.xlsx"
@@ -276,18 +282,18 @@ def test_the_web_import_shows_progress_then_a_preview_and_writes_only_on_confirm
     assert response.status_code == 303
     assert points() == [("012", "1.1", Decimal("12.500")), ("so-y-te", "1.1", Decimal("3.000"))]
     # It lands on the period page, which lists the units just imported, each linked to its sheet (once).
-    assert response["Location"] == f"/cham-diem/ky/{sheet.period.pk}/"
+    assert response["Location"] == f"/cham-diem/ky/{score_sheet.period.pk}/"
     landed = client.get(response["Location"]).content.decode()
     assert "Vừa nhập từ Excel: 2 đơn vị" in landed and "Đã nhập 2 giá trị" in landed
-    assert f"/cham-diem/ky/{sheet.period.pk}/don-vi/012/" in landed
+    assert f"/cham-diem/ky/{score_sheet.period.pk}/don-vi/012/" in landed
     assert "Vừa nhập từ Excel" not in client.get(response["Location"]).content.decode()
     assert client.post(url, {"confirm": "1"}).status_code == 400  # the stored file is used once
 
 
-def test_the_web_import_lists_errors_and_offers_the_marked_up_workbook(sheet):
+def test_the_web_import_lists_errors_and_offers_the_marked_up_workbook(score_sheet):
     client = Client()
-    client.force_login(sheet.admin)
-    url = f"/cham-diem/ky/{sheet.period.pk}/nhap-diem/tham-dinh/"
+    client.force_login(score_sheet.admin)
+    url = f"/cham-diem/ky/{score_sheet.period.pk}/nhap-diem/tham-dinh/"
     upload = as_file(bad_workbook())
     upload.name = "sai.xlsx"
     page = b"".join(client.post(url, {"file": upload}).streaming_content).decode()
@@ -299,11 +305,11 @@ def test_the_web_import_lists_errors_and_offers_the_marked_up_workbook(sheet):
     assert client.post(url, {"confirm": "1"}).status_code == 400 and points() == []
 
 
-def test_one_formula_copied_down_a_column_is_one_line_on_the_page_and_a_comment_on_each_cell(sheet):
+def test_one_formula_copied_down_a_column_is_one_line_on_the_page_and_a_comment_on_each_cell(score_sheet):
     client = Client()
-    client.force_login(sheet.admin)
-    url = f"/cham-diem/ky/{sheet.period.pk}/nhap-diem/tham-dinh/"
-    rows = [(unit.code, unit.name, None, None, "=1+2") for unit in sheet.units]  # rows 4 to 6
+    client.force_login(score_sheet.admin)
+    url = f"/cham-diem/ky/{score_sheet.period.pk}/nhap-diem/tham-dinh/"
+    rows = [(unit.code, unit.name, None, None, "=1+2") for unit in score_sheet.units]  # rows 4 to 6
     upload = as_file(workbook(rows))
     upload.name = "cong-thuc.xlsx"
 
@@ -317,10 +323,10 @@ def test_one_formula_copied_down_a_column_is_one_line_on_the_page_and_a_comment_
 
 
 @pytest.mark.parametrize("name, content", [("diem.csv", b"a,b"), ("diem.xlsx", b"not a workbook")])
-def test_a_file_that_is_not_a_workbook_gets_a_vietnamese_message(sheet, name, content):
+def test_a_file_that_is_not_a_workbook_gets_a_vietnamese_message(score_sheet, name, content):
     client = Client()
-    client.force_login(sheet.admin)
-    url = f"/cham-diem/ky/{sheet.period.pk}/nhap-diem/tham-dinh/"
+    client.force_login(score_sheet.admin)
+    url = f"/cham-diem/ky/{score_sheet.period.pk}/nhap-diem/tham-dinh/"
     upload = BytesIO(content)
     upload.name = name
     response = client.post(url, {"file": upload})
@@ -328,13 +334,13 @@ def test_a_file_that_is_not_a_workbook_gets_a_vietnamese_message(sheet, name, co
     assert "không phải bảng tính Excel .xlsx" in body or "Không đọc được tệp" in body
 
 
-def test_unit_staff_cannot_open_the_survey_import(sheet):
+def test_unit_staff_cannot_open_the_survey_import(score_sheet):
     client = Client()
-    client.force_login(sheet.staff)
-    assert client.get(f"/cham-diem/ky/{sheet.period.pk}/nhap-diem/dieu-tra/").status_code == 403
+    client.force_login(score_sheet.staff)
+    assert client.get(f"/cham-diem/ky/{score_sheet.period.pk}/nhap-diem/dieu-tra/").status_code == 403
 
 
-def test_the_commands_export_a_template_and_import_it_with_every_error_listed(sheet, tmp_path):
+def test_the_commands_export_a_template_and_import_it_with_every_error_listed(score_sheet, tmp_path):
     template = tmp_path / "mau.xlsx"
     call_command("export_score_template", "--year", "2026", "--block", "so", "--kind", "appraised", "-o", str(template))
     assert load_workbook(template).active["C5"].value == "1.1"

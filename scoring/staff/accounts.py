@@ -13,9 +13,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from scoring import permissions
-from scoring.accounts.forms import UnitAccountForm
 from scoring.accounts.selectors import unit_accounts
 from scoring.accounts.services import unit_account_create, unit_account_invite, unit_account_set_active
+from scoring.staff.account_forms import UnitAccountForm
 
 M_CREATED = "Đã tạo tài khoản “{username}” cho {unit}."
 M_MAILED = "Đã gửi đường dẫn đặt mật khẩu tới {email}."

@@ -4,6 +4,7 @@ Each view parses its input, asks scoring/permissions.py, calls one query or serv
 Services check permissions again, so a forged POST is refused the same way as a hidden button.
 """
 
+import heapq
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -22,11 +23,16 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from cchc_portal.downloads import xlsx_response
 from cchc_portal.lib.filetypes import KINDS
+from cchc_portal.lib.memory import no_cyclic_collection
 from cchc_portal.middleware import accepts_uploads
 from scoring import entry_fields, notices, permissions, services, workflow
 from scoring.accounts.selectors import role_problem, units_without_account
-from scoring.excel_audit import audit_workbook
-from scoring.forms import (
+from scoring.exports.audit import audit_workbook
+from scoring.models import AppraiserAssignment, AuditEntry, Criterion, Evidence, Period, Submission
+from scoring.progress import filtered, period_progress
+from scoring.queries import days_left, entry_sheet
+from scoring.scores import evidence_add, evidence_remove, scores_save
+from scoring.staff.forms import (
     AssignForm,
     ConfirmForm,
     EvidenceForm,
@@ -38,12 +44,8 @@ from scoring.forms import (
     shown_again,
     stale_fields,
 )
-from scoring.imports.views import IMPORTED_SESSION_KEY
-from scoring.models import AppraiserAssignment, AuditEntry, Criterion, Evidence, Period, Submission
-from scoring.progress import filtered, period_progress
-from scoring.queries import days_left, entry_sheet
-from scoring.scores import evidence_add, evidence_remove, scores_save
-from scoring.tables import ProgressTable
+from scoring.staff.imports import IMPORTED_SESSION_KEY
+from scoring.staff.tables import ProgressTable
 from scoring.workflow import readiness
 from units.models import Unit
 
@@ -111,6 +113,12 @@ def session_alive(request):
 def dashboard(request, pk: int):
     period = _period(pk)
     permissions.require(permissions.can_view_dashboard(request.user, period))
+    # A national period's page holds 33,000 units' figures while it filters, sorts and draws them.
+    with no_cyclic_collection():
+        return _dashboard(request, period)
+
+
+def _dashboard(request, period):
     progress = period_progress(period)
     assignments = list(period.assignments.select_related("appraiser", "unit").order_by("appraiser__username"))
     table, unit_filter = _unit_table(request, period, progress, assignments)
@@ -195,8 +203,9 @@ PREVIEW_ROWS = 200
 def _preview(progress) -> dict:
     """The table exactly as publication would print it: units by rank (the first 200 of a large block; the whole
     table is in the detailed report), and how many of each grade, best grade first."""
-    rows = sorted((u for u in progress.units if u.rank), key=lambda u: (u.rank, u.unit.name))
-    return {"rows": rows[:PREVIEW_ROWS], "grades": _grade_counts(progress), "complete": len(rows)}
+    ranked = [u for u in progress.units if u.rank]
+    rows = heapq.nsmallest(PREVIEW_ROWS, ranked, key=lambda u: (u.rank, u.unit.name))
+    return {"rows": rows, "grades": _grade_counts(progress), "complete": len(ranked)}
 
 
 def _grade_counts(progress) -> list[tuple[str, int]]:

@@ -12,7 +12,7 @@ class ProgressTable(tables.Table):
     """One row per unit (scoring.progress.UnitProgress): state, what it filled, totals that compare over the
     same leaves, survey points apart, and the projected total, grade and rank."""
 
-    name = tables.Column(verbose_name="Đơn vị", accessor="unit__name")
+    name = tables.Column(verbose_name="Đơn vị", accessor="unit__name", order_by=("unit__name_order",))
     status = tables.Column(verbose_name="Tình trạng")
     filled = tables.Column(verbose_name="Đã tự chấm", attrs={"td": {"class": "num"}}, order_by=("filled",))
     appraised = tables.Column(verbose_name="Đã thẩm định", attrs={"td": {"class": "num"}})

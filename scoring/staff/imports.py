@@ -29,7 +29,6 @@ from cchc_portal.lib.xlsx_write import XLSX_CONTENT_TYPE
 from cchc_portal.middleware import accepts_uploads
 from cchc_portal.validators import one_line
 from scoring import entry_fields, permissions
-from scoring.forms import IdChoice
 from scoring.imports import pending_uploads, upload_limits
 from scoring.imports.criteria import (
     DEFAULT_TOTAL,
@@ -49,6 +48,7 @@ from scoring.imports.jobs import sheet_size, start_score_import
 from scoring.imports.score_sheets import check_sheet, kind_or_none, run_check, scores_import
 from scoring.imports.score_sheets import score_template as template_workbook
 from scoring.models import Period
+from scoring.staff.forms import IdChoice
 from units.models import Block
 
 E_FILE = "Hãy chọn tệp Excel .xlsx."

@@ -1,4 +1,4 @@
-"""The published tables as the pages, the Excel file, the CSV and the API all read them.
+"""The ranking page, and the published tables as the pages, the Excel file, the CSV and the API all read them.
 
 A table's rows are plain tuples of the printed columns (`Line`), read with one `values_list` query: a national
 commune table has 3,321 rows, and building model instances for them cost more than the query itself.
@@ -10,11 +10,11 @@ from decimal import Decimal
 from functools import cached_property
 from typing import NamedTuple
 
-from django.http import Http404
 from django.urls import reverse
 
 from cchc_portal.lib.numbers import show, vn_number
 from reports import succession
+from reports.pages import NotPublished
 from scoring.models import PUBLIC_STATUSES, Period, ResultVersion
 from units.models import Block
 
@@ -189,7 +189,7 @@ class RankingPage:
 def ranking_page(year: int, block: str) -> RankingPage:
     """The ranking page in five queries whatever the number of units: the table, the previous year, its
     table, and the succession links."""
-    table = published_table_or_404(year, block)
+    table = current_table(year, block)
     previous = previous_table(table)
     changes = {}
     if previous is not None:
@@ -232,12 +232,12 @@ def previous_table(table: PublishedTable) -> PublishedTable | None:
     return PublishedTable(version.period, version, lines_of(version)) if version else None
 
 
-def published_table_or_404(year: int, block: str) -> PublishedTable:
-    """The current table for a published year and block in two queries; 404 for anything else."""
+def current_table(year: int, block: str) -> PublishedTable:
+    """The current table for a published year and block in two queries; `NotPublished` for anything else."""
     version = _current_versions().filter(period__year=year, period__block__code=block).first()
     rows = lines_of(version) if version else []
     if not rows:
-        raise Http404("Chưa có kết quả được công bố cho năm và khối này.")
+        raise NotPublished("Chưa có kết quả được công bố cho năm và khối này.")
     return PublishedTable(version.period, version, rows)
 
 
@@ -255,8 +255,8 @@ class ChangedRow:
     new: DisplayRow | None
 
 
-def version_or_404(year: int, block: str, number: int) -> tuple[PublishedTable, PublishedTable | None]:
-    """A past or current version, and the one before it; 404 when there is no such version."""
+def version_tables(year: int, block: str, number: int) -> tuple[PublishedTable, PublishedTable | None]:
+    """A past or current version, and the one before it; `NotPublished` when there is no such version."""
     versions = {
         v.number: v
         for v in ResultVersion.objects.filter(
@@ -269,7 +269,7 @@ def version_or_404(year: int, block: str, number: int) -> tuple[PublishedTable, 
         ).select_related("period__block")
     }
     if number not in versions:
-        raise Http404("Không có lần công bố này.")
+        raise NotPublished("Không có lần công bố này.")
     shown, before = versions[number], versions.get(number - 1)
     return (
         PublishedTable(shown.period, shown, lines_of(shown)),

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from reports.detailed import detailed_workbook
+from scoring.exports.detailed import detailed_workbook
 from scoring.models import Period
 
 E_NO_PERIOD = "Không có kỳ đánh giá năm {year} của khối “{block}”."

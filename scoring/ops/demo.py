@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from cchc_portal.passwords import DEMO_PASSWORD
 from scoring.models import CriteriaSet, Criterion, GradeScheme, Method, Period, Score, Submission
+from scoring.results import unit_sums_refresh
 from units.models import Block, Unit
 
 DEMO_YEAR = 2023
@@ -148,6 +149,7 @@ def demo_seed(*, seed: int = DEMO_YEAR) -> Period:
         _survey(period, unit, leaf, rng) for unit in units[13:] for leaf in leaves if leaf.method == Method.SURVEY
     ]
     Score.objects.bulk_create(scores)
+    unit_sums_refresh(period)
     Submission.objects.bulk_create(
         [
             Submission(period=period, unit=u, status=Submission.Status.SUBMITTED, submitted_at=timezone.now())

@@ -8,8 +8,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from cchc_portal.lib.xlsx_write import XLSX_CONTENT_TYPE
-from scoring import jobs
 from scoring.models import Job
+from scoring.ops import jobs
 
 E_FILE_GONE = "Tệp kết quả của việc “{title}” không còn (tệp được giữ trong ít ngày). Xin yêu cầu lại."
 

@@ -11,7 +11,7 @@ from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
 
 from cchc_portal.lib.numbers import show
-from scoring.forms import escaped as e
+from scoring.staff.forms import escaped as e
 
 
 def _pts(value) -> str:

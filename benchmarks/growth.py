@@ -1,0 +1,64 @@
+"""Growth: the same work at 1x, 3x and 10x the national number of units, each unit costing the same or the
+cost is not linear.
+
+Three periods of the huyện block (whose units all belong to one year), in years of their own, with
+`leaves` criteria each (the per-unit cost is what is compared, and 10x the national units at 100 criteria would be
+3.3 million scores to build), each published (median of `runs` publications, the table unpublished again between
+them) and its ranking page requested with the page cache empty. The goal: at 3x and 10x, the cost per unit at most
+GROWTH_SLACK times the cost per unit at 1x. Run last: the growth tables would otherwise add their names to the search's.
+"""
+
+import gc
+import statistics
+import time
+
+from django.test import Client
+
+from benchmarks import data
+from benchmarks.measure import Measurement
+
+FACTORS = (1, 3, 10)
+GROWTH_YEARS = {1: 2031, 3: 2032, 10: 2033}
+GROWTH_SLACK = 1.25
+
+
+def bench_growth(units: int, leaves: int, runs: int, progress) -> list[Measurement]:
+    from benchmarks import suite
+
+    publish, page, sizes = {}, {}, {}
+    for factor in FACTORS:
+        n = units * factor
+        progress(f"growth: building {n:,} units x {leaves} criteria")
+        names = [f"{name} (G{factor})" for name in data.commune_names(n, salt=f"growth{factor}")]  # unique per block
+        scores = data.make_scores(names, f"growth{factor}", leaves)
+        period = data.build_scored_period("huyen", scores, GROWTH_YEARS[factor], tag=f"g{factor}", only_year=True)
+        suite.analyze()
+        times = []
+        for turn in range(runs):
+            gc.collect()
+            start = time.perf_counter()
+            suite._publish(period)
+            times.append(time.perf_counter() - start)
+            if turn < runs - 1:
+                data.unpublish(period)
+        publish[factor] = statistics.median(times)
+        cold = suite._cold(Client(), f"/xep-hang/{GROWTH_YEARS[factor]}/huyen/", runs)
+        suite.check(cold.size > n * 100, f"the growth page of {n:,} units is too small to hold its rows")
+        page[factor], sizes[factor] = cold.seconds, n
+        progress(f"growth: {n:,} units: publication {publish[factor]:.2f} s, cold page {page[factor]:.3f} s")
+    measurements = []
+    for label, found in (("publication", publish), ("cold ranking page", page)):
+        base = found[1] / sizes[1] * 1e3  # ms per unit at 1x
+        for factor in FACTORS:
+            per_unit = found[factor] / sizes[factor] * 1e3
+            measurements.append(
+                Measurement(
+                    f"growth: {label}, {factor}x = {sizes[factor]:,} units x {leaves} criteria, {found[factor]:.3f} s; "
+                    "per unit (baseline per unit at 1x)",
+                    per_unit,
+                    "ms/unit",
+                    base,
+                    goal_ratio_max=GROWTH_SLACK if factor > 1 else None,
+                )
+            )
+    return measurements

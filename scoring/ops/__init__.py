@@ -1,0 +1,1 @@
+"""Operations: the job runner, backups, the database role, the demonstration data."""
