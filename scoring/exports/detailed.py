@@ -182,10 +182,21 @@ def _points_by_unit(period: Period, corrections: dict[int, dict[int, Points]]):
 
 
 def detailed_workbook(period: Period, progress: Callable[[int, int], None] | None = None) -> bytes:
-    """The four-sheet detailed report of a period as xlsx bytes (any status; callers guard access).
+    """The four-sheet detailed report of a period as xlsx bytes (any status; callers guard access): for a report
+    small enough to send from the request. A large one is written to a file by its job (`write_detailed_workbook`).
 
     `progress(done, total)` is told of each unit row written (twice per unit: two sheets have one).
     """
+    # Zipped on disk, then read once: in a BytesIO the file would be in memory twice (the buffer and its copy).
+    with tempfile.TemporaryFile() as file:
+        write_detailed_workbook(period, file, progress)
+        file.seek(0)
+        return file.read()
+
+
+def write_detailed_workbook(period: Period, file, progress: Callable[[int, int], None] | None = None) -> None:
+    """Write the detailed report of a period into `file` (a binary file open for writing): nothing of it is held in
+    memory but the units' summary lines and UNITS_PER_READ units' points."""
     report = detailed_report(period)
     step = _steps(progress, 2 * len(report.units))
     workbook = Workbook(write_only=True)
@@ -200,11 +211,7 @@ def detailed_workbook(period: Period, progress: Callable[[int, int], None] | Non
         _scores_rows(scores, report, unit, points)
         step()
     _write_criteria(workbook.create_sheet(CRITERIA_SHEET), report)
-    # Zipped on disk, then read once: in a BytesIO the file would be in memory twice (the buffer and its copy).
-    with tempfile.TemporaryFile() as file:
-        workbook.save(file)
-        file.seek(0)
-        return file.read()
+    workbook.save(file)
 
 
 def _steps(progress: Callable[[int, int], None] | None, total: int) -> Callable[[], None]:

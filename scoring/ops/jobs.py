@@ -19,7 +19,7 @@ from datetime import timedelta
 from functools import lru_cache
 
 from django.conf import settings
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.core.files.storage import storages
 from django.db import transaction
 from django.utils import timezone
@@ -54,6 +54,7 @@ class JobRefused(Exception):
 class Outcome:
     message: str
     content: bytes | None = None
+    file: object | None = None  # or a file open for reading, rewound, saved from in chunks and closed after
     download_name: str = ""
     next_url: str = ""
 
@@ -183,13 +184,17 @@ def run(job_id: str) -> None:
         _finish(job, Job.Status.FAILED, message=E_FAILED)
         return
     name = ""
-    if outcome.content is not None:
+    if outcome.content is not None or outcome.file is not None:
+        kept = ContentFile(outcome.content) if outcome.file is None else File(outcome.file)
         try:
-            name = storages["default"].save(f"{FILES}/{job.pk}.xlsx", ContentFile(outcome.content))
+            name = storages["default"].save(f"{FILES}/{job.pk}.xlsx", kept)
         except Exception:  # a full disk, an object store that refuses: the job ends now, not at its timeout
             log.exception("job %s (%s): its file could not be stored", job.pk, job.kind)
             _finish(job, Job.Status.FAILED, message=E_STORAGE)
             return
+        finally:
+            if outcome.file is not None:
+                outcome.file.close()
     _finish(
         job,
         Job.Status.DONE,

@@ -117,10 +117,10 @@ def test_a_queued_job_waits_for_a_worker_which_reports_progress_then_the_file(
 def test_a_failing_job_says_so_in_vietnamese_and_is_logged(period_for_jobs, administrator, queue, caplog, monkeypatch):
     job = jobs.start("detailed_report", title="Báo cáo", params={"period": period_for_jobs.pk}, owner=administrator)
 
-    def broken(period_for_jobs, progress=None):
+    def broken(period_for_jobs, file, progress=None):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("scoring.exports.jobs.detailed_workbook", broken)
+    monkeypatch.setattr("scoring.exports.jobs.write_detailed_workbook", broken)
     with caplog.at_level(logging.ERROR, logger="scoring.ops.jobs"):
         jobs.run(str(job.pk))
     job.refresh_from_db()
