@@ -342,3 +342,13 @@ def test_a_published_or_locked_period_reads_as_finished(cast, status):
 def test_an_open_period_still_shows_its_deadline_and_projections(cast):
     page = client_for(cast.admin).get(page_of(cast)).content.decode()
     assert "Hạn tự đánh giá" in page and "Tổng tạm tính" in page and "Chưa bắt đầu" in page
+
+
+def test_the_period_page_lists_units_in_vietnamese_alphabetical_order_before_any_sort_is_chosen(cast, so):
+    # Byte order puts "Kh" before "Kế" and "Nông" before "Nội"; the Vietnamese alphabet does the reverse.
+    make_units(so, ["Sở Khoa học và Công nghệ", "Sở Kế hoạch và Đầu tư", "Sở Nông nghiệp", "Sở Nội vụ"])
+    page = client_for(cast.admin).get(page_of(cast)).content.decode()
+    names = ["Sở Kế hoạch và Đầu tư", "Sở Khoa học và Công nghệ", "Sở Nội vụ", "Sở Nông nghiệp"]
+    table = page[page.index('class="ranking progress"') :]
+    places = [table.index(f">{name}<") for name in names]
+    assert places == sorted(places), names
