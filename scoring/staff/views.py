@@ -220,6 +220,7 @@ def _grade_counts(progress) -> list[tuple[str, int]]:
 @login_required
 def assignment_add(request, pk: int):
     period = _period(pk)
+    permissions.require(permissions.can_manage_period(request.user))  # before the form says what exists
     form = AssignForm(request.POST, period=period)
     try:
         data = _valid(form).cleaned_data
@@ -240,6 +241,7 @@ def assignment_add(request, pk: int):
 @login_required
 def assignment_remove(request, pk: int, assignment_id: int):
     period = _period(pk)
+    permissions.require(permissions.can_manage_period(request.user))  # before a 404 says which assignments exist
     item = get_object_or_404(
         AppraiserAssignment.objects.select_related("appraiser", "unit", "period"), pk=assignment_id, period=period
     )
@@ -258,6 +260,7 @@ def period_move(request, pk: int):
     """Make a move of the period; a refusal keeps what was typed (shown again on the period page) and a page drawn
     before someone else moved the period says who moved it, when."""
     period = _period(pk)
+    permissions.require(permissions.can_manage_period(request.user))  # before the move's checks say anything
     move, by = request.POST.get("move", ""), request.user
     drawn_at = request.POST.get("from", period.status)
     try:

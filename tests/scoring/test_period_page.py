@@ -352,3 +352,21 @@ def test_the_period_page_lists_units_in_vietnamese_alphabetical_order_before_any
     table = page[page.index('class="ranking progress"') :]
     places = [table.index(f">{name}<") for name in names]
     assert places == sorted(places), names
+
+
+@pytest.mark.parametrize(
+    "address, data",
+    [
+        ("chuyen-trang-thai/", {"move": "khong-co", "reason": "Thử"}),
+        ("chuyen-trang-thai/", {"move": "start_appraisal", "from": "draft"}),
+        ("phan-cong/", {"appraiser": "999999", "units": "khong-co-don-vi-nay"}),
+        ("phan-cong/999999/bo/", {}),
+    ],
+)
+def test_someone_else_is_refused_before_the_period_forms_read_what_they_sent(cast, address, data):
+    # Refused first: otherwise the answers ("not an appraiser", "no such unit in this period") say what exists.
+    client = client_for(cast.staff_a)
+    answer = client.post(f"{page_of(cast)}{address}", data)
+    assert answer.status_code == 403
+    assert "Không có quyền" in answer.content.decode()
+    assert not errors_of(client.get("/cham-diem/").content.decode())
