@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.db import transaction
 from django.http import FileResponse, Http404, JsonResponse
 from django.middleware.csrf import get_token
@@ -171,7 +172,14 @@ def _unit_table(request, period, progress, assignments) -> tuple[ProgressTable, 
         unit_ids=None if units is None or None in units else units,
     )
     table = ProgressTable(shown, period=period, order_by=request.GET.get("sort"))
-    tables.RequestConfig(request, paginate={"per_page": UNITS_PER_PAGE}).configure(table)
+    # The sort and the page number come from the address, never the page's size (?per_page=1000000 drew them all).
+    tables.RequestConfig(request, paginate=False).configure(table)
+    try:
+        table.paginate(page=int(request.GET.get("trang", 1)), per_page=UNITS_PER_PAGE)
+    except (ValueError, PageNotAnInteger):
+        table.paginate(page=1, per_page=UNITS_PER_PAGE)
+    except EmptyPage:
+        table.page = table.paginator.page(table.paginator.num_pages)
     return table, form
 
 

@@ -370,3 +370,13 @@ def test_someone_else_is_refused_before_the_period_forms_read_what_they_sent(cas
     assert answer.status_code == 403
     assert "Không có quyền" in answer.content.decode()
     assert not errors_of(client.get("/cham-diem/").content.decode())
+
+
+@pytest.mark.parametrize("asked", ["1", "100000"])
+def test_the_address_cannot_change_how_many_units_a_page_of_the_period_draws(cast, asked, monkeypatch):
+    # A page holds UNITS_PER_PAGE units whatever ?per_page= says: a national period has 33,000 of them.
+    monkeypatch.setattr("scoring.staff.views.UNITS_PER_PAGE", 2)
+    page = client_for(cast.admin).get(f"{page_of(cast)}?per_page={asked}").content.decode()
+    table = page[page.index('class="ranking progress"') :]
+    shown = [u.name for u in (cast.unit_a, cast.unit_b, cast.unit_c) if f">{u.name}<" in table]
+    assert len(shown) == 2, shown
