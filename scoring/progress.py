@@ -146,9 +146,9 @@ def period_progress(period: Period, now: datetime | None = None) -> Progress:
             UnitRow(*row)
             for row in Unit.objects.filter(block_id=period.block_id)
             .active_in(period.year)
-            .order_by("name")
             .values_list("pk", "code", "name", "sort_key")
         ]
+        units.sort(key=lambda u: (u.name_order, u.pk))  # Vietnamese order: the database's collation is not
         submissions = {
             unit_id: (status, at)
             for unit_id, status, at in Submission.objects.filter(period=period).values_list(

@@ -80,3 +80,12 @@ def test_each_compiled_catalogue_says_what_its_po_file_says(domain):
         context = re.search(r'^msgctxt "(.*)"', block, re.M)
         key = f"{context.group(1)}\x04{msgid}" if context else msgid
         assert key in catalog or (key, 0) in catalog, msgid
+
+
+def test_a_refused_admin_form_says_what_to_do_in_vietnamese(superuser_client):
+    # Django's admin asks for a plural form of this sentence, which its Vietnamese catalogue has only as two singulars.
+    response = superuser_client.post("/quan-tri/units/block/add/", {})
+    html = unescape(response.content.decode())
+    assert response.status_code == 200 and 'class="errornote"' in html
+    assert "Please correct the error" not in html
+    assert "Hãy sửa lỗi được đánh dấu dưới đây." in html

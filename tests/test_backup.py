@@ -46,6 +46,15 @@ print(json.dumps({
 }))
 """
 
+GENERATION = """
+import django
+
+django.setup()
+from cchc_portal.public_cache import generation
+
+print(generation())
+"""
+
 
 def run(args, env) -> subprocess.CompletedProcess:
     done = subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
@@ -82,8 +91,12 @@ def test_a_backup_restores_into_an_empty_database_and_media_folder_with_everythi
             assert any(name.startswith("media/minh-chung/") for name in tar.getnames())
         restored = tmp_path / "media-khoi-phuc"
         env = {**os.environ, "DATABASE_URL": empty_database_url, "MEDIA_ROOT": str(restored), "CONN_MAX_AGE": "0"}
+        env["SHARED_CACHE_DIR"] = str(tmp_path / "chung")  # the generation of public data every worker reads
+        served = run(["-c", GENERATION], env).stdout.strip().splitlines()[-1]
         out = run(["manage.py", "restore", str(archive)], env).stdout
         assert "đã được đối chiếu" in out
+        # The pages cached or prerendered from the database before the restore are not served from it.
+        assert run(["-c", GENERATION], env).stdout.strip().splitlines()[-1] != served
         counts = json.loads(run(["-c", CHECK], env).stdout.strip().splitlines()[-1])
         tables = manifest["tables"]
         assert (

@@ -45,7 +45,7 @@ MESSAGES = {
 RANGE = "{label} phải từ 0 đến {maximum}"
 RANGE_OPEN = "{label} không được âm"
 
-_TEXT = re.compile(r"^-?\d+(?:[.,]\d+)?$")
+_TEXT = re.compile(r"^-?[0-9]+(?:[.,][0-9]+)?$")  # ASCII digits only, as the entry page reads them
 _PRECISION = 50
 
 

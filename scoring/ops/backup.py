@@ -48,6 +48,7 @@ from django.core.files import File
 from django.core.files.storage import storages
 from django.db import connection
 
+from cchc_portal.public_cache import public_changed
 from cchc_portal.storage import is_part
 from scoring import locks
 
@@ -372,6 +373,9 @@ def backup_restore(source: Path) -> dict:
         _restore_files(storage, work / "media")
     connection.close()
     _verify(manifest, _counts(), installed_triggers())
+    # The public pages cached and prerendered from the database before this one were kept under the current
+    # generation, which lives outside the database (Redis, or a folder): a new one, or they are served still.
+    public_changed()
     return manifest
 
 

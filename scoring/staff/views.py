@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.db import transaction
 from django.http import FileResponse, Http404, JsonResponse
 from django.middleware.csrf import get_token
@@ -171,7 +172,14 @@ def _unit_table(request, period, progress, assignments) -> tuple[ProgressTable, 
         unit_ids=None if units is None or None in units else units,
     )
     table = ProgressTable(shown, period=period, order_by=request.GET.get("sort"))
-    tables.RequestConfig(request, paginate={"per_page": UNITS_PER_PAGE}).configure(table)
+    # The sort and the page number come from the address, never the page's size (?per_page=1000000 drew them all).
+    tables.RequestConfig(request, paginate=False).configure(table)
+    try:
+        table.paginate(page=int(request.GET.get("trang", 1)), per_page=UNITS_PER_PAGE)
+    except (ValueError, PageNotAnInteger):
+        table.paginate(page=1, per_page=UNITS_PER_PAGE)
+    except EmptyPage:
+        table.page = table.paginator.page(table.paginator.num_pages)
     return table, form
 
 
@@ -220,6 +228,7 @@ def _grade_counts(progress) -> list[tuple[str, int]]:
 @login_required
 def assignment_add(request, pk: int):
     period = _period(pk)
+    permissions.require(permissions.can_manage_period(request.user))  # before the form says what exists
     form = AssignForm(request.POST, period=period)
     try:
         data = _valid(form).cleaned_data
@@ -240,6 +249,7 @@ def assignment_add(request, pk: int):
 @login_required
 def assignment_remove(request, pk: int, assignment_id: int):
     period = _period(pk)
+    permissions.require(permissions.can_manage_period(request.user))  # before a 404 says which assignments exist
     item = get_object_or_404(
         AppraiserAssignment.objects.select_related("appraiser", "unit", "period"), pk=assignment_id, period=period
     )
@@ -258,6 +268,7 @@ def period_move(request, pk: int):
     """Make a move of the period; a refusal keeps what was typed (shown again on the period page) and a page drawn
     before someone else moved the period says who moved it, when."""
     period = _period(pk)
+    permissions.require(permissions.can_manage_period(request.user))  # before the move's checks say anything
     move, by = request.POST.get("move", ""), request.user
     drawn_at = request.POST.get("from", period.status)
     try:

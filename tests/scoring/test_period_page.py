@@ -342,3 +342,41 @@ def test_a_published_or_locked_period_reads_as_finished(cast, status):
 def test_an_open_period_still_shows_its_deadline_and_projections(cast):
     page = client_for(cast.admin).get(page_of(cast)).content.decode()
     assert "Hạn tự đánh giá" in page and "Tổng tạm tính" in page and "Chưa bắt đầu" in page
+
+
+def test_the_period_page_lists_units_in_vietnamese_alphabetical_order_before_any_sort_is_chosen(cast, so):
+    # Byte order puts "Kh" before "Kế" and "Nông" before "Nội"; the Vietnamese alphabet does the reverse.
+    make_units(so, ["Sở Khoa học và Công nghệ", "Sở Kế hoạch và Đầu tư", "Sở Nông nghiệp", "Sở Nội vụ"])
+    page = client_for(cast.admin).get(page_of(cast)).content.decode()
+    names = ["Sở Kế hoạch và Đầu tư", "Sở Khoa học và Công nghệ", "Sở Nội vụ", "Sở Nông nghiệp"]
+    table = page[page.index('class="ranking progress"') :]
+    places = [table.index(f">{name}<") for name in names]
+    assert places == sorted(places), names
+
+
+@pytest.mark.parametrize(
+    "address, data",
+    [
+        ("chuyen-trang-thai/", {"move": "khong-co", "reason": "Thử"}),
+        ("chuyen-trang-thai/", {"move": "start_appraisal", "from": "draft"}),
+        ("phan-cong/", {"appraiser": "999999", "units": "khong-co-don-vi-nay"}),
+        ("phan-cong/999999/bo/", {}),
+    ],
+)
+def test_someone_else_is_refused_before_the_period_forms_read_what_they_sent(cast, address, data):
+    # Refused first: otherwise the answers ("not an appraiser", "no such unit in this period") say what exists.
+    client = client_for(cast.staff_a)
+    answer = client.post(f"{page_of(cast)}{address}", data)
+    assert answer.status_code == 403
+    assert "Không có quyền" in answer.content.decode()
+    assert not errors_of(client.get("/cham-diem/").content.decode())
+
+
+@pytest.mark.parametrize("asked", ["1", "100000"])
+def test_the_address_cannot_change_how_many_units_a_page_of_the_period_draws(cast, asked, monkeypatch):
+    # A page holds UNITS_PER_PAGE units whatever ?per_page= says: a national period has 33,000 of them.
+    monkeypatch.setattr("scoring.staff.views.UNITS_PER_PAGE", 2)
+    page = client_for(cast.admin).get(f"{page_of(cast)}?per_page={asked}").content.decode()
+    table = page[page.index('class="ranking progress"') :]
+    shown = [u.name for u in (cast.unit_a, cast.unit_b, cast.unit_c) if f">{u.name}<" in table]
+    assert len(shown) == 2, shown
