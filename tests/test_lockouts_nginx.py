@@ -10,15 +10,13 @@ import os
 import re
 import shutil
 import socket
-import subprocess
-import time
 from pathlib import Path
 from urllib.parse import urlencode, urlparse
 
 import pytest
 from axes.models import AccessAttempt, AccessLog
 
-from benchmarks.nginx import documented_config
+from benchmarks.nginx import nginx as run_nginx
 from tests.scoring.workflow_cast import user
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,29 +42,13 @@ def nginx(live_server, tmp_path, settings):
     settings.TRUSTED_PROXIES = ["127.0.0.1", "::1"]
     upstream = urlparse(live_server.url)
     port = free_port()
-    # The documented blocks (the page cache's http-level file and the server block), as an operator copies them.
-    conf = tmp_path / "nginx.conf"
-    conf.write_text(documented_config(tmp_path, port, f"{upstream.hostname}:{upstream.port}"), encoding="utf-8")
-    process = subprocess.Popen(
-        [NGINX, "-p", str(tmp_path), "-c", str(conf), "-g", "daemon off; master_process off;"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    # The documented blocks (the page cache's http-level file and the server block), as an operator copies them,
+    # run as the benchmark runs them.
     try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    log = (tmp_path / "error.log").read_text() if (tmp_path / "error.log").exists() else ""
-                    pytest.fail(f"nginx did not start: {process.communicate()[0]!r} {log}")
-                time.sleep(0.05)
-        yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+        with run_nginx(tmp_path, port, f"{upstream.hostname}:{upstream.port}"):
+            yield port
+    except RuntimeError as exc:  # nginx did not start: its output and error log say why
+        pytest.fail(str(exc))
 
 
 class Browser:
