@@ -418,13 +418,18 @@ def _results_row(ws, report: DetailedReport, unit: UnitLine, points: dict[int, P
 
 
 def _start_scores(ws, report: DetailedReport) -> None:
-    for column, width in enumerate(SCORES_WIDTHS, start=1):
+    _start_list(ws, report, SCORES_WIDTHS, "C3", SCORES_TITLE, SCORES_HEADERS)
+
+
+def _start_list(ws, report: DetailedReport, widths, freeze: str, title: str, headers) -> None:
+    """A sheet that lists rows under a title and a header row: widths, frozen panes, print setup, title, header."""
+    for column, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(column)].width = width
-    ws.freeze_panes = "C3"
+    ws.freeze_panes = freeze
     print_setup(ws, landscape=True, title_rows="2:2")
-    title = SCORES_TITLE.format(block=report.period.block.name, year=report.period.year)
-    ws.append([cell(ws, title, bold=True, size=13, border=False)])
-    ws.append([_header(ws, text) for text in SCORES_HEADERS])
+    ws.append([cell(ws, title.format(block=report.period.block.name, year=report.period.year), bold=True, size=13,
+                    border=False)])  # fmt: skip
+    ws.append([_header(ws, text) for text in headers])
 
 
 def _scores_rows(ws, report: DetailedReport, unit: UnitLine, points: dict[int, Points]) -> None:
@@ -452,13 +457,7 @@ def _scores_rows(ws, report: DetailedReport, unit: UnitLine, points: dict[int, P
 
 
 def _write_criteria(ws, report: DetailedReport) -> None:
-    for column, width in enumerate(CRITERIA_WIDTHS, start=1):
-        ws.column_dimensions[get_column_letter(column)].width = width
-    ws.freeze_panes = "A3"
-    print_setup(ws, landscape=True, title_rows="2:2")
-    title = CRITERIA_TITLE.format(block=report.period.block.name, year=report.period.year)
-    ws.append([cell(ws, title, bold=True, size=13, border=False)])
-    ws.append([_header(ws, text) for text in CRITERIA_HEADERS])
+    _start_list(ws, report, CRITERIA_WIDTHS, "A3", CRITERIA_TITLE, CRITERIA_HEADERS)
     for node in report.nodes:
         ws.append(
             [
