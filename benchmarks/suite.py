@@ -109,6 +109,22 @@ ORDER BY unit_rank, unit_id
 PUBLISH_SECONDS_POSTGRESQL = 2.0
 
 
+def _page_and_its_queries(page):
+    """The page's response, how many queries it made, its SELECTs, and a function that runs them alone (the page's
+    data cost, its baseline). Read at once: the next request empties the query log."""
+    with CaptureQueriesContext(connection) as captured:
+        response = page()
+    selects = [q["sql"] for q in captured.captured_queries if q["sql"].lstrip().upper().startswith("SELECT")]
+
+    def queries():
+        with connection.cursor() as cursor:
+            for sql in selects:
+                cursor.execute(sql)
+                cursor.fetchall()
+
+    return response, len(captured.captured_queries), selects, queries
+
+
 def _sql_rank(period: Period) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(RANK_SQL, [period.pk])
@@ -747,19 +763,8 @@ def bench_entry_sheet(entry: Entry, runs: int) -> list[Measurement]:
         return response
 
     reset_queries()
-    with CaptureQueriesContext(connection) as captured:
-        response = page()
+    response, count, selects, queries = _page_and_its_queries(page)
     check(response.content.count(b'class="points"') >= len(entry.self_leaves), "the sheet lacks its inputs")
-    # Read now: the next request empties the query log.
-    selects = [q["sql"] for q in captured.captured_queries if q["sql"].lstrip().upper().startswith("SELECT")]
-    count = len(captured.captured_queries)
-
-    def queries():
-        with connection.cursor() as cursor:
-            for sql in selects:
-                cursor.execute(sql)
-                cursor.fetchall()
-
     t_page, t_sql = interleaved([page, queries], runs)
     post_data = _entry_post(entry, response.content.decode())
     turns = iter(range(10_000))
@@ -828,18 +833,7 @@ def bench_period_page(built: Built) -> list[Measurement]:
             return response
 
         reset_queries()
-        with CaptureQueriesContext(connection) as captured:
-            response = page()
-        # Read now: the next request empties the query log.
-        count = len(captured.captured_queries)
-        selects = [q["sql"] for q in captured.captured_queries if q["sql"].lstrip().upper().startswith("SELECT")]
-
-        def queries():
-            with connection.cursor() as cursor:
-                for sql in selects:
-                    cursor.execute(sql)
-                    cursor.fetchall()
-
+        response, count, _, queries = _page_and_its_queries(page)
         t_page, t_sql = interleaved([page, queries], runs)
         peak, _ = peak_memory(page)
         return t_page, t_sql, count, peak, response.content
