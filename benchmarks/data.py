@@ -15,6 +15,7 @@ from pathlib import Path
 from django.db import transaction
 from django.test.utils import override_settings
 
+from cchc_portal.lib.text import search_key
 from scoring import locks, ranking
 from scoring.models import AuditEntry, CriteriaSet, Criterion, GradeScheme, Method, Period, Result, ResultVersion, Score
 from scoring.results import unit_sums_refresh
@@ -184,7 +185,7 @@ def _units(block: Block, names: list[str], tag: str, year: int | None) -> list[U
     prefix = f"{block.code}-{tag}-"
     Unit.objects.bulk_create(
         Unit(code=f"{prefix}{i:05d}", name=name, block=block, first_year=year, last_year=year,
-             sort_key=ranking.vietnamese_sort_key(name))
+             sort_key=ranking.vietnamese_sort_key(name), search_name=search_key(name))
         for i, name in enumerate(names, start=1)
     )
     return list(Unit.objects.filter(code__startswith=prefix).order_by("code"))

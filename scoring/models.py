@@ -335,7 +335,7 @@ class UnitSums(models.Model):
     (`scoring.results.unit_sums_refresh`), so that a page listing 33,000 units reads 33,000 rows, not 3 million."""
 
     period = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="+", verbose_name=_("kỳ đánh giá"))
-    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+", verbose_name=_("đơn vị"))
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="sums", verbose_name=_("đơn vị"))
     # What scoring.results.SUMS counts and adds up, column by column.
     na_self = models.PositiveIntegerField(default=0)
     filled = models.PositiveIntegerField(default=0)
@@ -353,11 +353,16 @@ class UnitSums(models.Model):
     bonus = models.DecimalField(null=True, **SUMS)
     deduction = models.DecimalField(null=True, **SUMS)
     last_change = models.DateTimeField(null=True)
+    # The engine's total from the sums above (scoring.figures.LeafSums.total), unrounded; empty while the unit still
+    # waits for points. Kept with the sums so that a page of 33,000 units sorts and ranks by it without computing
+    # 33,000 totals. Twenty places hold any total the engine gives (its index is exact or rounded to 6 places).
+    total = models.DecimalField(null=True, max_digits=40, decimal_places=20)
 
     class Meta:
         verbose_name = _("tổng điểm theo đơn vị")
         verbose_name_plural = _("tổng điểm theo đơn vị")
         constraints = [models.UniqueConstraint(fields=["period", "unit"], name="unitsums_unique_per_period_unit")]
+        indexes = [models.Index(fields=["period", "total"], name="unitsums_period_total")]
 
     def __str__(self):
         return f"{self.unit_id} — {self.period_id}"

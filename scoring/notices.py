@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from scoring import permissions
 from scoring.models import AppraiserAssignment, Criterion, Method, Notice, Period, Score, Submission
-from scoring.progress import period_progress
+from scoring.progress import NOT_SUBMITTED, SUBMITTED, period_progress
 from units.models import Unit, UnitMembership
 
 log = logging.getLogger(__name__)
@@ -169,11 +169,13 @@ def _appraiser_items(period: Period, user) -> list[Item]:
     done = U.APPRAISED_1 if period.status == S.APPRAISAL else U.APPRAISED_2
     # Waiting: a submitted file whose round is not closed, and a unit that never submitted but still needs
     # appraised points before the results can be approved.
-    waiting = {
-        u.unit.pk
-        for u in period_progress(period).units
-        if (u.status not in (U.NOT_STARTED, U.DRAFT, done)) or (u.status in (U.NOT_STARTED, U.DRAFT) and not u.complete)
-    }
+    open_rounds = [status for status in SUBMITTED if status != done]
+    waiting = set(
+        period_progress(period)
+        .rows.queryset()
+        .filter(Q(state__in=open_rounds) | Q(state__in=NOT_SUBMITTED, projected__isnull=True))
+        .values_list("pk", flat=True)
+    )
     round_label = ROUND_LABEL[period.status]
     items = []
     for appraiser_id, units in shares.items():
@@ -195,19 +197,19 @@ def _administrator_items(period: Period, user) -> list[Item]:
     if period.status not in (S.OPEN, S.APPRAISAL, S.APPRAISAL_2):
         return []
     progress = period_progress(period)
-    units = progress.units
+    units = progress.units_count
     if not units:
         return []
     if period.status == S.OPEN:
-        ready = all(u.status not in (U.NOT_STARTED, U.DRAFT) for u in units)
-        kind, text = K.ALL_SUBMITTED, f"Cả {len(units)} đơn vị của kỳ {_period_name(period)} đã nộp hồ sơ tự đánh giá."
+        ready = not progress.count(*NOT_SUBMITTED)
+        kind, text = K.ALL_SUBMITTED, f"Cả {units} đơn vị của kỳ {_period_name(period)} đã nộp hồ sơ tự đánh giá."
         key = f"all_submitted:{period.pk}"
     else:
-        submitted = [u for u in units if u.status not in (U.NOT_STARTED, U.DRAFT)]
+        submitted = progress.count(*SUBMITTED)
         if period.status == S.APPRAISAL:
-            ready = bool(submitted) and all(u.status == U.APPRAISED_1 for u in submitted)
+            ready = bool(submitted) and submitted == progress.count(U.APPRAISED_1)
         else:
-            ready = all(u.complete for u in units) and not any(u.status == U.EXPLAINED for u in units)
+            ready = not progress.count(complete=False) and not progress.count(U.EXPLAINED)
         kind = K.ALL_APPRAISED
         text = f"Mọi đơn vị của kỳ {_period_name(period)} đã được thẩm định xong {ROUND_LABEL[period.status]}."
         key = f"all_appraised:{period.pk}:{period.status}"
@@ -221,18 +223,18 @@ def _administrator_items(period: Period, user) -> list[Item]:
 
 def _progress(progress) -> str:
     """Where a period that is not finished with its step stands, for the administrator's work list."""
-    period, units = progress.period, progress.units
+    period, units = progress.period, progress.units_count
     name = _period_name(period)
     if period.status == S.OPEN:
-        done = [u for u in units if u.status not in (U.NOT_STARTED, U.DRAFT)]
+        done = progress.count(*SUBMITTED)
         deadline = timezone.localtime(period.deadline).strftime("%d/%m/%Y") if period.deadline else "chưa đặt"
-        return f"Kỳ {name}: {len(done)}/{len(units)} đơn vị đã nộp hồ sơ tự đánh giá; hạn {deadline}."
+        return f"Kỳ {name}: {done}/{units} đơn vị đã nộp hồ sơ tự đánh giá; hạn {deadline}."
     if period.status == S.APPRAISAL:
-        submitted = [u for u in units if u.status not in (U.NOT_STARTED, U.DRAFT)]
-        done = [u for u in submitted if u.status == U.APPRAISED_1]
-        return f"Kỳ {name}, thẩm định vòng 1: {len(done)}/{len(submitted)} hồ sơ đã nộp đã được thẩm định xong."
-    done = [u for u in units if u.complete and u.status != U.EXPLAINED]
-    return f"Kỳ {name}, thẩm định vòng 2: {len(done)}/{len(units)} đơn vị đã được thẩm định xong."
+        done = progress.count(U.APPRAISED_1)
+        return f"Kỳ {name}, thẩm định vòng 1: {done}/{progress.count(*SUBMITTED)} hồ sơ đã nộp đã được thẩm định xong."
+    explained = [status for status in U.values if status != U.EXPLAINED]
+    done = progress.count(*explained, complete=True)
+    return f"Kỳ {name}, thẩm định vòng 2: {done}/{units} đơn vị đã được thẩm định xong."
 
 
 def _administrator_ids(user) -> list[int]:

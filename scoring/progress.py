@@ -7,21 +7,22 @@ self-assessed ones); survey points are their own column; the projected total is 
 applicable leaf of the unit has its appraised (or survey) points.
 """
 
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from functools import cached_property
 from typing import NamedTuple
 
+from django.db.models import Count, F, FilteredRelation, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from cchc_portal.lib.collation import vietnamese_sort_key
-from cchc_portal.lib.memory import no_cyclic_collection
-from cchc_portal.lib.numbers import vn_number
 from cchc_portal.lib.text import search_key
-from scoring.figures import standings
+from scoring import ranking
+from scoring.figures import LeafSums
 from scoring.models import Criterion, Period, Submission
-from scoring.results import blank_sums, rules_of, unit_sums
+from scoring.results import SUMS_COLUMNS, blank_sums, corrected_sums, leaf_counts, rules_of, sums_from_row, total_of
 from units.models import Unit
 
 ZERO = Decimal(0)
@@ -99,15 +100,35 @@ class Readiness:
 
 @dataclass
 class Progress:
+    """Where a period's units stand, counted in the database: how many are in each state, and of those how many
+    have a total (every leaf the total waits for has its points). The units themselves are read a page, or a few
+    names, at a time (`units`, `sample`): a national period has 33,000."""
+
     period: Period
-    units: list[UnitProgress]
     leaves: int
+    tally: dict[str, tuple[int, int]]  # state -> (units, of which complete)
+    rows: "PeriodUnits"
     now: datetime = field(default_factory=timezone.now)  # the moment the deadline is measured from
 
     @property
+    def units_count(self) -> int:
+        return sum(n for n, _complete in self.tally.values())
+
+    def count(self, *statuses, complete: bool | None = None) -> int:
+        """How many units are in one of `statuses` (every state when none is named), complete or not."""
+        found = 0
+        for status, (n, done) in self.tally.items():
+            if not statuses or status in statuses:
+                found += n if complete is None else done if complete else n - done
+        return found
+
+    @property
     def counts(self) -> list[tuple[str, str, int]]:
-        found = Counter(u.status for u in self.units)
-        return [(status, label, found.get(status, 0)) for status, label in U.choices if found.get(status)]
+        return [(status, label, self.count(status)) for status, label in U.choices if self.count(status)]
+
+    def sample(self, *statuses, complete: bool | None = None, limit: int = SHOWN) -> list[UnitProgress]:
+        """The first units (Vietnamese order) in one of `statuses`, complete or not: what a line names."""
+        return self.rows.read(self.rows.where(statuses=statuses, complete=complete)[:limit])
 
     @property
     def deadline_passed(self) -> bool:
@@ -118,9 +139,6 @@ class Progress:
     def days_left(self) -> int | None:
         return days_until(self.period.deadline, self.now)
 
-    def with_status(self, *statuses) -> list[UnitProgress]:
-        return [u for u in self.units if u.status in statuses]
-
 
 def days_until(deadline: datetime | None, now: datetime) -> int | None:
     """Whole days from `now` to the deadline, the part of a day left over dropped (negative once it has passed):
@@ -128,82 +146,135 @@ def days_until(deadline: datetime | None, now: datetime) -> int | None:
     return None if deadline is None else (deadline - now).days
 
 
-def names(units: list[UnitProgress], detail=None) -> str:
-    """ "A, B (3 tiêu chí), … và N nữa": at most a screenful, grouped by unit."""
+def names(units: list[UnitProgress], count: int, detail=None) -> str:
+    """ "A, B (3 tiêu chí), … và N nữa": the first units of `count`, at most a screenful."""
     shown = [u.unit.name + (f" ({detail(u)})" if detail else "") for u in units[:SHOWN]]
-    more = len(units) - SHOWN
+    more = count - len(shown)
     # Semicolons: a unit's name may itself hold a comma ("Sở Lao động, Thương binh và Xã hội").
     return "; ".join(shown) + (f"; và {more} đơn vị nữa" if more > 0 else "")
 
 
-def period_progress(period: Period, now: datetime | None = None) -> Progress:
-    """Every unit of the period's block that existed that year, with its progress and figures, in a fixed number of
-    queries whatever the number of units: the points are summed per unit as they are saved (results.unit_sums) and
-    the engine turns the sums into totals, grades and ranks — a national period has 3 million leaves."""
-    with no_cyclic_collection():
-        tree = Criterion.objects.tree_of(period.criteria_set_id)
-        units = [
-            UnitRow(*row)
-            for row in Unit.objects.filter(block_id=period.block_id)
-            .active_in(period.year)
-            .values_list("pk", "code", "name", "sort_key")
-        ]
-        units.sort(key=lambda u: (u.name_order, u.pk))  # Vietnamese order: the database's collation is not
-        submissions = {
-            unit_id: (status, at)
-            for unit_id, status, at in Submission.objects.filter(period=period).values_list(
-                "unit_id", "status", "submitted_at"
+NOT_SUBMITTED = (U.NOT_STARTED, U.DRAFT)
+SUBMITTED = tuple(status for status in U.values if status not in NOT_SUBMITTED)
+
+
+class PeriodUnits:
+    """The units of a period's block that existed that year, each with its state and its kept sums and total joined
+    (`queryset`): what the period page filters, sorts and pages in the database. `read` turns a page of them into
+    rows with their figures, grade and rank — the figures through the engine (scoring.results.sums_from_row), the
+    ranks among every complete unit of the period (scoring.ranking.RankScale over one column of totals)."""
+
+    def __init__(self, period: Period, tree):
+        self.period, self.tree = period, tree
+        self.counts = leaf_counts(tree)
+        self.blank = blank_sums(tree)
+
+    def queryset(self):
+        kept = {f"kept_{name}": F(f"kept__{name}") for name in SUMS_COLUMNS}
+        return (
+            Unit.objects.filter(block_id=self.period.block_id)
+            .active_in(self.period.year)
+            .annotate(
+                kept=FilteredRelation("sums", condition=Q(sums__period=self.period)),
+                filed=FilteredRelation("submissions", condition=Q(submissions__period=self.period)),
             )
-        }
-        sums, last_change = unit_sums(period, tree)
-        blank = blank_sums(tree)
-        mine = [(u.pk, u.name, sums.get(u.pk, blank)) for u in units]
-        standing = standings(mine, **rules_of(period), sort_keys={u.pk: u.sort_key for u in units})
+            .annotate(
+                state=Coalesce(F("filed__status"), Value(U.NOT_STARTED)),
+                submitted_at=F("filed__submitted_at"),
+                projected=F("kept__total"),
+                kept_id=F("kept__id"),
+                **kept,
+            )
+            .order_by("sort_key", "pk")
+        )
+
+    def where(self, *, statuses=(), complete: bool | None = None, text: str = "", unit_ids=None):
+        """The units in one of `statuses`, complete or not, whose name holds every word of `text` (without regard to
+        case or marks), among `unit_ids` (a query of unit ids, or None: all)."""
+        units = self.queryset()
+        if statuses:
+            units = units.filter(state__in=statuses)
+        if complete is not None:
+            units = units.filter(projected__isnull=not complete)
+        for word in search_key(text).split():
+            units = units.filter(search_name__contains=word)
+        if unit_ids is not None:
+            units = units.filter(pk__in=unit_ids)
+        return units
+
+    def tally(self) -> dict[str, tuple[int, int]]:
+        found = (
+            self.queryset()
+            .order_by()
+            .values("state")
+            .annotate(n=Count("pk"), done=Count("pk", filter=Q(projected__isnull=False)))
+        )
+        return {row["state"]: (row["n"], row["done"]) for row in found}
+
+    @cached_property
+    def corrected(self) -> dict[int, LeafSums]:
+        """The units a published correction touches: their sums with the correction laid over the scores."""
+        return corrected_sums(self.period, self.tree)
+
+    @cached_property
+    def scale(self) -> ranking.RankScale:
+        """Every complete unit's total (a corrected unit's as corrected), as ranks and grades are counted on."""
+        totals = dict(self.queryset().filter(projected__isnull=False).values_list("pk", "projected"))
+        for pk, sums in self.corrected.items():
+            totals[pk] = total_of(sums)
+        return ranking.RankScale((t for t in totals.values() if t is not None), **rules_of(self.period))
+
+    def top(self, n: int) -> list[UnitProgress]:
+        """The first `n` rows of the table publication would print, in its order (a period being approved: no
+        correction is laid over its scores). Read: every unit whose total may print as high as the n-th's — a unit
+        within one last printed place of it —, ranked and put in order as the table puts them."""
+        complete = self.where(complete=True)
+        nth = list(complete.order_by(F("projected").desc())[n - 1 : n].values_list("projected", flat=True))
+        if nth:
+            complete = complete.filter(projected__gte=nth[0] - Decimal(1).scaleb(-self.period.published_decimals))
+        rows = self.read(complete)
+        rows.sort(key=lambda row: (row.rank, row.unit.name_order, row.unit.pk))
+        return rows[:n]
+
+    def read(self, units) -> list[UnitProgress]:
+        """Some units of `queryset` as the rows a page shows."""
         rows = []
-        for unit, (_pk, _name, figures) in zip(units, mine, strict=True):
-            status, submitted_at = submissions.get(unit.pk, (U.NOT_STARTED, None))
-            ranked, total = standing[unit.pk].ranked, figures.total
+        for unit in units:
+            if unit.pk in self.corrected:
+                sums = self.corrected[unit.pk]
+                projected = total_of(sums)
+            elif unit.kept_id is None:
+                sums, projected = self.blank, None
+            else:
+                sums = sums_from_row(self.counts, [getattr(unit, f"kept_{name}") for name in SUMS_COLUMNS[:-1]])
+                projected = unit.projected
             rows.append(
                 UnitProgress(
-                    unit=unit,
-                    status=status,
-                    submitted_at=submitted_at,
-                    must_fill=figures.must_fill,
-                    filled=figures.filled,
-                    to_appraise=figures.to_appraise,
-                    appraised=figures.appraised,
-                    self_total=figures.self_total,
-                    appraised_total=figures.appraised_total,
-                    survey_total=figures.survey_total,
-                    bonus=figures.bonus,
-                    deduction=figures.deduction,
-                    projected=total.total if total is not None else None,
-                    grade=ranked.band.label if ranked else "",
-                    rank=ranked.rank if ranked else None,
-                    last_change=last_change.get(unit.pk),
+                    unit=UnitRow(unit.pk, unit.code, unit.name, unit.sort_key),
+                    status=unit.state,
+                    submitted_at=unit.submitted_at,
+                    must_fill=sums.must_fill,
+                    filled=sums.filled,
+                    to_appraise=sums.to_appraise,
+                    appraised=sums.appraised,
+                    self_total=sums.self_total,
+                    appraised_total=sums.appraised_total,
+                    survey_total=sums.survey_total,
+                    bonus=sums.bonus,
+                    deduction=sums.deduction,
+                    projected=projected,
+                    grade=self.scale.band(projected).label if projected is not None else "",
+                    rank=self.scale.rank(projected) if projected is not None else None,
+                    last_change=unit.kept_last_change,
                 )
             )
-    return Progress(period=period, units=rows, leaves=len(tree.leaves), now=now or timezone.now())
+        return rows
 
 
-def filtered(units: list[UnitProgress], *, text: str = "", status: str = "", unit_ids=None) -> list[UnitProgress]:
-    """The units whose name holds `text` (without regard to case or diacritics), in `status`, among `unit_ids`."""
-    words = search_key(text).split()
-    return [
-        u
-        for u in units
-        if (not status or u.status == status)
-        and (unit_ids is None or u.unit.pk in unit_ids)
-        and all(word in search_key(u.unit.name) for word in words)
-    ]
-
-
-def summary_of(units: list[UnitProgress]) -> str:
-    """For a dashboard line: "21 đơn vị: 3 đã nộp, 18 chưa bắt đầu"."""
-    found = Counter(u.status for u in units)
-    parts = [f"{found[status]} {label.lower()}" for status, label in U.choices if found.get(status)]
-    return f"{len(units)} đơn vị: " + ", ".join(parts) if parts else "Khối chưa có đơn vị nào."
-
-
-def shown(value: Decimal | None, decimals: int = 3) -> str:
-    return "—" if value is None else vn_number(value, decimals)
+def period_progress(period: Period, now: datetime | None = None) -> Progress:
+    """Where the period's units stand, in a fixed number of queries whatever their number: the points are summed per
+    unit as they are saved, with the engine's total (scoring.results.unit_sums_refresh), so a national period's
+    3 million leaves are never read here; the states and totals are counted by the database."""
+    tree = Criterion.objects.tree_of(period.criteria_set_id)
+    rows = PeriodUnits(period, tree)
+    return Progress(period=period, leaves=len(tree.leaves), tally=rows.tally(), rows=rows, now=now or timezone.now())

@@ -3,6 +3,7 @@
 The rules, with worked examples that are also test cases, are in docs/scoring.md.
 """
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import (
@@ -277,6 +278,47 @@ def rank_entries(
             )
         )
     return table
+
+
+class RankScale:
+    """The ranks and grades a table of totals gives, answered for any one total without ranking every unit: a period
+    page shows 100 of 33,000 units. The same rules as `rank_entries` (competition ranks on the shown or the
+    unrounded total, grades on the shown one), counted instead of listed: a unit's rank is one more than the number
+    of totals that rank above it."""
+
+    def __init__(
+        self, totals: Iterable[Decimal], *, decimals: int, bands: Sequence[Band] = DEFAULT_BANDS, tie: str = TIE_SHOWN
+    ):
+        if tie not in TIE_RULES:
+            raise ValueError(f"unknown tie rule {tie!r}")
+        self.decimals, self.tie = decimals, tie
+        self._highest_first = _bands_highest_first(bands)
+        self._keys = sorted(self._key(total) for total in totals)
+
+    def _key(self, total: Decimal) -> Decimal:
+        return round_score(total, self.decimals) if self.tie == TIE_SHOWN else total
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def rank(self, total: Decimal) -> int:
+        """The rank of a unit with this total (one of the table's)."""
+        return len(self._keys) - bisect_right(self._keys, self._key(total)) + 1
+
+    def band(self, total: Decimal) -> Band:
+        return _band_of(round_score(total, self.decimals), self._highest_first)
+
+    def band_counts(self) -> list[tuple[Band, int]]:
+        """How many totals fall in each band, the highest band first (bands nobody is in included)."""
+        shown = self._keys if self.tie == TIE_SHOWN else [round_score(k, self.decimals) for k in self._keys]
+        counts, above = [], 0
+        for band in self._highest_first:
+            at_least = len(shown) if band.lower_bound is None else len(shown) - bisect_left(shown, band.lower_bound)
+            counts.append((band, at_least - above))
+            above = at_least
+        if above < len(shown):
+            raise ValueError(f"no grade band covers the total {shown[0]}")
+        return counts
 
 
 def _table_order(row: tuple[Entry, Decimal]) -> tuple:

@@ -6,6 +6,7 @@ published versions laid over them: a correction never edits a score in place.
 """
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection, transaction
@@ -133,12 +134,14 @@ SUMS_COLUMNS = (
 )  # fmt: skip
 
 
-def unit_sums_refresh(period: Period, unit_ids: Iterable[int] | None = None, *, leaf_ids=None) -> None:
+def unit_sums_refresh(period: Period, unit_ids: Iterable[int] | None = None, *, leaves=None) -> None:
     """Add up again the scores of some units of a period (None: every unit) into their UnitSums rows: every write of
     scores calls it in its transaction (scoring.scores, the demonstration data), so the rows never lag behind.
     Two statements: the units' rows are deleted, then the grouped query over their scores is inserted (and one to
-    read the period's leaves, unless the caller has them: `leaf_ids`)."""
-    refresh_sums(Score, UnitSums, Criterion, period.pk, period.criteria_set_id, unit_ids, leaf_ids)
+    read the period's leaves, unless the caller has them: `leaves`, its criteria), then their totals are read
+    back through the engine and written in one more (scoring.figures.LeafSums.total)."""
+    known = None if leaves is None else [(c.pk, c.method, c.max_points) for c in leaves]
+    refresh_sums(Score, UnitSums, Criterion, period.pk, period.criteria_set_id, unit_ids, known)
 
 
 def criteria_changed(sender, instance, **kwargs) -> None:
@@ -159,8 +162,9 @@ def criteria_changed(sender, instance, **kwargs) -> None:
     transaction.on_commit(refresh)
 
 
-def refresh_sums(score_model, sums_model, criterion_model, period_id, criteria_set_id, unit_ids=None, leaf_ids=None):
-    """`unit_sums_refresh` on the given models (a migration passes its historical ones)."""
+def refresh_sums(score_model, sums_model, criterion_model, period_id, criteria_set_id, unit_ids=None, leaves=None):
+    """`unit_sums_refresh` on the given models (a migration passes its historical ones); `leaves`: the set's leaves
+    as (pk, method, maximum) when the caller has them."""
     kept = sums_model.objects.filter(period_id=period_id)
     if unit_ids is not None:
         unit_ids = list(unit_ids)
@@ -171,13 +175,13 @@ def refresh_sums(score_model, sums_model, criterion_model, period_id, criteria_s
     if criteria_set_id is None:
         return
     leaves = list(
-        leaf_ids
-        if leaf_ids is not None
-        else criterion_model.objects.filter(criteria_set_id=criteria_set_id, children__isnull=True).values_list(
-            "pk", flat=True
+        criterion_model.objects.filter(criteria_set_id=criteria_set_id, children__isnull=True).values_list(
+            "pk", "method", "max_points"
         )
+        if leaves is None
+        else leaves
     )
-    query = _sums(score_model, leaves).filter(period_id=period_id)
+    query = _sums(score_model, [pk for pk, *_ in leaves]).filter(period_id=period_id)
     if unit_ids is not None:
         query = query.filter(unit_id__in=unit_ids)
     sql, params = query.query.sql_with_params()
@@ -189,52 +193,112 @@ def refresh_sums(score_model, sums_model, criterion_model, period_id, criteria_s
             f"SELECT %s, s.unit_id, {', '.join(f's.{quote(c)}' for c in SUMS_COLUMNS)} FROM ({sql}) s",
             [period_id, *params],
         )
+    _store_totals(sums_model, period_id, leaves, unit_ids)
 
 
-def unit_sums(period: Period, tree: CriteriaTree) -> tuple[dict[int, LeafSums], dict[int, object]]:
+@dataclass(frozen=True)
+class LeafCounts:
+    """What the kept sums are read against: the criteria set's self-assessed and survey leaves, and their maximum."""
+
+    n_self: int
+    n_survey: int
+    scored_full_max: Decimal
+
+    @classmethod
+    def of(cls, leaves: Iterable[tuple[str, Decimal]]) -> "LeafCounts":
+        """From the leaves' (method, maximum)."""
+        leaves = list(leaves)
+        return cls(
+            n_self=sum(1 for method, _ in leaves if method == _SELF),
+            n_survey=sum(1 for method, _ in leaves if method == _SURVEY),
+            scored_full_max=sum((m for method, m in leaves if method in ranking.SCORED_METHODS), Decimal(0)),
+        )
+
+
+def sums_from_row(counts: LeafCounts, row) -> LeafSums:
+    """A UnitSums row's SUMS_COLUMNS (in that order, the last — when it changed — left out) as the engine's sums:
+    the one place that reads what the columns count. The columns hold sums of points at the points' places (SQLite's
+    are rounded back to them as they are read): exact already, so only a sum of nothing (NULL) needs a value."""
+    na_self, filled, na_scored, na_scored_max, scored_given, bonus_counted, bonus_given = row[:7]
+    unconfirmed, out_of_range, self_total, appraised_total, survey_total, proposed_total, bonus, deduction = row[7:15]
+    scored_leaves = counts.n_self + counts.n_survey - na_scored
+    appraised_total = ZERO if appraised_total is None else appraised_total
+    survey_total = ZERO if survey_total is None else survey_total
+    full_max = counts.scored_full_max
+    return LeafSums(
+        must_fill=counts.n_self - na_self,
+        filled=filled,
+        to_appraise=scored_leaves + bonus_counted,
+        appraised=scored_given + bonus_given,
+        missing=scored_leaves - scored_given + unconfirmed,
+        out_of_range=out_of_range,
+        self_total=ZERO if self_total is None else self_total,
+        appraised_total=appraised_total,
+        survey_total=survey_total,
+        bonus_proposed=ZERO if proposed_total is None else proposed_total,
+        bonus=ZERO if bonus is None else bonus,
+        deduction=ZERO if deduction is None else deduction,
+        scored_max=full_max if na_scored_max is None else full_max - na_scored_max,
+        scored=appraised_total + survey_total,
+    )
+
+
+def leaf_counts(tree: CriteriaTree) -> LeafCounts:
+    return LeafCounts.of((leaf.method, leaf.max_points) for leaf in tree.leaves)
+
+
+def unit_sums(
+    period: Period, tree: CriteriaTree, unit_ids: Iterable[int] | None = None
+) -> tuple[dict[int, LeafSums], dict[int, object]]:
     """unit id -> its points added up per kind of leaf (scoring.figures.LeafSums), and unit id -> when its points
-    last changed: one query over the period's UnitSums rows (one per unit, kept by every write of scores), plus one
-    for the units a published correction touches (those are summed leaf by leaf, the correction laid over the score).
+    last changed, for some units or all: one query over the period's UnitSums rows (one per unit, kept by every write
+    of scores), plus one for the units a published correction touches (those are summed leaf by leaf, the correction
+    laid over the score).
 
     A unit without a score row still gets its sums (every leaf waiting); a leaf without a row counts as blank."""
-    leaves = tree.leaves
-    n_self = sum(1 for leaf in leaves if leaf.method == _SELF)
-    n_survey = sum(1 for leaf in leaves if leaf.method == _SURVEY)
-    scored_full_max = sum((leaf.max_points for leaf in leaves if leaf.method in ranking.SCORED_METHODS), Decimal(0))
+    counts = leaf_counts(tree)
     sums, changed = {}, {}
-    # The columns hold sums of points at the points' places (SQLite's are rounded back to them as they are read):
-    # exact already, so only a sum of nothing (NULL) needs a value.
-    rows = UnitSums.objects.filter(period=period).values_list("unit_id", *SUMS_COLUMNS)
-    for row in rows.iterator(chunk_size=5000):
-        unit_id, na_self, filled, na_scored, na_scored_max, scored_given, bonus_counted, bonus_given = row[:8]
-        unconfirmed, out_of_range, self_total, appraised_total, survey_total, proposed_total = row[8:14]
-        bonus, deduction, last_change = row[14:]
-        scored_leaves = n_self + n_survey - na_scored
-        appraised_total = ZERO if appraised_total is None else appraised_total
-        survey_total = ZERO if survey_total is None else survey_total
-        sums[unit_id] = LeafSums(
-            must_fill=n_self - na_self,
-            filled=filled,
-            to_appraise=scored_leaves + bonus_counted,
-            appraised=scored_given + bonus_given,
-            missing=scored_leaves - scored_given + unconfirmed,
-            out_of_range=out_of_range,
-            self_total=ZERO if self_total is None else self_total,
-            appraised_total=appraised_total,
-            survey_total=survey_total,
-            bonus_proposed=ZERO if proposed_total is None else proposed_total,
-            bonus=ZERO if bonus is None else bonus,
-            deduction=ZERO if deduction is None else deduction,
-            scored_max=scored_full_max if na_scored_max is None else scored_full_max - na_scored_max,
-            scored=appraised_total + survey_total,
-        )
+    rows = UnitSums.objects.filter(period=period)
+    if unit_ids is not None:
+        unit_ids = list(unit_ids)
+        rows = rows.filter(unit_id__in=unit_ids)
+    for unit_id, *columns, last_change in rows.values_list("unit_id", *SUMS_COLUMNS).iterator(chunk_size=5000):
+        sums[unit_id] = sums_from_row(counts, columns)
         changed[unit_id] = last_change
-    corrected = corrections_of(period)
-    if corrected:
-        units = {unit_id for unit_id, _ in corrected}
-        for unit_id, points in points_of(period, units).items():
-            sums[unit_id] = sums_of(tree, points)
+    sums.update(corrected_sums(period, tree, unit_ids))
     return sums, changed
+
+
+def corrected_sums(period: Period, tree: CriteriaTree, unit_ids: Iterable[int] | None = None) -> dict[int, LeafSums]:
+    """unit id -> the sums of a unit a published correction touches, summed leaf by leaf with the correction laid
+    over the scores (the kept sums and total are its scores'): two queries, one when the period is not public."""
+    corrected = corrections_of(period, unit_ids)
+    if not corrected:
+        return {}
+    points = points_of(period, {unit_id for unit_id, _ in corrected})
+    return {unit_id: sums_of(tree, unit_points) for unit_id, unit_points in points.items()}
+
+
+def total_of(sums: LeafSums) -> Decimal | None:
+    """The engine's total of a unit's sums, unrounded; None while it waits for points."""
+    total = sums.total
+    return None if total is None else total.total
+
+
+def _store_totals(sums_model, period_id: int, leaves: list[tuple[int, str, Decimal]], unit_ids=None) -> None:
+    """Each refreshed row's total, from its sums through the engine: one query to read the rows, one to write."""
+    counts = LeafCounts.of((method, max_points) for _pk, method, max_points in leaves)
+    rows = sums_model.objects.filter(period_id=period_id)
+    if unit_ids is not None:
+        rows = rows.filter(unit_id__in=unit_ids)
+    found = [
+        sums_model(pk=pk, total=total_of(sums_from_row(counts, columns)))
+        for pk, *columns in rows.values_list("pk", *SUMS_COLUMNS[:-1])
+    ]
+    if len(found) == 1:
+        sums_model.objects.filter(pk=found[0].pk).update(total=found[0].total)
+    elif found:
+        sums_model.objects.bulk_update(found, ["total"], batch_size=2000)
 
 
 def blank_sums(tree: CriteriaTree) -> LeafSums:

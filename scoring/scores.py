@@ -247,7 +247,7 @@ def _write(period, parsed, existing, by, reason, leaves) -> tuple[int, list, lis
     _upsert(period, rows, now)
     bulk.insert_rows(AuditEntry, audit.COLUMNS, entries)
     touched = {unit_id: units[unit_id] for unit_id, _ in rows}
-    unit_sums_refresh(period, touched, leaf_ids=list(leaves))
+    unit_sums_refresh(period, touched, leaves=leaves.values())
     return len(entries), list(touched.values()), conflicts
 
 

@@ -19,7 +19,7 @@ from scoring import audit, permissions
 from scoring.entry_fields import key
 from scoring.figures import NO_POINTS, Points, needs_points
 from scoring.models import LONG_TEXT_LIMIT, AuditEntry, Criterion, Evidence, Method, Period, Score, Submission
-from scoring.progress import Check, Readiness, names, period_progress
+from scoring.progress import NOT_SUBMITTED, SUBMITTED, Check, Readiness, names, period_progress
 
 S = Period.Status
 U = Submission.Status
@@ -76,13 +76,12 @@ class Move:
 
 def _ready_open(progress, need) -> None:
     need(progress.leaves > 0, f"Bộ tiêu chí có {progress.leaves} tiêu chí chấm điểm.")
-    need(bool(progress.units), f"Khối có {len(progress.units)} đơn vị.")
+    need(bool(progress.units_count), f"Khối có {progress.units_count} đơn vị.")
 
 
 def _ready_start_appraisal(progress, need) -> None:
-    units = progress.units
-    waiting = progress.with_status(U.NOT_STARTED, U.DRAFT)
-    submitted = len(units) - len(waiting)
+    units = progress.units_count
+    waiting = progress.count(*NOT_SUBMITTED)
     days = progress.days_left
     need(
         progress.deadline_passed or not waiting,
@@ -91,10 +90,10 @@ def _ready_start_appraisal(progress, need) -> None:
     )
     need(
         not waiting,
-        f"{submitted}/{len(units)} đơn vị đã nộp"
+        f"{units - waiting}/{units} đơn vị đã nộp"
         + (
-            f"; chưa nộp: {names(waiting)} — hồ sơ các đơn vị này sẽ không sửa được nữa và được thẩm định theo "
-            "những gì đã nhập."
+            f"; chưa nộp: {names(progress.sample(*NOT_SUBMITTED), waiting)} — hồ sơ các đơn vị này sẽ không sửa được "
+            "nữa và được thẩm định theo những gì đã nhập."
             if waiting
             else "."
         ),
@@ -102,49 +101,46 @@ def _ready_start_appraisal(progress, need) -> None:
     )
 
 
-def _submitted(progress):
-    return [u for u in progress.units if u.status not in (U.NOT_STARTED, U.DRAFT)]
-
-
 def _ready_request_explanation(progress, need) -> None:
-    submitted = _submitted(progress)
-    open_rounds = [u for u in submitted if u.status != U.APPRAISED_1]
+    submitted = progress.count(*SUBMITTED)
+    still_open = [status for status in SUBMITTED if status != U.APPRAISED_1]
+    open_rounds = progress.count(*still_open)
     if not submitted:
         need(False, "Chưa đơn vị nào nộp hồ sơ nên không có vòng 1 nào để giải trình.", waivable=True)
         return
     need(
         not open_rounds,
-        f"{len(submitted) - len(open_rounds)}/{len(submitted)} hồ sơ đã nộp được ghi nhận thẩm định xong vòng 1"
-        + (f"; còn: {names(open_rounds)}." if open_rounds else "."),
+        f"{submitted - open_rounds}/{submitted} hồ sơ đã nộp được ghi nhận thẩm định xong vòng 1"
+        + (f"; còn: {names(progress.sample(*still_open), open_rounds)}." if open_rounds else "."),
     )
 
 
 def _ready_second_round(progress, need) -> None:
-    waiting = progress.with_status(U.APPRAISED_1)
+    waiting = progress.count(U.APPRAISED_1)
     need(
         not waiting,
         "Mọi đơn vị được trả về đã giải trình."
         if not waiting
-        else f"{len(waiting)} đơn vị chưa nộp giải trình: {names(waiting)}.",
+        else f"{waiting} đơn vị chưa nộp giải trình: {names(progress.sample(U.APPRAISED_1), waiting)}.",
         waivable=True,
     )
 
 
 def _ready_approve(progress, need) -> None:
-    short = [u for u in progress.units if not u.complete]
-    listed = names(short, lambda u: f"thiếu {u.missing_appraisal} tiêu chí")
+    short = progress.count(complete=False)
     need(
         not short,
-        f"Mọi tiêu chí áp dụng của {len(progress.units)} đơn vị đã có điểm thẩm định."
+        f"Mọi tiêu chí áp dụng của {progress.units_count} đơn vị đã có điểm thẩm định."
         if not short
-        else f"{len(short)} đơn vị chưa được thẩm định đủ: {listed}.",
+        else f"{short} đơn vị chưa được thẩm định đủ: "
+        f"{names(progress.sample(complete=False), short, lambda u: f'thiếu {u.missing_appraisal} tiêu chí')}.",
     )
 
 
 def _ready_publish(progress, need) -> None:
     need(not progress.period.is_demo, "Kỳ đánh giá là dữ liệu thật (kỳ minh họa không bao giờ được công bố).")
-    short = [u for u in progress.units if not u.complete]
-    need(not short, "Mọi đơn vị có tổng điểm." if not short else f"{len(short)} đơn vị chưa có tổng điểm.")
+    short = progress.count(complete=False)
+    need(not short, "Mọi đơn vị có tổng điểm." if not short else f"{short} đơn vị chưa có tổng điểm.")
 
 
 SKIPS_EXPLANATION = (

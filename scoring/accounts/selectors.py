@@ -25,15 +25,13 @@ E_NO_GROUP = (
 )
 
 
-def units_without_account(period, units: list[Unit]) -> list[Unit]:
-    """Those of the period's `units` that no active account in the unit staff group works for: nobody there can
-    fill in the self-assessment, and no reminder reaches them. One query, in Vietnamese alphabetical order."""
-    covered = set(
-        UnitMembership.objects.filter(
-            unit__block_id=period.block_id, user__is_active=True, user__groups__name=UNIT_STAFF
-        ).values_list("unit_id", flat=True)
-    )
-    return sorted((unit for unit in units if unit.pk not in covered), key=lambda unit: unit.name_order)
+def units_without_account(period, units):
+    """Those of the period's `units` (a query) that no active account in the unit staff group works for: nobody
+    there can fill in the self-assessment, and no reminder reaches them; in Vietnamese alphabetical order."""
+    covered = UnitMembership.objects.filter(
+        unit__block_id=period.block_id, user__is_active=True, user__groups__name=UNIT_STAFF
+    ).values("unit_id")
+    return units.exclude(pk__in=covered).order_by("sort_key", "pk")
 
 
 def role_problem(user) -> str:

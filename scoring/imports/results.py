@@ -28,7 +28,7 @@ from cchc_portal.lib.numbers import (
 )
 from cchc_portal.lib.problems import Problem, Refused
 from cchc_portal.lib.reading import Cell, open_table
-from cchc_portal.lib.text import TextProblem, clean_text, name_key, normalize_name, unit_key
+from cchc_portal.lib.text import TextProblem, clean_text, name_key, normalize_name, search_key, unit_key
 from scoring import ranking
 from scoring.imports import upload_limits
 from scoring.models import GradeScheme, Period, Result
@@ -758,7 +758,8 @@ def _units_for(block, group, keys: dict, matcher: _Matcher) -> dict[str, Unit]:
         for key, name in new.items():
             code = _new_unit_code(block, name, codes)
             codes.add(code)
-            created.append((key, Unit(code=code, name=name, block=block, sort_key=vietnamese_sort_key(name))))
+            keys = {"sort_key": vietnamese_sort_key(name), "search_name": search_key(name)}
+            created.append((key, Unit(code=code, name=name, block=block, **keys)))
         Unit.objects.bulk_create([unit for _, unit in created])
         for key, unit in created:
             units[key] = unit

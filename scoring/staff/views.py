@@ -4,8 +4,6 @@ Each view parses its input, asks scoring/permissions.py, calls one query or serv
 Services check permissions again, so a forged POST is refused the same way as a hidden button.
 """
 
-import heapq
-from collections import Counter
 from dataclasses import dataclass, field
 
 import django_tables2 as tables
@@ -24,13 +22,12 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from cchc_portal.downloads import xlsx_response
 from cchc_portal.lib.filetypes import KINDS
-from cchc_portal.lib.memory import no_cyclic_collection
 from cchc_portal.middleware import accepts_uploads
 from scoring import entry_fields, notices, permissions, services, workflow
 from scoring.accounts.selectors import role_problem, units_without_account
 from scoring.exports.audit import audit_workbook
 from scoring.models import AppraiserAssignment, AuditEntry, Criterion, Evidence, Period, Submission
-from scoring.progress import filtered, period_progress
+from scoring.progress import period_progress
 from scoring.queries import days_left, entry_sheet
 from scoring.scores import evidence_add, evidence_remove, scores_save
 from scoring.staff.forms import (
@@ -46,7 +43,7 @@ from scoring.staff.forms import (
     stale_fields,
 )
 from scoring.staff.imports import IMPORTED_SESSION_KEY
-from scoring.staff.tables import ProgressTable
+from scoring.staff.tables import ProgressData, ProgressTable
 from scoring.workflow import readiness
 from units.models import Unit
 
@@ -114,9 +111,7 @@ def session_alive(request):
 def dashboard(request, pk: int):
     period = _period(pk)
     permissions.require(permissions.can_view_dashboard(request.user, period))
-    # A national period's page holds 33,000 units' figures while it filters, sorts and draws them.
-    with no_cyclic_collection():
-        return _dashboard(request, period)
+    return _dashboard(request, period)
 
 
 def _dashboard(request, period):
@@ -146,7 +141,7 @@ def _dashboard(request, period):
         "unit_filter": unit_filter,
         "assign_form": AssignForm(period=period) if can_manage and not period.is_public else None,
         # A published period needs no more work from the units, so no account either.
-        "without_account": [] if period.is_public else units_without_account(period, [u.unit for u in progress.units]),
+        "without_account": None if period.is_public else _without_account(period, progress),
     }
     return render(request, "scoring/dashboard.html", context)
 
@@ -165,13 +160,12 @@ def _unit_table(request, period, progress, assignments) -> tuple[ProgressTable, 
     form = UnitFilterForm(request.GET or None, appraisers=choices, finished=period.is_public)
     wanted = form.cleaned_data if form.is_valid() else {}
     units = appraisers.get(wanted.get("tham_dinh") or "", (None, None))[1]
-    shown = filtered(
-        progress.units,
+    shown = progress.rows.where(
         text=wanted.get("q", ""),
-        status=wanted.get("tinh_trang", ""),
+        statuses=(wanted["tinh_trang"],) if wanted.get("tinh_trang") else (),
         unit_ids=None if units is None or None in units else units,
     )
-    table = ProgressTable(shown, period=period, order_by=request.GET.get("sort"))
+    table = ProgressTable(ProgressData(shown, progress.rows.read), period=period, order_by=request.GET.get("sort"))
     # The sort and the page number come from the address, never the page's size (?per_page=1000000 drew them all).
     tables.RequestConfig(request, paginate=False).configure(table)
     try:
@@ -196,13 +190,24 @@ def _move_forms(move, typed: dict | None = None) -> dict:
     }
 
 
-def _just_imported(request, progress) -> list:
-    """The units a score import has just written, shown once on the period page it lands on."""
+IMPORTED_SHOWN = 200
+
+
+def _just_imported(request, progress) -> dict | None:
+    """The units a score import has just written (their number, and the first of them), shown once on the period
+    page it lands on."""
     state = request.session.pop(IMPORTED_SESSION_KEY, None)
     if not state or state.get("period") != progress.period.pk:
-        return []
-    wanted = set(state.get("units", []))
-    return [u for u in progress.units if u.unit.pk in wanted]
+        return None
+    wanted = state.get("units", [])
+    rows = progress.rows.read(progress.rows.where(unit_ids=wanted[:IMPORTED_SHOWN]))
+    return {"count": len(wanted), "rows": rows}
+
+
+def _without_account(period, progress) -> dict:
+    """How many of the period's units no staff account works for, and the first ten of them."""
+    units = units_without_account(period, progress.rows.queryset())
+    return {"count": units.count(), "first": list(units[:10])}
 
 
 PREVIEW_ROWS = 200
@@ -211,17 +216,16 @@ PREVIEW_ROWS = 200
 def _preview(progress) -> dict:
     """The table exactly as publication would print it: units by rank (the first 200 of a large block; the whole
     table is in the detailed report), and how many of each grade, best grade first."""
-    ranked = [u for u in progress.units if u.rank]
-    rows = heapq.nsmallest(PREVIEW_ROWS, ranked, key=lambda u: (u.rank, u.unit.name))
-    return {"rows": rows, "grades": _grade_counts(progress), "complete": len(ranked)}
+    return {
+        "rows": progress.rows.top(PREVIEW_ROWS),
+        "grades": _grade_counts(progress),
+        "complete": len(progress.rows.scale),
+    }
 
 
 def _grade_counts(progress) -> list[tuple[str, int]]:
-    """How many units have each grade, in the scheme's order (the best grade first), grades nobody has left out."""
-    found = Counter(u.grade for u in progress.units if u.rank)
-    labels = list(progress.period.grade_scheme.bands.values_list("label", flat=True))
-    labels += sorted(set(found) - set(labels))
-    return [(label, found[label]) for label in labels if found[label]]
+    """How many units have each grade, the best grade first, grades nobody has left out."""
+    return [(band.label, n) for band, n in progress.rows.scale.band_counts() if n]
 
 
 @require_POST
