@@ -1,7 +1,7 @@
 """The sums the period page reads (UnitSums, one row per unit) are kept by every write of scores, in its transaction:
 after a save on the entry page, a score-sheet import, an evidence upload that starts a score row and the
 demonstration data, each unit's stored sums are exactly what its leaves say (figures.sums_of over points_of), and
-its last change is its scores' latest. A new way of writing scores that forgets to add them up fails here: either in
+its last change is its scores' latest, and its kept total is the engine's total of its leaves. A new way of writing scores that forgets to add them up fails here: either in
 the paths below, or in the source scan at the end."""
 
 import re
@@ -13,7 +13,7 @@ from django.db import connection
 from django.db.models import Max
 from openpyxl import load_workbook
 
-from scoring.figures import sums_of
+from scoring.figures import sums_of, unit_figures
 from scoring.imports.score_sheets import CODE_ROW, FIRST_ROW, KINDS, run_check, score_template, scores_import
 from scoring.models import Criterion, Method, Period, Score, UnitSums
 from scoring.results import blank_sums, points_of, unit_sums
@@ -31,8 +31,12 @@ def assert_kept(period: Period) -> None:
     stored = set(UnitSums.objects.filter(period=period).values_list("unit_id", flat=True))
     scored = set(Score.objects.filter(period=period).values_list("unit_id", flat=True))
     assert stored == scored
+    totals = dict(UnitSums.objects.filter(period=period).values_list("unit_id", "total"))
     for unit_id in scored | set(points):
         assert sums.get(unit_id, blank_sums(tree)) == sums_of(tree, points.get(unit_id, {})), unit_id
+        # The kept total is the engine's, from the leaves themselves (unit_figures), to the last place.
+        figures = unit_figures(tree, points.get(unit_id, {}))
+        assert totals.get(unit_id) == (figures.total.total if figures.total else None), unit_id
         latest = Score.objects.filter(period=period, unit_id=unit_id).aggregate(at=Max("updated_at"))["at"]
         assert changed.get(unit_id) == latest, unit_id
 
