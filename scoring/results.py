@@ -79,16 +79,8 @@ def points_of(
 
 
 ZERO = Decimal(0)
-_POINTS_STEP = Decimal(1).scaleb(-Score._meta.get_field("appraised_points").decimal_places)
 _SELF, _SURVEY = ranking.METHOD_SELF, ranking.METHOD_SURVEY
 _BONUS, _DEDUCTION = ranking.METHOD_BONUS, ranking.METHOD_DEDUCTION
-
-
-def exact(value) -> Decimal:
-    """A sum of points as the exact decimal it is. PostgreSQL adds numerics exactly; SQLite adds the stored binary
-    floats, off by far less than half a thousandth for any sum of points, so rounding to the points' places
-    restores the exact sum."""
-    return Decimal(0) if value is None else Decimal(value).quantize(_POINTS_STEP)
 
 
 def _sums(score_model, leaf_ids: list[int]):

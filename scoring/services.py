@@ -13,7 +13,7 @@ from typing import NamedTuple
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, F, Max, Q, Sum
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -29,10 +29,9 @@ from scoring.models import (
     Period,
     Result,
     ResultVersion,
-    Score,
 )
 from scoring.ops import jobs
-from scoring.results import exact, points_of, rules_of
+from scoring.results import points_of, rules_of, unit_sums
 from units.models import Unit
 
 log = logging.getLogger(__name__)
@@ -98,92 +97,36 @@ def period_publish(
 
 def _entries_from_scores(period: Period) -> tuple[list[ranking.Entry], dict]:
     """Every unit's entry to rank, and its measures (unit id -> (applicable maximum, points achieved))."""
-    units = list(Unit.objects.filter(block=period.block).active_in(period.year).values_list("pk", "name"))
+    units = list(Unit.objects.filter(block=period.block).active_in(period.year).values_list("pk", "name", "sort_key"))
     if not units:
         raise ValidationError(E_NO_UNITS.format(period=period))
-    leaves = list(Criterion.objects.leaves_of(period.criteria_set_id))
-    found = _entries_from_sums(period, units, leaves)
-    return found if found is not None else _entries_from_each_score(period, units, leaves)
+    tree = Criterion.objects.tree_of(period.criteria_set_id)
+    found = _entries_from_sums(period, units, tree)
+    return found if found is not None else _entries_from_each_score(period, units, tree)
 
 
-def _entries_from_sums(period: Period, units: list[tuple[int, str]], leaves: list[Criterion]):
-    """Every unit's total from sums the database adds up per unit, or None unless every unit has every leaf
-    answered (points, or not applicable) within its maximum — then `_entries_from_each_score` says what is wrong.
-
-    A national period has over 300,000 scores: reading each into Python cost seconds, the sums cost a query. The
-    total is the engine's, computed from one leaf per sum: the applicable scored points against their maxima, the
-    bonus and the deduction add up to the same index and total as the leaves themselves (docs/scoring.md)."""
-    if not leaves or any(leaf.method not in ranking.METHODS or leaf.max_points < 0 for leaf in leaves):
-        return None
-    methods = {leaf.method for leaf in leaves}
-    scored_leaves = sum(1 for leaf in leaves if leaf.method in ranking.SCORED_METHODS)
-    applicable = Q(not_applicable=False)
-    # What the total waits for (scoring/figures.py needs_points): every scored leaf answered, and every bonus the
-    # unit proposed given its appraised points; a deduction or an unproposed bonus left blank counts 0.
-    scored = Q(criterion__method__in=sorted(ranking.SCORED_METHODS))
-    sums = {
-        "answered": Count("pk", filter=scored & (Q(not_applicable=True) | Q(appraised_points__isnull=False))),
-        "unconfirmed": Count(
-            "pk",
-            filter=Q(criterion__method=ranking.METHOD_BONUS, not_applicable=False, appraised_points__isnull=True)
-            & Q(self_points__gt=0),
-        ),
-        "out_of_range": Count(
-            "pk", filter=Q(appraised_points__gt=F("criterion__max_points")) | Q(appraised_points__lt=0)
-        ),
-    }
-    # Only the sums this criteria set has leaves for: each one more is computed for every score of the period.
-    for name, kinds in (
-        ("scored", ranking.SCORED_METHODS),
-        ("bonus", {ranking.METHOD_BONUS}),
-        ("deduction", {ranking.METHOD_DEDUCTION}),
-    ):
-        if methods & kinds:
-            counted = applicable if methods <= kinds else applicable & Q(criterion__method__in=sorted(kinds))
-            sums[name] = Sum("appraised_points", filter=counted)
-            sums[f"{name}_max"] = Sum("criterion__max_points", filter=counted)
-    rows = (
-        Score.objects.filter(period=period, criterion__in=[leaf.pk for leaf in leaves])
-        .order_by()
-        .values("unit_id")
-        .annotate(**sums)
-    )
-    by_unit = {row["unit_id"]: row for row in rows}
+def _entries_from_sums(period: Period, units: list[tuple[int, str, str]], tree):
+    """Every unit's total from the sums kept per unit as its scores were written (scoring.results.unit_sums, the
+    period page's figures), or None unless every unit has its total — then `_entries_from_each_score` says what
+    is missing. A national period has over 300,000 scores: its 3,321 kept rows are read instead, and the engine
+    computes each total from them (scoring.figures.LeafSums.total), as the period page and its preview did."""
+    sums, _changed = unit_sums(period, tree)
     entries, measures = [], {}
-    for pk, name in units:
-        row = by_unit.get(pk)
-        if (
-            row is None
-            or row["answered"] != scored_leaves
-            or row["unconfirmed"]
-            or row["out_of_range"]
-            or not row.get("scored_max")
-        ):
+    for pk, name, sort_key in units:
+        total = sums[pk].total if pk in sums else None
+        if total is None:
             return None
-        total = ranking.compute_total(
-            [
-                ranking.Leaf("scored", exact(row["scored_max"]), exact(row["scored"])),
-                ranking.Leaf("bonus", exact(row.get("bonus_max")), exact(row.get("bonus")), ranking.METHOD_BONUS),
-                ranking.Leaf(
-                    "deduction",
-                    exact(row.get("deduction_max")),
-                    exact(row.get("deduction")),
-                    ranking.METHOD_DEDUCTION,
-                ),
-            ]
-        )
-        entries.append(ranking.Entry(key=pk, name=name, total=total.total))
+        entries.append(ranking.Entry(key=pk, name=name, total=total.total, sort_key=sort_key))
         measures[pk] = Measures(total.applicable_max, total.achieved)
     return entries, measures
 
 
-def _entries_from_each_score(period: Period, units: list[tuple[int, str]], leaves: list[Criterion]):
+def _entries_from_each_score(period: Period, units: list[tuple[int, str, str]], tree):
     """Every unit's total from its figures (scoring/figures.py); lists every unit that lacks points or exceeds a
     maximum."""
-    tree = Criterion.objects.tree_of(period.criteria_set_id)
     points = points_of(period)
     entries, problems, measures = [], [], {}
-    for pk, name in units:
+    for pk, name, _sort_key in units:
         mine = points.get(pk, {})
         figures = unit_figures(tree, mine)
         above = [

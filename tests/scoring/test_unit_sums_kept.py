@@ -1,8 +1,8 @@
 """The sums the period page reads (UnitSums, one row per unit) are kept by every write of scores, in its transaction:
 after a save on the entry page, a score-sheet import, an evidence upload that starts a score row and the
-demonstration data, each unit's stored sums are exactly what its leaves say (figures.sums_of over points_of), and
-its last change is its scores' latest, and its kept total is the engine's total of its leaves. A new way of writing scores that forgets to add them up fails here: either in
-the paths below, or in the source scan at the end."""
+demonstration data, each unit's stored sums are exactly what its leaves say (figures.sums_of over points_of), its
+last change is its scores' latest, and its kept total is the engine's total of its leaves. A new way of writing
+scores that forgets to add them up fails here: either in the paths below, or in the source scan at the end."""
 
 import re
 from decimal import Decimal
