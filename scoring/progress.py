@@ -13,7 +13,7 @@ from decimal import Decimal
 from functools import cached_property
 from typing import NamedTuple
 
-from django.db.models import Count, F, FilteredRelation, Q, Value
+from django.db.models import Case, Count, DecimalField, F, FilteredRelation, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -155,6 +155,7 @@ def names(units: list[UnitProgress], count: int, detail=None) -> str:
 
 
 NOT_SUBMITTED = (U.NOT_STARTED, U.DRAFT)
+TOTAL = DecimalField(max_digits=40, decimal_places=20)  # as UnitSums.total
 SUBMITTED = tuple(status for status in U.values if status not in NOT_SUBMITTED)
 
 
@@ -181,12 +182,20 @@ class PeriodUnits:
             .annotate(
                 state=Coalesce(F("filed__status"), Value(U.NOT_STARTED)),
                 submitted_at=F("filed__submitted_at"),
-                projected=F("kept__total"),
+                projected=self._projected(),
                 kept_id=F("kept__id"),
                 **kept,
             )
             .order_by("sort_key", "pk")
         )
+
+    def _projected(self):
+        """The kept total, or for a unit a published correction touches, its total as corrected: what the unit is
+        ranked, graded and sorted by."""
+        corrected = [
+            When(pk=pk, then=Value(total_of(sums), output_field=TOTAL)) for pk, sums in self.corrected.items()
+        ]
+        return Case(*corrected, default=F("kept__total"), output_field=TOTAL) if corrected else F("kept__total")
 
     def where(self, *, statuses=(), complete: bool | None = None, text: str = "", unit_ids=None):
         """The units in one of `statuses`, complete or not, whose name holds every word of `text` (without regard to
@@ -219,10 +228,8 @@ class PeriodUnits:
     @cached_property
     def scale(self) -> ranking.RankScale:
         """Every complete unit's total (a corrected unit's as corrected), as ranks and grades are counted on."""
-        totals = dict(self.queryset().filter(projected__isnull=False).values_list("pk", "projected"))
-        for pk, sums in self.corrected.items():
-            totals[pk] = total_of(sums)
-        return ranking.RankScale((t for t in totals.values() if t is not None), **rules_of(self.period))
+        totals = self.queryset().filter(projected__isnull=False).values_list("projected", flat=True)
+        return ranking.RankScale(totals, **rules_of(self.period))
 
     def top(self, n: int) -> list[UnitProgress]:
         """The first `n` rows of the table publication would print, in its order (a period being approved: no
@@ -242,12 +249,11 @@ class PeriodUnits:
         for unit in units:
             if unit.pk in self.corrected:
                 sums = self.corrected[unit.pk]
-                projected = total_of(sums)
             elif unit.kept_id is None:
-                sums, projected = self.blank, None
+                sums = self.blank
             else:
                 sums = sums_from_row(self.counts, [getattr(unit, f"kept_{name}") for name in SUMS_COLUMNS[:-1]])
-                projected = unit.projected
+            projected = unit.projected
             rows.append(
                 UnitProgress(
                     unit=UnitRow(unit.pk, unit.code, unit.name, unit.sort_key),

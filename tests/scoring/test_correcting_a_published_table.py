@@ -87,6 +87,10 @@ def test_a_correction_changes_a_point_previews_it_and_is_published_by_decision(
     assert (version.number, version.decision_number, version.reason) == (2, "99/QĐ-UBND", DECISION["reason"])
     page = public.get("/xep-hang/2025/so/").content.decode()
     assert "94,054" in page and "Đính chính lần 1 theo quyết định số 99/QĐ-UBND ngày 20/02/2026" in page
+    # The Department's period page ranks, grades and sorts by the corrected total, not the score underneath.
+    ranked = table_with(admin.get(f"/cham-diem/ky/{cast.period.pk}/?sort=rank").content.decode(), "progress").body()
+    assert [(r[0], r[-4], r[-3], r[-2]) for r in ranked][0] == ("Sở Xây dựng", "94,054", "Xuất sắc", "1")
+    assert [r[0] for r in ranked] == ["Sở Xây dựng", "Sở Tư pháp", "Sở Y tế"]
     # The score itself never changed; the correction lies over it, and the log names who did what.
     score = Score.objects.get(period=cast.period, unit=cast.unit_c, criterion=cast.leaf["2"])
     assert score.appraised_points == Decimal(40)
