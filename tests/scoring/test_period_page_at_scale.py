@@ -102,3 +102,21 @@ def test_appraisers_are_assigned_by_unit_codes_in_a_large_block(big):
     refused = submit_page(admin, url, {**form, "units": "khong-co-ma-nay"}, form="phan-cong-form", follow=True)
     assert "Không có đơn vị nào của kỳ có mã: khong-co-ma-nay" in refused.content.decode()
     assert AppraiserAssignment.objects.filter(appraiser=other).count() == 3
+
+
+def test_the_table_escapes_names_and_shows_the_last_change_in_ha_noi_time(big, so):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    (odd,) = make_units(so, ['Sở "Thử" <b>đậm</b> & Co'])
+    Score.objects.create(period=big.period, unit=odd, criterion=big.leaf["2"], self_points=Decimal(5))
+    at = datetime(2026, 3, 1, 17, 30, tzinfo=ZoneInfo("UTC"))  # 00:30 the next day in Hà Nội
+    Score.objects.filter(unit=odd).update(updated_at=at)
+    unit_sums_refresh(big.period, [odd.pk])
+    admin = Client()
+    admin.force_login(big.admin)
+    html = page(admin, big, "?q=dam")
+    assert "&lt;b&gt;đậm&lt;/b&gt; &amp; Co" in html and "<b>đậm</b>" not in html
+    (row,) = progress_rows(html)
+    assert row[0] == 'Sở "Thử" <b>đậm</b> & Co' and row[-1] == "02/03/2026 00:30"
+    assert row[2] == "1/3"  # its own points on one of the three self-assessed leaves
