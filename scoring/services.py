@@ -17,9 +17,10 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
 
+from cchc_portal.lib.numbers import round_score
 from cchc_portal.lib.text import TextProblem, clean_text
 from cchc_portal.public_cache import public_changed
-from scoring import audit, permissions, ranking
+from scoring import audit, bulk, permissions, ranking
 from scoring.figures import unit_figures
 from scoring.models import (
     PUBLIC_STATUSES,
@@ -199,8 +200,10 @@ def result_version_seal(
         ResultVersion.objects.filter(pk=version.pk).update(
             published_by=by if by is not None and by.is_authenticated else None
         )
-    Result.objects.bulk_create(
-        _result(period, version, unit_id, row, measures.get(unit_id), printed.get(unit_id)) for unit_id, row in rows
+    bulk.insert_rows(
+        Result,
+        RESULT_COLUMNS,
+        [_result(period, version, unit_id, row, measures.get(unit_id), printed.get(unit_id)) for unit_id, row in rows],
     )
     # Sealed with its results first; only then may it take the place of the current version (the database
     # lets a current version give way to a newer sealed one, and to nothing else).
@@ -250,26 +253,33 @@ class Measures(NamedTuple):
     survey: Decimal | None = None
 
 
-def _result(period, version, unit_id, row: ranking.Ranked, measure: Measures | None, printed) -> Result:
-    """A unit's line: the engine's total, grade and rank — or, for a table transcribed from an announcement, the
-    grade and rank it printed."""
+RESULT_COLUMNS = (
+    "period", "version", "unit", "unit_name", "total", "max_points", "points", "appraised_points", "survey_points",
+    "grade_code", "grade", "rank", "position",
+)  # fmt: skip
+
+
+def _result(period, version, unit_id, row: ranking.Ranked, measure: Measures | None, printed) -> tuple:
+    """A unit's line (RESULT_COLUMNS, written in one statement with the others): the engine's total, grade and rank
+    — or, for a table transcribed from an announcement, the grade and rank it printed."""
     grade, rank = printed or (None, None)
     measure = measure or Measures()
-    return Result(
-        period=period,
-        version=version,
-        unit_id=unit_id,
-        unit_name=row.name,
-        total=row.total,
-        max_points=measure.max_points,
-        points=measure.points,
-        appraised_points=measure.appraised,
-        survey_points=measure.survey,
+    places = Result._meta.get_field("total").decimal_places
+    return (
+        period.pk,
+        version.pk,
+        unit_id,
+        row.name,
+        round_score(row.total, places),
+        measure.max_points,
+        measure.points,
+        measure.appraised,
+        measure.survey,
         # A table printed without grades is kept without them ("").
-        grade_code=row.band.code if grade is None else _code(grade) if grade else "",
-        grade=row.band.label if grade is None else grade,
-        rank=rank or row.rank,
-        position=row.position,
+        row.band.code if grade is None else _code(grade) if grade else "",
+        row.band.label if grade is None else grade,
+        rank or row.rank,
+        row.position,
     )
 
 
