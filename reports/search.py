@@ -119,8 +119,9 @@ def refresh(units=None) -> None:
     if units is not None:
         published = published.filter(unit__in=units)
         indexed = indexed.filter(unit__in=units)
-    wanted = set(published.values_list("unit_id", "unit_name").distinct())
-    wanted |= set(Unit.objects.filter(pk__in=published.values("unit_id")).values_list("pk", "name"))
+    # Unordered: the tables' and units' own orderings would make the database sort every row before DISTINCT.
+    wanted = set(published.order_by().values_list("unit_id", "unit_name").distinct())
+    wanted |= set(Unit.objects.filter(pk__in=published.values("unit_id")).order_by().values_list("pk", "name"))
     existing = {(unit, name): pk for pk, unit, name in indexed.values_list("pk", "unit_id", "name")}
     gone = [pk for key, pk in existing.items() if key not in wanted]
     for start in range(0, len(gone), BATCH):
