@@ -3,6 +3,8 @@
 The rules, with worked examples that are also test cases, are in docs/scoring.md.
 """
 
+import math
+from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -284,19 +286,36 @@ class RankScale:
     """The ranks and grades a table of totals gives, answered for any one total without ranking every unit: a period
     page shows 100 of 33,000 units. The same rules as `rank_entries` (competition ranks on the shown or the
     unrounded total, grades on the shown one), counted instead of listed: a unit's rank is one more than the number
-    of totals that rank above it."""
+    of totals that rank above it.
+
+    `ascending`: the totals come in ascending order already (a database's ORDER BY), so they are kept as they come
+    instead of sorted again. Shown totals are kept as whole numbers of their last place in an array (8 bytes a
+    unit: a national period's 33,000 in a quarter of a megabyte); unrounded ones as they are."""
 
     def __init__(
-        self, totals: Iterable[Decimal], *, decimals: int, bands: Sequence[Band] = DEFAULT_BANDS, tie: str = TIE_SHOWN
+        self,
+        totals: Iterable[Decimal],
+        *,
+        decimals: int,
+        bands: Sequence[Band] = DEFAULT_BANDS,
+        tie: str = TIE_SHOWN,
+        ascending: bool = False,
     ):
         if tie not in TIE_RULES:
             raise ValueError(f"unknown tie rule {tie!r}")
         self.decimals, self.tie = decimals, tie
         self._highest_first = _bands_highest_first(bands)
-        self._keys = sorted(self._key(total) for total in totals)
+        keys = map(self._key, totals) if ascending else sorted(map(self._key, totals))
+        self._keys = array("q") if tie == TIE_SHOWN else []
+        for key in keys:
+            if self._keys and key < self._keys[-1]:
+                raise ValueError("totals said to be in ascending order are not")
+            self._keys.append(key)
 
-    def _key(self, total: Decimal) -> Decimal:
-        return round_score(total, self.decimals) if self.tie == TIE_SHOWN else total
+    def _key(self, total: Decimal):
+        if self.tie == TIE_SHOWN:
+            return int(round_score(total, self.decimals).scaleb(self.decimals))
+        return total
 
     def __len__(self) -> int:
         return len(self._keys)
@@ -310,14 +329,19 @@ class RankScale:
 
     def band_counts(self) -> list[tuple[Band, int]]:
         """How many totals fall in each band, the highest band first (bands nobody is in included)."""
-        shown = self._keys if self.tie == TIE_SHOWN else [round_score(k, self.decimals) for k in self._keys]
+        if self.tie == TIE_SHOWN:  # whole numbers of the last place: a bound in them, rounded up
+            shown, bound = self._keys, lambda b: math.ceil(b.scaleb(self.decimals))
+        else:
+            shown, bound = [round_score(k, self.decimals) for k in self._keys], lambda b: b
         counts, above = [], 0
         for band in self._highest_first:
-            at_least = len(shown) if band.lower_bound is None else len(shown) - bisect_left(shown, band.lower_bound)
+            at_least = len(shown)
+            if band.lower_bound is not None:
+                at_least -= bisect_left(shown, bound(band.lower_bound))
             counts.append((band, at_least - above))
             above = at_least
         if above < len(shown):
-            raise ValueError(f"no grade band covers the total {shown[0]}")
+            raise ValueError("no grade band covers the lowest total")
         return counts
 
 

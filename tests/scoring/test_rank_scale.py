@@ -34,7 +34,7 @@ def test_band_counts_follow_the_shown_total_and_list_every_band():
 
 def test_a_total_below_every_band_without_a_catch_all_is_refused():
     bands = (ranking.Band("a", "A", D(90)), ranking.Band("b", "B", D(80)))
-    with pytest.raises(ValueError, match="no grade band"):
+    with pytest.raises(ValueError, match="no grade band covers"):
         ranking.RankScale([D(95), D(79)], decimals=0, bands=bands).band_counts()
 
 
@@ -51,3 +51,19 @@ def test_ranks_and_grades_agree_with_the_published_table(tie, decimals):
     counted = {band.code: n for band, n in scale.band_counts()}
     for band in ranking.DEFAULT_BANDS:
         assert counted[band.code] == sum(1 for row in printed if row.band == band)
+    # Given in ascending order (as the database sorts them), kept as given: the same answers.
+    streamed = ranking.RankScale(sorted(totals), decimals=decimals, tie=tie, ascending=True)
+    assert [streamed.rank(row.total) for row in printed] == [row.rank for row in printed]
+    assert streamed.band_counts() == scale.band_counts()
+
+
+def test_totals_said_to_be_in_order_that_are_not_are_refused():
+    with pytest.raises(ValueError, match="not"):
+        ranking.RankScale([D(2), D(1)], decimals=0, ascending=True)
+
+
+def test_a_band_bound_finer_than_the_printed_places_is_judged_on_the_printed_total():
+    bands = (ranking.Band("a", "A", D("89.5")), ranking.Band("b", "B", None))
+    scale = ranking.RankScale([D("89.4"), D("89.6"), D("89.5")], decimals=0, bands=bands)  # print 89, 90, 90
+    assert [(band.code, n) for band, n in scale.band_counts()] == [("a", 2), ("b", 1)]
+    assert [ranking.grade_for(t, bands, 0).code for t in (D("89.4"), D("89.6"))] == ["b", "a"]
