@@ -102,7 +102,7 @@ class Readiness:
 class Progress:
     """Where a period's units stand, counted in the database: how many are in each state, and of those how many
     have a total (every leaf the total waits for has its points). The units themselves are read a page, or a few
-    names, at a time (`units`, `sample`): a national period has 33,000."""
+    names, at a time (`rows.where`, `sample`): a national period has 33,000."""
 
     period: Period
     leaves: int
@@ -155,8 +155,8 @@ def names(units: list[UnitProgress], count: int, detail=None) -> str:
 
 
 NOT_SUBMITTED = (U.NOT_STARTED, U.DRAFT)
-TOTAL = DecimalField(max_digits=40, decimal_places=20)  # as UnitSums.total
 SUBMITTED = tuple(status for status in U.values if status not in NOT_SUBMITTED)
+TOTAL = DecimalField(max_digits=40, decimal_places=20)  # as UnitSums.total
 
 
 class PeriodUnits:
