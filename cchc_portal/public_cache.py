@@ -114,11 +114,13 @@ def derive_from_names(refresh: Callable) -> None:
         _derived.append(refresh)
 
 
-def public_changed(names_of=None) -> None:
+def public_changed(names_of=None, *, added=None) -> None:
     """Every cached public answer is stale from the moment the current transaction commits. `names_of`: the units
     (a queryset) whose published names may have changed; what is derived from them is brought in step now, in
-    the same transaction, so it commits (and reaches a replica) with the change itself."""
+    the same transaction, so it commits (and reaches a replica) with the change itself. `added`: when the change
+    only publishes names — a period's first table — the (unit id, name) pairs it prints, so that nothing
+    published before is read again to find what is no longer public."""
     if names_of is not None:
         for refresh in _derived:
-            refresh(names_of)
+            refresh(names_of, added=added)
     transaction.on_commit(_renew)

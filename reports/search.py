@@ -110,20 +110,24 @@ def find(text: str, limit: int = 50) -> list[tuple[int, str]]:
     return list(found.items())
 
 
-def refresh(units=None) -> None:
+def refresh(units=None, *, added=None) -> None:
     """Bring the index in line with the published names of `units` (a Unit queryset; None: every unit): add the
-    names that are now public, remove those that no longer are. Safe to run twice at once (what two runs both
-    add is kept once)."""
+    names that are now public, remove those that no longer are. `added`: the change only published names (these
+    (unit id, name) pairs, of `units`), so only they and the units' own names are added, and nothing is removed.
+    Safe to run twice at once (what two runs both add is kept once)."""
     published = Result.objects.published()
     indexed = SearchName.objects.all()
     if units is not None:
         published = published.filter(unit__in=units)
         indexed = indexed.filter(unit__in=units)
-    # Unordered: the tables' and units' own orderings would make the database sort every row before DISTINCT.
-    wanted = set(published.order_by().values_list("unit_id", "unit_name").distinct())
-    wanted |= set(Unit.objects.filter(pk__in=published.values("unit_id")).order_by().values_list("pk", "name"))
+    if added is not None and units is not None:
+        wanted = set(added) | set(units.order_by().values_list("pk", "name").distinct())
+    else:
+        # Unordered: the tables' and units' own orderings would make the database sort every row before DISTINCT.
+        wanted = set(published.order_by().values_list("unit_id", "unit_name").distinct())
+        wanted |= set(Unit.objects.filter(pk__in=published.values("unit_id")).order_by().values_list("pk", "name"))
     existing = {(unit, name): pk for pk, unit, name in indexed.values_list("pk", "unit_id", "name")}
-    gone = [pk for key, pk in existing.items() if key not in wanted]
+    gone = [] if added is not None else [pk for key, pk in existing.items() if key not in wanted]
     for start in range(0, len(gone), BATCH):
         SearchName.objects.filter(pk__in=gone[start : start + BATCH]).delete()
     new = wanted - existing.keys()

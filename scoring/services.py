@@ -179,7 +179,7 @@ def result_version_seal(
     reason and decision), else a new version is made. `measures` gives units' Measures where the table prints
     them; `printed` their (grade, rank) as an announcement printed them — the record, where the
     engine's are only a check. The caller holds the transaction."""
-    measures, printed = measures or {}, printed or {}
+    rows, measures, printed = list(rows), measures or {}, printed or {}
     previous = period.versions.filter(is_current=True).first()
     if version is None:
         number = (period.versions.aggregate(n=Max("number"))["n"] or 0) + 1
@@ -212,7 +212,9 @@ def result_version_seal(
         ResultVersion.objects.filter(pk=previous.pk).update(is_current=False)
     ResultVersion.objects.filter(pk=version.pk).update(is_current=True)
     # Every cached public page is stale once this commits; the search index knows the names now published.
-    public_changed(names_of=Unit.objects.filter(results__period=period))
+    # A period's first table only adds names to what is public; a correction may also take some away.
+    added = [(unit_id, row.name) for unit_id, row in rows] if previous is None else None
+    public_changed(names_of=Unit.objects.filter(results__period=period), added=added)
     # Then its public pages are rendered ahead of the first visitor, by a job (registered after the renewal above,
     # so the job finds the new generation): reports.jobs.prerender_published.
     if settings.PRERENDER_ON_PUBLISH:

@@ -179,3 +179,24 @@ def test_a_national_table_is_searched_in_a_fixed_number_of_queries(client, djang
     with django_assert_max_num_queries(5):
         html = client.get("/tim-kiem/", {"q": "ubnd"}).content.decode()
     assert "hiện 50 đơn vị đầu" in html
+
+
+def test_the_portal_s_publication_adds_its_names_to_the_index_and_a_correction_keeps_them(client, cast):
+    """A first table only adds names (the index is not read back to find what else is public); its units' own names
+    are indexed beside the names printed."""
+    from scoring.services import period_publish, result_version_seal
+
+    assert found(client, "tu phap") == []
+    cast.score_everything()
+    cast.set_status(Period.Status.APPROVED)
+    period_publish(period=cast.period, decision_number="7/QĐ-UBND", decision_date=None, by=cast.admin)
+    cache.clear()  # the new generation starts when the test's transaction would have committed
+    assert found(client, "tu phap") == ["Sở Tư pháp"] and found(client, "xay dung") == ["Sở Xây dựng"]
+    indexed = sorted(SearchName.objects.values_list("name", flat=True))
+    assert indexed == ["Sở Tư pháp", "Sở Xây dựng", "Sở Y tế"]
+    # A correction reads the published names again: still exactly one entry per name.
+    table = [(r.unit_id, r) for r in Result.objects.filter(period=cast.period)]
+    rows = [(unit_id, type("Row", (), {"name": r.unit_name, "total": r.total, "rank": r.rank, "position": r.position,
+             "band": type("Band", (), {"code": r.grade_code, "label": r.grade})})()) for unit_id, r in table]  # fmt: skip
+    result_version_seal(period=cast.period, rows=rows, by=cast.admin, reason="Đính chính thử")
+    assert sorted(SearchName.objects.values_list("name", flat=True)) == indexed
