@@ -14,6 +14,7 @@ from django.db import connection
 from reports import search
 from reports.models import SearchName, SearchWord
 from reports.pages import search as public
+from scoring import ranking
 from scoring.models import GradeScheme, Period, Result, ResultVersion
 from tests.conftest import publish_table
 from units.models import Block, Unit
@@ -195,8 +196,10 @@ def test_the_portal_s_publication_adds_its_names_to_the_index_and_a_correction_k
     indexed = sorted(SearchName.objects.values_list("name", flat=True))
     assert indexed == ["Sở Tư pháp", "Sở Xây dựng", "Sở Y tế"]
     # A correction reads the published names again: still exactly one entry per name.
-    table = [(r.unit_id, r) for r in Result.objects.filter(period=cast.period)]
-    rows = [(unit_id, type("Row", (), {"name": r.unit_name, "total": r.total, "rank": r.rank, "position": r.position,
-             "band": type("Band", (), {"code": r.grade_code, "label": r.grade})})()) for unit_id, r in table]  # fmt: skip
+    rows = [
+        (r.unit_id, ranking.Ranked(r.unit_id, r.unit_name, r.total, r.total, r.rank, r.position,
+                                   ranking.Band(r.grade_code, r.grade, None)))
+        for r in Result.objects.filter(period=cast.period)
+    ]  # fmt: skip
     result_version_seal(period=cast.period, rows=rows, by=cast.admin, reason="Đính chính thử")
     assert sorted(SearchName.objects.values_list("name", flat=True)) == indexed
