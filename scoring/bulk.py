@@ -45,7 +45,7 @@ def insert_rows(model, names: tuple[str, ...], rows: list[tuple], *, conflict=()
         else:
             values.append(f"(r.value->>{len(varying)})::{cast}")
             varying.append(column)
-    data = json.dumps([list(row) for row in zip(*varying)] if varying else [[]] * len(rows), default=str)
+    data = json.dumps([list(row) for row in zip(*varying, strict=True)] if varying else [[]] * len(rows), default=str)
     sql = (
         f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608 - names from the model
         f"SELECT {', '.join(values)} FROM jsonb_array_elements(%s::jsonb) AS r(value)"
