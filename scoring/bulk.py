@@ -39,7 +39,7 @@ def insert_rows(model, names: tuple[str, ...], rows: list[tuple], *, conflict=()
     for field, column in zip(fields, columns, strict=True):
         cast = field.db_type(connection).split("(")[0]  # varchar, numeric: the column's own type checks the size
         first = column[0]
-        if all(type(v) is type(first) and v == first for v in column):
+        if column.count(first) == len(column):
             values.append(f"%s::{cast}")
             params.append(first)
         else:
