@@ -159,7 +159,7 @@ def refresh_sums(score_model, sums_model, criterion_model, period_id, criteria_s
     as (pk, method, maximum) when the caller has them."""
     kept = sums_model.objects.filter(period_id=period_id)
     if unit_ids is not None:
-        unit_ids = list(unit_ids)
+        unit_ids = list(dict.fromkeys(unit_ids))
         if not unit_ids:
             return
         kept = kept.filter(unit_id__in=unit_ids)
@@ -167,25 +167,51 @@ def refresh_sums(score_model, sums_model, criterion_model, period_id, criteria_s
     if criteria_set_id is None:
         return
     leaves = list(
-        criterion_model.objects.filter(criteria_set_id=criteria_set_id, children__isnull=True).values_list(
-            "pk", "method", "max_points"
+        dict.fromkeys(
+            criterion_model.objects.filter(criteria_set_id=criteria_set_id, children__isnull=True).values_list(
+                "pk", "method", "max_points"
+            )
+            if leaves is None
+            else leaves
         )
-        if leaves is None
-        else leaves
     )
-    query = _sums(score_model, [pk for pk, *_ in leaves]).filter(period_id=period_id)
+    sql, params = _sums_sql(score_model, sums_model, [pk for pk, *_ in leaves], period_id, unit_ids)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+    _store_totals(sums_model, period_id, leaves, unit_ids)
+
+
+# The INSERT of `_sums_sql` for one shape of refresh (the models, how many leaves, how many units or all): the grouped
+# query is built once, not at every save (building it costs more than running it for one unit).
+_SUMS_STATEMENTS: dict[tuple, tuple[str, list]] = {}
+
+
+def _sums_sql(score_model, sums_model, leaves: list[int], period_id, unit_ids: list[int] | None) -> tuple[str, list]:
+    """The INSERT of the grouped query over the units' scores into the sums table, and its parameters. The compiled
+    statement of a shape is kept when its parameters are the query's constants followed by exactly the leaves, the
+    period and the units (checked on the statement built from these very values), so that the next refresh of that
+    shape only puts in its own values."""
+    key = (connection.vendor, score_model, sums_model, len(leaves), None if unit_ids is None else len(unit_ids))
+    own = [*leaves, period_id, *(unit_ids or ())]
+    kept = _SUMS_STATEMENTS.get(key)
+    if kept is not None:
+        sql, constants = kept
+        return sql, [period_id, *constants, *own]
+    query = _sums(score_model, leaves).filter(period_id=period_id)
     if unit_ids is not None:
         query = query.filter(unit_id__in=unit_ids)
-    sql, params = query.query.sql_with_params()
+    select, params = query.query.sql_with_params()
     quote = connection.ops.quote_name
     columns = ", ".join(quote(c) for c in SUMS_COLUMNS)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {quote(sums_model._meta.db_table)} (period_id, unit_id, {columns}) "  # noqa: S608 - names from the model
-            f"SELECT %s, s.unit_id, {', '.join(f's.{quote(c)}' for c in SUMS_COLUMNS)} FROM ({sql}) s",
-            [period_id, *params],
-        )
-    _store_totals(sums_model, period_id, leaves, unit_ids)
+    sql = (
+        f"INSERT INTO {quote(sums_model._meta.db_table)} (period_id, unit_id, {columns}) "  # noqa: S608 - names from the model
+        f"SELECT %s, s.unit_id, {', '.join(f's.{quote(c)}' for c in SUMS_COLUMNS)} FROM ({select}) s"
+    )
+    params = list(params)
+    constants = params[: len(params) - len(own)]
+    if score_model is Score and params[len(constants) :] == own:  # a migration's historical models are not kept
+        _SUMS_STATEMENTS[key] = (sql, constants)
+    return sql, [period_id, *params]
 
 
 @dataclass(frozen=True)

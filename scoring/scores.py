@@ -197,7 +197,10 @@ def _clean_reason(reason: str) -> str:
 def _submission_statuses(period, changes) -> dict[int, str]:
     units = [unit.pk for unit in changes]
     return dict(
-        Submission.objects.select_for_update().filter(period=period, unit_id__in=units).values_list("unit_id", "status")
+        Submission.objects.select_for_update()
+        .filter(period=period, unit_id__in=units)
+        .order_by()  # the model's ordering would join (and lock) the period and the units for nothing
+        .values_list("unit_id", "status")
     )
 
 

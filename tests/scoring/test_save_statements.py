@@ -143,3 +143,36 @@ def test_the_lock_triggers_refuse_the_save_statement_of_a_published_period(sheet
         with pytest.raises(DatabaseError, match="cchc_locked"), transaction.atomic():
             scores._upsert(period, {(unit.pk, criterion.pk): values}, timezone.now())
     assert list(Score.objects.filter(period=period).values_list("self_points", flat=True)) == [Decimal(1)]
+
+
+def test_every_value_of_a_save_comes_back_as_written(sheet_of_120_leaves):
+    """The rows reach the database as one text (JSON on PostgreSQL), the values every row shares as parameters of
+    their own: quotes, backslashes, line breaks, braces and Vietnamese come back exactly, blanks stay blank, and a
+    column that differs from row to row keeps each row's value."""
+    period, unit, leaves, staff = sheet_of_120_leaves
+    texts = [
+        'Văn bản số 12/QĐ-UBND "về việc" ban hành',
+        "đường dẫn C:\\hồ sơ\\năm 2025 và 100% {đạt} [x], %s; ' --",
+        "dòng một\ndòng hai",
+        "Có văn bản",
+        "Có văn bản",
+    ]
+    points = ["2,5", "0", "1,125", "2,5", ""]
+    changes = [Change("explanation", leaf.pk, text) for leaf, text in zip(leaves[:5], texts, strict=True)]
+    changes += [Change("self_points", leaf.pk, value) for leaf, value in zip(leaves[:5], points, strict=True)]
+    saved = scores_save(period=period, unit=unit, changes=changes, by=staff, reason='lý do "chung"')
+    assert saved.changed == 9  # the blank points of a new score are no change
+    stored = {
+        s.criterion_id: (s.explanation, s.self_points)
+        for s in Score.objects.filter(period=period, unit=unit).order_by("criterion__position")
+    }
+    assert [stored[leaf.pk] for leaf in leaves[:5]] == [
+        (texts[0], Decimal("2.5")), (texts[1], Decimal(0)), (texts[2], Decimal("1.125")), (texts[3], Decimal("2.5")),
+        (texts[4], None),
+    ]  # fmt: skip
+    trail = AuditEntry.objects.filter(period=period, action="explanation").order_by("criterion__position")
+    assert [(e.old, e.new, e.reason, e.by_id) for e in trail] == [("", t, 'lý do "chung"', staff.pk) for t in texts]
+    # Every row the same: each column is one parameter, and the values still land on every row.
+    same = [Change("explanation", leaf.pk, "Đã bổ sung") for leaf in leaves[5:9]]
+    assert scores_save(period=period, unit=unit, changes=same, by=staff).changed == 4
+    assert set(Score.objects.filter(criterion__in=leaves[5:9]).values_list("explanation", flat=True)) == {"Đã bổ sung"}

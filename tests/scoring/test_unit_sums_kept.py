@@ -61,6 +61,20 @@ def test_a_save_on_the_entry_page_keeps_the_sums(cast, client):
     assert_kept(cast.period)
 
 
+def test_saves_of_the_same_shape_reuse_one_statement_and_keep_each_units_sums(cast):
+    """The grouped query of a refresh is compiled once per shape (how many leaves and units): a save of another unit
+    runs that statement with its own unit, and each unit's row says what its own leaves say."""
+    from scoring import results
+
+    results._SUMS_STATEMENTS.clear()
+    for unit, staff, points in ((cast.unit_a, cast.staff_a, "12"), (cast.unit_b, cast.staff_b, "7,5")):
+        scores_save(period=cast.period, unit=unit, changes=[Change("self_points", cast.leaf["2"].pk, points)], by=staff)
+    assert len(results._SUMS_STATEMENTS) == 1
+    totals = dict(UnitSums.objects.filter(period=cast.period).values_list("unit_id", "self_total"))
+    assert (totals[cast.unit_a.pk], totals[cast.unit_b.pk]) == (Decimal(12), Decimal("7.5"))
+    assert_kept(cast.period)
+
+
 def test_a_score_sheet_import_keeps_the_sums(cast):
     kind = KINDS["tham-dinh"]
     cast.set_status(Period.Status.APPRAISAL)
