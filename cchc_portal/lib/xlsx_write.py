@@ -13,7 +13,7 @@ from functools import lru_cache
 from weakref import WeakKeyDictionary
 
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -124,13 +124,29 @@ class StreamedSheet(WriteOnlyWorksheet):
                 yield written
 
 
+class _ColumnCell(Cell):
+    """A cell whose style never changes once set: its index among the workbook's styles is found once, where
+    openpyxl hashes the style again for each cell it writes."""
+
+    __slots__ = ("_style_index",)
+
+    @property
+    def style_id(self) -> int:
+        return self._style_index
+
+
 class ColumnCells:
     """One styled cell per column of a StreamedSheet, given each row's values in turn: a column's style is built
     once, and a row costs its values alone. The sheet writes a row when it is appended, so the same cells serve
     the next one (`ws.append(columns.row(values))`)."""
 
     def __init__(self, ws: StreamedSheet, styles):
-        self.cells = [styled(WriteOnlyCell(ws), **style) for style in styles]
+        self.cells = []
+        for style in styles:
+            model = styled(WriteOnlyCell(ws), **style)
+            column_cell = _ColumnCell(ws, style_array=model._style)
+            column_cell._style_index = model.style_id
+            self.cells.append(column_cell)
 
     def row(self, values) -> list:
         for target, value in zip(self.cells, values, strict=True):
