@@ -109,7 +109,8 @@ class StreamedSheet(WriteOnlyWorksheet):
 
     openpyxl's own `append` first tries every item as a value: for a cell that raises, and catches, an error whose
     message prints the cell's address, which cost more than writing the cell. `dimension` ("A1:H3328"), when the
-    size is known before the first row, is written as a normal sheet's is."""
+    size is known before the first row, is written as a normal sheet's is. `_values_to_row` is openpyxl's own hook
+    (3.1, pinned); tests/lib/test_xlsx_write.py reads back what it writes."""
 
     def __init__(self, workbook, title: str, dimension: str | None = None):
         super().__init__(workbook, title)
