@@ -13,9 +13,10 @@ from functools import lru_cache
 from weakref import WeakKeyDictionary
 
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.styles.cell_style import StyleArray
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -101,6 +102,59 @@ def plain_cell(ws, value, *, font_=None) -> WriteOnlyCell:
     if font_ is not None:
         result.font = font_
     return result
+
+
+class StreamedSheet(WriteOnlyWorksheet):
+    """A write-only worksheet whose rows are lists of cells (None for a cell left empty), each written as it is.
+
+    openpyxl's own `append` first tries every item as a value: for a cell that raises, and catches, an error whose
+    message prints the cell's address, which cost more than writing the cell. `dimension` ("A1:H3328"), when the
+    size is known before the first row, is written as a normal sheet's is. `_values_to_row` is openpyxl's own hook
+    (3.1, pinned); tests/lib/test_xlsx_write.py reads back what it writes."""
+
+    def __init__(self, workbook, title: str, dimension: str | None = None):
+        super().__init__(workbook, title)
+        workbook._add_sheet(self)
+        if dimension:
+            self.calculate_dimension = lambda: dimension
+
+    def _values_to_row(self, cells, row_idx):
+        for column, written in enumerate(cells, start=1):
+            if written is not None:
+                written.row, written.column = row_idx, column
+                yield written
+
+
+class _ColumnCell(Cell):
+    """A cell whose style never changes once set: its index among the workbook's styles is found once, where
+    openpyxl hashes the style again for each cell it writes."""
+
+    __slots__ = ("_style_index",)
+
+    @property
+    def style_id(self) -> int:
+        return self._style_index
+
+
+class ColumnCells:
+    """One styled cell per column of a StreamedSheet, given each row's values in turn: a column's style is built
+    once, and a row costs its values alone. The sheet writes a row when it is appended, so the same cells serve
+    the next one (`ws.append(columns.row(values))`)."""
+
+    def __init__(self, ws: StreamedSheet, styles):
+        self.cells = []
+        for style in styles:
+            model = styled(WriteOnlyCell(ws), **style)
+            column_cell = _ColumnCell(ws, style_array=model._style)
+            column_cell._style_index = model.style_id
+            self.cells.append(column_cell)
+
+    def row(self, values) -> list:
+        for target, value in zip(self.cells, values, strict=True):
+            value = safe_text(value)
+            target.value = value
+            keep_as_text(target, value)
+        return self.cells
 
 
 SHEET_TITLE_LIMIT = 31  # Excel's

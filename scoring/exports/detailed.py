@@ -24,7 +24,7 @@ from decimal import Decimal
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
-from cchc_portal.lib.xlsx_write import HEADER_FILL, cell, number_format, print_setup
+from cchc_portal.lib.xlsx_write import HEADER_FILL, ColumnCells, StreamedSheet, cell, number_format, print_setup
 from scoring import ranking
 from scoring.figures import NO_POINTS, Figures, Points, standings, unit_figures
 from scoring.imports.score_sheets import SHEET_LAYOUT
@@ -200,17 +200,17 @@ def write_detailed_workbook(period: Period, file, progress: Callable[[int, int],
     report = detailed_report(period)
     step = _steps(progress, 2 * len(report.units))
     workbook = Workbook(write_only=True)
-    _write_summary(workbook.create_sheet(SUMMARY_SHEET), report)
-    results, scores = workbook.create_sheet(RESULTS_SHEET), workbook.create_sheet(SCORES_SHEET)
+    _write_summary(StreamedSheet(workbook, SUMMARY_SHEET), report)
+    results, scores = StreamedSheet(workbook, RESULTS_SHEET), StreamedSheet(workbook, SCORES_SHEET)
     _start_results(results, report)
-    _start_scores(scores, report)
+    score_columns = _start_scores(scores, report)
     # Both detail sheets take their rows from one read of the points (each write-only sheet streams to a file).
     for unit, points in report.points_in_order():
         _results_row(results, report, unit, points)
         step()
-        _scores_rows(scores, report, unit, points)
+        _scores_rows(scores, score_columns, report, unit, points)
         step()
-    _write_criteria(workbook.create_sheet(CRITERIA_SHEET), report)
+    _write_criteria(StreamedSheet(workbook, CRITERIA_SHEET), report)
     workbook.save(file)
 
 
@@ -417,8 +417,13 @@ def _results_row(ws, report: DetailedReport, unit: UnitLine, points: dict[int, P
 # --- Sheet 3: one row per unit and leaf -------------------------------------------------------------
 
 
-def _start_scores(ws, report: DetailedReport) -> None:
+def _start_scores(ws, report: DetailedReport) -> ColumnCells:
+    """The sheet's title and header; the cells its rows are written through, one per column (most of the report's
+    cells are in this sheet: a row costs its values alone)."""
     _start_list(ws, report, SCORES_WIDTHS, "C3", SCORES_TITLE, SCORES_HEADERS)
+    text, plain = {"size": 11, "number_format": TEXT_FORMAT}, {"size": 11}
+    points = {"size": 11, "align": "right", "number_format": POINTS_FORMAT}  # `_points` of a number or None
+    return ColumnCells(ws, [text, plain, text, plain, points, points, points, points, {"size": 11, "align": "center"}])
 
 
 def _start_list(ws, report: DetailedReport, widths, freeze: str, title: str, headers) -> None:
@@ -432,25 +437,18 @@ def _start_list(ws, report: DetailedReport, widths, freeze: str, title: str, hea
     ws.append([_header(ws, text) for text in headers])
 
 
-def _scores_rows(ws, report: DetailedReport, unit: UnitLine, points: dict[int, Points]) -> None:
+def _scores_rows(ws, columns: ColumnCells, report: DetailedReport, unit: UnitLine, points: dict[int, Points]) -> None:
     for area in report.areas:
         for leaf in area.leaves:
             p = points.get(leaf.pk, NO_POINTS)
             self_points, appraised = p.self_points, p.appraised
             difference = appraised - self_points if appraised is not None and self_points is not None else None
             ws.append(
-                [
-                    cell(ws, unit.code, size=11, number_format=TEXT_FORMAT),
-                    cell(ws, unit.name, size=11),
-                    cell(ws, leaf.code, size=11, number_format=TEXT_FORMAT),
-                    cell(ws, leaf.title, size=11),
-                    _points(ws, leaf.max_points),
-                    _points(ws, self_points),
-                    _points(ws, appraised),
-                    _points(ws, difference),
-                    cell(ws, YES if p.not_applicable else "", size=11, align="center"),
-                ]
-            )
+                columns.row(
+                    (unit.code, unit.name, leaf.code, leaf.title, leaf.max_points, self_points, appraised, difference,
+                     YES if p.not_applicable else "")
+                )
+            )  # fmt: skip
 
 
 # --- Sheet 4: the criteria set ----------------------------------------------------------------------

@@ -75,6 +75,18 @@ def test_text_that_looks_like_a_formula_is_written_as_text(client, table_2022_wi
     assert ws["B8"].value.startswith("=HYPERLINK")
 
 
+def test_every_table_cell_is_bordered_in_the_table_font_with_its_columns_alignment(client, table_2022_with_a_formula):
+    ws = open_sheet(client.get("/xep-hang/2022/so.xlsx"))
+    for row in ws.iter_rows(min_row=5, max_row=8):
+        assert all(c.font.name == "Times New Roman" and c.font.sz == 12 and c.border.left.style == "thin" for c in row)
+    assert all(c.font.b and c.fill.fgColor.rgb == "00D9E2F3" and c.alignment.horizontal == "center" for c in ws[5])
+    for row in ws.iter_rows(min_row=6, max_row=8):
+        assert [c.alignment.horizontal for c in row] == ["center", "left", "right", "center", "center"]
+        assert [bool(c.alignment.wrap_text) for c in row] == [False, True, False, False, False]
+        assert not any(c.font.b or c.fill.fill_type for c in row)
+    assert ws["A1"].font.b and ws["A1"].border.left.style is None and ws["A2"].font.sz == 14
+
+
 def test_the_file_downloads_under_a_vietnamese_name(client, table_2022_with_a_formula):
     disposition = client.get("/xep-hang/2022/so.xlsx")["Content-Disposition"]
     assert disposition.startswith('attachment; filename="ket-qua-cchc-so-2022.xlsx"')
