@@ -318,10 +318,15 @@ def bench_cold_pages(built: Built) -> list[Measurement]:
         if kind == "html":
             version, previous = _current_version(period), _previous_version(period)
             decimals = period.published_decimals
-            t_bound, body = best_of(lambda: html_lower_bound(version.pk, previous.pk, decimals), runs)  # noqa: B023
+            body = html_lower_bound(version.pk, previous.pk, decimals)
             check(body.count("<tr>") == n, "the lower bound did not print every row")
+            # In turns with its bound, as the xlsx below: one after the other, the machine's other load moves it.
+            t_page, t_bound = best_in_turns(
+                [lambda: _get_cold(client, url), lambda: html_lower_bound(version.pk, previous.pk, decimals)],  # noqa: B023
+                runs,
+            )
             measurements.append(
-                Measurement(f"{label}, time (baseline SQL + vn_number + join)", large[kind].seconds * 1e3, "ms",
+                Measurement(f"{label}, time (baseline SQL + vn_number + join, in turns)", t_page * 1e3, "ms",
                             t_bound * 1e3, goal_ratio_max=3)
             )  # fmt: skip
         elif kind == "xlsx":
