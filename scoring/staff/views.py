@@ -9,7 +9,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import django_tables2 as tables
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -22,6 +21,7 @@ from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from cchc_portal import idle_sessions
 from cchc_portal.downloads import xlsx_response
 from cchc_portal.lib.filetypes import KINDS
 from cchc_portal.lib.memory import no_cyclic_collection
@@ -365,7 +365,7 @@ def _entry_page(request, sheet, outcome: Outcome):
         "refused": outcome.refused,
         "stale": outcome.stale,
         "unsaved": outcome.unsaved,
-        "session_seconds": settings.SESSION_COOKIE_AGE,
+        "session_seconds": idle_sessions.seconds_left(request.session),
         "conflicts": outcome.conflicts,
         "general_errors": errors.get("__all__", []),
         "attention": attention,
