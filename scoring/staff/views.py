@@ -43,6 +43,7 @@ from scoring.staff.forms import (
     UnitFilterForm,
     leaf_forms,
     shown_again,
+    shown_leaves,
     stale_fields,
 )
 from scoring.staff.imports import IMPORTED_SESSION_KEY
@@ -323,7 +324,7 @@ def entry(request, pk: int, code: str):
     period, unit = _period_and_unit(request, pk, code)
     sheet = entry_sheet(period, unit, request.user)
     if request.method == "GET":
-        return _entry_page(request, sheet, Outcome(forms=leaf_forms(sheet)))
+        return _entry_page(request, sheet, Outcome(forms=shown_leaves(sheet)))
     outcome = _save_and_act(sheet, request)
     if outcome.target:
         return redirect(outcome.target)

@@ -16,7 +16,7 @@ from scoring.queries import entry_sheet
 from scoring.scores import Change, scores_save
 from scoring.staff import forms
 from scoring.staff.entry_rows import history_rows, leaf_row
-from scoring.staff.forms import leaf_forms
+from scoring.staff.forms import leaf_forms, shown_leaves
 from tests.scoring.workflow_cast import LEAVES
 
 ATTRS = {"class": "points", "data-max": "2.5", "aria-label": "Điểm \"tự\" <đánh> giá & 1.1", "required": True,
@@ -62,6 +62,38 @@ def test_the_entry_page_is_the_same_as_drawn_by_djangos_templates(cast, monkeypa
     stock = pages()
     assert drawn[0].count("<textarea") >= 3 and 'type="checkbox"' in drawn[1]
     assert drawn == stock
+
+
+def test_a_sheet_only_shown_draws_its_inputs_as_its_forms_do(cast):
+    """The GET draws the inputs without making the forms (`shown_leaves`): the same HTML as `leaf_forms`, for
+    every kind of field, every viewer, stored values of every kind, and fields marked by the service."""
+    cast.score(cast.unit_a, "1.1", self_points="2", explanation='Văn bản "số 1" <gửi> & nhận', round1_points="1",
+               response="Đã <bổ sung>")  # fmt: skip
+    cast.score(cast.unit_a, "2", self_points="50.25", appraiser_comment="Đạt & đủ\ndòng 2")
+    seen, kinds = 0, set()
+    for status, accounts in (
+        (Period.Status.OPEN, (cast.staff_a, cast.admin, cast.other_appraiser)),
+        (Period.Status.APPRAISAL, (cast.appraiser, cast.staff_a, cast.admin)),
+        (Period.Status.EXPLANATION, (cast.staff_a,)),
+    ):
+        cast.set_status(status)
+        for account in accounts:
+            sheet = entry_sheet(Period.objects.get(pk=cast.period.pk), cast.unit_a, account)
+            for marked in (False, True):
+                made, shown = leaf_forms(sheet), shown_leaves(sheet)
+                assert made.keys() == shown.keys()
+                for pk, form in made.items():
+                    assert list(shown[pk].fields) == list(form.fields) and not shown[pk].is_bound
+                    for name in form.fields:
+                        if marked:
+                            form.mark(name, "Sai <giá trị>")
+                            shown[pk].mark(name, "Sai <giá trị>")
+                        assert str(shown[pk][name]) == str(form[name])
+                        assert shown[pk][name].id_for_label == form[name].id_for_label
+                        kinds.add(type(form.fields[name].widget).__name__)
+                        seen += 1
+                    assert shown[pk].problems == form.problems
+    assert kinds == {"DrawnTextInput", "DrawnTextarea", "DrawnCheckbox"} and seen > 50
 
 
 REFERENCE = Path(__file__).parent / "templates" / "leaf_row.html"  # the template block the rows were drawn by
