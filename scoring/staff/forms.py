@@ -68,11 +68,6 @@ class DrawnHidden(_Drawn, forms.HiddenInput):
     pass
 
 
-# The widgets ShownLeaf draws with: a widget made with no attributes draws those it is given as its own.
-_SHOWN = {entry_fields.FLAG: DrawnCheckbox(), entry_fields.TEXT: DrawnTextarea(), entry_fields.POINTS: DrawnTextInput()}
-_SHOWN_HIDDEN = DrawnHidden()
-
-
 class SheetText(forms.CharField):
     """A text or points field of the sheet, with the value the person saw in a hidden input."""
 
@@ -204,17 +199,33 @@ class ShownInput:
         self.hidden_id = f"initial-{leaf.row.node.pk}-{self.id_for_label}"  # as Form.add_initial_prefix makes it
 
     def __str__(self) -> str:
-        entry, name = self.entry, self.html_name
+        """As the Drawn widgets draw it (the checkbox's and the inputs' `format_value`), without their context."""
+        entry, name, kind = self.entry, self.html_name, self.entry.kind
         attrs = _widget_attrs(entry, self.leaf.row)
+        if kind == entry_fields.TEXT:
+            attrs = {"cols": "40", "rows": "10", **attrs}  # forms.Textarea's own, then those it is made with
         if entry.name in self.leaf._invalid:
             attrs["aria-invalid"] = "true"
         attrs["id"] = self.id_for_label
         value = self.leaf.initial[entry.name]
-        shown = _SHOWN[entry.kind].render(name, value, attrs)
-        hidden = _SHOWN_HIDDEN.render(f"initial-{name}", value, {"id": self.hidden_id})
-        return mark_safe(shown + hidden)  # noqa: S308 - both drawn by the widgets, which escape
+        if kind == entry_fields.FLAG:
+            if not (value is False or value is None or value == ""):
+                attrs["checked"] = True
+            shown = f'<input type="checkbox" name="{name}"{_attributes(attrs)}>'
+        elif kind == entry_fields.TEXT:
+            text = html.escape(str(value)) if value not in (None, "") else ""
+            shown = f'<textarea name="{name}"{_attributes(attrs)}>\n{text}</textarea>'
+        else:
+            shown = f'<input type="text" name="{name}"{_value(value)}{_attributes(attrs)}>'
+        hidden = f'<input type="hidden" name="initial-{name}"{_value(value)} id="{self.hidden_id}">'
+        return mark_safe(shown + hidden)  # noqa: S308 - every value escaped
 
     __html__ = __str__
+
+
+def _value(value) -> str:
+    """An input's value attribute as forms.Input.format_value has it: none for no value."""
+    return "" if value is None or value == "" else f' value="{html.escape(str(value))}"'
 
 
 def leaf_forms(sheet: EntrySheet, data=None) -> dict[int, LeafForm]:

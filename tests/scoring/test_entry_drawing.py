@@ -70,7 +70,8 @@ def test_a_sheet_only_shown_draws_its_inputs_as_its_forms_do(cast):
     cast.score(cast.unit_a, "1.1", self_points="2", explanation='Văn bản "số 1" <gửi> & nhận', round1_points="1",
                response="Đã <bổ sung>")  # fmt: skip
     cast.score(cast.unit_a, "2", self_points="50.25", appraiser_comment="Đạt & đủ\ndòng 2")
-    seen, kinds = 0, set()
+    cast.score(cast.unit_a, "7", not_applicable=True)
+    seen, kinds, checked = 0, set(), 0
     for status, accounts in (
         (Period.Status.OPEN, (cast.staff_a, cast.admin, cast.other_appraiser)),
         (Period.Status.APPRAISAL, (cast.appraiser, cast.staff_a, cast.admin)),
@@ -91,9 +92,10 @@ def test_a_sheet_only_shown_draws_its_inputs_as_its_forms_do(cast):
                         assert str(shown[pk][name]) == str(form[name])
                         assert shown[pk][name].id_for_label == form[name].id_for_label
                         kinds.add(type(form.fields[name].widget).__name__)
+                        checked += " checked>" in str(form[name])
                         seen += 1
                     assert shown[pk].problems == form.problems
-    assert kinds == {"DrawnTextInput", "DrawnTextarea", "DrawnCheckbox"} and seen > 50
+    assert kinds == {"DrawnTextInput", "DrawnTextarea", "DrawnCheckbox"} and seen > 50 and checked
 
 
 REFERENCE = Path(__file__).parent / "templates" / "leaf_row.html"  # the template block the rows were drawn by
