@@ -33,6 +33,13 @@ def touch(session, now: int | None = None) -> None:
         session[SEEN] = now
 
 
+def stamp_at_login(sender, request=None, **kwargs) -> None:
+    """user_logged_in: a login writes its new session; it carries its stamp, so the next request need not write it
+    again (connected in scoring.apps)."""
+    if request is not None and hasattr(request, "session"):
+        request.session[SEEN] = int(time.time())
+
+
 def seconds_left(session, now: float | None = None) -> int:
     """Seconds until the session ends if nothing else is asked: SESSION_COOKIE_AGE after its last write (the
     whole limit for a session this request will write)."""
