@@ -378,6 +378,8 @@ def _entry_page(request, sheet, outcome: Outcome):
 
 def _error_lines(sheet, errors: dict) -> list[tuple[int, str]]:
     """(leaf id, its messages) in the order of the sheet: the links at the top of the page."""
+    if not errors:
+        return []
     by_leaf: dict[int, list[str]] = {}
     for key, texts in errors.items():
         parsed = entry_fields.parse_key(key)
