@@ -53,7 +53,8 @@ MIDDLEWARE = [
     # The open-data API under /api/ may be read from other sites' pages (Access-Control-Allow-Origin: *).
     "cchc_portal.middleware.OpenDataCors",
     "csp.middleware.CSPMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's SessionMiddleware, writing a session at most once a minute to keep it alive (idle_sessions.py).
+    "cchc_portal.idle_sessions.IdleSessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "cchc_portal.middleware.RefuseNullCharacters",
@@ -293,9 +294,10 @@ PUBLIC_CACHE_SECONDS = env_int("PUBLIC_CACHE_SECONDS", 3600 if REDIS_URL else 30
 PUBLIC_MISSES_PER_MINUTE = env_int("PUBLIC_MISSES_PER_MINUTE", 120)
 SEARCHES_PER_MINUTE = env_int("SEARCHES_PER_MINUTE", 30)
 
-# Sessions end after this much idleness (each request extends them), and when the browser closes.
+# Sessions end after this much idleness (a request extends them: the session is written again when its last write
+# is a minute old, cchc_portal/idle_sessions.py, not on every request), and when the browser closes.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30) * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # Password resets and notices: the console in development, SMTP in production (see docs/deploy.md).

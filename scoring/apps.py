@@ -35,6 +35,9 @@ class ScoringConfig(AppConfig):
         from scoring.imports import jobs  # noqa: F401 - registers the score-sheet import job
 
         user_logged_in.connect(remember_what_is_due, dispatch_uid="second_factor_due")
+        from cchc_portal.idle_sessions import stamp_at_login
+
+        user_logged_in.connect(stamp_at_login, dispatch_uid="idle_sessions_stamp")
         from django.db.models.signals import post_delete, post_save
 
         from scoring.models import Criterion

@@ -17,6 +17,7 @@ The rules (docs/scoring.md, "Who enters what"):
   survey, bonus, deduction) and what does not apply: the changes wait in the correction until it is published.
 """
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -147,6 +148,8 @@ FIELDS = (
     ),
 )  # fmt: skip
 NAMES = tuple(dict.fromkeys(f.name for f in FIELDS))
+# The conditions some fields set on the leaf's stored score (`shown_for`), each a function of the score alone.
+CONDITIONS = tuple(dict.fromkeys(f.shown_for for f in FIELDS if f.shown_for is not None))
 
 
 def field_for(name: str, method: str) -> EntryField | None:
@@ -175,9 +178,14 @@ def may_edit(viewer: Viewer, name: str, leaf, score=None) -> bool:
 
 
 def editable(viewer: Viewer, leaf, score=None) -> list[EntryField]:
-    """The fields of this leaf the viewer may change now, once each, in the order of the table."""
-    found = (allowed(viewer, name, leaf, score) for name in NAMES)
-    return [f for f in found if f is not None]
+    """The fields of this leaf the viewer may change now, once each, in the order of the table. What `allowed`
+    answers depends on the leaf only through its method and the fields' conditions on its score: the viewer
+    remembers the answer for each (a sheet asks for 120 leaves of a few methods)."""
+    asked = ("editable", leaf.method, tuple(condition(score) for condition in CONDITIONS))
+    if asked not in viewer._answers:
+        found = (allowed(viewer, name, leaf, score) for name in NAMES)
+        viewer._answers[asked] = [f for f in found if f is not None]
+    return list(viewer._answers[asked])
 
 
 def methods_of(name: str, role: str) -> tuple[str, ...]:
@@ -190,6 +198,7 @@ def role_rule(name: str, role: str) -> Callable[[Viewer], bool]:
     return next(f.rule for f in FIELDS if f.name == name and f.role == role)
 
 
+@functools.cache
 def label_of(name: str, method: str) -> str:
     entry = field_for(name, method)
     return entry.label if entry else name

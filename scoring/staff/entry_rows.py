@@ -10,7 +10,7 @@ from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
 
-from cchc_portal.lib.numbers import show
+from cchc_portal.lib.numbers import show, vn_number
 from scoring.staff.forms import escaped as e
 
 
@@ -22,6 +22,48 @@ def _raw(value) -> str:
     from decimal import Decimal
 
     return format(value, "f") if isinstance(value, Decimal) else ""
+
+
+def sheet_rows(sheet, attention, attention_groups) -> str:
+    """Every row of the sheet's table, in the order of the criteria: an area's heading with its subtotals, a
+    group's heading, or a leaf's row (`leaf_row`)."""
+    out = []
+    for row in sheet.rows:
+        node = row.node
+        if row.is_leaf:
+            out.append(f"\n      \n      {leaf_row(row, sheet, attention)}\n      \n    ")
+            continue
+        marked = " has-attention" if node.pk in attention_groups else ""
+        if row.is_area:
+            area, totals = e(row.area_code), row.totals
+            own = (
+                f'<span class="subtotal-self" data-area="{area}">{_vn3(totals.self_points)}</span>'
+                if totals is not None and totals.self_assessed
+                else '<span class="muted">—</span>'
+            )
+            appraised = _vn3(0 if totals.appraised is None else totals.appraised) if totals is not None else ""
+            out.append(
+                f'\n      \n      <tr class="area{marked}" data-area="{area}">\n'
+                f'        <th scope="rowgroup" colspan="2">{e(node.code)}. {e(node.title)}</th>\n'
+                f'        <td class="num" data-label="Tối đa">{e(_pts(node.max_points))}</td>\n'
+                f'        <td class="num" data-label="Tự đánh giá">{own}</td>\n'
+                '        <td class="empty"></td>\n'
+                f'        <td class="num" data-label="Thẩm định"><span class="subtotal-appr" data-area="{area}">'
+                f"{appraised}</span></td>\n"
+                '        <td class="empty"></td>\n'
+                "      </tr>\n      \n    "
+            )
+        else:
+            out.append(
+                f'\n      \n      <tr class="group{marked}"><td>{e(node.code)}</td><td colspan="6">{e(node.title)} '
+                f"(tối đa {e(_pts(node.max_points))})</td></tr>\n      \n    "
+            )
+    return mark_safe("".join(out))  # noqa: S308 - every value above is escaped or drawn by leaf_row
+
+
+def _vn3(value) -> str:
+    """The template's `vn:3`: a subtotal with three decimals, nothing for none."""
+    return "" if value is None or value == "" else e(vn_number(value, 3))
 
 
 def leaf_row(row, sheet, attention) -> str:

@@ -68,3 +68,11 @@ def history_rows(entries):
     from scoring.staff.entry_rows import history_rows as draw
 
     return draw(entries)
+
+
+@register.simple_tag
+def sheet_rows(sheet, attention, attention_groups):
+    """Every row of the entry sheet's table (`scoring.staff.entry_rows`)."""
+    from scoring.staff.entry_rows import sheet_rows as draw
+
+    return draw(sheet, attention, attention_groups)

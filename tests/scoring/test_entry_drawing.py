@@ -11,12 +11,12 @@ from django import forms as django_forms
 from django.template import Context, Template
 from django.test import Client
 
-from scoring.models import AuditEntry, Evidence, Period
+from scoring.models import AuditEntry, Criterion, Evidence, Period
 from scoring.queries import entry_sheet
 from scoring.scores import Change, scores_save
 from scoring.staff import forms
-from scoring.staff.entry_rows import history_rows, leaf_row
-from scoring.staff.forms import leaf_forms
+from scoring.staff.entry_rows import history_rows, leaf_row, sheet_rows
+from scoring.staff.forms import leaf_forms, shown_leaves
 from tests.scoring.workflow_cast import LEAVES
 
 ATTRS = {"class": "points", "data-max": "2.5", "aria-label": "Điểm \"tự\" <đánh> giá & 1.1", "required": True,
@@ -52,7 +52,8 @@ def test_the_entry_page_is_the_same_as_drawn_by_djangos_templates(cast, monkeypa
             client = Client()
             client.force_login(account)
             html = client.get(url).content.decode()
-            drawn.append(re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html))
+            html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
+            drawn.append(re.sub(r'data-session-seconds="\d+"', "", html))  # counted from each login's second
         return drawn
 
     drawn = pages()
@@ -62,6 +63,40 @@ def test_the_entry_page_is_the_same_as_drawn_by_djangos_templates(cast, monkeypa
     stock = pages()
     assert drawn[0].count("<textarea") >= 3 and 'type="checkbox"' in drawn[1]
     assert drawn == stock
+
+
+def test_a_sheet_only_shown_draws_its_inputs_as_its_forms_do(cast):
+    """The GET draws the inputs without making the forms (`shown_leaves`): the same HTML as `leaf_forms`, for
+    every kind of field, every viewer, stored values of every kind, and fields marked by the service."""
+    cast.score(cast.unit_a, "1.1", self_points="2", explanation='Văn bản "số 1" <gửi> & nhận', round1_points="1",
+               response="Đã <bổ sung>")  # fmt: skip
+    cast.score(cast.unit_a, "2", self_points="50.25", appraiser_comment="Đạt & đủ\ndòng 2")
+    cast.score(cast.unit_a, "7", not_applicable=True)
+    seen, kinds, checked = 0, set(), 0
+    for status, accounts in (
+        (Period.Status.OPEN, (cast.staff_a, cast.admin, cast.other_appraiser)),
+        (Period.Status.APPRAISAL, (cast.appraiser, cast.staff_a, cast.admin)),
+        (Period.Status.EXPLANATION, (cast.staff_a,)),
+    ):
+        cast.set_status(status)
+        for account in accounts:
+            sheet = entry_sheet(Period.objects.get(pk=cast.period.pk), cast.unit_a, account)
+            for marked in (False, True):
+                made, shown = leaf_forms(sheet), shown_leaves(sheet)
+                assert made.keys() == shown.keys()
+                for pk, form in made.items():
+                    assert list(shown[pk].fields) == list(form.fields) and not shown[pk].is_bound
+                    for name in form.fields:
+                        if marked:
+                            form.mark(name, "Sai <giá trị>")
+                            shown[pk].mark(name, "Sai <giá trị>")
+                        assert str(shown[pk][name]) == str(form[name])
+                        assert shown[pk][name].id_for_label == form[name].id_for_label
+                        kinds.add(type(form.fields[name].widget).__name__)
+                        checked += " checked>" in str(form[name])
+                        seen += 1
+                    assert shown[pk].problems == form.problems
+    assert kinds == {"DrawnTextInput", "DrawnTextarea", "DrawnCheckbox"} and seen > 50 and checked
 
 
 REFERENCE = Path(__file__).parent / "templates" / "leaf_row.html"  # the template block the rows were drawn by
@@ -117,6 +152,41 @@ def test_each_leaf_row_is_the_template_block_it_replaced(cast):
                     assert drawn == template
                     seen += 1
     assert seen == 2 * 6 * len(LEAVES)
+
+
+ROWS = Path(__file__).parent / "templates" / "sheet_rows.html"  # the page's loop over the rows, as it was
+
+
+def test_the_sheet_rows_are_the_template_loop_they_replaced(cast):
+    """Areas with and without self-assessed points, groups, leaves; rows to attend to and their groups."""
+    cast.score(cast.unit_a, "1.1", self_points="2", appraised_points="1.5")
+    cast.score(cast.unit_a, "7", not_applicable=True)
+    area = Criterion.objects.get(criteria_set=cast.criteria, code="1")
+    group = Criterion.objects.create(criteria_set=cast.criteria, parent=area, code="1.3", title='Nhóm "ba" <&>',
+                                     max_points=Decimal("2.5"), position=100)  # fmt: skip
+    Criterion.objects.create(criteria_set=cast.criteria, parent=group, code="1.3.1", title="Lá", max_points=2,
+                             position=101)  # fmt: skip
+    reference, kinds = Template(ROWS.read_text(encoding="utf-8")), set()
+    for status, accounts in (
+        (Period.Status.OPEN, (cast.staff_a, cast.admin)),
+        (Period.Status.APPRAISAL, (cast.appraiser, cast.staff_a)),
+    ):
+        cast.set_status(status)
+        for account in accounts:
+            sheet = entry_sheet(Period.objects.get(pk=cast.period.pk), cast.unit_a, account)
+            shown = shown_leaves(sheet)
+            for row in sheet.rows:
+                row.form = shown.get(row.node.pk)
+                kinds.add("leaf" if row.is_leaf else "area" if row.is_area else "group")
+            for attention in (set(), {row.node.pk for row in sheet.rows if row.is_leaf}):
+                groups = {
+                    a.pk for leaf in attention if (node := sheet.tree.get(leaf)) for a in sheet.tree.ancestors(node)
+                }
+                context = {"sheet": sheet, "attention": attention, "attention_groups": groups}
+                drawn = sheet_rows(sheet, attention, groups)
+                assert drawn == reference.render(Context(context))
+                assert ("has-attention" in drawn) == bool(groups)
+    assert kinds == {"leaf", "area", "group"}
 
 
 def test_the_history_rows_are_the_template_loop_they_replaced(cast):
