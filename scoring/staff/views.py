@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from cchc_portal import idle_sessions
 from cchc_portal.downloads import xlsx_response
 from cchc_portal.lib.filetypes import KINDS
+from cchc_portal.lib.memory import no_cyclic_collection
 from cchc_portal.middleware import accepts_uploads
 from scoring import entry_fields, notices, permissions, services, workflow
 from scoring.accounts.selectors import role_problem, units_without_account
