@@ -2,7 +2,7 @@
 the database, only the page's rows turned into figures."""
 
 import django_tables2 as tables
-from django.db.models import F
+from django.db.models import Case, F, IntegerField, Value, When
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -45,6 +45,13 @@ def _zero(name):
     return Coalesce(F(name), 0)
 
 
+# The states in the workflow's order (not their codes': appraised_1 < draft < not_started would jumble the steps).
+STEP = Case(
+    *(When(state=state, then=Value(step)) for step, state in enumerate(Submission.Status.values)),
+    output_field=IntegerField(),
+)
+
+
 class ProgressTable(tables.Table):
     """One row per unit (scoring.progress.UnitProgress): state, what it filled, totals that compare over the
     same leaves, survey points apart, and the projected total, grade and rank."""
@@ -80,7 +87,7 @@ class ProgressTable(tables.Table):
         self.entry_prefix = reverse("scoring:entry", args=[period.pk, "-"])[:-2]
 
     order_name = _sorted_by(F("sort_key"), F("pk"))
-    order_status = _sorted_by(F("state"))
+    order_status = _sorted_by(STEP)
     order_filled = _sorted_by(_zero("kept_filled"))
     order_appraised = _sorted_by(_zero("kept_scored_given") + _zero("kept_bonus_given"))
     order_self_total = _sorted_by(_zero("kept_self_total"))

@@ -120,3 +120,19 @@ def test_the_table_escapes_names_and_shows_the_last_change_in_ha_noi_time(big, s
     (row,) = progress_rows(html)
     assert row[0] == 'Sở "Thử" <b>đậm</b> & Co' and row[-1] == "02/03/2026 00:30"
     assert row[2] == "1/3"  # its own points on one of the three self-assessed leaves
+
+
+def test_sorted_by_state_in_the_order_of_the_workflow_not_of_the_states_codes(big):
+    """The states' codes sort appraised_1 < appraised_2 < draft < explained < not_started: "Tình trạng" sorted by
+    them jumbles the steps. It goes from "Chưa bắt đầu" to "Đã thẩm định vòng 2", and back."""
+    U = Submission.Status
+    admin = Client()
+    admin.force_login(big.admin)
+    Submission.objects.filter(period=big.period).delete()
+    for unit, state in zip(big.more, [U.APPRAISED_2, U.DRAFT, U.EXPLAINED, U.APPRAISED_1, U.SUBMITTED], strict=False):
+        Submission.objects.create(period=big.period, unit=unit, status=state)
+    steps = [U.DRAFT.label, U.SUBMITTED.label, U.APPRAISED_1.label, U.EXPLAINED.label, U.APPRAISED_2.label]
+    last = [r[1] for r in progress_rows(page(admin, big, "?sort=status&trang=3"))]
+    assert last[-6:] == [U.NOT_STARTED.label, *steps]
+    first = [r[1] for r in progress_rows(page(admin, big, "?sort=-status"))]
+    assert first[:6] == [*reversed(steps), U.NOT_STARTED.label]
