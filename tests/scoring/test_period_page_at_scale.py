@@ -2,6 +2,7 @@
 any column, in a number of queries that does not grow with the units; appraisers assigned by unit codes where a
 list of thousands would be of no use."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -136,3 +137,19 @@ def test_sorted_by_state_in_the_order_of_the_workflow_not_of_the_states_codes(bi
     assert last[-6:] == [U.NOT_STARTED.label, *steps]
     first = [r[1] for r in progress_rows(page(admin, big, "?sort=-status"))]
     assert first[:6] == [*reversed(steps), U.NOT_STARTED.label]
+
+
+def test_the_sorted_column_says_so_and_a_new_sort_starts_at_the_first_page(big):
+    """The header marks the column the units are sorted by and which way (aria-sort, drawn as an arrow); a click on
+    another column from page 3 shows the first units of the new order, not the third hundred, and keeps the filter."""
+    admin = Client()
+    admin.force_login(big.admin)
+    html = page(admin, big, "?q=xa+so&sort=-projected&trang=3")
+    heads = re.findall(r"<th\b[^>]*>\s*<a[^>]*>[^<]*</a>", html)
+    sorted_heads = [h for h in heads if "aria-sort" in h]
+    assert len(sorted_heads) == 1 and 'aria-sort="descending"' in sorted_heads[0], heads
+    assert "Tổng tạm tính" in sorted_heads[0]
+    links = [re.search(r'href="([^"]*)"', h).group(1) for h in heads]
+    assert all("trang=" not in link and "q=xa+so" in link for link in links), links
+    rising = page(admin, big, "?sort=name")
+    assert re.search(r'<th\b[^>]*aria-sort="ascending"[^>]*>\s*<a[^>]*>Đơn vị</a>', rising)
