@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
+from scoring import progress, workflow
 from scoring.models import AppraiserAssignment, Period, Score, Submission
 from scoring.permissions import APPRAISER
 from scoring.results import unit_sums_refresh
@@ -153,3 +154,26 @@ def test_the_sorted_column_says_so_and_a_new_sort_starts_at_the_first_page(big):
     assert all("trang=" not in link and "q=xa+so" in link for link in links), links
     rising = page(admin, big, "?sort=name")
     assert re.search(r'<th\b[^>]*aria-sort="ascending"[^>]*>\s*<a[^>]*>Đơn vị</a>', rising)
+
+
+class _Counted:
+    """A period's progress as the moves' checklists read it, at a province's scale: 12,345 of 20,000 units short."""
+
+    units_count, leaves, deadline_passed, days_left = 20000, 80, True, None
+    period = Period(is_demo=False)
+
+    def count(self, *statuses, complete=None):
+        return 12345
+
+    def sample(self, *statuses, complete=None):
+        return []
+
+
+@pytest.mark.parametrize("move", [m for m in workflow.MOVES if m.ready is not None], ids=lambda m: m.name)
+def test_the_moves_checklists_write_their_counts_the_vietnamese_way(move):
+    texts = " ".join(check.text for check in workflow.readiness(_Counted(), move).checks)
+    assert not re.search(r"\d{4}", texts), texts  # 12.345, 20.000: never 12345
+
+
+def test_the_names_of_a_checklist_count_the_rest_the_vietnamese_way():
+    assert progress.names([], 12345).endswith("và 12.345 đơn vị nữa")
