@@ -169,10 +169,14 @@ def _unit_table(request, period, progress, assignments) -> tuple[ProgressTable, 
     # The sort and the page number come from the address, never the page's size (?per_page=1000000 drew them all).
     tables.RequestConfig(request, paginate=False).configure(table)
     try:
-        table.paginate(page=int(request.GET.get("trang", 1)), per_page=UNITS_PER_PAGE)
-    except (ValueError, PageNotAnInteger):
+        number = int(request.GET.get("trang", 1))
+    except ValueError:
+        number = 1
+    try:
+        table.paginate(page=max(number, 1), per_page=UNITS_PER_PAGE)  # before the first page: the first
+    except PageNotAnInteger:
         table.paginate(page=1, per_page=UNITS_PER_PAGE)
-    except EmptyPage:
+    except EmptyPage:  # past the last: the last
         table.page = table.paginator.page(table.paginator.num_pages)
     return table, form
 

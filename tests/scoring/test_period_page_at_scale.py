@@ -51,6 +51,8 @@ def test_a_page_of_a_hundred_units_then_the_next(big):
     assert len(progress_rows(third)) == 53 and "‹ Trang trước" in third
     assert len(progress_rows(page(admin, big, "?trang=abc"))) == 100  # a page that is not a number: the first
     assert len(progress_rows(page(admin, big, "?trang=99"))) == 53  # past the end: the last
+    for before_the_first in ("?trang=0", "?trang=-1"):  # before the start: the first, not the last
+        assert "Đơn vị 1–100 trong 253 · trang 1/3" in page(admin, big, before_the_first)
 
 
 def test_filtered_by_name_without_marks_and_by_state(big):
