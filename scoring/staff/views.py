@@ -158,7 +158,9 @@ def _unit_table(request, period, progress, assignments) -> tuple[ProgressTable, 
         mine.add(a.unit_id)  # None: every unit of the period
     choices = [(pk, user.get_full_name() or user.get_username()) for pk, (user, _units) in appraisers.items()]
     form = UnitFilterForm(request.GET or None, appraisers=choices, finished=period.is_public)
-    wanted = form.cleaned_data if form.is_valid() else {}
+    # A value the page does not offer (a state or appraiser from an old address) is left out; the others still filter.
+    form.is_valid()
+    wanted = getattr(form, "cleaned_data", {})  # the valid fields only; none for a form not sent
     units = appraisers.get(wanted.get("tham_dinh") or "", (None, None))[1]
     shown = progress.rows.where(
         text=wanted.get("q", ""),
