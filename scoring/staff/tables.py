@@ -77,7 +77,8 @@ class ProgressTable(tables.Table):
     # and where each unit's file stood in the workflow no longer matters.
     FINAL_NAMES = {"projected": "Tổng điểm", "grade": "Xếp loại", "rank": "Vị thứ"}
 
-    def __init__(self, *args, period, **kwargs):
+    def __init__(self, *args, period, may_open=None, **kwargs):
+        self.may_open = may_open  # the units whose sheet the reader may open (None: every unit); the others unlinked
         if period.is_public:
             kwargs["exclude"] = ("status",)
         super().__init__(*args, page_field="trang", **kwargs)
@@ -124,6 +125,8 @@ class ProgressTable(tables.Table):
         return date_format(timezone.localtime(value), "d/m/Y H:i")
 
     def render_name(self, record):
+        if self.may_open is not None and record.unit.pk not in self.may_open:
+            return record.unit.name  # a link would answer "Không có quyền truy cập"
         return format_html('<a href="{}{}/">{}</a>', self.entry_prefix, record.unit.code, record.unit.name)
 
     def render_status(self, value):

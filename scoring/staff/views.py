@@ -167,7 +167,16 @@ def _unit_table(request, period, progress, assignments) -> tuple[ProgressTable, 
         statuses=(wanted["tinh_trang"],) if wanted.get("tinh_trang") else (),
         unit_ids=None if units is None or None in units else units,
     )
-    table = ProgressTable(ProgressData(shown, progress.rows.read), period=period, order_by=request.GET.get("sort"))
+    # An appraiser opens only the sheets of the units assigned to him (all of them: an assignment without a unit).
+    mine = None
+    if not permissions.is_administrator(request.user):
+        mine = appraisers.get(str(request.user.pk), (None, set()))[1]
+    table = ProgressTable(
+        ProgressData(shown, progress.rows.read),
+        period=period,
+        may_open=None if mine is None or None in mine else mine,
+        order_by=request.GET.get("sort"),
+    )
     # The sort and the page number come from the address, never the page's size (?per_page=1000000 drew them all).
     tables.RequestConfig(request, paginate=False).configure(table)
     try:

@@ -183,3 +183,22 @@ def test_the_moves_checklists_write_their_counts_the_vietnamese_way(move):
 
 def test_the_names_of_a_checklist_count_the_rest_the_vietnamese_way():
     assert progress.names([], 12345).endswith("và 12.345 đơn vị nữa")
+
+
+def test_an_appraiser_finds_links_only_to_the_units_he_may_open(big):
+    """An appraiser of some units sees every unit's row, but a link only where the sheet opens for him: the
+    others answered "Không có quyền truy cập" (a dead end). The administrator and an appraiser of every unit have
+    every link."""
+    entry = f"/cham-diem/ky/{big.period.pk}/don-vi/"
+    appraiser = Client()
+    appraiser.force_login(big.appraiser)
+    html = page(appraiser, big, "?q=so")
+    assert f'href="{entry}{big.unit_a.code}/"' in html
+    assert f'href="{entry}{big.unit_b.code}/"' not in html and big.unit_b.name in html
+    assert appraiser.get(f"{entry}{big.unit_b.code}/").status_code == 403  # the link would lead there
+    everyone = user("thamdinh.moi", APPRAISER)
+    AppraiserAssignment.objects.create(period=big.period, appraiser=everyone, unit=None)
+    for account in (big.admin, everyone):
+        client = Client()
+        client.force_login(account)
+        assert f'href="{entry}{big.unit_b.code}/"' in page(client, big, "?q=so")
