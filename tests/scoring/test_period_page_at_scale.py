@@ -13,7 +13,7 @@ from scoring.models import AppraiserAssignment, Period, Score, Submission
 from scoring.permissions import APPRAISER
 from scoring.results import unit_sums_refresh
 from scoring.staff import forms as scoring_forms
-from tests.browser import submit_page, table_with
+from tests.browser import form_data, load_form, submit_page, table_with
 from tests.conftest import make_units
 from tests.queries import assert_constant, count_cold
 from tests.scoring.workflow_cast import Cast, user
@@ -202,3 +202,16 @@ def test_an_appraiser_finds_links_only_to_the_units_he_may_open(big):
         client = Client()
         client.force_login(account)
         assert f'href="{entry}{big.unit_b.code}/"' in page(client, big, "?q=so")
+
+
+def test_filtering_keeps_the_order_the_units_were_sorted_in(big):
+    """Sorted by name from Z to A, then filtered by name: still from Z to A (the filter form sent no sort, and the
+    list went back to A to Z)."""
+    admin = Client()
+    admin.force_login(big.admin)
+    url = f"/cham-diem/ky/{big.period.pk}/?sort=-name&trang=2"
+    data, _action = form_data(load_form(admin, url, form="loc-don-vi"), {"q": "xa so 2"})
+    rows = progress_rows(admin.get(f"/cham-diem/ky/{big.period.pk}/", dict(data)).content.decode())
+    names = [r[0] for r in rows]
+    wanted = sorted((f"UBND xã Số {i:03d}" for i in range(250) if "2" in f"{i:03d}"), reverse=True)
+    assert names == wanted[:100]  # from the first page of the new list, not the second
