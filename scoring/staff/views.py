@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.core.paginator import EmptyPage, PageNotAnInteger
+from django.core.paginator import EmptyPage
 from django.db import transaction
 from django.http import FileResponse, Http404, JsonResponse
 from django.middleware.csrf import get_token
@@ -180,13 +180,11 @@ def _unit_table(request, period, progress, assignments) -> tuple[ProgressTable, 
     # The sort and the page number come from the address, never the page's size (?per_page=1000000 drew them all).
     tables.RequestConfig(request, paginate=False).configure(table)
     try:
-        number = int(request.GET.get("trang", 1))
+        number = max(int(request.GET.get("trang", 1)), 1)  # not a number, or before the first page: the first
     except ValueError:
         number = 1
     try:
-        table.paginate(page=max(number, 1), per_page=UNITS_PER_PAGE)  # before the first page: the first
-    except PageNotAnInteger:
-        table.paginate(page=1, per_page=UNITS_PER_PAGE)
+        table.paginate(page=number, per_page=UNITS_PER_PAGE)
     except EmptyPage:  # past the last: the last
         table.page = table.paginator.page(table.paginator.num_pages)
     return table, form
