@@ -120,12 +120,7 @@ def refresh(units=None, *, added=None) -> None:
     if units is not None:
         published = published.filter(unit__in=units)
         indexed = indexed.filter(unit__in=units)
-    if added is not None and units is not None:
-        wanted = set(added) | set(units.order_by().values_list("pk", "name").distinct())
-    else:
-        # Unordered: the tables' and units' own orderings would make the database sort every row before DISTINCT.
-        wanted = set(published.order_by().values_list("unit_id", "unit_name").distinct())
-        wanted |= set(Unit.objects.filter(pk__in=published.values("unit_id")).order_by().values_list("pk", "name"))
+    wanted = _wanted(published, units, added)
     existing = {(unit, name): pk for pk, unit, name in indexed.values_list("pk", "unit_id", "name")}
     gone = [] if added is not None else [pk for key, pk in existing.items() if key not in wanted]
     for start in range(0, len(gone), BATCH):
@@ -144,3 +139,13 @@ def refresh(units=None, *, added=None) -> None:
             rows += [SearchWord(name_id=pk, word=word) for word in words]
             rows += [SearchWord(name_id=pk, word=run, initials=True) for run in runs]
     SearchWord.objects.bulk_create(rows, batch_size=BATCH, ignore_conflicts=True)
+
+
+def _wanted(published, units, added) -> set[tuple[int, str]]:
+    """The (unit id, name) pairs the index should hold for `published`: only the `added` names and the units' own
+    when the change only published names, else every published name and the names of the units that have one."""
+    if added is not None and units is not None:
+        return set(added) | set(units.order_by().values_list("pk", "name").distinct())
+    # Unordered: the tables' and units' own orderings would make the database sort every row before DISTINCT.
+    wanted = set(published.order_by().values_list("unit_id", "unit_name").distinct())
+    return wanted | set(Unit.objects.filter(pk__in=published.values("unit_id")).order_by().values_list("pk", "name"))

@@ -18,6 +18,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from cchc_portal.lib.collation import vietnamese_sort_key
+from cchc_portal.lib.numbers import vn_number
 from cchc_portal.lib.text import search_key
 from scoring import ranking
 from scoring.figures import LeafSums
@@ -151,7 +152,7 @@ def names(units: list[UnitProgress], count: int, detail=None) -> str:
     shown = [u.unit.name + (f" ({detail(u)})" if detail else "") for u in units[:SHOWN]]
     more = count - len(shown)
     # Semicolons: a unit's name may itself hold a comma ("Sở Lao động, Thương binh và Xã hội").
-    return "; ".join(shown) + (f"; và {more} đơn vị nữa" if more > 0 else "")
+    return "; ".join(shown + ([f"và {vn_number(more)} đơn vị nữa"] if more > 0 else []))
 
 
 NOT_SUBMITTED = (U.NOT_STARTED, U.DRAFT)

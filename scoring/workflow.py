@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from cchc_portal.lib.numbers import vn_number
 from cchc_portal.lib.text import TextProblem, clean_text
 from scoring import audit, permissions
 from scoring.entry_fields import key
@@ -75,8 +76,8 @@ class Move:
 
 
 def _ready_open(progress, need) -> None:
-    need(progress.leaves > 0, f"Bộ tiêu chí có {progress.leaves} tiêu chí chấm điểm.")
-    need(bool(progress.units_count), f"Khối có {progress.units_count} đơn vị.")
+    need(progress.leaves > 0, f"Bộ tiêu chí có {vn_number(progress.leaves)} tiêu chí chấm điểm.")
+    need(bool(progress.units_count), f"Khối có {vn_number(progress.units_count)} đơn vị.")
 
 
 def _ready_start_appraisal(progress, need) -> None:
@@ -90,7 +91,7 @@ def _ready_start_appraisal(progress, need) -> None:
     )
     need(
         not waiting,
-        f"{units - waiting}/{units} đơn vị đã nộp"
+        f"{vn_number(units - waiting)}/{vn_number(units)} đơn vị đã nộp"
         + (
             f"; chưa nộp: {names(progress.sample(*NOT_SUBMITTED), waiting)} — hồ sơ các đơn vị này sẽ không sửa được "
             "nữa và được thẩm định theo những gì đã nhập."
@@ -110,7 +111,7 @@ def _ready_request_explanation(progress, need) -> None:
         return
     need(
         not open_rounds,
-        f"{submitted - open_rounds}/{submitted} hồ sơ đã nộp được ghi nhận thẩm định xong vòng 1"
+        f"{vn_number(submitted - open_rounds)}/{vn_number(submitted)} hồ sơ đã nộp được ghi nhận thẩm định xong vòng 1"
         + (f"; còn: {names(progress.sample(*still_open), open_rounds)}." if open_rounds else "."),
     )
 
@@ -121,7 +122,7 @@ def _ready_second_round(progress, need) -> None:
         not waiting,
         "Mọi đơn vị được trả về đã giải trình."
         if not waiting
-        else f"{waiting} đơn vị chưa nộp giải trình: {names(progress.sample(U.APPRAISED_1), waiting)}.",
+        else f"{vn_number(waiting)} đơn vị chưa nộp giải trình: {names(progress.sample(U.APPRAISED_1), waiting)}.",
         waivable=True,
     )
 
@@ -130,9 +131,9 @@ def _ready_approve(progress, need) -> None:
     short = progress.count(complete=False)
     need(
         not short,
-        f"Mọi tiêu chí áp dụng của {progress.units_count} đơn vị đã có điểm thẩm định."
+        f"Mọi tiêu chí áp dụng của {vn_number(progress.units_count)} đơn vị đã có điểm thẩm định."
         if not short
-        else f"{short} đơn vị chưa được thẩm định đủ: "
+        else f"{vn_number(short)} đơn vị chưa được thẩm định đủ: "
         f"{names(progress.sample(complete=False), short, lambda u: f'thiếu {u.missing_appraisal} tiêu chí')}.",
     )
 
@@ -140,7 +141,7 @@ def _ready_approve(progress, need) -> None:
 def _ready_publish(progress, need) -> None:
     need(not progress.period.is_demo, "Kỳ đánh giá là dữ liệu thật (kỳ minh họa không bao giờ được công bố).")
     short = progress.count(complete=False)
-    need(not short, "Mọi đơn vị có tổng điểm." if not short else f"{short} đơn vị chưa có tổng điểm.")
+    need(not short, "Mọi đơn vị có tổng điểm." if not short else f"{vn_number(short)} đơn vị chưa có tổng điểm.")
 
 
 SKIPS_EXPLANATION = (

@@ -2,7 +2,7 @@
 the database, only the page's rows turned into figures."""
 
 import django_tables2 as tables
-from django.db.models import F
+from django.db.models import Case, F, IntegerField, Value, When
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -45,6 +45,13 @@ def _zero(name):
     return Coalesce(F(name), 0)
 
 
+# The states in the workflow's order (not their codes': appraised_1 < draft < not_started would jumble the steps).
+STEP = Case(
+    *(When(state=state, then=Value(step)) for step, state in enumerate(Submission.Status.values)),
+    output_field=IntegerField(),
+)
+
+
 class ProgressTable(tables.Table):
     """One row per unit (scoring.progress.UnitProgress): state, what it filled, totals that compare over the
     same leaves, survey points apart, and the projected total, grade and rank."""
@@ -70,7 +77,8 @@ class ProgressTable(tables.Table):
     # and where each unit's file stood in the workflow no longer matters.
     FINAL_NAMES = {"projected": "Tổng điểm", "grade": "Xếp loại", "rank": "Vị thứ"}
 
-    def __init__(self, *args, period, **kwargs):
+    def __init__(self, *args, period, may_open=None, **kwargs):
+        self.may_open = may_open  # the units whose sheet the reader may open (None: every unit); the others unlinked
         if period.is_public:
             kwargs["exclude"] = ("status",)
         super().__init__(*args, page_field="trang", **kwargs)
@@ -80,7 +88,7 @@ class ProgressTable(tables.Table):
         self.entry_prefix = reverse("scoring:entry", args=[period.pk, "-"])[:-2]
 
     order_name = _sorted_by(F("sort_key"), F("pk"))
-    order_status = _sorted_by(F("state"))
+    order_status = _sorted_by(STEP)
     order_filled = _sorted_by(_zero("kept_filled"))
     order_appraised = _sorted_by(_zero("kept_scored_given") + _zero("kept_bonus_given"))
     order_self_total = _sorted_by(_zero("kept_self_total"))
@@ -117,6 +125,8 @@ class ProgressTable(tables.Table):
         return date_format(timezone.localtime(value), "d/m/Y H:i")
 
     def render_name(self, record):
+        if self.may_open is not None and record.unit.pk not in self.may_open:
+            return record.unit.name  # a link would answer "Không có quyền truy cập"
         return format_html('<a href="{}{}/">{}</a>', self.entry_prefix, record.unit.code, record.unit.name)
 
     def render_status(self, value):

@@ -10,7 +10,7 @@ import django_tables2 as tables
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.core.paginator import EmptyPage, PageNotAnInteger
+from django.core.paginator import EmptyPage
 from django.db import transaction
 from django.http import FileResponse, Http404, JsonResponse
 from django.middleware.csrf import get_token
@@ -160,21 +160,34 @@ def _unit_table(request, period, progress, assignments) -> tuple[ProgressTable, 
         mine.add(a.unit_id)  # None: every unit of the period
     choices = [(pk, user.get_full_name() or user.get_username()) for pk, (user, _units) in appraisers.items()]
     form = UnitFilterForm(request.GET or None, appraisers=choices, finished=period.is_public)
-    wanted = form.cleaned_data if form.is_valid() else {}
+    # A value the page does not offer (a state or appraiser from an old address) is left out; the others still filter.
+    form.is_valid()
+    wanted = getattr(form, "cleaned_data", {})  # the valid fields only; none for a form not sent
     units = appraisers.get(wanted.get("tham_dinh") or "", (None, None))[1]
     shown = progress.rows.where(
         text=wanted.get("q", ""),
         statuses=(wanted["tinh_trang"],) if wanted.get("tinh_trang") else (),
         unit_ids=None if units is None or None in units else units,
     )
-    table = ProgressTable(ProgressData(shown, progress.rows.read), period=period, order_by=request.GET.get("sort"))
+    # An appraiser opens only the sheets of the units assigned to him (all of them: an assignment without a unit).
+    mine = None
+    if not permissions.is_administrator(request.user):
+        mine = appraisers.get(str(request.user.pk), (None, set()))[1]
+    table = ProgressTable(
+        ProgressData(shown, progress.rows.read),
+        period=period,
+        may_open=None if mine is None or None in mine else mine,
+        order_by=request.GET.get("sort"),
+    )
     # The sort and the page number come from the address, never the page's size (?per_page=1000000 drew them all).
     tables.RequestConfig(request, paginate=False).configure(table)
     try:
-        table.paginate(page=int(request.GET.get("trang", 1)), per_page=UNITS_PER_PAGE)
-    except (ValueError, PageNotAnInteger):
-        table.paginate(page=1, per_page=UNITS_PER_PAGE)
-    except EmptyPage:
+        number = max(int(request.GET.get("trang", 1)), 1)  # not a number, or before the first page: the first
+    except ValueError:
+        number = 1
+    try:
+        table.paginate(page=number, per_page=UNITS_PER_PAGE)
+    except EmptyPage:  # past the last: the last
         table.page = table.paginator.page(table.paginator.num_pages)
     return table, form
 
