@@ -3,7 +3,7 @@ the database, only the page's rows turned into figures."""
 
 import django_tables2 as tables
 from django.db.models import Case, F, IntegerField, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Round
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
@@ -12,6 +12,7 @@ from django.utils.safestring import mark_safe
 from django_tables2.data import TableQuerysetData
 
 from cchc_portal.lib.numbers import vn_number
+from scoring import ranking
 from scoring.models import Submission
 
 
@@ -78,6 +79,7 @@ class ProgressTable(tables.Table):
     FINAL_NAMES = {"projected": "Tổng điểm", "grade": "Xếp loại", "rank": "Vị thứ"}
 
     def __init__(self, *args, period, may_open=None, **kwargs):
+        self.period = period  # before the table sorts its data (its sorting reads the period's rules)
         self.may_open = may_open  # the units whose sheet the reader may open (None: every unit); the others unlinked
         if period.is_public:
             kwargs["exclude"] = ("status",)
@@ -95,8 +97,15 @@ class ProgressTable(tables.Table):
     order_appraised_total = _sorted_by(_zero("kept_appraised_total"))
     order_survey_total = _sorted_by(_zero("kept_survey_total"))
     order_projected = _sorted_by(F("projected"))
-    order_grade = _sorted_by(F("projected"), highest_first=True)
-    order_rank = _sorted_by(F("projected"), highest_first=True)
+
+    def order_rank(self, queryset, is_descending):
+        """As the table to publish lists them: by the total as printed (or unrounded, under that tie rule), units of
+        equal rank by name. The ranks themselves are the engine's (scoring.ranking.RankScale)."""
+        period = self.period
+        shown = Round(F("projected"), period.published_decimals) if period.tie_rule == ranking.TIE_SHOWN else None
+        return _sorted_by(shown or F("projected"), highest_first=True)(self, queryset, is_descending)
+
+    order_grade = order_rank
     order_last_change = _sorted_by(F("kept_last_change"))
 
     def body_html(self) -> str:
@@ -148,4 +157,4 @@ class ProgressTable(tables.Table):
         return vn_number(value, 3)
 
     def render_projected(self, value):
-        return vn_number(value, 3)
+        return vn_number(value, self.period.published_decimals)  # as the table to publish prints it

@@ -79,3 +79,11 @@ def test_every_unit_shows_its_published_rank_and_grade_whichever_way_the_table_i
     assert blanks == list(range(len(rows) - len(blanks), len(rows)))  # the three units without a total: last
     ranks = [int(r[-2]) for r in rows if r[-2] not in ("", "—")]
     assert ranks == sorted(ranks, reverse=sort in ("-rank", "projected"))
+    if sort == "rank":  # units of equal rank in the order the table to publish lists them: by name
+        in_order = sorted(expected.items(), key=lambda i: (i[1][0], ranking.vietnamese_sort_key(i[0])))
+        assert [r[0] for r in rows if r[-2] not in ("", "—")] == [name for name, _ in in_order]
+
+
+def test_the_projected_total_is_shown_at_the_printed_precision(ranked):
+    rows = table_with(admin_page(ranked, "?sort=rank"), "progress").body()
+    assert rows[0][-4] == "95,5" and rows[1][-4] == "90,0"  # 95.500 and 90.040 printed at one place
