@@ -3,9 +3,10 @@
 Django's way to an idle timeout, SESSION_SAVE_EVERY_REQUEST, writes the session on every request to move its
 expiry (now + SESSION_COOKIE_AGE): a row UPDATE (or a Redis SET) on every page, about a quarter of the entry
 sheet's time. Here the session keeps when it was last written (`SEEN`, whole seconds) and is written again only
-when that is at least `WRITE_EVERY` seconds old (or when the request changed the session anyway). The store still
-ends a session SESSION_COOKIE_AGE after its last write, so a session idle for the whole limit always ends; one
-idle a little less may end up to `WRITE_EVERY` seconds early (`seconds_left` tells the page when).
+when that is at least `write_every()` seconds old (or when the request changed the session anyway). The store
+still ends a session SESSION_COOKIE_AGE after its last write, so a session idle for the whole limit always ends; one
+idle a little less may end up to `write_every()` seconds early (`seconds_left` tells the page when): a minute, or a
+tenth of a shorter limit — written once a minute, a session of a one-minute limit ended while in use.
 """
 
 import time
@@ -17,9 +18,15 @@ SEEN = "_seen"  # when the session was last written (Unix time, whole seconds)
 WRITE_EVERY = 60  # seconds: a request later than this after the last write moves the expiry
 
 
+def write_every() -> int:
+    """Seconds after its last write that a request writes the session again: WRITE_EVERY, or a tenth of an idle
+    limit shorter than ten minutes, so that a session ends at most that much early."""
+    return min(WRITE_EVERY, settings.SESSION_COOKIE_AGE // 10)
+
+
 def touch(session, now: int | None = None) -> None:
     """Mark the session to be saved when its expiry should move: it was changed, it has no stamp yet, or its stamp
-    is WRITE_EVERY seconds old (or from the future: a clock set back). A session that is empty, or whose key the
+    is `write_every()` seconds old (or from the future: a clock set back). A session that is empty, or whose key the
     store no longer knows (it expired), is left alone — nothing to keep alive, nothing to create."""
     if not (session.session_key or session.modified):
         return
@@ -29,7 +36,7 @@ def touch(session, now: int | None = None) -> None:
     if session.is_empty():
         return
     now = int(time.time()) if now is None else now
-    if session.modified or not isinstance(seen, int) or not 0 <= now - seen < WRITE_EVERY:
+    if session.modified or not isinstance(seen, int) or not 0 <= now - seen < write_every():
         session[SEEN] = now
 
 
@@ -49,7 +56,7 @@ def seconds_left(session, now: float | None = None) -> int:
         return age
     now = time.time() if now is None else now
     waited = now - seen
-    if not 0 <= waited < WRITE_EVERY:
+    if not 0 <= waited < write_every():
         return age
     return max(0, int(age - waited))
 

@@ -206,6 +206,24 @@ def test_a_session_used_every_few_minutes_lives_on_past_the_limit(staff, setting
     assert Session.objects.count() == 1
 
 
+@pytest.mark.parametrize("minutes", [1, 2])
+def test_a_short_idle_limit_still_keeps_a_session_in_use_alive(staff, settings, monkeypatch, minutes):
+    """SESSION_IDLE_MINUTES=1: written only once a minute, a session used every 20 seconds ended at its first
+    minute, as if it had been idle; a limit of 2 minutes ended one used every 50 seconds after 70 idle seconds."""
+    settings.SESSION_COOKIE_AGE = minutes * 60
+    clock = Clock(monkeypatch)
+    client = Client()
+    assert attempt(client, "canbo.a", PASSWORD).status_code == 302
+    step = 20 if minutes == 1 else 50
+    for _ in range(11):
+        clock.wait(step)
+        assert client.get("/cham-diem/").status_code == 200
+    clock.wait(settings.SESSION_COOKIE_AGE * 0.85)  # idle for less than the limit, by more than a tenth of it
+    assert client.get("/cham-diem/").status_code == 200
+    clock.wait(settings.SESSION_COOKIE_AGE + 1)
+    assert client.get("/cham-diem/").status_code == 302
+
+
 def test_the_time_left_the_entry_page_counts_down_from_is_from_the_last_write(staff):
     from cchc_portal import idle_sessions
 
