@@ -143,7 +143,7 @@ def leaf_row(row, sheet, attention) -> str:
     if (bf := bound("explanation")) is not None:
         out.append(f'{bf}<span class="field-error" id="err-{pk}-explanation">{problem("explanation")}</span>')
     elif score is not None and score.explanation:
-        out.append(f'<p class="small">Giải trình: {e(score.explanation)}</p>')
+        out.append(f'<p class="small lines">Giải trình: {e(score.explanation)}</p>')
     out.append("\n          ")
     answer = bound("response")
     if row.has_rounds:
@@ -152,10 +152,10 @@ def leaf_row(row, sheet, attention) -> str:
         if score.round1_points is not None or score.round1_comment:
             comment = f" — {e(score.round1_comment)}" if score.round1_comment else ""
             first = e(_pts(score.round1_points) or "—")
-            out.append(f'<p class="small"><span class="round">Vòng 1</span> {first}{comment}</p>')
+            out.append(f'<p class="small lines"><span class="round">Vòng 1</span> {first}{comment}</p>')
         out.append("\n            ")
         if score.response and answer is None:
-            out.append(f'<p class="small"><span class="round">Giải trình</span> {e(score.response)}</p>')
+            out.append(f'<p class="small lines"><span class="round">Giải trình</span> {e(score.response)}</p>')
         out.append("\n          </div>\n          ")
     out.append("\n          ")
     if answer is not None:
@@ -198,7 +198,7 @@ def leaf_row(row, sheet, attention) -> str:
         out.append(f'{comment_input}<span class="field-error" id="err-{pk}-appraiser_comment">{problem_text}</span>\n')
         out.append("          ")
     else:
-        out.append(e(stored_comment))
+        out.append(f'<span class="lines">{e(stored_comment)}</span>' if stored_comment else "")
     out.append("\n        </td>\n        \n      </tr>\n      ")
     return mark_safe("".join(out))  # noqa: S308 - every value above is escaped or a form's own HTML
 

@@ -105,3 +105,28 @@ def test_an_expired_session_keeps_the_typing_on_the_page_until_the_user_signs_in
     assert "Đã lưu 1 thay đổi." in page.locator(".messages").inner_text()
     assert Score.objects.get(criterion=cast.leaf["1.1"]).self_points == 2
     context.close()
+
+
+def test_texts_typed_on_several_lines_are_read_on_several_lines_once_the_sheet_is_read_only(
+    browser, live_server, committed_cast
+):
+    """The boxes keep a text's line breaks, and so must the sheet that only shows it: the appraiser reads the
+    unit's explanation, and the unit the appraiser's comment and its own answer, as they were written."""
+    from scoring.models import Period
+
+    cast = committed_cast
+    cast.score(
+        cast.unit_a, "1.1", self_points="2", explanation="Văn bản số 1\nPhụ lục 2", round1_points="1",
+        round1_comment="Thiếu phụ lục\nxem lại", response="Đã bổ sung\nphụ lục 2",
+    )  # fmt: skip
+    cast.score(cast.unit_a, "2", self_points="30", appraiser_comment="Đạt\nđủ minh chứng")
+    cast.set_status(Period.Status.APPRAISAL)
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="vi-VN")
+    sign_in_on_page(page, live_server.url, "canbo.a", going_to=f"/cham-diem/ky/{cast.period.pk}/don-vi/"
+                                                                f"{cast.unit_a.code}/")  # fmt: skip
+    first, second = page.locator(f"#tc-{cast.leaf['1.1'].pk}"), page.locator(f"#tc-{cast.leaf['2'].pk}")
+    assert "Giải trình: Văn bản số 1\nPhụ lục 2" in first.locator("td").nth(4).inner_text()
+    assert "Thiếu phụ lục\nxem lại" in first.locator(".rounds").inner_text()
+    assert "Đã bổ sung\nphụ lục 2" in first.locator(".rounds").inner_text()
+    assert second.locator("td").nth(6).inner_text().strip() == "Đạt\nđủ minh chứng"
+    page.close()
