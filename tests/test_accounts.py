@@ -242,3 +242,16 @@ def test_the_demo_password_is_refused_for_a_new_account_from_the_command_line(db
 
     with pytest.raises(ValidationError, match="mật khẩu dùng thử"):
         validate_password(DEMO_PASSWORD, get_user_model()(username="moi"))
+
+
+def test_the_call_that_keeps_a_session_alive_tells_the_page_how_long_it_now_has(staff, settings, monkeypatch):
+    """The entry page counts down from what it was told when drawn; after it keeps the session alive it must count
+    from what the session has then: the whole limit when this call wrote it, less when a call a moment before did."""
+    clock = Clock(monkeypatch)
+    client = Client()
+    assert attempt(client, "canbo.a", PASSWORD).status_code == 302
+    clock.wait(200)
+    assert client.get("/cham-diem/con-phien/").json()["seconds"] == settings.SESSION_COOKIE_AGE  # written now
+    clock.wait(45)
+    left = client.get("/cham-diem/con-phien/").json()["seconds"]  # not written: counted from its whole second
+    assert settings.SESSION_COOKIE_AGE - 46 <= left <= settings.SESSION_COOKIE_AGE - 45

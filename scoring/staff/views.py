@@ -101,9 +101,10 @@ def work_list(request):
 def session_alive(request):
     """Called by the entry sheet while the user types, and before a save: keeps the session (idle timeout)
     alive as long as the person is working, and hands the page the current form token — which changes when
-    they signed in again in another tab. A signed-out caller is redirected to the login page, which the
-    script takes as "the session has expired"."""
-    response = JsonResponse({"csrf": get_token(request)})
+    they signed in again in another tab — and the seconds the session now has, which the page counts down from
+    (the whole limit when this call writes the session, less when a request a moment before did). A signed-out
+    caller is redirected to the login page, which the script takes as "the session has expired"."""
+    response = JsonResponse({"csrf": get_token(request), "seconds": idle_sessions.seconds_left(request.session)})
     add_never_cache_headers(response)
     return response
 

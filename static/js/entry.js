@@ -136,7 +136,7 @@
   // before it would expire; a save first makes sure it is alive and takes the current form token, so a
   // person who signed in again in another tab does not lose what they typed here.
   var banner = document.getElementById("phien");
-  var sessionSeconds = parseInt(form.dataset.sessionSeconds || "1800", 10);
+  function sessionSeconds() { return parseInt(form.dataset.sessionSeconds || "1800", 10); }
   var lastContact = Date.now();
   var pinging = null;
 
@@ -163,6 +163,8 @@
       return response.json();
     }).then(function (data) {
       form.querySelectorAll('input[name="csrfmiddlewaretoken"]').forEach(function (input) { input.value = data.csrf; });
+      // What the session has from now on: the whole limit, or less when a request a moment before wrote it.
+      if (typeof data.seconds === "number") { form.dataset.sessionSeconds = String(data.seconds); }
       lastContact = Date.now();
       say("");
       return true;
@@ -178,7 +180,7 @@
   });
   window.setInterval(function () {
     var idle = (Date.now() - lastContact) / 1000;
-    if (idle > sessionSeconds) { say("Expired"); } else if (idle > sessionSeconds - 300) { say("Soon"); }
+    if (idle > sessionSeconds()) { say("Expired"); } else if (idle > sessionSeconds() - 300) { say("Soon"); }
   }, 30 * 1000);
 
   form.addEventListener("submit", function (event) {

@@ -238,3 +238,32 @@ def test_the_clocks_warning_floats_in_view_wherever_the_sheet_is_scrolled(browse
     assert page.evaluate("window.scrollY") > 0 and in_view(page, "#phien")
     page.screenshot(path=str(ARTIFACTS / "sap-het-phien-1366.png"))
     context.close()
+
+
+def test_the_clock_counts_from_what_the_session_has_once_the_page_kept_it_alive(browser, live_server, committed_cast):
+    """Typing after five quiet minutes keeps the session alive; the answer says how long the session now has (less
+    than the whole limit when another tab wrote it a moment before), and the warning comes five minutes before
+    that, not five minutes before the whole limit."""
+    cast = committed_cast
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="vi-VN")
+    page = context.new_page()
+    page.clock.install()
+    sign_in_on_page(page, live_server.url, "canbo.a", going_to=entry_of(cast))
+    told = []
+
+    def alive(route):
+        response = route.fetch()
+        told.append(response.json()["seconds"])
+        route.fulfill(response=response, json={**response.json(), "seconds": 400})  # as if written 1,400 s ago
+
+    page.route("**/cham-diem/con-phien/", alive)
+    page.clock.run_for(301 * 1000)
+    page.fill(f"#id_{cast.leaf['1.1'].pk}-self_points", "2")
+    page.wait_for_selector('#entry-form[data-session-seconds="400"]', state="attached")
+    assert told and 1700 < told[0] <= 1800  # what the server said: a session signed in a moment ago
+    banner = page.locator("#phien")
+    assert banner.is_hidden()
+    page.clock.run_for(130 * 1000)  # 130 s after the call: 270 s left, fewer than five minutes
+    banner.wait_for(state="visible")
+    assert "sẽ hết hạn sau khoảng 5 phút" in banner.inner_text()
+    context.close()
