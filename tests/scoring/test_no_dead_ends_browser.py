@@ -267,3 +267,19 @@ def test_the_clock_counts_from_what_the_session_has_once_the_page_kept_it_alive(
     banner.wait_for(state="visible")
     assert "sẽ hết hạn sau khoảng 5 phút" in banner.inner_text()
     context.close()
+
+
+def test_on_a_phone_an_area_scored_as_one_criterion_is_one_tinted_card(browser, live_server, committed_cast):
+    """An area without sub-criteria (area 2, a bonus, a deduction) is a leaf row drawn as an area: on a phone its
+    short cells sit side by side, and the gaps beside them showed the page's white through the area's tint."""
+    cast = committed_cast
+    context = browser.new_context(viewport={"width": 375, "height": 800}, locale="vi-VN")
+    page = context.new_page()
+    sign_in_on_page(page, live_server.url, "canbo.a", going_to=entry_of(cast))
+    row = page.locator(f"#tc-{cast.leaf['2'].pk}")
+    row.scroll_into_view_if_needed()
+    tint = row.locator("td.code").evaluate("e => getComputedStyle(e).backgroundColor")
+    assert tint not in ("rgba(0, 0, 0, 0)", "transparent")
+    assert row.evaluate("e => getComputedStyle(e).backgroundColor") == tint
+    row.screenshot(path=str(ARTIFACTS / "cham-diem-linh-vuc-mot-tieu-chi-375.png"))
+    context.close()
