@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cchc_portal.lib.prepared import Prepared
 from cchc_portal.validators import multi_line, one_line
 from scoring import ranking
 from scoring.tree import CriteriaTree
@@ -64,7 +65,11 @@ class CriterionQuerySet(models.QuerySet):
 
     def tree_of(self, criteria_set_id: int | None) -> CriteriaTree:
         """A criteria set's nodes as a tree, in one query (an empty tree for no set)."""
-        return CriteriaTree(self.filter(criteria_set_id=criteria_set_id) if criteria_set_id else [])
+        if not criteria_set_id:
+            return CriteriaTree([])
+        if self.query.has_filters():  # a narrowed queryset: its own filters apply
+            return CriteriaTree(self.filter(criteria_set_id=criteria_set_id))
+        return CriteriaTree(_SET_CRITERIA.objects(criteria_set_id))
 
 
 class Criterion(models.Model):
@@ -95,6 +100,10 @@ class Criterion(models.Model):
 
     def __str__(self):
         return f"{self.code}. {self.title}"
+
+
+# Every node of a set: what every page that draws or sums a set reads first (`cchc_portal.lib.prepared`).
+_SET_CRITERIA = Prepared(lambda criteria_set: Criterion.objects.filter(criteria_set_id=criteria_set), (int,))
 
 
 class GradeScheme(models.Model):
@@ -448,7 +457,6 @@ class ResultVersion(models.Model):
         when = f" ngày {self.decision_date:%d/%m/%Y}" if self.decision_date else ""
         signer = f", người ký: {self.signer}" if self.signer else ""
         return f"Quyết định số {self.decision_number}{when}{signer}"
-
 
 
 class ResultQuerySet(models.QuerySet):

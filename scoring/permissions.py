@@ -5,11 +5,13 @@ a period (and optionally one unit) by AppraiserAssignment. Views call these to d
 services call them again before writing, so a forged request is refused the same way.
 """
 
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils import timezone
 
-from units.models import UNIT_STAFF
+from cchc_portal.lib.prepared import Prepared
+from units.models import UNIT_STAFF, UnitMembership
 
 APPRAISER = "Thẩm định viên"
 ADMINISTRATOR = "Quản trị Sở Nội vụ"
@@ -17,12 +19,17 @@ ADMINISTRATOR = "Quản trị Sở Nội vụ"
 E_NOT_ALLOWED = "Bạn không có quyền thực hiện thao tác này."
 
 
+# The role and the units of the person signed in: read on every staff page (`cchc_portal.lib.prepared`).
+_GROUPS = Prepared(lambda user: Group.objects.filter(user__id=user).values_list("name").order_by(), (int,))
+_UNITS = Prepared(lambda user: UnitMembership.objects.filter(user_id=user).values_list("unit_id").order_by(), (int,))
+
+
 def _groups(user) -> frozenset[str]:
     if not user.is_authenticated:
         return frozenset()
     cached = getattr(user, "_cchc_groups", None)
     if cached is None:
-        cached = frozenset(user.groups.values_list("name", flat=True))
+        cached = frozenset(name for (name,) in _GROUPS.rows(user.pk))
         user._cchc_groups = cached
     return cached
 
@@ -45,7 +52,7 @@ def member_unit_ids(user) -> frozenset[int]:
         return frozenset()
     cached = getattr(user, "_cchc_units", None)
     if cached is None:
-        cached = frozenset(user.unit_memberships.values_list("unit_id", flat=True))
+        cached = frozenset(unit for (unit,) in _UNITS.rows(user.pk))
         user._cchc_units = cached
     return cached
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from cchc_portal.lib.prepared import Prepared
 from scoring import entry_fields, permissions, ranking
 from scoring.entry_fields import EntryField, Viewer
 from scoring.figures import NO_POINTS, AreaFigures, Figures, Points, unit_figures
@@ -170,14 +171,36 @@ class EntrySheet:
         return f"Kỳ đánh giá đang ở bước “{period.get_status_display()}”: hồ sơ chỉ để xem ở bước này."
 
 
-def entry_sheet(period: Period, unit: Unit, user, history_limit: int = 200) -> EntrySheet:
+HISTORY_LIMIT = 200  # the latest changes the entry page lists
+
+# The sheet's own reads, compiled once per process (`cchc_portal.lib.prepared`): arguments the period's and the
+# unit's ids.
+_SCORES = Prepared(lambda period, unit: Score.objects.filter(period_id=period, unit_id=unit).order_by(), (int, int))
+_EVIDENCE = Prepared(
+    lambda period, unit: Evidence.objects.filter(
+        score__period_id=period, score__unit_id=unit, removed=False
+    ).select_related("score"),
+    (int, int),
+)
+_SUBMISSION = Prepared(
+    lambda period, unit: Submission.objects.filter(period_id=period, unit_id=unit).order_by("pk")[:1], (int, int)
+)
+_HISTORY = Prepared(
+    lambda period, unit: AuditEntry.objects.filter(period_id=period, unit_id=unit).select_related("by", "criterion")[
+        :HISTORY_LIMIT
+    ],
+    (int, int),
+)
+
+
+def entry_sheet(period: Period, unit: Unit, user) -> EntrySheet:
     """Everything the entry page shows, in a fixed number of queries."""
     tree = Criterion.objects.tree_of(period.criteria_set_id)
-    scores = {s.criterion_id: s for s in Score.objects.filter(period=period, unit=unit)}
+    scores = {s.criterion_id: s for s in _SCORES.objects(period.pk, unit.pk)}
     evidence: dict[int, list[Evidence]] = {}
-    for item in Evidence.objects.filter(score__period=period, score__unit=unit, removed=False).select_related("score"):
+    for item in _EVIDENCE.objects(period.pk, unit.pk):
         evidence.setdefault(item.score.criterion_id, []).append(item)
-    submission = Submission.objects.filter(period=period, unit=unit).first() or Submission(period=period, unit=unit)
+    submission = next(iter(_SUBMISSION.objects(period.pk, unit.pk)), None) or Submission(period=period, unit=unit)
     viewer = Viewer(user, period, unit, submission.status)
     # A correction being prepared is the Department's alone until it is published: the unit sees what counts.
     draft = permissions.can_manage_period(user)
@@ -195,9 +218,7 @@ def entry_sheet(period: Period, unit: Unit, user, history_limit: int = 200) -> E
                 row.points = Points(row.points.self_points, correction.appraised_points, correction.not_applicable)
             points[node.pk] = row.points
         rows.append(row)
-    history = list(
-        AuditEntry.objects.filter(period=period, unit=unit).select_related("by", "criterion")[:history_limit]
-    )
+    history = _HISTORY.objects(period.pk, unit.pk)
     status = submission.status
     sheet = EntrySheet(
         period=period,

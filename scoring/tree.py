@@ -116,6 +116,7 @@ class CriteriaTree:
             self._depth[node.pk] = depth
             self._area[node.pk] = area
             stack.extend((kid, depth + 1, area) for kid in reversed(children.get(node.pk, [])))
+        self._index = {n.pk: i for i, n in enumerate(self.nodes)}
         self.leaves = [n for n in self.nodes if not children.get(n.pk)]
         self.areas = list(children.get(None, []))
         self._kind: dict[object, str] = {}
@@ -188,7 +189,7 @@ class CriteriaTree:
 
     def descendants(self, node) -> list:
         """Every node under `node`, in tree order."""
-        start = self.nodes.index(node)
+        start = self._index[node.pk]
         depth = self._depth[node.pk]
         found = []
         for other in self.nodes[start + 1 :]:

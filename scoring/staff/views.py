@@ -23,6 +23,7 @@ from cchc_portal import idle_sessions
 from cchc_portal.downloads import xlsx_response
 from cchc_portal.lib.filetypes import KINDS
 from cchc_portal.lib.memory import no_cyclic_collection
+from cchc_portal.lib.prepared import Prepared
 from cchc_portal.middleware import accepts_uploads
 from scoring import entry_fields, notices, permissions, services, workflow
 from scoring.accounts.selectors import role_problem, units_without_account
@@ -55,13 +56,26 @@ E_EVIDENCE_MISSING = (
 )
 
 
+# Read by every staff page (`cchc_portal.lib.prepared`): the period with what its pages show of it, a unit by code.
+_PERIOD = Prepared(
+    lambda pk: Period.objects.select_related("block", "criteria_set", "grade_scheme").filter(pk=pk).order_by(), (int,)
+)
+_UNIT = Prepared(lambda code, block: Unit.objects.filter(code=code, block_id=block).order_by(), (str, int))
+
+
 def _period(pk: int) -> Period:
-    return get_object_or_404(Period.objects.select_related("block", "criteria_set", "grade_scheme"), pk=pk)
+    found = _PERIOD.objects(pk)
+    if not found:
+        raise Http404("Không có kỳ đánh giá này.")
+    return found[0]
 
 
 def _period_and_unit(request, pk: int, code: str) -> tuple[Period, Unit]:
     period = _period(pk)
-    unit = get_object_or_404(Unit, code=code, block_id=period.block_id)
+    found = _UNIT.objects(code, period.block_id)
+    if not found:
+        raise Http404("Không có đơn vị này trong khối của kỳ đánh giá.")
+    unit = found[0]
     permissions.require(permissions.can_view_entry(request.user, period, unit))
     return period, unit
 
