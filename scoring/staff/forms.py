@@ -207,24 +207,34 @@ class ShownInput:
         self.hidden_id = f"initial-{leaf.row.node.pk}-{self.id_for_label}"  # as Form.add_initial_prefix makes it
 
     def __str__(self) -> str:
-        """As the Drawn widgets draw it (the checkbox's and the inputs' `format_value`), without their context."""
-        entry, name, kind = self.entry, self.html_name, self.entry.kind
-        attrs = _widget_attrs(entry, self.leaf.row)
-        if kind == entry_fields.TEXT:
-            attrs = {"cols": "40", "rows": "10", **attrs}  # forms.Textarea's own, then those it is made with
-        if entry.name in self.leaf._invalid:
-            attrs["aria-invalid"] = "true"
-        attrs["id"] = self.id_for_label
+        """As the Drawn widgets draw it (the checkbox's and the inputs' `format_value`), without their context:
+        the attributes `_widget_attrs` gives, written out in their order (tests/scoring/test_entry_drawing.py holds
+        the two to each other and to Django's templates)."""
+        entry, name, kind, row = self.entry, self.html_name, self.entry.kind, self.leaf.row
+        invalid = ' aria-invalid="true"' if entry.name in self.leaf._invalid else ""
         value = self.leaf.initial[entry.name]
         if kind == entry_fields.FLAG:
-            if not (value is False or value is None or value == ""):
-                attrs["checked"] = True
-            shown = f'<input type="checkbox" name="{name}"{_attributes(attrs)}>'
-        elif kind == entry_fields.TEXT:
-            text = _escape(str(value)) if value not in (None, "") else ""
-            shown = f'<textarea name="{name}"{_attributes(attrs)}>\n{text}</textarea>'
+            checked = "" if value is False or value is None or value == "" else " checked"
+            shown = f'<input type="checkbox" name="{name}"{invalid} id="{self.id_for_label}"{checked}>'
         else:
-            shown = f'<input type="text" name="{name}"{_value(value)}{_attributes(attrs)}>'
+            label = _escape(f"{entry.label} tiêu chí {row.node.code}")
+            if kind == entry_fields.TEXT:
+                hint = TEXT_HINTS.get(entry.name)
+                attributes = (
+                    f' cols="40" rows="{TEXT_ROWS.get(entry.name, 2)}" maxlength="{LONG_TEXT_LIMIT}"'
+                    f' aria-label="{label}" aria-describedby="err-{name}"'
+                    + (f' placeholder="{_escape(hint)}"' if hint is not None else "")
+                )
+                text = _escape(str(value)) if value not in (None, "") else ""
+                shown = f'<textarea name="{name}"{attributes}{invalid} id="{self.id_for_label}">\n{text}</textarea>'
+            else:
+                data_kind = row.self_kind if entry.name == "self_points" else row.appraised_kind
+                shown = (
+                    f'<input type="text" name="{name}"{_value(value)} class="points" inputmode="decimal"'
+                    f' autocomplete="off" data-max="{_escape(format(row.node.max_points, "f"))}"'
+                    f' data-kind="{_escape(data_kind)}" data-area="{_escape(row.area_code)}" aria-label="{label}"'
+                    f' aria-describedby="err-{name}"{invalid} id="{self.id_for_label}">'
+                )
         hidden = f'<input type="hidden" name="initial-{name}"{_value(value)} id="{self.hidden_id}">'
         return mark_safe(shown + hidden)  # noqa: S308 - every value escaped
 
