@@ -17,8 +17,8 @@ def test_the_spread_is_the_middle_half_of_the_rounds_and_the_full_range_is_kept_
     seen = series(SEEN)
     assert seen.full_range() == pytest.approx((2.00 - 1.23) / 1.45)  # 53 %: one slow round decides it
     assert seen.spread() == pytest.approx((1.515 - 1.42) / 1.45)  # 6.6 %: quartiles 1.42 and 1.515
-    # More rounds never shrink the full range; they let the middle half settle.
-    assert series(SEEN + [1.46, 1.44, 1.47]).full_range() >= seen.full_range()
+    # Three more ordinary rounds leave the full range where the two odd ones put it; the middle half settles.
+    assert series(SEEN + [1.46, 1.44, 1.47]).full_range() > 0.5
     assert series(SEEN + [1.46, 1.44, 1.47]).spread() < seen.spread()
     # Rounds that really wander are not hidden: half of them far apart gives a wide spread.
     assert series([1.0, 1.5, 1.0, 1.5, 1.0, 1.5]).spread() > 0.3
