@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cchc_portal.lib.prepared import Prepared
+from cchc_portal.prepared import Prepared
 from cchc_portal.validators import multi_line, one_line
 from scoring import ranking
 from scoring.tree import CriteriaTree
@@ -102,7 +102,7 @@ class Criterion(models.Model):
         return f"{self.code}. {self.title}"
 
 
-# Every node of a set: what every page that draws or sums a set reads first (`cchc_portal.lib.prepared`).
+# Every node of a set: what every page that draws or sums a set reads first (`cchc_portal.prepared`).
 _SET_CRITERIA = Prepared(lambda criteria_set: Criterion.objects.filter(criteria_set_id=criteria_set), (int,))
 
 

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils import timezone
 
-from cchc_portal.lib.prepared import Prepared
+from cchc_portal.prepared import Prepared
 from units.models import UNIT_STAFF, UnitMembership
 
 APPRAISER = "Thẩm định viên"
@@ -19,7 +19,7 @@ ADMINISTRATOR = "Quản trị Sở Nội vụ"
 E_NOT_ALLOWED = "Bạn không có quyền thực hiện thao tác này."
 
 
-# The role and the units of the person signed in: read on every staff page (`cchc_portal.lib.prepared`).
+# The role and the units of the person signed in: read on every staff page (`cchc_portal.prepared`).
 _GROUPS = Prepared(lambda user: Group.objects.filter(user__id=user).values_list("name").order_by(), (int,))
 _UNITS = Prepared(lambda user: UnitMembership.objects.filter(user_id=user).values_list("unit_id").order_by(), (int,))
 

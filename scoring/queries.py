@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from cchc_portal.lib.prepared import Prepared
+from cchc_portal.prepared import Prepared
 from scoring import entry_fields, permissions, ranking
 from scoring.entry_fields import EntryField, Viewer
 from scoring.figures import NO_POINTS, AreaFigures, Figures, Points, unit_figures
@@ -173,7 +173,7 @@ class EntrySheet:
 
 HISTORY_LIMIT = 200  # the latest changes the entry page lists
 
-# The sheet's own reads, compiled once per process (`cchc_portal.lib.prepared`): arguments the period's and the
+# The sheet's own reads, compiled once per process (`cchc_portal.prepared`): arguments the period's and the
 # unit's ids.
 _SCORES = Prepared(lambda period, unit: Score.objects.filter(period_id=period, unit_id=unit).order_by(), (int, int))
 _EVIDENCE = Prepared(

@@ -1,4 +1,4 @@
-"""A prepared query (`cchc_portal.lib.prepared`) answers as its QuerySet would: the same instances with the same
+"""A prepared query (`cchc_portal.prepared`) answers as its QuerySet would: the same instances with the same
 values, related objects attached, for any arguments — on SQLite and on PostgreSQL (the suite runs on both)."""
 
 from datetime import datetime
@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from cchc_portal.lib.prepared import NotPreparable, Prepared
+from cchc_portal.prepared import NotPreparable, Prepared
 from scoring import audit
 from scoring.models import AuditEntry, Evidence, Score
 from units.models import Unit
@@ -26,7 +26,7 @@ def values(obj) -> dict:
 
 
 @pytest.fixture
-def scored(cast):
+def with_history(cast):
     """Unit A and unit B with scores of every kind of value, evidence, and audit rows by two people."""
     first = cast.score(cast.unit_a, "1.1", self_points="2.25", explanation='Có "văn bản" <1> & phụ lục')
     cast.score(cast.unit_a, "2", self_points="50", appraiser_comment="Đạt")
@@ -52,35 +52,36 @@ HISTORY = Prepared(
 )
 
 
-def test_instances_are_the_querysets_for_each_unit(scored):
-    for unit in (scored.unit_a, scored.unit_b, scored.unit_c):
-        expected = list(Score.objects.filter(period=scored.period, unit=unit))
-        found = SCORES.objects(scored.period.pk, unit.pk)
+def test_instances_are_the_querysets_for_each_unit(with_history):
+    for unit in (with_history.unit_a, with_history.unit_b, with_history.unit_c):
+        expected = list(Score.objects.filter(period=with_history.period, unit=unit))
+        found = SCORES.objects(with_history.period.pk, unit.pk)
         assert [values(s) for s in found] == [values(s) for s in expected]
         assert all(type(s) is Score and not s._state.adding and s._state.db == "default" for s in found)
-    points = {s.criterion_id: s.self_points for s in SCORES.objects(scored.period.pk, scored.unit_a.pk)}
+    points = {s.criterion_id: s.self_points for s in SCORES.objects(with_history.period.pk, with_history.unit_a.pk)}
     assert Decimal("2.25") in points.values() and all(isinstance(p, Decimal) for p in points.values() if p)
 
 
-def test_related_objects_come_attached_in_the_querysets_order(scored):
-    expected = list(Evidence.objects.filter(score__period=scored.period, score__unit=scored.unit_a))
+def test_related_objects_come_attached_in_the_querysets_order(with_history):
+    expected = list(Evidence.objects.filter(score__period=with_history.period, score__unit=with_history.unit_a))
     with CaptureQueriesContext(connection) as queries:
-        found = EVIDENCE.objects(scored.period.pk, scored.unit_a.pk)
+        found = EVIDENCE.objects(with_history.period.pk, with_history.unit_a.pk)
         scores = [item.score for item in found]  # attached: no query of their own
     assert len(queries) == 1 and len(found) == 2
     assert [values(e) for e in found] == [values(e) for e in expected]
     assert [values(s) for s in scores] == [values(e.score) for e in expected]
 
-    history = HISTORY.objects(scored.period.pk, scored.unit_a.pk)
-    latest = AuditEntry.objects.filter(period=scored.period, unit=scored.unit_a).select_related("by", "criterion")[0]
+    history = HISTORY.objects(with_history.period.pk, with_history.unit_a.pk)
+    cast = with_history
+    latest = AuditEntry.objects.filter(period=cast.period, unit=cast.unit_a).select_related("by", "criterion")[0]
     assert [values(h) for h in history] == [values(latest)]  # the slice and the model's ordering (newest first)
     assert history[0].by is None and history[0].criterion.code == "1.1" and isinstance(history[0].at, datetime)
     assert history[0].at.tzinfo is not None
 
 
-def test_arguments_bind_by_position_even_when_equal(scored):
+def test_arguments_bind_by_position_even_when_equal(with_history):
     same = Prepared(lambda a, b: Unit.objects.filter(pk=a, block_id=b).order_by(), (int, int))
-    unit = scored.unit_a
+    unit = with_history.unit_a
     assert [u.pk for u in same.objects(unit.pk, unit.block_id)] == [unit.pk]
     assert same.objects(unit.block_id, unit.pk) == list(Unit.objects.filter(pk=unit.block_id, block_id=unit.pk))
     by_code = Prepared(lambda code, block: Unit.objects.filter(code=code, block_id=block).order_by(), (str, int))
@@ -88,14 +89,14 @@ def test_arguments_bind_by_position_even_when_equal(scored):
     assert by_code.objects("' OR 1=1 --", unit.block_id) == []  # a parameter, never SQL
 
 
-def test_rows_of_values_list(scored):
+def test_rows_of_values_list(with_history):
     groups = Prepared(lambda user: Group.objects.filter(user__id=user).values_list("name").order_by("name"), (int,))
-    for user in (scored.staff_a, scored.appraiser, scored.admin):
+    for user in (with_history.staff_a, with_history.appraiser, with_history.admin):
         assert groups.rows(user.pk) == list(user.groups.order_by("name").values_list("name"))
     with pytest.raises(TypeError):
-        SCORES.rows(scored.period.pk, scored.unit_a.pk)
+        SCORES.rows(with_history.period.pk, with_history.unit_a.pk)
     with pytest.raises(TypeError):
-        groups.objects(scored.staff_a.pk)
+        groups.objects(with_history.staff_a.pk)
 
 
 def test_an_argument_the_compiler_transforms_is_refused(db):

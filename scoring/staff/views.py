@@ -23,8 +23,8 @@ from cchc_portal import idle_sessions
 from cchc_portal.downloads import xlsx_response
 from cchc_portal.lib.filetypes import KINDS
 from cchc_portal.lib.memory import no_cyclic_collection
-from cchc_portal.lib.prepared import Prepared
 from cchc_portal.middleware import accepts_uploads
+from cchc_portal.prepared import Prepared
 from scoring import entry_fields, notices, permissions, services, workflow
 from scoring.accounts.selectors import role_problem, units_without_account
 from scoring.exports.audit import audit_workbook
@@ -56,7 +56,7 @@ E_EVIDENCE_MISSING = (
 )
 
 
-# Read by every staff page (`cchc_portal.lib.prepared`): the period with what its pages show of it, a unit by code.
+# Read by every staff page (`cchc_portal.prepared`): the period with what its pages show of it, a unit by code.
 _PERIOD = Prepared(
     lambda pk: Period.objects.select_related("block", "criteria_set", "grade_scheme").filter(pk=pk).order_by(), (int,)
 )
