@@ -74,8 +74,10 @@ def leaf_row(row, sheet, attention) -> str:
     def bound(name):
         return form[name] if name in fields else None
 
+    problems = form.problems if form is not None else None
+
     def problem(name) -> str:
-        return e(form.problems.get(name, "")) if form is not None else ""
+        return e(problems.get(name, "")) if problems else ""
 
     classes = "leaf" + (" area" if row.is_area else "") + (" not-applicable" if row.not_applicable else "")
     classes += (" attention" if pk in attention else "") + (" cut" if row.cut and sheet.can_explain else "")
