@@ -233,6 +233,14 @@ if REDIS_URL:
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cache"
     SESSION_CACHE_ALIAS = "sessions"
+    # Each worker's copy of the public pages it served in the last seconds (reports/freshness.py, "front"): a hot page
+    # is not moved out of Redis on every request. Bounded in bytes like the page cache without Redis.
+    CACHES["front"] = {
+        "BACKEND": "cchc_portal.bounded_cache.BoundedLocMemCache",
+        "LOCATION": "cchc-front",
+        "TIMEOUT": env_int("PAGE_FRONT_SECONDS", 10),
+        "OPTIONS": {"MAX_BYTES": env_int("PAGE_FRONT_MB", 16) * 1024 * 1024, "MAX_ENTRIES": 10_000},
+    }
 else:
     # Each worker's own memory, bounded in bytes (cchc_portal/bounded_cache.py): a national table's page is 2 MB.
     CACHES = {

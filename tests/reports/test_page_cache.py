@@ -91,3 +91,36 @@ def test_a_page_whose_body_was_evicted_is_rendered_again(client, lineage):
     with CaptureQueriesContext(connection) as captured:
         answer = client.get("/xep-hang/2025/so/", HTTP_ACCEPT_ENCODING="gzip")
     assert answer.status_code == 200 and answer["Content-Encoding"] == "gzip" and len(captured) > 0
+
+
+def test_a_workers_front_serves_a_hot_page_and_never_one_older_than_the_data(
+    client, lineage, settings, django_capture_on_commit_callbacks
+):
+    """With Redis, each worker keeps the pages it served a few seconds ("front"): a hit then reads neither the page
+    cache nor the database; a publication (a new generation) is seen at once."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "front": {
+            "BACKEND": "cchc_portal.bounded_cache.BoundedLocMemCache",
+            "LOCATION": "test-front",
+            "TIMEOUT": 10,
+            "OPTIONS": {"MAX_BYTES": 4 * 1024 * 1024},
+        },
+    }
+    from cchc_portal.public_cache import public_changed
+
+    caches["front"].clear()
+    first = client.get("/xep-hang/2025/so/", HTTP_ACCEPT_ENCODING="gzip")  # a render, kept in the page cache
+    client.get("/xep-hang/2025/so/", HTTP_ACCEPT_ENCODING="gzip")  # a hit, copied to the front
+    caches["default"].clear()  # the page cache (Redis) has lost the page: the front still has it
+    with CaptureQueriesContext(connection) as captured:
+        again = client.get("/xep-hang/2025/so/", HTTP_ACCEPT_ENCODING="gzip")
+    assert len(captured) == 0 and again.content == first.content and again["ETag"] == first["ETag"]
+    assert page_keys() == []  # served without touching the page cache
+    with django_capture_on_commit_callbacks(execute=True):
+        public_changed()  # as a publication does once it has committed
+    with CaptureQueriesContext(connection) as captured:
+        fresh = client.get("/xep-hang/2025/so/", HTTP_ACCEPT_ENCODING="gzip")
+    assert fresh.status_code == 200 and len(captured) > 0  # the new generation's page is rendered, not the front's
+    assert fresh["ETag"] != first["ETag"]
+    caches["front"].clear()
