@@ -103,7 +103,9 @@ class Criterion(models.Model):
 
 
 # Every node of a set: what every page that draws or sums a set reads first (`cchc_portal.prepared`).
-_SET_CRITERIA = Prepared(lambda criteria_set: Criterion.objects.filter(criteria_set_id=criteria_set), (int,))
+_SET_CRITERIA = Prepared(
+    lambda criteria_set: Criterion.objects.filter(criteria_set_id=criteria_set).order_by(), (int,)
+)  # the tree orders the nodes itself
 
 
 class GradeScheme(models.Model):

@@ -105,3 +105,15 @@ def test_an_argument_the_compiler_transforms_is_refused(db):
         wrapped.objects("huế")
     with pytest.raises(TypeError):
         SCORES.objects(1)
+
+
+def test_records_carry_the_instances_fields_and_pk(with_history):
+    cast = with_history
+    objects = SCORES.objects(cast.period.pk, cast.unit_a.pk)
+    records = SCORES.records(cast.period.pk, cast.unit_a.pk)
+    assert len(records) == len(objects) == 2
+    for record, obj in zip(records, objects, strict=True):
+        assert {name: getattr(record, name) for name in FIELDS[Score]} == values(obj) and record.pk == obj.pk
+    assert any(isinstance(r.self_points, Decimal) for r in records) and isinstance(records[0].updated_at, datetime)
+    with pytest.raises(AttributeError):
+        records[0].self_points = Decimal(1)  # read-only: a page that reads records cannot save them by mistake
