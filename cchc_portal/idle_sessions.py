@@ -12,6 +12,7 @@ tenth of a shorter limit — written once a minute, a session of a one-minute li
 import time
 
 from django.conf import settings
+from django.contrib.auth import views as auth_views
 from django.contrib.sessions.middleware import SessionMiddleware
 
 SEEN = "_seen"  # when the session was last written (Unix time, whole seconds)
@@ -68,4 +69,36 @@ class IdleSessionMiddleware(SessionMiddleware):
         session = getattr(request, "session", None)
         if session is not None and response.status_code < 500:
             touch(session)
+            # Sent away (to the login page) for want of a session it had: not a sign-out, which empties its own.
+            if response.status_code == 302 and not session.modified and ended(request):
+                response.set_cookie(
+                    ENDED_COOKIE, "1", max_age=600, secure=settings.SESSION_COOKIE_SECURE, httponly=True, samesite="Lax"
+                )
         return super().process_response(request, response)
+
+
+ENDED_COOKIE = "phien_het"  # set on the redirect away from a page whose session had ended; read by the login page
+
+
+def ended(request) -> bool:
+    """The browser still carries a session cookie the store no longer knows (or holds nothing under): the session
+    ended while the person was away. Signing out deletes the cookie, so this is not said after a sign-out."""
+    return bool(request.COOKIES.get(settings.SESSION_COOKIE_NAME)) and request.session.is_empty()
+
+
+class SignInView(auth_views.LoginView):
+    """Django's login page, which also says why it is shown when an idle session has just ended: the request that
+    found it ended was sent here with a cookie that says so (the session cookie itself is deleted by then)."""
+
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        request = self.request
+        ended_now = request.method == "GET" and (request.COOKIES.get(ENDED_COOKIE) == "1" or ended(request))
+        return super().get_context_data(**kwargs) | {"session_ended": ended_now}
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        if ENDED_COOKIE in request.COOKIES:
+            response.delete_cookie(ENDED_COOKIE, samesite="Lax")  # said once
+        return response

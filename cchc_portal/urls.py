@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
-from cchc_portal import second_factor
+from cchc_portal import idle_sessions, second_factor
 from cchc_portal.lockouts import ResetPasswordAndUnlock
 from scoring.accounts import reset
 from scoring.staff.urls import job_urlpatterns
@@ -14,7 +14,7 @@ admin.site.site_title = "Quản trị CCHC"
 admin.site.index_title = "Sở Nội vụ — quản trị dữ liệu"
 
 accounts = [
-    path("dang-nhap/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("dang-nhap/", idle_sessions.SignInView.as_view(), name="login"),
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
     path("doi-mat-khau/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("doi-mat-khau/xong/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),

@@ -135,6 +135,25 @@ def test_a_session_ends_after_half_an_hour_idle_and_each_request_extends_it(staf
     Session.objects.update(expire_date=timezone.now() - timedelta(seconds=1))
     response = client.get("/cham-diem/")
     assert response.status_code == 302 and response["Location"].startswith(LOGIN)
+    # The login page the person lands on says why they are there.
+    page = client.get(response["Location"]).content.decode()
+    assert "Phiên làm việc đã hết hạn" in page and 'name="next" value="/cham-diem/"' in page
+    assert "Phiên làm việc đã hết hạn" not in client.get(LOGIN).content.decode()  # said once
+
+
+def test_the_login_page_says_a_session_ended_only_when_one_did(staff):
+    assert "Phiên làm việc đã hết hạn" not in Client().get(LOGIN).content.decode()  # never signed in
+    client = Client()
+    assert attempt(client, "canbo.a", PASSWORD).status_code == 302
+    assert client.post("/dang-xuat/").status_code == 302  # signing out deletes the cookie
+    assert "Phiên làm việc đã hết hạn" not in client.get(LOGIN).content.decode()
+    client = Client()
+    assert attempt(client, "canbo.a", PASSWORD).status_code == 302
+    Session.objects.all().delete()  # the store forgot it (expired and cleared)
+    assert "Phiên làm việc đã hết hạn" in client.get(LOGIN).content.decode()
+    # A wrong password on that page shows the error, not the notice.
+    wrong = attempt(client, "canbo.a", "sai-mat-khau").content.decode()
+    assert "Phiên làm việc đã hết hạn" not in wrong
 
 
 class Clock:
