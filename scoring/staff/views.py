@@ -7,6 +7,7 @@ Services check permissions again, so a forged POST is refused the same way as a 
 from dataclasses import dataclass, field
 
 import django_tables2 as tables
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -407,6 +408,7 @@ def _entry_page(request, sheet, outcome: Outcome):
         "stale": outcome.stale,
         "unsaved": outcome.unsaved,
         "session_seconds": idle_sessions.seconds_left(request.session),
+        "session_limit": settings.SESSION_COOKIE_AGE,
         "conflicts": outcome.conflicts,
         "general_errors": errors.get("__all__", []),
         "attention": attention,

@@ -132,11 +132,15 @@
       recompute();
     }
   });
-  // The session: typing keeps it alive (at most one call every five minutes); a warning comes five minutes
-  // before it would expire; a save first makes sure it is alive and takes the current form token, so a
-  // person who signed in again in another tab does not lose what they typed here.
+  // The session: typing keeps it alive (at most one call every five minutes, or every fifth of a shorter idle
+  // limit); a warning comes as long before it would expire; a save first makes sure it is alive and takes the
+  // current form token, so a person who signed in again in another tab does not lose what they typed here.
   var banner = document.getElementById("phien");
   function sessionSeconds() { return parseInt(form.dataset.sessionSeconds || "1800", 10); }
+  var keepSeconds = Math.min(300, parseInt(form.dataset.sessionLimit || "1800", 10) / 5);
+  if (banner) {
+    banner.dataset.msgSoon = banner.dataset.msgSoon.replace("{minutes}", String(Math.max(1, Math.round(keepSeconds / 60))));
+  }
   var lastContact = Date.now();
   var pinging = null;
 
@@ -176,12 +180,12 @@
   }
 
   form.addEventListener("input", function () {
-    if (Date.now() - lastContact > 5 * 60 * 1000) { ping(); }
+    if (Date.now() - lastContact > keepSeconds * 1000) { ping(); }
   });
   window.setInterval(function () {
     var idle = (Date.now() - lastContact) / 1000;
-    if (idle > sessionSeconds()) { say("Expired"); } else if (idle > sessionSeconds() - 300) { say("Soon"); }
-  }, 30 * 1000);
+    if (idle > sessionSeconds()) { say("Expired"); } else if (idle > sessionSeconds() - keepSeconds) { say("Soon"); }
+  }, Math.min(30, keepSeconds / 2) * 1000);
 
   form.addEventListener("submit", function (event) {
     var button = event.submitter;

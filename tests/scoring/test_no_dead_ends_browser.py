@@ -269,6 +269,32 @@ def test_the_clock_counts_from_what_the_session_has_once_the_page_kept_it_alive(
     context.close()
 
 
+def test_with_a_short_idle_limit_typing_keeps_the_session_and_the_warning_says_the_right_minutes(
+    browser, live_server, committed_cast, settings
+):
+    """SESSION_IDLE_MINUTES=3: typing calls the keep-alive after a fifth of the limit (not after five minutes, when
+    the session would long be over), and the warning comes that long before the end, saying one minute."""
+    settings.SESSION_COOKIE_AGE = 180
+    cast = committed_cast
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="vi-VN")
+    page = context.new_page()
+    page.clock.install()
+    sign_in_on_page(page, live_server.url, "canbo.a", going_to=entry_of(cast))
+    calls = []
+    page.route("**/cham-diem/con-phien/", lambda route: calls.append(1) or route.continue_())
+    page.clock.run_for(40 * 1000)
+    page.fill(f"#id_{cast.leaf['1.1'].pk}-self_points", "2")
+    page.wait_for_function("document.querySelector('#entry-form').dataset.sessionSeconds !== undefined")
+    page.clock.run_for(2 * 1000)
+    assert calls == [1]  # kept alive while typing, 40 s after the page was drawn
+    banner = page.locator("#phien")
+    assert banner.is_hidden()
+    page.clock.run_for(150 * 1000)  # 150 s without a keystroke: fewer than 36 s left
+    banner.wait_for(state="visible")
+    assert "sẽ hết hạn sau khoảng 1 phút" in banner.inner_text()
+    context.close()
+
+
 def test_on_a_phone_an_area_scored_as_one_criterion_is_one_tinted_card(browser, live_server, committed_cast):
     """An area without sub-criteria (area 2, a bonus, a deduction) is a leaf row drawn as an area: on a phone its
     short cells sit side by side, and the gaps beside them showed the page's white through the area's tint."""
