@@ -159,7 +159,23 @@ def field_for(name: str, method: str) -> EntryField | None:
 
 def allowed(viewer: Viewer, name: str, leaf, score=None) -> EntryField | None:
     """The row of the table that lets the viewer change field `name` of this leaf now, or None (the service's one
-    check); a field shown only on some rows (the answer to round 1) is allowed only where it is shown."""
+    check); a field shown only on some rows (the answer to round 1) is allowed only where it is shown.
+
+    Where no row for this field and method has a condition on the score, the answer depends on the leaf only
+    through its method: the viewer remembers it (an import asks once per unit and criterion)."""
+    if name not in _CONDITIONAL:
+        asked = ("allowed", name, leaf.method)
+        if asked not in viewer._answers:
+            viewer._answers[asked] = _allowed(viewer, name, leaf, score)
+        return viewer._answers[asked]
+    return _allowed(viewer, name, leaf, score)
+
+
+# The fields some row of which is shown only on some leaves' rows (`shown_for`).
+_CONDITIONAL = frozenset(f.name for f in FIELDS if f.shown_for is not None)
+
+
+def _allowed(viewer: Viewer, name: str, leaf, score) -> EntryField | None:
     return next(
         (
             f

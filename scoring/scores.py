@@ -61,12 +61,17 @@ def parse_points(value, code: str, maximum: Decimal) -> Decimal | None:
 @dataclass(frozen=True)
 class Change:
     """One field of one leaf as submitted: which field, which criterion, the raw value, and the value the
-    user saw when the form was drawn (None: unknown, as from an import)."""
+    user saw when the form was drawn (None: unknown, as from an import).
+
+    A score sheet's check has read its points already, by the same rule (`parse_points`' number rule against the
+    leaf's maximum): `read_against` is the maximum it read them against, and the save keeps such a value as it is
+    while the leaf's maximum is still that one. Every other value (the entry page's) is read here."""
 
     field: str  # self_points | appraised_points | explanation | appraiser_comment | not_applicable
     criterion_id: int
     value: object
     seen: object = None
+    read_against: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -216,6 +221,8 @@ def _start_drafts(period, touched_units, statuses, by) -> None:
 
 def _clean(change: Change, leaf: Criterion):
     if change.field in ("self_points", "appraised_points"):
+        if change.read_against is not None and change.read_against == leaf.max_points:
+            return change.value  # read by the sheet's check, by the same rule and against the same maximum
         return parse_points(change.value, leaf.code, leaf.max_points)
     if change.field == "not_applicable":
         return bool(change.value)

@@ -625,7 +625,7 @@ def _check_cell(cell: Cell, leaf: Criterion, unit: Unit, plan: UnitChanges, read
     if old is not None and old == value:
         plan.unchanged += 1
         return
-    plan.changes.append(Change(reading.kind.field, leaf.pk, value))
+    plan.changes.append(Change(reading.kind.field, leaf.pk, value, read_against=leaf.max_points))
     (plan.new.append((leaf.code, value)) if old is None else plan.changed.append((leaf.code, old, value)))
 
 

@@ -137,3 +137,16 @@ def test_the_audit_export_lists_every_change_with_who_when_old_and_new(cast):
     assert ws["A2"].value == "Thời điểm" and ws.freeze_panes == "A3"
     name = unquote(response["Content-Disposition"].split("filename*=UTF-8''", 1)[1])
     assert name == "Nhật ký chấm điểm Sở, ban, ngành cấp tỉnh năm 2025.xlsx"
+
+
+def test_the_audit_log_is_looked_up_by_period_through_one_index_that_starts_with_it(db):
+    """The period's own index went: audit_period_unit_at (period, unit, -at) serves every lookup by period."""
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, AuditEntry._meta.db_table)
+    indexes = {name: c["columns"] for name, c in constraints.items() if c["index"] and not c["primary_key"]}
+    assert indexes["audit_period_unit_at"] == ["period_id", "unit_id", "at"]
+    assert [name for name, columns in indexes.items() if columns[0] == "period_id"] == ["audit_period_unit_at"]
+    single = sorted(columns[0] for columns in indexes.values() if len(columns) == 1)
+    assert single == ["at", "by_id", "criterion_id", "unit_id"]
+    foreign_keys = {c["columns"][0]: c["foreign_key"] for c in constraints.values() if c["foreign_key"]}
+    assert foreign_keys["period_id"] == ("scoring_period", "id")  # the constraint stays

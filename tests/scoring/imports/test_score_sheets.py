@@ -7,6 +7,7 @@ from decimal import Decimal
 from io import BytesIO
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.utils import timezone
@@ -153,6 +154,32 @@ def test_a_good_sheet_previews_then_writes_with_an_audit_entry_per_value(score_s
     entries = AuditEntry.objects.filter(reason="nhập từ Excel: bang-diem.xlsx")
     assert entries.count() == 4
     assert entries.filter(criterion__code="1.1", unit__code="012", old="10", new="12,5").exists()
+
+
+def test_a_re_import_writes_audit_entries_for_the_changed_values_only_with_old_and_new(score_sheet):
+    first = check(score_sheet, workbook([("012", "Sở Tư pháp", 12.5, 20, 9.75, 20)]))
+    assert scores_import(check=first, period=score_sheet.period, file_name="lan-1.xlsx", by=score_sheet.admin) == 4
+    again = check(score_sheet, workbook([("012", "Sở Tư pháp", 12.5, 21, 9.75, 19.5)]))
+    assert again.counts == {"units": 1, "new": 0, "changed": 2, "explained": 0, "unchanged": 2}
+    assert scores_import(check=again, period=score_sheet.period, file_name="lan-2.xlsx", by=score_sheet.admin) == 2
+    entries = AuditEntry.objects.filter(reason="nhập từ Excel: lan-2.xlsx")
+    assert sorted(entries.values_list("criterion__code", "old", "new", "by", "action")) == [
+        ("1.2", "20", "21", score_sheet.admin.pk, AuditEntry.Action.APPRAISED_POINTS),
+        ("3.10", "20", "19,5", score_sheet.admin.pk, AuditEntry.Action.APPRAISED_POINTS),
+    ]
+    assert ("012", "3.10", Decimal("19.500")) in points()
+
+
+def test_points_checked_against_a_maximum_since_lowered_are_read_again_by_the_save(score_sheet):
+    result = check(score_sheet, workbook([("012", "Sở Tư pháp", 14)]))
+    assert result.ok
+    Criterion.objects.filter(pk=score_sheet.leaf["1.1"].pk).update(max_points=Decimal("12"))
+    with pytest.raises(ValidationError) as refused:
+        scores_import(check=result, period=score_sheet.period, file_name="bang-diem.xlsx", by=score_sheet.admin)
+    assert refused.value.message_dict == {
+        f"{score_sheet.leaf['1.1'].pk}-appraised_points": ["Tiêu chí 1.1: điểm 14 vượt quá điểm tối đa 12."]
+    }
+    assert points() == [] and not AuditEntry.objects.exists()
 
 
 EXPECTED_ERRORS = [
