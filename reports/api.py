@@ -213,8 +213,6 @@ def _change(change, decimals: int) -> dict | None:
     }
 
 
-
-
 @read_only
 @freshness.public(scored_etag, table_modified)
 def criterion_scores(request, year: int, block: str):

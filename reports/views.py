@@ -25,7 +25,7 @@ from reports.pages import criterion as criterion_pages
 from reports.pages import overview as overview_pages
 from reports.pages import search as search_pages
 from reports.pages import unit as unit_pages
-from reports.pages.ranking import changes_between, display_rows, ranking_page, version_tables, versions_of
+from reports.pages.ranking import changes_between, ranking_page, version_tables, versions_of
 from scoring.models import Period
 from scoring.ops import jobs
 from units.models import Block
@@ -50,12 +50,7 @@ def ranking(request, year: int, block: str):
         "page": page,
         "table": page.table,
         "period": page.table.period,
-        "rows": page.rows,
-        "body": table_body(
-            page.rows,
-            with_change=page.previous is not None,
-            with_grades=page.table.shows_grades,
-        ),
+        "body": table_body(page.table, page.changes if page.previous else None),
         "versions": versions_of(page.table.period),
         # The page's own address without its query string: the page is cached for any query string.
         "address": request.build_absolute_uri(request.path),
@@ -71,9 +66,7 @@ def ranking_version(request, year: int, block: str, number: int):
     context = {
         "table": table,
         "period": table.period,
-        "body": table_body(
-            display_rows(table), with_change=False, with_grades=table.shows_grades
-        ),
+        "body": table_body(table),
         "versions": versions_of(table.period),
         "previous": previous,
         "changes": changes_between(previous, table) if previous else [],

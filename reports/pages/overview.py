@@ -89,8 +89,7 @@ class MethodYear:
         """(grade, from, below) for each band, best first: "Tốt: từ 80 đến dưới 90"."""
         ordered = sorted(self.bands, key=lambda b: (b.lower_bound is None, -(b.lower_bound or 0)))
         return [
-            (band.label, band.lower_bound, ordered[i - 1].lower_bound if i else None)
-            for i, band in enumerate(ordered)
+            (band.label, band.lower_bound, ordered[i - 1].lower_bound if i else None) for i, band in enumerate(ordered)
         ]
 
 

@@ -64,6 +64,21 @@ def lines_of(version: ResultVersion) -> list[Line]:
     return [Line(*values) for values in version.results.order_by("position").values_list(*LINE_FIELDS)]
 
 
+class PastLine(NamedTuple):
+    """A unit's line in the table a year is compared with: what the comparison reads of it (reports/succession.py),
+    and no more: half the columns of a `Line`, and half the time to read a national table's."""
+
+    unit_id: int
+    unit_name: str
+    total: Decimal
+    rank: int
+    position: int
+
+
+def past_lines_of(version: ResultVersion) -> list[PastLine]:
+    return [PastLine(*values) for values in version.results.order_by("position").values_list(*PastLine._fields)]
+
+
 @dataclass(frozen=True)
 class PublishedTable:
     """One published ranking table: its period, the version shown and its rows in printed order."""
@@ -126,9 +141,9 @@ def source_line(period: Period, version: ResultVersion) -> str:
 
 
 class DisplayRow(NamedTuple):
-    """One row of the HTML table, formatted once: what the template prints, nothing to compute. A tuple rather than
-    a frozen dataclass: a national table makes 3,321 of them per page, and a frozen dataclass sets each field the
-    slow way."""
+    """One row of a table, formatted once: what the downloads, the API and a version's page print, nothing to
+    compute. A tuple rather than a frozen dataclass: a national table makes 3,321 of them, and a frozen dataclass
+    sets each field the slow way."""
 
     position: int
     unit_name: str
@@ -143,17 +158,23 @@ class DisplayRow(NamedTuple):
     measures: tuple[str, ...] = ()  # the table's measure columns, formatted (PublishedTable.measure_columns)
 
 
+def unit_url_prefix() -> str:
+    """The address of a unit's page without its code: one reverse() for a whole table (3,321 rows)."""
+    return reverse("reports:unit_history", args=["-"])[:-2]
+
+
+def measure_text(value, column: MeasureColumn, decimals: int) -> str:
+    """A measure column's cell: at the table's decimals or as written, nothing for nothing."""
+    if value is None:
+        return ""
+    return vn_number(value, decimals) if column.at_table_decimals else show(value)
+
+
 def display_rows(table: PublishedTable, changes: dict | None = None) -> list[DisplayRow]:
-    # One reverse() for the whole table: a national commune table has 3,321 rows.
-    prefix = reverse("reports:unit_history", args=["-"])[:-2]
+    prefix = unit_url_prefix()
     changes = changes or {}
     decimals = table.decimals
     columns = table.measure_columns
-
-    def measure(value, column: MeasureColumn) -> str:
-        if value is None:
-            return ""
-        return vn_number(value, decimals) if column.at_table_decimals else show(value)
     rows = []
     for r in table.rows:
         change = changes.get(r.unit_id)
@@ -169,10 +190,23 @@ def display_rows(table: PublishedTable, changes: dict | None = None) -> list[Dis
                 r.code,
                 change,
                 change.score_text(decimals) if change else "",
-                tuple(measure(getattr(r, column.field), column) for column in columns),
+                tuple(measure_text(getattr(r, column.field), column, decimals) for column in columns),
             )
         )
     return rows
+
+
+@dataclass(frozen=True)
+class PreviousTable:
+    """The table of the latest published year before a page's: the units compared with, in printed order."""
+
+    period: Period
+    version: ResultVersion
+    rows: list[PastLine]
+
+    @property
+    def decimals(self) -> int:
+        return self.period.published_decimals
 
 
 @dataclass(frozen=True)
@@ -181,9 +215,15 @@ class RankingPage:
     the block (following mergers and renames), and how many units got each grade."""
 
     table: PublishedTable
-    rows: list[DisplayRow]
-    previous: PublishedTable | None
+    previous: PreviousTable | None
+    changes: dict[int, succession.Change] = field(default_factory=dict)  # by unit id, when there is a previous year
     grade_counts: list[tuple[str, str, int]] = field(default_factory=list)  # (code, label, count)
+
+    @cached_property
+    def rows(self) -> list[DisplayRow]:
+        """The table's rows formatted, for the downloads and the API (the HTML page prints its body from the table
+        and the changes: reports/html.py)."""
+        return display_rows(self.table, self.changes)
 
 
 def ranking_page(year: int, block: str) -> RankingPage:
@@ -195,16 +235,11 @@ def ranking_page(year: int, block: str) -> RankingPage:
     if previous is not None:
         links = succession.predecessors_of([table.block.pk])
         lines = {r.unit_id: r for r in previous.rows}
+        then, decimals, partial = previous.period.year, (table.decimals, previous.decimals), previous.period.is_partial
+        compare = succession.compare
         for r in table.rows:
-            changes[r.unit_id] = succession.compare(
-                r,
-                lines,
-                links,
-                year=previous.period.year,
-                decimals=(table.decimals, previous.decimals),
-                partial=previous.period.is_partial,
-            )
-    return RankingPage(table, display_rows(table, changes), previous, grade_counts(table.rows))
+            changes[r.unit_id] = compare(r, lines, links, year=then, decimals=decimals, partial=partial)
+    return RankingPage(table, previous, changes, grade_counts(table.rows))
 
 
 def grade_counts(rows) -> list[tuple[str, str, int]]:
@@ -221,7 +256,7 @@ def _current_versions():
     ).select_related("period__block")
 
 
-def previous_table(table: PublishedTable) -> PublishedTable | None:
+def previous_table(table: PublishedTable) -> PreviousTable | None:
     """The block's table of the latest published year before this one (two queries), or None."""
     version = (
         _current_versions()
@@ -229,7 +264,7 @@ def previous_table(table: PublishedTable) -> PublishedTable | None:
         .order_by("-period__year")
         .first()
     )
-    return PublishedTable(version.period, version, lines_of(version)) if version else None
+    return PreviousTable(version.period, version, past_lines_of(version)) if version else None
 
 
 def current_table(year: int, block: str) -> PublishedTable:
